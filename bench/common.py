@@ -1,0 +1,129 @@
+"""Shared pieces of the benchmarks: a database to run against, a server, a load generator."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from medskapa.catalogue.demo import load_demo
+from medskapa.db.embedded import EmbeddedPostgres
+from medskapa.db.migrations import migrate
+from medskapa.db.pool import init_connection
+
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+@contextmanager
+def bench_server_url() -> Iterator[tuple[str, str]]:
+    """(URL of a server database we may create databases from, a description of the server).
+    ``MEDSKAPA_BENCH_DATABASE_URL`` names one; otherwise an embedded PostgreSQL is started."""
+    configured = os.environ.get("MEDSKAPA_BENCH_DATABASE_URL")
+    if configured:
+        yield configured, "PostgreSQL at MEDSKAPA_BENCH_DATABASE_URL"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="medskapa-bench-"))
+    server = EmbeddedPostgres(folder)
+    try:
+        yield server.start(), "embedded PostgreSQL 16 (pgserver, default settings, fsync on)"
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+async def fresh_database(server_url: str, name: str) -> str:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = with_database(server_url, name)
+    conn = await asyncpg.connect(url)
+    try:
+        await init_connection(conn)
+        await migrate(conn)
+        await load_demo(conn)
+    finally:
+        await conn.close()
+    return url
+
+
+class Result(msgspec.Struct):
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        index = min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))
+        return ordered[index]
+
+
+async def run_closed_loop(
+    name: str,
+    operation: Callable[[int], Awaitable[bool]],
+    *,
+    concurrency: int,
+    total: int,
+    max_seconds: float,
+) -> Result:
+    """``concurrency`` workers call ``operation`` back to back until ``total`` calls are made
+    or ``max_seconds`` pass: bounded in count and in time."""
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        nonlocal errors, issued
+        while issued < total and time.perf_counter() < deadline:
+            issued += 1
+            started = time.perf_counter()
+            ok = await operation(issued)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += not ok
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Result(name, len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+def machine() -> str:
+    return (
+        f"{platform.node() or 'host'}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def today() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

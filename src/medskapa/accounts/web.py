@@ -1,0 +1,594 @@
+"""Log in, second factor, log out, register and confirm: HTML pages and the auth JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import JSONBody, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_422_UNPROCESSABLE_ENTITY
+
+from medskapa.accounts.service import AccountError, AccountService, LoggedIn
+from medskapa.accounts.texts import ERRORS
+from medskapa.clock import Clock
+from medskapa.security.auth import session_cookie_name
+from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.principal import Principal
+from medskapa.security.sessions import ABSOLUTE, list_sessions
+from medskapa.settings import Settings
+from medskapa.web.deps import Conn, clock, receipt_key
+from medskapa.web.errors import PROBLEM_JSON, Problem
+
+MAX_FORM_BYTES = 8 * 1024
+
+
+async def provide_accounts(
+    conn: Conn, clock: NamedDependency[Clock], receipt_key: NamedDependency[bytes]
+) -> AccountService:
+    return AccountService(conn, clock, receipt_key)
+
+
+DEPENDENCIES = {
+    "receipt_key": Provide(receipt_key),
+    "clock": Provide(clock, sync_to_thread=False),
+    "accounts": Provide(provide_accounts),
+}
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    return Cookie(
+        key=session_cookie_name(settings),
+        value=token,
+        path="/",
+        secure=not settings.dev_insecure_cookies,
+        httponly=True,
+        samesite="lax",
+        max_age=int(ABSOLUTE.total_seconds()),
+    )
+
+
+def cleared_cookie(settings: Settings) -> Cookie:
+    return Cookie(
+        key=session_cookie_name(settings),
+        value="",
+        path="/",
+        secure=not settings.dev_insecure_cookies,
+        httponly=True,
+        samesite="lax",
+        max_age=0,
+    )
+
+
+def _next_step(logged_in: LoggedIn) -> str:
+    if logged_in.needs_second_factor_setup:
+        return "/konto/tvastegsverifiering"
+    if logged_in.needs_second_factor:
+        return "/logga-in/kod"
+    return "/konto"
+
+
+NEW_ITEM_MAIL = ("immediately", "daily", "never")
+
+
+def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
+    return Template(
+        f"accounts/{name}.html",
+        context=context,
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+class AccountPages(Controller):
+    include_in_schema = False
+    dependencies = DEPENDENCIES
+
+    @get("/logga-in", name="login", guards=[requires(Permission.PUBLIC)])
+    async def login_form(self) -> Template:
+        return _page("login", email="")
+
+    @post(
+        "/logga-in",
+        guards=[requires(Permission.PUBLIC)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        email = _field(data, "email")[:254]
+        try:
+            logged_in = await accounts.login(
+                email,
+                _field(data, "password"),
+                client=_client(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except AccountError as exc:
+            return _page("login", HTTP_401_UNAUTHORIZED, email=email, error=ERRORS[exc.code])
+        principal = principal_of(request)
+        if principal.session_hash is not None:
+            await accounts.logout(principal.session_hash, principal.user_id or logged_in.user_id)
+        settings: Settings = request.app.state.settings
+        return Redirect(
+            _next_step(logged_in),
+            status_code=303,
+            cookies=[session_cookie(settings, logged_in.token)],
+        )
+
+    @get("/logga-in/kod", guards=[requires(Permission.SIGNED_IN)])
+    async def second_factor_form(self) -> Template:
+        return _page("second_factor")
+
+    @post(
+        "/logga-in/kod",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def second_factor(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        assert principal.session_hash is not None
+        try:
+            await accounts.verify_second_factor(
+                principal.user_id, principal.session_hash, _field(data, "code")[:40]
+            )
+        except AccountError as exc:
+            return _page("second_factor", HTTP_422_UNPROCESSABLE_ENTITY, error=ERRORS[exc.code])
+        return Redirect("/konto", status_code=303)
+
+    @get("/konto/tvastegsverifiering", guards=[requires(Permission.SIGNED_IN)])
+    async def totp_setup(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Template:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        setup = await accounts.start_totp(principal.user_id, principal.email)
+        return _page("totp_setup", secret=setup.secret, uri=setup.uri)
+
+    @post(
+        "/konto/tvastegsverifiering",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def totp_confirm(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        assert principal.session_hash is not None
+        try:
+            codes = await accounts.confirm_totp(
+                principal.user_id, principal.session_hash, _field(data, "code")[:20]
+            )
+        except AccountError as exc:
+            setup = await accounts.start_totp(principal.user_id, principal.email)
+            return _page(
+                "totp_setup",
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                secret=setup.secret,
+                uri=setup.uri,
+                error=ERRORS[exc.code],
+            )
+        return _page("recovery_codes", codes=codes)
+
+    @post("/logga-ut", guards=[requires(Permission.SIGNED_IN)])
+    async def logout(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        if principal.session_hash is not None and principal.user_id is not None:
+            await accounts.logout(principal.session_hash, principal.user_id)
+        return Redirect("/", status_code=303, cookies=[cleared_cookie(request.app.state.settings)])
+
+    @get("/konto", guards=[requires(Permission.SIGNED_IN)])
+    async def account(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        accounts: NamedDependency[AccountService],
+        done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
+    ) -> Template:
+        return await self._account_page(request, conn, accounts, done=done)
+
+    async def _account_page(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        accounts: AccountService,
+        status: int = HTTP_200_OK,
+        **extra: Any,
+    ) -> Template:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        own = await list_sessions(conn, principal.user_id)
+        return _page(
+            "account",
+            status,
+            principal=principal,
+            sessions=[
+                {
+                    "id": s.token_hash.hex()[:16],
+                    "current": s.token_hash == principal.session_hash,
+                    "created_at": s.created_at,
+                    "last_seen_at": s.last_seen_at,
+                    "user_agent": s.user_agent,
+                }
+                for s in own
+            ],
+            tokens=await accounts.api_tokens(principal.user_id),
+            new_item_mail=await conn.fetchval(
+                "SELECT new_item_mail FROM users WHERE id = $1", principal.user_id
+            ),
+            **extra,
+        )
+
+    @post(
+        "/konto/nya-synpunkter",
+        guards=[requires(Permission.WORK_IN_GROUP)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def new_item_mail(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        choice = data.get("new_item_mail")
+        if choice not in NEW_ITEM_MAIL:
+            return await self._account_page(
+                request,
+                conn,
+                accounts,
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                mail_error="Välj ett av alternativen.",
+            )
+        await conn.execute(
+            "UPDATE users SET new_item_mail = $2 WHERE id = $1", principal.user_id, choice
+        )
+        return Redirect("/konto?klart=epost", status_code=303)
+
+    @post(
+        "/konto/losenord",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        assert principal.session_hash is not None
+        new = _field(data, "new_password")
+        try:
+            if new != _field(data, "new_password_again"):
+                raise AccountError("password_mismatch")
+            await accounts.change_password(
+                principal.user_id,
+                principal.session_hash,
+                _field(data, "current_password"),
+                new,
+                staff=principal.is_staff,
+            )
+        except AccountError as exc:
+            return await self._account_page(
+                request,
+                conn,
+                accounts,
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                password_error=ERRORS[exc.code],
+            )
+        return Redirect("/konto?klart=losenord", status_code=303)
+
+    @post(
+        "/konto/sessioner/avsluta",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def revoke_session(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        await accounts.revoke_session(principal.user_id, _field(data, "session"))
+        return Redirect("/konto?klart=session", status_code=303)
+
+    @post("/konto/sessioner/avsluta-alla", guards=[requires(Permission.SIGNED_IN)])
+    async def logout_everywhere(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        await accounts.logout_everywhere(principal.user_id)
+        return Redirect("/", status_code=303, cookies=[cleared_cookie(request.app.state.settings)])
+
+    @post(
+        "/konto/api-nycklar",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def create_token(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        token = await accounts.create_api_token(principal.user_id, _field(data, "name"))
+        return _page("api_token", token=token)
+
+    @post(
+        "/konto/api-nycklar/aterkalla",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        token_id = _field(data, "token_id")
+        if token_id.isdigit():
+            await accounts.revoke_api_token(principal.user_id, int(token_id))
+        return Redirect("/konto?klart=nyckel", status_code=303)
+
+    @post(
+        "/konto/radera",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def delete_account(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        try:
+            await accounts.delete_account(principal.user_id, _field(data, "password"))
+        except AccountError as exc:
+            return await self._account_page(
+                request,
+                conn,
+                accounts,
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                delete_error=ERRORS[exc.code],
+            )
+        return Template(
+            "accounts/deleted.html",
+            cookies=[cleared_cookie(request.app.state.settings)],
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/konto/glomt-losenord", guards=[requires(Permission.PUBLIC)])
+    async def forgot_form(self) -> Template:
+        return _page("forgot")
+
+    @post(
+        "/konto/glomt-losenord",
+        guards=[requires(Permission.PUBLIC)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def forgot(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        await accounts.request_reset(
+            _field(data, "email"), base_url=str(request.base_url).rstrip("/")
+        )
+        return _page("forgot", sent=True)
+
+    @get("/konto/nytt-losenord", guards=[requires(Permission.PUBLIC)])
+    async def reset_form(
+        self, token: Annotated[str, QueryParameter(name="token", max_length=100)] = ""
+    ) -> Template:
+        return _page("reset", token=token)
+
+    @post(
+        "/konto/nytt-losenord",
+        guards=[requires(Permission.PUBLIC)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def reset(
+        self, accounts: NamedDependency[AccountService], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template:
+        token = _field(data, "token")[:100]
+        new = _field(data, "new_password")
+        try:
+            if new != _field(data, "new_password_again"):
+                raise AccountError("password_mismatch")
+            await accounts.reset_password(token, new)
+        except AccountError as exc:
+            return _page(
+                "reset", HTTP_422_UNPROCESSABLE_ENTITY, token=token, error=ERRORS[exc.code]
+            )
+        return _page("reset_done")
+
+    @get("/konto/registrera", guards=[requires(Permission.PUBLIC)])
+    async def register_form(self) -> Template:
+        return _page("register", email="")
+
+    @post(
+        "/konto/registrera",
+        guards=[requires(Permission.PUBLIC)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        email = _field(data, "email")[:254]
+        password = _field(data, "password")
+        if password != _field(data, "password_again"):
+            return _page(
+                "register",
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                email=email,
+                error=ERRORS["password_mismatch"],
+            )
+        try:
+            await accounts.register(email, password, base_url=str(request.base_url).rstrip("/"))
+        except AccountError as exc:
+            return _page(
+                "register", HTTP_422_UNPROCESSABLE_ENTITY, email=email, error=ERRORS[exc.code]
+            )
+        return _page("registered")
+
+    @get("/konto/bekrafta", guards=[requires(Permission.PUBLIC)])
+    async def confirm_form(
+        self, token: Annotated[str, QueryParameter(name="token", max_length=100)] = ""
+    ) -> Template:
+        # A page with a button, not an action on GET: link scanners in mail systems open links.
+        return _page("confirm", token=token)
+
+    @post(
+        "/konto/bekrafta",
+        guards=[requires(Permission.PUBLIC)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def confirm(
+        self, accounts: NamedDependency[AccountService], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template:
+        try:
+            await accounts.confirm_email(_field(data, "token")[:100])
+        except AccountError as exc:
+            return _page("confirm", HTTP_422_UNPROCESSABLE_ENTITY, error=ERRORS[exc.code])
+        return _page("confirmed")
+
+
+# ------------------------------------------------------------------ JSON API
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class LoginOut(msgspec.Struct):
+    user_id: int
+    csrf_token: str
+    second_factor_required: bool
+
+
+class Me(msgspec.Struct):
+    user_id: int
+    email: str
+    role: str
+    groups: dict[int, str]
+    organisations: dict[int, str]
+    second_factor: bool
+
+
+class AuthApi(Controller):
+    path = "/api/v1"
+    tags = ("auth",)
+    dependencies = DEPENDENCIES
+
+    @post(
+        "/auth/login",
+        guards=[requires(Permission.PUBLIC)],
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_FORM_BYTES,
+        summary="Log in; sets the session cookie and returns the CSRF token for API calls",
+        opt={"problems": [401]},
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: JSONBody[LoginIn],
+    ) -> Response[Any]:
+        try:
+            logged_in = await accounts.login(
+                data.email,
+                data.password,
+                client=_client(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except AccountError as exc:
+            return Response(
+                Problem(title="Login failed", status=401, detail=ERRORS[exc.code]),
+                status_code=HTTP_401_UNAUTHORIZED,
+                media_type=PROBLEM_JSON,
+            )
+        return Response(
+            LoginOut(
+                logged_in.user_id,
+                logged_in.csrf_token,
+                logged_in.needs_second_factor or logged_in.needs_second_factor_setup,
+            ),
+            cookies=[session_cookie(request.app.state.settings, logged_in.token)],
+        )
+
+    @post(
+        "/auth/logout",
+        guards=[requires(Permission.SIGNED_IN)],
+        status_code=HTTP_200_OK,
+        summary="Log out this session",
+    )
+    async def logout(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        if principal.session_hash is not None and principal.user_id is not None:
+            await accounts.logout(principal.session_hash, principal.user_id)
+        return Response(
+            {"status": "logged_out"}, cookies=[cleared_cookie(request.app.state.settings)]
+        )
+
+    @get("/me", guards=[requires(Permission.SIGNED_IN)], summary="The signed-in user")
+    async def me(self, request: Request[Any, Any, Any]) -> Me:
+        principal: Principal = principal_of(request)
+        if principal.user_id is None or principal.role is None:
+            raise NotAuthorizedException()
+        return Me(
+            principal.user_id,
+            principal.email,
+            principal.role,
+            principal.groups,
+            principal.organisations,
+            principal.second_factor,
+        )

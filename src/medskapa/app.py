@@ -1,0 +1,160 @@
+"""The app factory: settings in, a wired Litestar app out. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from medskapa import __version__
+from medskapa.accounts.admin_web import UserAdminPages
+from medskapa.accounts.web import AccountPages, AuthApi
+from medskapa.catalogue.web import CatalogueApi, CataloguePages
+from medskapa.db.pool import acquire, create_pool
+from medskapa.feedback.web import FeedbackApi, FeedbackPages
+from medskapa.moderation.jobs import purge_lifespan
+from medskapa.moderation.web import ModerationApi, ModerationPages, RoutingAdminPages
+from medskapa.organisations.web import OrganisationApi, OrganisationPages
+from medskapa.outbox.jobs import notices_lifespan, relay_lifespan
+from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
+from medskapa.resources import resource_dir
+from medskapa.security.auth import AuthenticationMiddleware
+from medskapa.security.headers import add_security_headers
+from medskapa.security.permissions import Permission, deny_undeclared, requires
+from medskapa.settings import Settings, SettingsError
+from medskapa.triage.web import (
+    PublicResponsesApi,
+    PublicResponsesPages,
+    TriageApi,
+    TriageExportApi,
+    TriagePages,
+)
+from medskapa.web import templating
+from medskapa.web.errors import exception_handlers
+from medskapa.web.health import healthz
+from medskapa.web.limits import body_timeout
+from medskapa.web.logging import configure_logging, request_logging
+from medskapa.web.openapi import document_problems
+
+log = logging.getLogger("medskapa")
+
+
+def _lifespan(settings: Settings):
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.database_url is None:
+            raise RuntimeError("create_app needs a database URL; `medskapa serve` provides one.")
+        app.state.pool = await create_pool(settings, settings.database_url)
+        # /healthz has a connection of its own, so it still answers while every request
+        # connection is busy (and can tell "busy" from "unreachable").
+        app.state.health_pool = await create_pool(settings, settings.database_url, size=1)
+        try:
+            yield
+        finally:
+            await app.state.health_pool.close()
+            await app.state.pool.close()
+
+    return lifespan
+
+
+async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
+    async with acquire(state.pool, state.settings.db_acquire_timeout) as conn:
+        yield conn
+
+
+def create_app(settings: Settings) -> Litestar:
+    if not settings.secret_key:
+        raise SettingsError("MEDSKAPA_SECRET_KEY is not set; `medskapa serve` sets one up.")
+    insecure = settings.dev_insecure_cookies
+    app = Litestar(
+        route_handlers=[
+            healthz,
+            CataloguePages,
+            CatalogueApi,
+            FeedbackPages,
+            FeedbackApi,
+            AccountPages,
+            AuthApi,
+            ModerationPages,
+            ModerationApi,
+            RoutingAdminPages,
+            OutboxAdminPages,
+            UserAdminPages,
+            DevMailboxPages,
+            OrganisationPages,
+            OrganisationApi,
+            TriagePages,
+            TriageApi,
+            TriageExportApi,
+            PublicResponsesPages,
+            PublicResponsesApi,
+            create_static_files_router(
+                path="/static",
+                directories=[resource_dir("static")],
+                include_in_schema=False,
+                guards=[requires(Permission.PUBLIC)],
+            ),
+        ],
+        guards=[deny_undeclared],
+        dependencies={"conn": Provide(provide_connection)},
+        middleware=[
+            request_logging,
+            body_timeout(settings.body_timeout),
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrf" if insecure else "__Host-csrf",
+            cookie_secure=not insecure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrf-token",
+            # The JSON API checks CSRF itself, for cookie sessions only (security/auth.py).
+            exclude=["^/api/"],
+        ),
+        exception_handlers=exception_handlers(),
+        before_send=[add_security_headers],
+        lifespan=[
+            _lifespan(settings),
+            purge_lifespan(settings),
+            notices_lifespan(settings),
+            relay_lifespan(settings),
+        ],
+        state=State({"settings": settings}),
+        template_config=TemplateConfig(
+            directory=resource_dir("templates"),
+            engine=JinjaTemplateEngine,
+            engine_callback=templating.configure,
+        ),
+        plugins=[HTMXPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="medskapa API",
+            version=__version__,
+            description="Feedback from patients and närstående on national clinical guidance.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=settings.debug,
+    )
+    document_problems(app)
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory`` and worker processes."""
+    settings = Settings.from_env()
+    configure_logging(settings.debug)
+    return create_app(settings)

@@ -1,0 +1,108 @@
+"""The guidance catalogue as plain data, and the words the public sees for its codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import msgspec
+
+
+class DocumentKind(StrEnum):
+    CARE_PATHWAY = "care_pathway"
+    CLINICAL_GUIDANCE = "clinical_guidance"
+    TREATMENT_RECOMMENDATION = "treatment_recommendation"
+    PATIENT_INFORMATION = "patient_information"
+
+
+class DocumentStatus(StrEnum):
+    DRAFT = "draft"
+    CONSULTATION = "consultation"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+KIND_LABELS: dict[str, str] = {
+    DocumentKind.CARE_PATHWAY: "Personcentrerat och sammanhållet vårdförlopp",
+    DocumentKind.CLINICAL_GUIDANCE: "Kliniskt kunskapsstöd",
+    DocumentKind.TREATMENT_RECOMMENDATION: "Behandlingsrekommendation",
+    DocumentKind.PATIENT_INFORMATION: "Patientinformation",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    DocumentStatus.DRAFT: "Utkast",
+    DocumentStatus.CONSULTATION: "På remiss",
+    DocumentStatus.PUBLISHED: "Publicerad",
+    DocumentStatus.ARCHIVED: "Arkiverad",
+}
+
+# Documents the public may read; drafts stay with their group.
+PUBLIC_STATUSES = (DocumentStatus.CONSULTATION, DocumentStatus.PUBLISHED, DocumentStatus.ARCHIVED)
+# Documents listed in the catalogue; archived ones are reachable by address only.
+LISTED_STATUSES = (DocumentStatus.CONSULTATION, DocumentStatus.PUBLISHED)
+
+MAX_QUERY_LENGTH = 200
+
+
+class ProgrammeArea(msgspec.Struct, frozen=True):
+    slug: str
+    name: str
+
+
+class SubjectGroup(msgspec.Struct, frozen=True):
+    slug: str
+    name: str
+    programme_area: ProgrammeArea
+
+
+class DocumentSummary(msgspec.Struct, frozen=True):
+    slug: str
+    title: str
+    kind: DocumentKind
+    status: DocumentStatus
+    summary: str
+    subject_group: SubjectGroup
+    current_version: str | None
+    published_on: dt.date | None
+
+
+class Section(msgspec.Struct, frozen=True):
+    key: str
+    heading: str
+    text: str
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.text.split("\n\n") if p.strip()]
+
+
+class Version(msgspec.Struct, frozen=True):
+    label: str
+    published_on: dt.date | None
+    change_summary: str
+    sections: list[Section]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_on is None
+
+
+class Document(msgspec.Struct, frozen=True):
+    slug: str
+    title: str
+    kind: DocumentKind
+    status: DocumentStatus
+    summary: str
+    subject_group: SubjectGroup
+    current_version: str | None
+    versions: list[Version]
+    """Oldest first."""
+
+    def version(self, label: str | None) -> Version | None:
+        """The version with ``label``; without one, the current (newest published) version,
+        or the newest draft where nothing is published yet."""
+        if label is None:
+            label = self.current_version
+        if label is None:
+            return self.versions[-1] if self.versions else None
+        return next((v for v in self.versions if v.label == label), None)

@@ -1,0 +1,131 @@
+"""SQL for the catalogue. Rows map to domain Structs in the order the SELECT names them."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from medskapa.catalogue.domain import (
+    LISTED_STATUSES,
+    PUBLIC_STATUSES,
+    Document,
+    DocumentStatus,
+    DocumentSummary,
+    ProgrammeArea,
+    Section,
+    SubjectGroup,
+    Version,
+)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def programme_areas(conn: asyncpg.Connection) -> list[ProgrammeArea]:
+    rows = await conn.fetch("SELECT slug, name FROM programme_areas ORDER BY name")
+    return [ProgrammeArea(*row) for row in rows]
+
+
+_SUMMARY_COLUMNS = """
+    d.slug, d.title, d.kind, d.status, d.summary,
+    g.slug, g.name, a.slug, a.name,
+    cv.label, cv.published_on
+"""
+_SUMMARY_FROM = """
+    FROM guidance_documents d
+    JOIN subject_groups g ON g.id = d.subject_group_id
+    JOIN programme_areas a ON a.id = g.programme_area_id
+    LEFT JOIN current_versions cv ON cv.document_id = d.id
+"""
+
+
+def _summary(row: asyncpg.Record) -> DocumentSummary:
+    (slug, title, kind, status, summary, g_slug, g_name, a_slug, a_name, label, published) = row
+    group = SubjectGroup(g_slug, g_name, ProgrammeArea(a_slug, a_name))
+    return DocumentSummary(slug, title, kind, status, summary, group, label, published)
+
+
+async def list_documents(
+    conn: asyncpg.Connection,
+    *,
+    programme_area: str | None = None,
+    query: str | None = None,
+) -> list[DocumentSummary]:
+    """Listed documents, optionally in one programme area and matching a search.
+
+    The search matches title and summary, and the text of the current version's sections,
+    with PostgreSQL's Swedish dictionary (so "diabetes" finds "diabetesvård"'s stem and
+    inflections), plus a plain substring match on the title for partly typed words.
+    """
+    # Only our own constant fragments are interpolated; every value is a bound parameter.
+    sql = f"""
+        SELECT {_SUMMARY_COLUMNS},
+               CASE WHEN $2::text IS NULL THEN 0
+                    ELSE ts_rank(d.search, websearch_to_tsquery('swedish', $2))
+                         + CASE WHEN d.title ILIKE $3 THEN 1 ELSE 0 END
+               END AS rank
+        {_SUMMARY_FROM}
+        WHERE d.status = ANY($1::text[])
+          AND ($4::text IS NULL OR a.slug = $4)
+          AND ($2::text IS NULL
+               OR d.search @@ websearch_to_tsquery('swedish', $2)
+               OR d.title ILIKE $3
+               OR EXISTS (SELECT 1 FROM sections s
+                          WHERE s.version_id = cv.version_id
+                            AND s.search @@ websearch_to_tsquery('swedish', $2)))
+        ORDER BY rank DESC, d.title
+    """
+    rows = await conn.fetch(
+        sql,
+        list(LISTED_STATUSES),
+        query,
+        _like_pattern(query) if query else None,
+        programme_area,
+    )
+    return [_summary(row[:-1]) for row in rows]
+
+
+async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
+    """A publicly readable document with all its versions and their sections."""
+    row = await conn.fetchrow(
+        f"SELECT d.id, {_SUMMARY_COLUMNS} {_SUMMARY_FROM} "
+        "WHERE d.slug = $1 AND d.status = ANY($2::text[])",
+        slug,
+        list(PUBLIC_STATUSES),
+    )
+    if row is None:
+        return None
+    document_id, summary = row[0], _summary(row[1:])
+    version_rows = await conn.fetch(
+        "SELECT id, label, published_on, change_summary FROM document_versions "
+        "WHERE document_id = $1 AND (published_on IS NOT NULL OR $2) "
+        "ORDER BY published_on NULLS LAST, id",
+        document_id,
+        summary.status == DocumentStatus.CONSULTATION,
+    )
+    section_rows = await conn.fetch(
+        "SELECT s.version_id, s.key, s.heading, s.body FROM sections s "
+        "JOIN document_versions v ON v.id = s.version_id "
+        "WHERE v.document_id = $1 AND (v.published_on IS NOT NULL OR $2) "
+        "ORDER BY s.version_id, s.position",
+        document_id,
+        summary.status == DocumentStatus.CONSULTATION,
+    )
+    sections: dict[int, list[Section]] = {}
+    for version_id, key, heading, body in section_rows:
+        sections.setdefault(version_id, []).append(Section(key, heading, body))
+    versions = [
+        Version(label, published_on, change_summary, sections.get(version_id, []))
+        for version_id, label, published_on, change_summary in version_rows
+    ]
+    return Document(
+        summary.slug,
+        summary.title,
+        summary.kind,
+        summary.status,
+        summary.summary,
+        summary.subject_group,
+        summary.current_version,
+        versions,
+    )

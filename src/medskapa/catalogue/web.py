@@ -1,0 +1,135 @@
+"""Public catalogue pages and the read-only catalogue API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from medskapa.catalogue import queries
+from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
+from medskapa.security.permissions import Permission, requires
+from medskapa.web.deps import Conn
+
+SearchQuery = Annotated[
+    str | None,
+    QueryParameter(
+        name="q",
+        max_length=MAX_QUERY_LENGTH,
+        description="Words to search for in titles, summaries and section texts.",
+    ),
+]
+AreaFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="programomrade",
+        max_length=100,
+        description="Slug of a programme area (NPO) to list documents from.",
+    ),
+]
+VersionParam = Annotated[
+    str | None,
+    QueryParameter(name="version", max_length=20, description="Version label, e.g. 2.0."),
+]
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def _document_not_found(slug: str) -> NotFoundException:
+    return NotFoundException(detail=f"No guidance document is published at {slug!r}.")
+
+
+class CataloguePages(Controller):
+    include_in_schema = False
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+
+    @get("/", name="home")
+    async def home(self, conn: Conn) -> Template:
+        areas = await queries.programme_areas(conn)
+        documents = await queries.list_documents(conn)
+        return Template(
+            "catalogue/home.html",
+            context={"areas": areas, "document_count": len(documents)},
+        )
+
+    @get("/kunskapsstod", name="catalogue")
+    async def catalogue(
+        self, conn: Conn, q: SearchQuery = None, area: AreaFilter = None
+    ) -> Template:
+        areas = await queries.programme_areas(conn)
+        query, area_slug = _clean(q), _clean(area)
+        error = None
+        if area_slug is not None and area_slug not in {a.slug for a in areas}:
+            error = "Det finns inget programområde med det namnet. Alla dokument visas."
+            area_slug = None
+        documents = await queries.list_documents(conn, programme_area=area_slug, query=query)
+        return Template(
+            "catalogue/list.html",
+            context={
+                "areas": areas,
+                "documents": documents,
+                "query": query or "",
+                "area": area_slug,
+                "error": error,
+            },
+        )
+
+    @get("/kunskapsstod/{slug:str}", name="document")
+    async def document(
+        self, conn: Conn, slug: FromPath[str], version: VersionParam = None
+    ) -> Template:
+        document = await queries.get_document(conn, slug)
+        if document is None:
+            raise _document_not_found(slug)
+        shown = document.version(_clean(version))
+        if shown is None:
+            raise NotFoundException(detail=f"Version {version!r} of this document does not exist.")
+        return Template(
+            "catalogue/document.html",
+            context={"document": document, "version": shown},
+        )
+
+
+class DocumentList(msgspec.Struct):
+    documents: list[DocumentSummary]
+
+
+class CatalogueApi(Controller):
+    path = "/api/v1/documents"
+    tags = ("catalogue",)
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+
+    @get("/", summary="List guidance documents")
+    async def list_documents(
+        self,
+        conn: Conn,
+        q: SearchQuery = None,
+        programme_area: Annotated[
+            str | None,
+            QueryParameter(max_length=100, description="Slug of a programme area (NPO)."),
+        ] = None,
+    ) -> DocumentList:
+        area_slug = _clean(programme_area)
+        if area_slug is not None:
+            areas = {a.slug for a in await queries.programme_areas(conn)}
+            if area_slug not in areas:
+                raise ValidationException(
+                    detail="Some values are not valid.",
+                    extra=[{"key": "programme_area", "message": "No such programme area."}],
+                )
+        documents = await queries.list_documents(conn, programme_area=area_slug, query=_clean(q))
+        return DocumentList(documents)
+
+    @get("/{slug:str}", summary="One guidance document with its versions and sections")
+    async def get_document(self, conn: Conn, slug: FromPath[str]) -> Document:
+        document = await queries.get_document(conn, slug)
+        if document is None:
+            raise _document_not_found(slug)
+        return document

@@ -1,0 +1,459 @@
+"""The ``medskapa`` command. Every failure ends in one clear sentence, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import asyncpg
+
+from medskapa.catalogue.demo import load_demo
+from medskapa.db import migrations
+from medskapa.db.embedded import EmbeddedDatabaseError, EmbeddedPostgres
+from medskapa.settings import Settings, SettingsError
+
+
+class CommandError(Exception):
+    """A failure to report to the user as one sentence."""
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"medskapa: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+@contextmanager
+def database_url(settings: Settings) -> Iterator[tuple[str, bool]]:
+    """The configured database, or the embedded one started for as long as this runs.
+
+    Yields the URL and whether it is the embedded database."""
+    if settings.database_url:
+        yield settings.database_url, False
+        return
+    embedded = EmbeddedPostgres(settings.data_dir)
+    print(f"Using the embedded PostgreSQL in {embedded.pgdata}", file=sys.stderr)
+    try:
+        yield embedded.start(), True
+    finally:
+        embedded.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM ends the command like Ctrl-C does, through the normal exit path, so the embedded
+    PostgreSQL is stopped too. (uvicorn shuts down gracefully on SIGTERM and then raises the
+    signal again; with the default handler the process would die before cleaning up.)"""
+    raise SystemExit(0)
+
+
+async def _with_connection(url: str, work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+    try:
+        conn = await asyncpg.connect(url, timeout=10)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        raise CommandError(
+            f"cannot connect to the database ({type(exc).__name__}: {exc})."
+        ) from exc
+    try:
+        await work(conn)
+    finally:
+        await conn.close()
+
+
+async def _migrate(conn: asyncpg.Connection) -> None:
+    applied = await migrations.migrate(conn)
+    if applied:
+        for name in applied:
+            print(f"applied {name}")
+    else:
+        print("The database is up to date.")
+
+
+async def _status(conn: asyncpg.Connection) -> None:
+    for item in await migrations.status(conn):
+        state = "applied" if item.applied else "pending"
+        print(f"{item.version:04d}_{item.name}: {state}")
+
+
+async def _demo(conn: asyncpg.Connection) -> None:
+    await migrations.migrate(conn)
+    counts = await load_demo(conn)
+    print(
+        f"Demo content loaded: {counts.programme_areas} programme areas, "
+        f"{counts.subject_groups} subject groups, {counts.documents} documents "
+        "(what was already there was kept)."
+    )
+
+
+async def prepare_database(url: str, *, load_demo_if_empty: bool) -> None:
+    """Migrate, and fill an empty catalogue with the demo content."""
+
+    async def work(conn: asyncpg.Connection) -> None:
+        await _migrate(conn)
+        if load_demo_if_empty and not await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM guidance_documents)"
+        ):
+            await _demo(conn)
+
+    await _with_connection(url, work)
+
+
+def _secret_key(settings: Settings, embedded: bool) -> str:
+    """The configured key; for the embedded database, one kept beside its data."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not embedded:
+        raise CommandError(
+            "MEDSKAPA_SECRET_KEY is not set; production needs one of at least 32 characters "
+            "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+        )
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with database_url(settings) as (url, embedded):
+        asyncio.run(prepare_database(url, load_demo_if_empty=embedded and settings.load_demo))
+        # Worker processes read their settings from the environment.
+        os.environ["MEDSKAPA_DATABASE_URL"] = url
+        os.environ["MEDSKAPA_SECRET_KEY"] = _secret_key(settings, embedded)
+        local_demo = embedded and args.host in LOOPBACK
+        if local_demo and "MEDSKAPA_DEV_INSECURE_COOKIES" not in os.environ:
+            # The one-command demo on plain http://127.0.0.1, where browsers would drop the
+            # Secure __Host- cookies. Never with a configured (production) database.
+            os.environ["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
+        print(f"medskapa serves at http://{args.host}:{args.port}", file=sys.stderr)
+        uvicorn.run(
+            "medskapa.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            server_header=False,
+            date_header=True,
+            access_log=False,
+            log_level="info" if settings.debug else "warning",
+            timeout_graceful_shutdown=20,
+        )
+
+
+def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, _migrate))
+
+
+def cmd_db_status(settings: Settings, args: argparse.Namespace) -> None:
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, _status))
+
+
+def cmd_db_grant_app_role(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.db.roles import RoleError, grant_app_role
+
+    async def grant(conn: asyncpg.Connection) -> None:
+        try:
+            limited = await grant_app_role(conn, args.role)
+        except RoleError as exc:
+            raise CommandError(str(exc)) from exc
+        except asyncpg.PostgresError as exc:
+            raise CommandError(f"the role could not be set up: {exc}") from exc
+        print(
+            f"Role {args.role} may read and write the app's tables; "
+            f"append or read only: {', '.join(limited)}."
+        )
+
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, grant))
+
+
+async def _audit_verify(conn: asyncpg.Connection) -> None:
+    from medskapa.audit.verify import verify
+
+    report = await verify(conn)
+    if report.first_break is not None:
+        raise CommandError(
+            f"the audit trail is broken at {report.first_break.describe()}; "
+            f"{report.breaks} problem(s) in all, {report.events} events checked."
+        )
+    print(f"The audit trail is intact: {report.events} events in {report.chains} chains.")
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, _audit_verify))
+
+
+def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, _demo))
+
+
+def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.clock import utc_now
+    from medskapa.db.pool import init_connection
+    from medskapa.moderation.service import ModerationService
+
+    async def work(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)
+        days = settings.redaction_retention_days
+        destroyed = await ModerationService(conn, utc_now).purge_originals(days)
+        print(f"Destroyed {destroyed} redaction original(s) older than {days} days.")
+
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, work))
+
+
+def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.clock import utc_now
+    from medskapa.db.pool import init_connection
+    from medskapa.organisations.service import OrganisationService
+    from medskapa.security.secrets import RECEIPT_KEY, instance_secret
+
+    async def work(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)  # the JSON codecs the outbox context needs
+        service = OrganisationService(conn, utc_now, await instance_secret(conn, RECEIPT_KEY))
+        sent = await service.remind(base_url=args.base_url.rstrip("/"))
+        print(f"Queued {sent} reminder e-mail(s).")
+
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, work))
+
+
+def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.db.pool import create_pool
+    from medskapa.outbox.jobs import relay_key
+    from medskapa.outbox.relay import Outcome, Relay
+
+    if settings.smtp_host is None:
+        raise CommandError(
+            "MEDSKAPA_SMTP_HOST is not set, so there is nowhere to send; the messages stay in "
+            "the outbox."
+        )
+
+    async def work(url: str) -> None:
+        try:
+            pool = await create_pool(settings, url, size=2)
+            key = await relay_key(pool)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise CommandError(
+                f"cannot connect to the database ({type(exc).__name__}: {exc})."
+            ) from exc
+        relay = Relay(pool, settings, key)
+        try:
+            if args.once:
+                total = Outcome()
+                while True:
+                    outcome = await relay.run_once()
+                    if outcome == Outcome():
+                        break
+                    total = Outcome(
+                        total.sent + outcome.sent,
+                        total.retried + outcome.retried,
+                        total.dead + outcome.dead,
+                    )
+                print(
+                    f"Sent {total.sent}, to retry later {total.retried}, dead letters {total.dead}."
+                )
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            print("The outbox relay is running; stop it with Ctrl-C.", file=sys.stderr)
+            await relay.run(stop)
+        finally:
+            await pool.close()
+
+    with database_url(settings) as (url, _):
+        asyncio.run(work(url))
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Same password again: "):
+        raise CommandError("the passwords do not match.")
+    return first
+
+
+async def _user_command(url: str, work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+    from medskapa.accounts.service import AccountError
+    from medskapa.accounts.texts import ERRORS
+
+    async def guarded(conn: asyncpg.Connection) -> None:
+        try:
+            await work(conn)
+        except AccountError as exc:
+            raise CommandError(ERRORS.get(exc.code, exc.code)) from exc
+
+    await _with_connection(url, guarded)
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.accounts.admin import RoleChoice, create_user
+    from medskapa.clock import utc_now
+
+    password = _read_password(args)
+
+    async def work(conn: asyncpg.Connection) -> None:
+        user_id = await create_user(
+            conn,
+            email=args.email,
+            password=password,
+            role=RoleChoice(args.role),
+            now=utc_now(),
+            group=args.group,
+            organisation=args.organisation,
+        )
+        print(f"Created user {user_id} with role {args.role}.")
+
+    with database_url(settings) as (url, _):
+        asyncio.run(_user_command(url, work))
+
+
+def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.accounts.admin import RoleChoice, set_role
+    from medskapa.clock import utc_now
+
+    async def work(conn: asyncpg.Connection) -> None:
+        user_id = await set_role(
+            conn,
+            email=args.email,
+            role=RoleChoice(args.role),
+            now=utc_now(),
+            group=args.group,
+            organisation=args.organisation,
+        )
+        print(f"User {user_id} now has role {args.role}; their sessions were ended.")
+
+    with database_url(settings) as (url, _):
+        asyncio.run(_user_command(url, work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medskapa",
+        description="Patient feedback on national clinical guidance.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_commands.add_parser("migrate", help="apply pending migrations").set_defaults(
+        handler=cmd_db_migrate
+    )
+    db_commands.add_parser(
+        "status", help="list migrations and whether they are applied"
+    ).set_defaults(handler=cmd_db_status)
+    grant = db_commands.add_parser(
+        "grant-app-role",
+        help="create or update the limited role the web processes connect as (after migrate)",
+    )
+    grant.add_argument("role", help="role name, e.g. medskapa_app")
+    grant.set_defaults(handler=cmd_db_grant_app_role)
+
+    demo = commands.add_parser("demo", help="demo content")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True, metavar="COMMAND")
+    demo_commands.add_parser("load", help="load the demo catalogue").set_defaults(
+        handler=cmd_demo_load
+    )
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    audit_commands.add_parser(
+        "verify", help="check every hash chain; names the first broken event"
+    ).set_defaults(handler=cmd_audit_verify)
+    moderation = commands.add_parser("moderation", help="moderation")
+    moderation_commands = moderation.add_subparsers(
+        dest="moderation_command", required=True, metavar="COMMAND"
+    )
+    moderation_commands.add_parser(
+        "purge",
+        help="destroy unredacted originals older than MEDSKAPA_REDACTION_RETENTION_DAYS",
+    ).set_defaults(handler=cmd_moderation_purge)
+    consultations = commands.add_parser("consultations", help="consultations (remiss)")
+    consultation_commands = consultations.add_subparsers(
+        dest="consultations_command", required=True, metavar="COMMAND"
+    )
+    remind = consultation_commands.add_parser(
+        "remind",
+        help="remind coordinators of consultations closing within three days (once each)",
+    )
+    remind.add_argument(
+        "--base-url",
+        default="http://127.0.0.1:8000",
+        help="address of the site, for the links in the e-mails",
+    )
+    remind.set_defaults(handler=cmd_consultations_remind)
+    outbox = commands.add_parser("outbox", help="the e-mail outbox")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="COMMAND")
+    run = outbox_commands.add_parser(
+        "run",
+        help="send the outbox through MEDSKAPA_SMTP_HOST until stopped (any number may run)",
+    )
+    run.add_argument("--once", action="store_true", help="send what is due now, then stop")
+    run.set_defaults(handler=cmd_outbox_run)
+    from medskapa.accounts.admin import RoleChoice
+
+    user = commands.add_parser("user", help="user accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    for name, handler, text in (
+        ("create", cmd_user_create, "create a user (e-mail counts as confirmed)"),
+        ("set-role", cmd_user_set_role, "give a user a role; ends their sessions"),
+    ):
+        sub = user_commands.add_parser(name, help=text)
+        sub.add_argument("--email", required=True)
+        sub.add_argument("--role", required=True, choices=[r.value for r in RoleChoice])
+        sub.add_argument("--group", help="subject group slug, for group roles")
+        sub.add_argument("--organisation", help="organisation slug, for organisation roles")
+        if name == "create":
+            sub.add_argument(
+                "--password-stdin", action="store_true", help="read the password from stdin"
+            )
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    # pgserver asks platformdirs for a runtime folder; on a server without a login session the
+    # fallback it takes is fine, and the warning would only puzzle the person starting medskapa.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    args = build_parser().parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        _fail("--workers must be at least 1.")
+    try:
+        settings = Settings.from_env()
+        args.handler(settings, args)
+    except (SettingsError, CommandError, EmbeddedDatabaseError, migrations.MigrationError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

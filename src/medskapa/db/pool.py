@@ -1,0 +1,87 @@
+"""The asyncpg pool and the errors that mean "the database is not reachable"."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import msgspec
+
+from medskapa.settings import Settings
+
+# Errors that say the database (or the way to it) is down, not that a query was wrong.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached right now; the request may be retried later."""
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda value: b"\x01" + msgspec.json.encode(value),
+        decoder=lambda data: msgspec.json.decode(data[1:]),
+        schema="pg_catalog",
+        format="binary",
+    )
+
+
+async def reset_connection(conn: asyncpg.Connection) -> None:
+    """What a connection needs before it goes back to the pool. asyncpg's default also
+    unlistens, releases advisory locks and resets settings: a round trip on every release that
+    the app does not need, since it never listens, locks or changes session settings on a
+    pooled connection."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+async def create_pool(settings: Settings, dsn: str, *, size: int | None = None) -> asyncpg.Pool:
+    """Open a pool (of ``size`` connections at most, default from the settings). With
+    ``min_size`` 0 no connection is made until one is needed, so that the app starts (and
+    answers /healthz with 503) while the database is still down."""
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=0 if size is not None else settings.db_pool_min_size,
+        max_size=size or settings.db_pool_max_size,
+        init=init_connection,
+        reset=reset_connection,
+        max_inactive_connection_lifetime=300,
+        server_settings={
+            "application_name": "medskapa",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "timezone": "UTC",
+        },
+    )
+
+
+@asynccontextmanager
+async def acquire(pool: asyncpg.Pool, wait_seconds: float) -> AsyncIterator[asyncpg.Connection]:
+    """A connection from the pool, or ``DatabaseUnavailable`` if none can be had in time."""
+    try:
+        conn = await pool.acquire(timeout=wait_seconds)
+    except (TimeoutError, *UNAVAILABLE_ERRORS) as exc:
+        raise DatabaseUnavailable(type(exc).__name__) from exc
+    try:
+        yield conn
+    except UNAVAILABLE_ERRORS:
+        # The server went away under open connections: drop them all, so that the next
+        # requests connect afresh instead of each finding another dead one.
+        await pool.expire_connections()
+        raise
+    finally:
+        await pool.release(conn)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, (DatabaseUnavailable, *UNAVAILABLE_ERRORS))

@@ -1,0 +1,295 @@
+"""Feedback use cases: submit, look up by receipt code, withdraw, erase. One transaction each."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import msgspec
+
+from medskapa.audit import service as audit
+from medskapa.audit.domain import AuditEvent
+from medskapa.clock import Clock
+from medskapa.feedback import lifecycle, queries
+from medskapa.feedback.domain import (
+    QUOTE_MAX,
+    TEXT_MAX,
+    Category,
+    FeedbackStatus,
+    InvalidText,
+    SubmitterRole,
+    anchor_quote,
+    clean_email,
+    clean_text,
+)
+from medskapa.feedback.personal_data import Finding, find_personal_data
+from medskapa.feedback.queries import FeedbackRecord
+from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
+from medskapa.triage import queries as triage_queries
+
+SUBJECT = "feedback"
+
+
+class SubmissionInput(msgspec.Struct, kw_only=True):
+    """What a submitter sent, before any checking: strings as they came."""
+
+    document: str
+    category: str
+    role: str
+    text: str
+    version: str | None = None
+    section: str | None = None
+    quote: str | None = None
+    quote_prefix: str | None = None
+    quote_suffix: str | None = None
+    consent_public: bool = False
+    consent_contact: bool = False
+    email: str | None = None
+    language: str = "sv"
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    code: str
+
+
+class SubmissionInvalid(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+
+class Submitted(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    receipt_code: str
+    status: FeedbackStatus
+    personal_data: list[Finding]
+
+
+class FeedbackView(msgspec.Struct, frozen=True):
+    record: FeedbackRecord
+    timeline: list[AuditEvent]
+    answers: list[triage_queries.AnswerRecord] = []
+    """The group's answers, oldest first: public words, shown to whoever holds the code."""
+
+
+class UnknownReceipt(Exception):
+    """No feedback has this receipt code (or the code cannot be one)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class ActionRefused(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _optional(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+class FeedbackService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, receipt_key: bytes) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._receipt_key = receipt_key
+
+    def check_text(self, text: str) -> tuple[str | None, list[FieldError], list[Finding]]:
+        """The cleaned text, its errors and its personal-data findings."""
+        try:
+            cleaned = clean_text(text)
+        except InvalidText as exc:
+            return None, [FieldError("text", exc.code)], []
+        if not cleaned:
+            return None, [FieldError("text", "text_required")], []
+        if len(cleaned) > TEXT_MAX:
+            return None, [FieldError("text", "text_too_long")], []
+        return cleaned, [], find_personal_data(cleaned)
+
+    async def submit(self, data: SubmissionInput) -> Submitted:
+        errors: list[FieldError] = []
+        if data.category not in Category.__members__.values():
+            errors.append(FieldError("category", "choose_one"))
+        if data.role not in SubmitterRole.__members__.values():
+            errors.append(FieldError("role", "choose_one"))
+        language = data.language if data.language in ("sv", "en") else "sv"
+        text, text_errors, findings = self.check_text(data.text)
+        errors += text_errors
+        email = _optional(data.email)
+        if email is not None:
+            try:
+                email = clean_email(email)
+            except InvalidText as exc:
+                errors.append(FieldError("email", exc.code))
+
+        section_key, quote = _optional(data.section), None
+        raw_quote = _optional(data.quote)
+        document_found, target = await queries.target_version(
+            self._conn, data.document, _optional(data.version)
+        )
+        if not document_found:
+            errors.append(FieldError("document", "unknown_document"))
+        elif target is None:
+            errors.append(FieldError("version", "unknown_version"))
+        elif section_key is not None:
+            section = await queries.section_text(self._conn, target.version_id, section_key)
+            if section is None:
+                errors.append(FieldError("section", "unknown_section"))
+            elif raw_quote is not None:
+                try:
+                    raw_quote = clean_text(raw_quote)
+                    prefix = clean_text(data.quote_prefix or "")
+                    suffix = clean_text(data.quote_suffix or "")
+                except InvalidText as exc:
+                    errors.append(FieldError("quote", exc.code))
+                else:
+                    if len(raw_quote) > QUOTE_MAX:
+                        errors.append(FieldError("quote", "quote_too_long"))
+                    else:
+                        quote = anchor_quote(section, raw_quote, prefix, suffix)
+                        if quote is None:
+                            errors.append(FieldError("quote", "quote_not_found"))
+        if raw_quote is not None and section_key is None and document_found:
+            errors.append(FieldError("section", "quote_needs_section"))
+        if errors:
+            raise SubmissionInvalid(errors)
+        assert target is not None
+        assert text is not None
+
+        code = new_receipt_code()
+        now = self._clock()
+        feedback_id = uuid.uuid4()
+        event = AuditEvent(
+            occurred_at=now,
+            actor=lifecycle.Actor.SUBMITTER,
+            action="feedback.submitted",
+            subject_type=SUBJECT,
+            subject_id=str(feedback_id),
+            seq=1,
+            to_state=FeedbackStatus.RECEIVED,
+        )
+        # Contact, feedback, its first audit event and the receipt e-mail in one statement:
+        # atomic without an explicit transaction, and one round trip on the busiest path.
+        await self._conn.execute(
+            "WITH contact AS ("
+            "  INSERT INTO contacts (email, created_at) SELECT $15, $14 "
+            "  WHERE $15::text IS NOT NULL RETURNING id), "
+            "item AS ("
+            "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
+            "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
+            "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
+            "  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+            "  $12, $13, (SELECT id FROM contact), $16, $17, $14, $14) RETURNING id), "
+            # The receipt e-mail, in the same statement: it exists exactly when the item does.
+            "mail AS ("
+            "  INSERT INTO outbox_messages (template, contact_id, language, context, "
+            "  created_at, next_attempt_at) "
+            "  SELECT 'feedback_received', contact.id, $11, jsonb_build_object("
+            "    'document_title', d.title, 'follow_path', '/folj'), $14, $14 "
+            "  FROM contact, guidance_documents d WHERE d.id = $2) "
+            f"INSERT INTO audit_events ({audit.INSERT_COLUMNS}) "
+            "SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item",
+            feedback_id,
+            target.document_id,
+            target.version_id,
+            section_key,
+            quote.exact if quote else None,
+            quote.prefix if quote else None,
+            quote.suffix if quote else None,
+            data.category,
+            data.role,
+            text,
+            language,
+            data.consent_public,
+            data.consent_contact,
+            now,
+            email,
+            receipt_hash(self._receipt_key, code),
+            msgspec.to_builtins(findings),
+            *audit.insert_values(event),
+        )
+        return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
+
+    async def _record(self, code: str, *, lock: bool = False) -> FeedbackRecord:
+        canonical = normalise(code)
+        if canonical is None:
+            raise UnknownReceipt("code_format")
+        record = await queries.by_receipt(
+            self._conn, receipt_hash(self._receipt_key, canonical), lock=lock
+        )
+        if record is None:
+            raise UnknownReceipt("unknown_code")
+        return record
+
+    async def lookup(self, code: str) -> FeedbackView:
+        record = await self._record(code)
+        timeline = await audit.events_for(self._conn, SUBJECT, str(record.id))
+        answers = await triage_queries.answers(self._conn, record.id)
+        return FeedbackView(record, timeline, answers)
+
+    async def withdraw(self, code: str) -> FeedbackView:
+        async with self._conn.transaction():
+            record = await self._record(code, lock=True)
+            current = FeedbackStatus(record.status)
+            if not lifecycle.allowed(current, FeedbackStatus.WITHDRAWN, lifecycle.Actor.SUBMITTER):
+                raise ActionRefused("not_withdrawable")
+            await self._set_status(record, FeedbackStatus.WITHDRAWN, "feedback.withdrawn")
+        return await self.lookup(code)
+
+    async def erase(self, code: str) -> FeedbackView:
+        """Remove the text, the quote and the contact. The trail stays, and stays verifiable:
+        it never held any of them."""
+        async with self._conn.transaction():
+            record = await self._record(code, lock=True)
+            if record.erased_at is not None:
+                raise ActionRefused("already_erased")
+            now = self._clock()
+            contact_id = await self._conn.fetchval(
+                "UPDATE feedback f SET body = NULL, quote_exact = NULL, quote_prefix = NULL, "
+                "quote_suffix = NULL, personal_data = '[]', contact_id = NULL, "
+                "erased_at = $2, updated_at = $2 "
+                "FROM feedback old WHERE old.id = f.id AND f.id = $1 RETURNING old.contact_id",
+                record.id,
+                now,
+            )
+            if contact_id is not None:
+                await self._conn.execute("DELETE FROM contacts WHERE id = $1", contact_id)
+            current = FeedbackStatus(record.status)
+            await audit.record(
+                self._conn,
+                at=now,
+                actor=lifecycle.Actor.SUBMITTER,
+                action="feedback.erased",
+                subject_type=SUBJECT,
+                subject_id=str(record.id),
+                from_state=current,
+                to_state=current,
+            )
+            if lifecycle.allowed(current, FeedbackStatus.WITHDRAWN, lifecycle.Actor.SUBMITTER):
+                await self._set_status(record, FeedbackStatus.WITHDRAWN, "feedback.withdrawn")
+        return await self.lookup(code)
+
+    async def _set_status(
+        self, record: FeedbackRecord, target: FeedbackStatus, action: str
+    ) -> None:
+        now = self._clock()
+        await self._conn.execute(
+            "UPDATE feedback SET status = $2, updated_at = $3 WHERE id = $1",
+            record.id,
+            target,
+            now,
+        )
+        await audit.record(
+            self._conn,
+            at=now,
+            actor=lifecycle.Actor.SUBMITTER,
+            action=action,
+            subject_type=SUBJECT,
+            subject_id=str(record.id),
+            from_state=record.status,
+            to_state=target,
+        )

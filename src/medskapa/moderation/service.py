@@ -1,0 +1,493 @@
+"""Moderation use cases: the queue, claims, decisions (with redaction, urgency and routing),
+reading a restricted original, and destroying originals after the retention period.
+
+One transaction per use case; the audit events and outbox e-mails a decision causes are
+written inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import asyncpg
+import msgspec
+
+from medskapa.audit import service as audit
+from medskapa.clock import Clock
+from medskapa.feedback import lifecycle
+from medskapa.feedback.domain import TEXT_MAX, FeedbackStatus, InvalidText, clean_text
+from medskapa.feedback.personal_data import Finding, find_personal_data
+from medskapa.feedback.service import FieldError
+from medskapa.moderation import queries
+from medskapa.moderation.domain import (
+    CLAIM_MINUTES,
+    MESSAGE_MAX,
+    Decision,
+    ReadReason,
+    RedactionReason,
+    RedactionRefused,
+    RejectReason,
+    RoutedItem,
+    item_path,
+    mark_redactions,
+    route,
+)
+from medskapa.moderation.queries import (
+    Claim,
+    DecisionRecord,
+    LockedItem,
+    ModerationItem,
+    QueueCounts,
+    QueueFilter,
+    RouteView,
+)
+from medskapa.outbox.queue import enqueue
+from medskapa.security.principal import Principal
+
+SUBJECT = "feedback"
+SYSTEM = "system"
+
+
+class DecisionInput(msgspec.Struct, kw_only=True):
+    """A moderator's decision as it came, before any checking."""
+
+    decision: str | None = None
+    reason: str | None = None
+    text: str | None = None
+    """Redact: the moderator's edited text."""
+    message: str | None = None
+    """Reject: optional words to the submitter."""
+    urgent: bool = False
+
+
+class InputInvalid(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+
+class ItemNotFound(Exception):
+    pass
+
+
+class NotDecidable(Exception):
+    """The item is not (or no longer) the asking moderator's to decide; ``code`` says why."""
+
+    def __init__(self, code: str, decision: DecisionRecord | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.decision = decision
+
+
+class OriginalUnavailable(Exception):
+    def __init__(self, code: str, destroyed_at: dt.datetime | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.destroyed_at = destroyed_at
+
+
+class Queue(msgspec.Struct, frozen=True):
+    items: list[ModerationItem]
+    matching: int
+    counts: QueueCounts
+
+
+class Decided(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    status: FeedbackStatus
+    decision: Decision
+    reason: str | None
+    urgent: bool
+    routes: list[RouteView]
+
+
+class ItemDetail(msgspec.Struct, frozen=True):
+    item: ModerationItem
+    decision: DecisionRecord | None
+    routes: list[RouteView]
+    claim: Claim | None
+
+
+class Original(msgspec.Struct, frozen=True):
+    body: str
+    personal_data: list[Finding]
+    redacted_at: dt.datetime
+
+
+class _Valid(msgspec.Struct, frozen=True):
+    decision: Decision
+    reason: str | None
+    text: str | None
+    message: str | None
+    urgent: bool
+
+
+def _clean(value: str | None, field: str, limit: int, too_long: str) -> tuple[str | None, list]:
+    try:
+        cleaned = clean_text(value or "")
+    except InvalidText as exc:
+        return None, [FieldError(field, exc.code)]
+    if len(cleaned) > limit:
+        return None, [FieldError(field, too_long)]
+    return cleaned or None, []
+
+
+def validate(data: DecisionInput, original: str) -> _Valid:
+    """Check a decision against the item's text; raises InputInvalid naming each field."""
+    errors: list[FieldError] = []
+    if data.decision not in Decision.__members__.values():
+        raise InputInvalid([FieldError("decision", "choose_decision")])
+    decision = Decision(data.decision)
+    reason = (data.reason or "").strip() or None
+    text = message = None
+    if decision is Decision.REJECT:
+        if reason is None:
+            errors.append(FieldError("reason", "reject_reason_required"))
+        elif reason not in RejectReason.__members__.values():
+            errors.append(FieldError("reason", "unknown_reason_code"))
+        message, found = _clean(data.message, "message", MESSAGE_MAX, "message_too_long")
+        errors += found
+        if data.urgent:
+            errors.append(FieldError("urgent", "urgent_needs_approval"))
+    elif decision is Decision.REDACT:
+        if reason is None:
+            errors.append(FieldError("reason", "redaction_reason_required"))
+        elif reason not in RedactionReason.__members__.values():
+            errors.append(FieldError("reason", "unknown_reason_code"))
+        edited, found = _clean(data.text, "text", TEXT_MAX, "text_too_long")
+        if found:
+            errors += found
+        elif edited is None:
+            errors.append(FieldError("text", "redacted_text_required"))
+        else:
+            try:
+                text = mark_redactions(original, edited)
+            except RedactionRefused as exc:
+                errors.append(FieldError("text", exc.code))
+    else:
+        reason = None
+    if errors:
+        raise InputInvalid(errors)
+    return _Valid(decision, reason, text, message, data.urgent)
+
+
+class ModerationService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    async def queue(self, filters: QueueFilter) -> Queue:
+        now = self._clock()
+        items, matching = await queries.queue(self._conn, filters, now)
+        return Queue(items, matching, await queries.queue_counts(self._conn, now))
+
+    async def detail(self, principal: Principal, feedback_id: uuid.UUID) -> ItemDetail:
+        """The item for a moderator's page; an item waiting for a decision is claimed for
+        them (a short lease) unless another moderator holds it."""
+        assert principal.user_id is not None
+        now = self._clock()
+        claim = None
+        item = await queries.item(self._conn, feedback_id, now)
+        if item is None:
+            raise ItemNotFound(feedback_id)
+        if item.status == FeedbackStatus.RECEIVED:
+            claim = await queries.take_claim(
+                self._conn,
+                feedback_id,
+                principal.user_id,
+                now,
+                now + dt.timedelta(minutes=CLAIM_MINUTES),
+            )
+        return ItemDetail(
+            item,
+            await queries.decision(self._conn, feedback_id),
+            await queries.routes(self._conn, feedback_id),
+            claim,
+        )
+
+    async def claim(self, principal: Principal, feedback_id: uuid.UUID) -> Claim:
+        """Claim for the API: refused when decided, or held by another moderator."""
+        detail = await self.detail(principal, feedback_id)
+        if detail.claim is None:
+            raise NotDecidable(self._closed_code(detail.item.status), detail.decision)
+        if detail.claim.moderator_id != principal.user_id:
+            raise NotDecidable("claimed_by_other")
+        return detail.claim
+
+    async def release(self, principal: Principal, feedback_id: uuid.UUID) -> None:
+        await queries.release_claim(self._conn, feedback_id, principal.user_id)
+
+    @staticmethod
+    def _closed_code(status: str) -> str:
+        return "not_in_queue" if status == FeedbackStatus.WITHDRAWN else "already_decided"
+
+    async def decide(
+        self,
+        principal: Principal,
+        feedback_id: uuid.UUID,
+        data: DecisionInput,
+        *,
+        base_url: str,
+    ) -> Decided:
+        assert principal.user_id is not None
+        async with self._conn.transaction():
+            # The row lock is the guarantee that one decision wins; the claim check only
+            # names the other moderator's work in progress.
+            item = await queries.lock_item(self._conn, feedback_id)
+            if item is None:
+                raise ItemNotFound(feedback_id)
+            now = self._clock()
+            current = FeedbackStatus(item.status)
+            if not any(
+                lifecycle.allowed(current, outcome, lifecycle.Actor.MODERATOR)
+                for outcome in (FeedbackStatus.ROUTED, FeedbackStatus.REJECTED)
+            ):
+                raise NotDecidable(
+                    self._closed_code(item.status), await queries.decision(self._conn, item.id)
+                )
+            claim = await queries.live_claim(self._conn, item.id, now)
+            if claim is not None and claim.moderator_id != principal.user_id:
+                raise NotDecidable("claimed_by_other")
+            valid = validate(data, item.body or "")
+            rejected = valid.decision is Decision.REJECT
+            target = FeedbackStatus.REJECTED if rejected else FeedbackStatus.ROUTED
+            lifecycle.check(current, target, lifecycle.Actor.MODERATOR)
+
+            await self._conn.execute(
+                "INSERT INTO moderation_decisions (feedback_id, decision, reason_code, message, "
+                "urgent, moderator_id, moderator, decided_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                item.id,
+                valid.decision,
+                valid.reason,
+                valid.message,
+                valid.urgent,
+                principal.user_id,
+                principal.pseudonym,
+                now,
+            )
+            body = item.body
+            if valid.decision is Decision.REDACT:
+                assert valid.text is not None
+                body = valid.text
+                await self._conn.execute(
+                    "INSERT INTO redaction_originals (feedback_id, body, personal_data, "
+                    "created_at) VALUES ($1, $2, $3, $4)",
+                    item.id,
+                    item.body,
+                    msgspec.to_builtins(item.personal_data),
+                    now,
+                )
+                await self._conn.execute(
+                    "UPDATE feedback SET body = $2, personal_data = $3 WHERE id = $1",
+                    item.id,
+                    body,
+                    msgspec.to_builtins(find_personal_data(body)),
+                )
+            await self._conn.execute(
+                "UPDATE feedback SET status = $2, urgent = $3, updated_at = $4 WHERE id = $1",
+                item.id,
+                target,
+                valid.urgent,
+                now,
+            )
+            action = {
+                Decision.APPROVE: "moderation.approved",
+                Decision.REDACT: "moderation.redacted",
+                Decision.REJECT: "moderation.rejected",
+            }[valid.decision]
+            actor = principal.pseudonym
+            await self._audit(actor, item.id, action, now, current, target, valid.reason)
+            await queries.release_claim(self._conn, item.id)
+
+            if target is FeedbackStatus.REJECTED:
+                if item.contact_id is not None:
+                    await enqueue(
+                        self._conn,
+                        "feedback_rejected",
+                        now=now,
+                        contact_id=item.contact_id,
+                        language=item.language,
+                        context={
+                            "reason_code": valid.reason,
+                            "document_title": item.document_title,
+                            "base_url": base_url,
+                        },
+                    )
+                return Decided(item.id, target, valid.decision, valid.reason, False, [])
+
+            if valid.urgent:
+                await self._audit(
+                    principal.pseudonym,
+                    item.id,
+                    "moderation.marked_urgent",
+                    now,
+                    reason="patient_safety",
+                )
+            await self._route(principal, item, body or "", now, base_url, urgent=valid.urgent)
+            routes = await queries.routes(self._conn, item.id)
+        return Decided(item.id, target, valid.decision, valid.reason, valid.urgent, routes)
+
+    async def _route(
+        self,
+        principal: Principal,
+        item: LockedItem,
+        text: str,
+        now: dt.datetime,
+        base_url: str,
+        *,
+        urgent: bool,
+    ) -> None:
+        chosen = route(
+            RoutedItem(
+                document_id=item.document_id,
+                owner_group_id=item.owner_group_id,
+                section_key=item.section_key,
+                category=item.category,
+                text=text,
+            ),
+            await queries.active_rules(self._conn),
+        )
+        for choice in chosen:
+            await self._conn.execute(
+                "INSERT INTO feedback_routes (feedback_id, group_id, rule_id, routed_at) "
+                "VALUES ($1, $2, $3, $4)",
+                item.id,
+                choice.group_id,
+                choice.rule_id,
+                now,
+            )
+            how = "owner" if choice.rule_id is None else f"rule:{choice.rule_id}"
+            await self._audit(
+                principal.pseudonym,
+                item.id,
+                "feedback.routed",
+                now,
+                FeedbackStatus.ROUTED,
+                FeedbackStatus.ROUTED,
+                f"group:{choice.group_id}:{how}",
+            )
+        group_ids = [choice.group_id for choice in chosen]
+        link = f"{base_url}{item_path(item.id)}"
+        if item.contact_id is not None:
+            names = await self._conn.fetchval(
+                "SELECT array_agg(name ORDER BY name) FROM subject_groups WHERE id = ANY($1)",
+                group_ids,
+            )
+            await enqueue(
+                self._conn,
+                "feedback_routed",
+                now=now,
+                contact_id=item.contact_id,
+                language=item.language,
+                context={
+                    "document_title": item.document_title,
+                    "group_names": list(names),
+                    "base_url": base_url,
+                },
+            )
+        for user_id in await queries.group_recipients(self._conn, group_ids):
+            await enqueue(
+                self._conn,
+                "group_new_item",
+                now=now,
+                user_id=user_id,
+                context={"document_title": item.document_title, "item_url": link},
+            )
+        if urgent:
+            for user_id in await queries.group_recipients(self._conn, group_ids, leads_only=True):
+                await enqueue(
+                    self._conn,
+                    "urgent_item",
+                    now=now,
+                    user_id=user_id,
+                    context={"document_title": item.document_title, "item_url": link},
+                )
+
+    async def _audit(
+        self,
+        actor: str,
+        feedback_id: uuid.UUID,
+        action: str,
+        now: dt.datetime,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await audit.record(
+            self._conn,
+            at=now,
+            actor=actor,
+            action=action,
+            subject_type=SUBJECT,
+            subject_id=str(feedback_id),
+            from_state=from_state,
+            to_state=to_state,
+            reason_code=reason,
+        )
+
+    async def read_original(
+        self, principal: Principal, feedback_id: uuid.UUID, reason: str | None
+    ) -> Original:
+        """The unredacted text, for a moderator who says why; the reading is audited (who,
+        when, which reason code) in the same transaction."""
+        reason = (reason or "").strip() or None
+        if reason is None:
+            raise InputInvalid([FieldError("reason", "read_reason_required")])
+        if reason not in ReadReason.__members__.values():
+            raise InputInvalid([FieldError("reason", "unknown_reason_code")])
+        async with self._conn.transaction():
+            row = await self._conn.fetchrow(
+                "SELECT redaction_original_destroyed_at FROM feedback WHERE id = $1 FOR UPDATE",
+                feedback_id,
+            )
+            if row is None:
+                raise ItemNotFound(feedback_id)
+            found = await queries.original(self._conn, feedback_id)
+            if found is None:
+                if row[0] is not None:
+                    raise OriginalUnavailable("original_destroyed", row[0])
+                raise OriginalUnavailable("no_original")
+            await self._audit(
+                principal.pseudonym,
+                feedback_id,
+                "moderation.original_read",
+                self._clock(),
+                reason=reason,
+            )
+        return Original(found.body, found.personal_data, found.created_at)
+
+    async def purge_originals(self, retention_days: int, *, batch: int = 500) -> int:
+        """Destroy every original older than the retention period; returns how many. Safe to
+        run from several processes at once (locked rows are skipped, not waited for)."""
+        destroyed = 0
+        while True:
+            async with self._conn.transaction():
+                now = self._clock()
+                cutoff = now - dt.timedelta(days=retention_days)
+                # Lock the items first, as a decision or an erasure does, so that the two
+                # never wait on each other in opposite order.
+                ids = await self._conn.fetchval(
+                    "WITH due AS (SELECT f.id FROM feedback f "
+                    "  JOIN redaction_originals o ON o.feedback_id = f.id "
+                    "  WHERE o.created_at <= $1 ORDER BY o.created_at LIMIT $2 "
+                    "  FOR UPDATE OF f SKIP LOCKED), "
+                    "gone AS (DELETE FROM redaction_originals o USING due "
+                    "  WHERE o.feedback_id = due.id RETURNING o.feedback_id) "
+                    "SELECT coalesce(array_agg(feedback_id), '{}') FROM gone",
+                    cutoff,
+                    batch,
+                )
+                if ids:
+                    await self._conn.execute(
+                        "UPDATE feedback SET redaction_original_destroyed_at = $2 "
+                        "WHERE id = ANY($1::uuid[])",
+                        ids,
+                        now,
+                    )
+                for feedback_id in ids:
+                    await self._audit(SYSTEM, feedback_id, "moderation.original_destroyed", now)
+            destroyed += len(ids)
+            if len(ids) < batch:
+                return destroyed

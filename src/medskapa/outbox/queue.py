@@ -1,0 +1,70 @@
+"""Put an e-mail in the outbox, inside the transaction of the change that causes it.
+
+The row names a template and a recipient (a contact or a user); the address is looked up when the
+message is sent, so erasing a contact or deleting an account also removes its unsent mail. The
+context holds only what the template needs (links, codes of states and reasons, document titles),
+never feedback text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+
+TEMPLATES = frozenset(
+    {
+        # accounts
+        "account_exists",
+        "confirm_email",
+        "password_reset",
+        # to the submitter who left an address
+        "feedback_received",
+        "feedback_rejected",
+        "feedback_routed",
+        "feedback_in_review",
+        "feedback_answered",
+        "feedback_closed",
+        "feedback_change_planned",
+        "feedback_changed",
+        "feedback_forwarded",
+        # to staff
+        "group_new_item",
+        "group_digest",
+        "urgent_item",
+        "moderation_queue_old",
+        # patient organisations
+        "organisation_invite",
+        "organisation_cosign_request",
+        "consultation_opened",
+        "consultation_reminder",
+    }
+)
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    template: str,
+    *,
+    now: dt.datetime,
+    contact_id: int | None = None,
+    user_id: int | None = None,
+    language: str = "sv",
+    context: dict[str, Any] | None = None,
+) -> int:
+    """Write one outbox row; returns its id. Exactly one of contact_id and user_id is given."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown e-mail template {template!r}")
+    if (contact_id is None) == (user_id is None):
+        raise ValueError("give exactly one recipient: contact_id or user_id")
+    return await conn.fetchval(
+        "INSERT INTO outbox_messages (template, contact_id, user_id, language, context, "
+        "created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        template,
+        contact_id,
+        user_id,
+        language,
+        context or {},
+        now,
+    )

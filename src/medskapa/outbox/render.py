@@ -1,0 +1,80 @@
+"""E-mail templates: one folder per message in ``templates/email/NAME/`` with ``subject.txt``,
+``body.txt`` and ``body.html``, Swedish first with English below.
+
+The HTML body is rendered with autoescaping; the plain-text body and the subject without (they
+are never parsed as markup). A subject is one line, and never holds feedback text or personal
+data: its template sees only the same context as the body, which holds no such thing.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+import msgspec
+
+from medskapa.feedback.texts import REJECTION_WORDS
+from medskapa.resources import resource_dir
+from medskapa.triage.texts import CLOSE_REASON_LABELS
+
+from .queue import TEMPLATES
+
+
+class Rendered(msgspec.Struct, frozen=True):
+    subject: str
+    text: str
+    html: str
+
+
+class TemplateMissing(LookupError):
+    """The outbox row names a template that has no folder (or is not in TEMPLATES)."""
+
+
+CLOSE_REASONS_EN: dict[str, str] = {
+    "already_covered": "The text already says this",
+    "out_of_scope": "Outside the scope of the guidance",
+    "duplicate": "The same feedback has already been answered",
+    "not_actionable": "Nothing in it can be acted on",
+    "personal_care_matter": "It is about your own care (your care provider, 1177 or the "
+    "patient advisory committee can help)",
+}
+assert set(CLOSE_REASONS_EN) == set(CLOSE_REASON_LABELS)
+
+
+def _rejection(language: str) -> Any:
+    return lambda code: REJECTION_WORDS.get(code, REJECTION_WORDS["other"])[language]
+
+
+def _closed(labels: dict[str, str]) -> Any:
+    return lambda code: labels.get(code, code)
+
+
+@functools.cache
+def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    loader = jinja2.FileSystemLoader(resource_dir("templates") / "email")
+    common = {"loader": loader, "undefined": jinja2.StrictUndefined, "keep_trailing_newline": True}
+    html = jinja2.Environment(autoescape=True, **common)
+    text = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain text, never HTML
+    for env in (html, text):
+        env.globals["rejection_sv"] = _rejection("sv")
+        env.globals["rejection_en"] = _rejection("en")
+        env.globals["closed_sv"] = _closed(CLOSE_REASON_LABELS)
+        env.globals["closed_en"] = _closed(CLOSE_REASONS_EN)
+    return html, text
+
+
+def render(template: str, context: dict[str, Any]) -> Rendered:
+    """Render one message. A missing context value is an error (StrictUndefined), not a blank."""
+    if template not in TEMPLATES:
+        raise TemplateMissing(template)
+    html_env, text_env = _environments()
+    try:
+        subject = text_env.get_template(f"{template}/subject.txt").render(context)
+        text = text_env.get_template(f"{template}/body.txt").render(context)
+        html = html_env.get_template(f"{template}/body.html").render(context)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateMissing(template) from exc
+    # A header must not contain a line break, whatever a context value holds.
+    subject = " ".join(subject.split())
+    return Rendered(subject=subject, text=text, html=html)

@@ -1,0 +1,96 @@
+"""The outbox as admins see it (counts, dead letters, send again) and, in debug mode only, the
+development mailbox: what would have been sent, rendered, when no SMTP server is configured."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from medskapa.clock import Clock
+from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.web.deps import Conn, clock
+
+from . import admin
+from .render import render
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class OutboxAdminPages(Controller):
+    include_in_schema = False
+    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    dependencies = {"clock": Provide(clock, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/admin/utskick", name="outbox-admin")
+    async def index(
+        self,
+        conn: Conn,
+        state: State,
+        done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
+    ) -> Template:
+        return Template(
+            "admin/outbox.html",
+            context={
+                "counts": await admin.counts(conn),
+                "letters": await admin.dead_letters(conn),
+                "smtp_configured": state.settings.smtp_host is not None,
+                "done": done,
+            },
+            headers=NO_STORE,
+        )
+
+    @post("/admin/utskick/{message_id:int}/skicka-igen")
+    async def retry(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        clock: NamedDependency[Clock],
+        message_id: FromPath[int],
+    ) -> Redirect:
+        actor = principal_of(request).pseudonym
+        done = await admin.retry(conn, message_id, actor, clock())
+        return Redirect(f"/admin/utskick?klart={'igen' if done else 'inget'}", status_code=303)
+
+
+class DevMailboxPages(Controller):
+    """Only in debug mode (MEDSKAPA_DEBUG); otherwise every path here is 404. Local development
+    has no mail server, and this is where the mail can be read instead."""
+
+    include_in_schema = False
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+
+    @get("/dev/mailbox")
+    async def index(self, conn: Conn, state: State) -> Template:
+        if not state.settings.debug:
+            raise NotFoundException()
+        rows = await conn.fetch(
+            "SELECT m.id, m.template, m.status, m.created_at, m.context, "
+            "COALESCE(c.email, u.email) FROM outbox_messages m "
+            "LEFT JOIN contacts c ON c.id = m.contact_id LEFT JOIN users u ON u.id = m.user_id "
+            "ORDER BY m.id DESC LIMIT 100"
+        )
+        messages = []
+        for row in rows:
+            try:
+                rendered = render(row[1], {"base_url": state.settings.base_url, **row[4]})
+            except Exception as exc:  # a broken template shows as such, not as a 500
+                subject, text = f"({type(exc).__name__})", ""
+            else:
+                subject, text = rendered.subject, rendered.text
+            messages.append(
+                {
+                    "id": row[0],
+                    "status": row[2],
+                    "created_at": row[3],
+                    "to": row[5],
+                    "subject": subject,
+                    "text": text,
+                }
+            )
+        return Template("admin/mailbox.html", context={"messages": messages}, headers=NO_STORE)

@@ -1,0 +1,120 @@
+"""One typed settings object, read from ``MEDSKAPA_*`` environment variables on demand."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+import platformdirs
+
+PREFIX = "MEDSKAPA_"
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str | None = None
+    """PostgreSQL URL. Unset: an embedded PostgreSQL is started in ``data_dir``."""
+    data_dir: Path = msgspec.field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("medskapa"))
+    )
+    debug: bool = False
+    secret_key: str | None = None
+    """Signs CSRF tokens; the same on every worker. `medskapa serve` makes one for the embedded
+    database; production sets it."""
+    dev_insecure_cookies: bool = False
+    """Development only: cookies without Secure, for plain http://127.0.0.1."""
+    db_pool_min_size: int = 0
+    db_pool_max_size: int = 10
+    db_acquire_timeout: float = 5.0
+    """Seconds a request waits for a free database connection before it gets 503."""
+    db_statement_timeout_ms: int = 10_000
+    body_timeout: float = 10.0
+    """Seconds each part of a request body may take to arrive before the request gets 408."""
+    submit_limit: int = 20
+    """Submissions one client may make per 10 minutes (counted in PostgreSQL)."""
+    receipt_lookup_limit: int = 30
+    """Receipt-code lookups one client may make per 10 minutes."""
+    load_demo: bool = True
+    """Load the demo catalogue into an empty embedded database."""
+    redaction_retention_days: int = 30
+    """Days the unredacted original of moderated feedback is kept before it is destroyed."""
+    base_url: str = "http://127.0.0.1:8000"
+    """The public address of the service, for links in e-mail sent by scheduled jobs."""
+    smtp_host: str | None = None
+    """SMTP server for the outbox relay. Unset: e-mail stays in the outbox (and, in debug mode,
+    is readable at /dev/mailbox)."""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    """``starttls`` (upgrade a plain connection), ``tls`` (implicit TLS, usually port 465) or
+    ``none`` (only for a relay on the same host or network)."""
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "medskapa <no-reply@medskapa.invalid>"
+    smtp_timeout: float = 30.0
+    outbox_relay: bool = True
+    """Run the outbox relay inside `medskapa serve` (when SMTP is set). Turn off where separate
+    `medskapa outbox run` processes send instead."""
+    moderation_alert_hours: int = 48
+    """Moderators are told once a day when the oldest item in their queue is older than this."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from the environment; unknown ``MEDSKAPA_*`` names are refused."""
+        environ = os.environ if environ is None else environ
+        fields = {f.name: f for f in msgspec.structs.fields(cls)}
+        raw: dict[str, str] = {}
+        for key, value in environ.items():
+            if not key.startswith(PREFIX) or key.startswith("MEDSKAPA_TEST_"):
+                continue
+            name = key.removeprefix(PREFIX).lower()
+            if name not in fields:
+                raise SettingsError(f"Unknown setting {key}.")
+            raw[name] = value
+        try:
+            settings = msgspec.convert(raw, cls, strict=False, dec_hook=_decode)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(f"Invalid setting: {_name_in(str(exc))}") from None
+        return settings.validate()
+
+    def validate(self) -> Settings:
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise SettingsError("MEDSKAPA_SECRET_KEY must be at least 32 characters.")
+        if self.db_pool_min_size < 0 or self.db_pool_max_size < 1:
+            raise SettingsError("MEDSKAPA_DB_POOL_MAX_SIZE must be at least 1.")
+        if not 1 <= self.redaction_retention_days <= 3650:
+            raise SettingsError("MEDSKAPA_REDACTION_RETENTION_DAYS must be from 1 to 3650.")
+        if self.smtp_security not in SMTP_SECURITY:
+            raise SettingsError("MEDSKAPA_SMTP_SECURITY must be one of starttls, tls or none.")
+        if not 1 <= self.smtp_port <= 65535:
+            raise SettingsError("MEDSKAPA_SMTP_PORT must be from 1 to 65535.")
+        if "@" not in self.smtp_from:
+            raise SettingsError("MEDSKAPA_SMTP_FROM must contain an e-mail address.")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise SettingsError("MEDSKAPA_BASE_URL must start with http:// or https://.")
+        if self.moderation_alert_hours < 1:
+            raise SettingsError("MEDSKAPA_MODERATION_ALERT_HOURS must be at least 1.")
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise SettingsError(
+                "MEDSKAPA_DB_POOL_MIN_SIZE must not be larger than MEDSKAPA_DB_POOL_MAX_SIZE."
+            )
+        return self
+
+
+def _decode(type_: type, obj: object) -> object:
+    if type_ is Path and isinstance(obj, str):
+        return Path(obj).expanduser()
+    raise NotImplementedError
+
+
+def _name_in(message: str) -> str:
+    # msgspec says "Expected `int`, got `str` - at `$.db_pool_max_size`"; name the variable.
+    if " - at `$." in message:
+        text, _, path = message.partition(" - at `$.")
+        return f"{PREFIX}{path.rstrip('`').upper()}: {text}"
+    return message

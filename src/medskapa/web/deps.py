@@ -1,0 +1,34 @@
+"""Request-scoped dependencies shared by several areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from medskapa.clock import Clock, utc_now
+from medskapa.security.secrets import RECEIPT_KEY, derive, instance_secret
+
+Conn = NamedDependency[asyncpg.Connection]
+
+
+async def receipt_key(state: State, conn: Conn) -> bytes:
+    # The key never changes once created, so each process fetches it once.
+    key = getattr(state, "receipt_key", None)
+    if key is None:
+        key = await instance_secret(conn, RECEIPT_KEY)
+        state.receipt_key = key
+    return key
+
+
+def clock() -> Clock:
+    return utc_now
+
+
+def client_id(request: Request[Any, Any, Any], key: bytes) -> str:
+    """A keyed hash of the client address: enough to count requests, useless to identify."""
+    host = request.client.host if request.client else "unknown"
+    return derive(key, "client", host).hex()[:32]

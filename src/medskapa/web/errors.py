@@ -1,0 +1,152 @@
+"""Every error becomes a clear page (HTML) or problem details (JSON under /api/).
+
+Nothing from the request body is echoed or logged here: only the method, the route and the
+exception's type.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from medskapa.db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
+
+log = logging.getLogger("medskapa.web")
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details."""
+
+    title: str
+    status: int
+    detail: str | None = None
+    type: str = "about:blank"
+    errors: list[dict[str, Any]] | None = None
+
+
+# What each status means to a reader, in Swedish first.
+_TITLES: dict[int, tuple[str, str]] = {
+    400: ("Felaktig förfrågan", "Bad request"),
+    403: ("Du har inte behörighet", "Forbidden"),
+    404: ("Sidan finns inte", "Not found"),
+    405: ("Metoden stöds inte här", "Method not allowed"),
+    408: ("Det tog för lång tid", "Request timeout"),
+    413: ("För stort innehåll", "Content too large"),
+    422: ("Uppgifterna behöver rättas", "Unprocessable content"),
+    429: ("För många förfrågningar", "Too many requests"),
+    500: ("Något gick fel hos oss", "Internal server error"),
+    503: ("Tjänsten är tillfälligt otillgänglig", "Service unavailable"),
+}
+
+_HTML_DETAILS: dict[int, str] = {
+    404: "Vi hittar inte det du letar efter. "
+    "Adressen kan vara fel, eller så har sidan tagits bort.",
+    408: "Det du skickade kom inte fram i tid. Försök igen; ingenting har sparats halvvägs.",
+    413: "Det du skickade är för stort. En synpunkt får vara högst 5 000 tecken.",
+    429: "Du har skickat många förfrågningar på kort tid. Vänta en stund och försök igen.",
+    500: "Ett oväntat fel uppstod. Ingenting av det du skickat har sparats halvvägs. "
+    "Försök igen om en stund.",
+    503: "Vi kan inte nå vår databas just nu. Ingenting du redan skickat har gått förlorat. "
+    "Försök igen om en stund.",
+}
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _respond(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    swedish, english = _TITLES.get(status, ("Fel", "Error"))
+    if is_api(request):
+        return Response(
+            Problem(title=english, status=status, detail=detail, errors=errors),
+            status_code=status,
+            media_type=PROBLEM_JSON,
+            headers=headers,
+        )
+    return Template(
+        template_name="errors/error.html",
+        context={
+            "title": swedish,
+            "status": status,
+            "detail": _HTML_DETAILS.get(status, detail),
+            "errors": errors,
+        },
+        status_code=status,
+        headers=headers,
+        media_type=MediaType.HTML,
+    )
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        # Litestar's own parameter validation: name the field, never echo its value.
+        errors = [
+            {"field": e.get("key"), "message": e.get("message")}
+            for e in (exc.extra if isinstance(exc.extra, list) else [])
+            if isinstance(e, dict)
+        ]
+        status = HTTP_422_UNPROCESSABLE_ENTITY if is_api(request) else HTTP_400_BAD_REQUEST
+        return _respond(request, status, "Some values are not valid.", errors or None)
+    detail = exc.detail if status != HTTP_500_INTERNAL_SERVER_ERROR else None
+    if isinstance(exc, NotFoundException) and detail == "Not Found":
+        detail = None
+    return _respond(request, status, detail, headers=exc.headers)
+
+
+def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.warning(
+        "database unavailable",
+        extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__},
+    )
+    return _respond(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "The database is not reachable right now; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error(
+        "unhandled error",
+        extra={
+            "method": request.method,
+            "path": request.scope.get("path_template", ""),
+            "error": type(exc).__name__,
+        },
+        exc_info=request.app.debug,
+    )
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def exception_handlers() -> dict[Any, Any]:
+    handlers: dict[Any, Any] = {
+        HTTPException: handle_http_exception,
+        DatabaseUnavailable: handle_unavailable,
+        Exception: handle_unexpected,
+    }
+    for error in UNAVAILABLE_ERRORS:
+        handlers[error] = handle_unavailable
+    return handlers

@@ -1,0 +1,71 @@
+"""Accessibility checks with axe-core, run inside the real browser page.
+
+axe-core is vendored next to this file (pinned, checked by test_vendor.py) and injected as
+inline script text: the tests never fetch anything from the network.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+
+AXE_VERSION = "4.14.1"
+AXE_DIR = Path(__file__).parent / "vendor" / f"axe-core-{AXE_VERSION}"
+AXE_SCRIPT = AXE_DIR / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SHOWN_TARGETS = 3
+
+_RUN_AXE = """
+async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    helpUrl: v.helpUrl,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+  }));
+}
+"""
+
+
+@cache
+def _axe_source() -> str:
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def _screenshot_path(name: str) -> Path:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise ValueError(f"screenshot name {name!r}: use lower-case letters, digits, - and _")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        targets = ", ".join(v["targets"][:SHOWN_TARGETS])
+        more = len(v["targets"]) - SHOWN_TARGETS
+        if more > 0:
+            targets += f" (and {more} more)"
+        lines.append(f"- {v['id']} [{v['impact']}]: {v['help']} ({v['helpUrl']})\n    at {targets}")
+    return "\n".join(lines)
+
+
+async def assert_accessible(page: Page, name: str) -> None:
+    """Fail on any WCAG 2.1 A/AA violation axe finds; save a full-page screenshot as `name`."""
+    await page.screenshot(path=_screenshot_path(name), full_page=True)
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.add_script_tag(content=_axe_source())
+    violations = await page.evaluate(_RUN_AXE, WCAG_TAGS)
+    if violations:
+        pytest.fail(
+            f"axe-core {AXE_VERSION} found {len(violations)} accessibility violation(s) "
+            f"on {page.url} ({name}):\n{describe(violations)}",
+            pytrace=False,
+        )

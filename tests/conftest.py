@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from medskapa.app import create_app
+from medskapa.catalogue.demo import load_demo
+from medskapa.db.migrations import migrate
+from medskapa.db.pool import init_connection
+from medskapa.settings import Settings
+from tests.factories import TEST_SECRET
+from tests.pg import server_url, unique_name, with_database
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def template_database(pg_url: str) -> AsyncIterator[str]:
+    """A migrated database with the demo catalogue, copied for every test."""
+    name = unique_name("medskapa_tpl")
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        conn = await asyncpg.connect(with_database(pg_url, name))
+        try:
+            await migrate(conn)
+            await load_demo(conn)
+        finally:
+            await conn.close()
+        yield name
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _new_database(pg_url: str, template: str | None) -> str:
+    name = unique_name("medskapa_t")
+    admin = await asyncpg.connect(pg_url)
+    try:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{clause}')
+    finally:
+        await admin.close()
+    return name
+
+
+async def _drop_database(pg_url: str, name: str) -> None:
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database_url(pg_url: str, template_database: str) -> AsyncIterator[str]:
+    """A database of this test's own: migrated, with the demo catalogue."""
+    name = await _new_database(pg_url, template_database)
+    yield with_database(pg_url, name)
+    await _drop_database(pg_url, name)
+
+
+@pytest.fixture
+async def empty_database_url(pg_url: str) -> AsyncIterator[str]:
+    """A database of this test's own with nothing in it, not even migrations."""
+    name = await _new_database(pg_url, None)
+    yield with_database(pg_url, name)
+    await _drop_database(pg_url, name)
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(database_url)
+    await init_connection(connection)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, debug=False, secret_key=TEST_SECRET)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    # https, so that the client keeps the Secure __Host- cookies as a browser would.
+    async with AsyncTestClient(app=app, base_url="https://127.0.0.1") as test_client:
+        # Like a browser: the first page sets the CSRF cookie, forms and htmx send it back.
+        await test_client.get("/")
+        test_client.headers["x-csrf-token"] = test_client.cookies["__Host-csrf"]
+        yield test_client
+
+
+@pytest.fixture
+async def bare_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A second browser: no CSRF cookie, no session. It has an app instance of its own, as a
+    second worker process would."""
+    async with AsyncTestClient(
+        app=create_app(settings), base_url="https://127.0.0.1"
+    ) as test_client:
+        yield test_client

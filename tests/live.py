@@ -1,0 +1,104 @@
+"""A real server process for tests that need one (browser, kill -9, load)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+import httpx
+
+from tests.factories import TEST_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(
+    database_url: str,
+    port: int,
+    output: IO[bytes],
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start uvicorn; its output goes to a file, never to a pipe nobody reads (a full pipe
+    blocks the server's logging and with it every request)."""
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MEDSKAPA_")}
+    child_env.update(env or {})
+    child_env["MEDSKAPA_DATABASE_URL"] = database_url
+    child_env["MEDSKAPA_SECRET_KEY"] = TEST_SECRET
+    # A plain http:// server on 127.0.0.1, as in development.
+    child_env["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "medskapa.app:create_app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-server-header",
+            "--no-access-log",
+        ],
+        env=child_env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _read(output: IO[bytes]) -> str:
+    output.seek(0)
+    return output.read().decode(errors="replace")
+
+
+def wait_until_healthy(
+    proc: subprocess.Popen[bytes], base_url: str, output: IO[bytes], within: float = 30
+) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}:\n{_read(output)}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"server did not become healthy in time:\n{_read(output)}")
+
+
+@contextmanager
+def running_server(
+    database_url: str, **kwargs: object
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    with tempfile.TemporaryFile() as output:
+        proc = start_server(database_url, port, output, **kwargs)  # type: ignore[arg-type]
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(proc, base_url, output)
+            yield base_url, proc
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()

@@ -1,0 +1,259 @@
+"""The JSON API for consultations, rounds and statements: problem details that name fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.factories import api_token
+from tests.organisations.conftest import World
+
+Client = AsyncTestClient[Litestar]
+
+
+def future(days: int) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).date().isoformat()
+
+
+def fields(response: Any) -> set[str]:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return {e.get("field") for e in response.json()["errors"]}
+
+
+async def consultation(bare_client: Client, headers: dict[str, str], world: World) -> int:
+    response = await bare_client.post(
+        "/api/v1/consultations",
+        headers=headers,
+        json={
+            "document": "kol",
+            "version": "2.0",
+            "title": "Remiss KOL 2.0",
+            "questions": ["Saknas något?"],
+            "start": future(0),
+            "deadline": future(14),
+            "organisations": [world.org_a],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def test_consultations_api(
+    bare_client: Client, conn: asyncpg.Connection, world: World
+) -> None:
+    group = await api_token(conn, world.group_member)
+    consultation_id = await consultation(bare_client, group, world)
+    a = await api_token(conn, world.coordinator_a)
+    b = await api_token(conn, world.coordinator_b)
+    listed = await bare_client.get("/api/v1/consultations", headers=a)
+    assert [c["id"] for c in listed.json()] == [consultation_id]
+    assert listed.json()[0]["open"] is True
+    assert (await bare_client.get("/api/v1/consultations", headers=b)).json() == []
+    assert (
+        await bare_client.get(f"/api/v1/consultations/{consultation_id}", headers=b)
+    ).status_code == 404
+    one = await bare_client.get(f"/api/v1/consultations/{consultation_id}", headers=a)
+    assert one.json()["questions"] == ["Saknas något?"]
+    # Only subject group members open consultations.
+    refused = await bare_client.post("/api/v1/consultations", headers=a, json={})
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({}, None),
+        ({"title": ""}, {"title"}),
+        ({"title": "x" * 1001}, None),
+        ({"title": "KOL\u0000"}, {"title"}),
+        ({"questions": []}, {"questions"}),
+        ({"deadline": "snart"}, {"deadline"}),
+        ({"document": "finns-inte"}, {"document"}),
+        ({"organisations": ["finns-inte"]}, {"organisations"}),
+        ({"unexpected": 1}, None),
+    ],
+)
+async def test_bad_consultations_get_named_problems(
+    bare_client: Client,
+    conn: asyncpg.Connection,
+    world: World,
+    body: dict[str, Any],
+    expected: set[str] | None,
+) -> None:
+    group = await api_token(conn, world.group_member)
+    full = {
+        "document": "kol",
+        "version": "2.0",
+        "title": "Remiss",
+        "questions": ["Fråga?"],
+        "start": future(0),
+        "deadline": future(14),
+        "organisations": [world.org_a],
+    }
+    response = await bare_client.post(
+        "/api/v1/consultations", headers=group, json=body if body == {} else {**full, **body}
+    )
+    named = fields(response)
+    if expected is not None:
+        assert expected <= named
+    else:
+        assert named
+        assert None not in named
+    assert await conn.fetchval("SELECT count(*) FROM consultations") == 0
+
+
+async def test_rounds_and_inputs_api(
+    bare_client: Client, conn: asyncpg.Connection, world: World
+) -> None:
+    group = await api_token(conn, world.group_member)
+    consultation_id = await consultation(bare_client, group, world)
+    a = await api_token(conn, world.coordinator_a)
+    base = f"/api/v1/organisations/{world.org_a}/rounds"
+    late = await bare_client.post(
+        base,
+        headers=a,
+        json={"title": "Runda", "deadline": future(30), "consultation": consultation_id},
+    )
+    assert fields(late) == {"deadline"}
+    assert late.json()["errors"][0]["code"] == "deadline_after_consultation"
+    opened = await bare_client.post(
+        base,
+        headers=a,
+        json={"title": "Runda", "deadline": future(7), "consultation": consultation_id},
+    )
+    assert opened.status_code == 201
+    round_id = opened.json()["id"]
+    assert [r["id"] for r in (await bare_client.get(base, headers=a)).json()] == [round_id]
+
+    member = await api_token(conn, world.member_a1)
+    inputs = f"{base}/{round_id}/inputs"
+    assert (await bare_client.post(base, headers=member, json={})).status_code == 403
+    for bad, field in (
+        ({"category": "other", "text": ""}, "text"),
+        ({"category": "other", "text": "a\u0000b"}, "text"),
+        ({"category": "other", "text": "x" * 5001}, "text"),
+        ({"category": "nej", "text": "Hej"}, "category"),
+        ({"category": "other", "text": "Hej", "section": "0-nej"}, "section"),
+        ({"category": "other", "text": "Hej", "quote": {"exact": "finns inte"}}, "section"),
+    ):
+        assert field in fields(await bare_client.post(inputs, headers=member, json=bad))
+    added = await bare_client.post(
+        inputs,
+        headers=member,
+        json={"category": "suggestion", "text": "Lägg till en bild.", "section": "7-uppfoljning"},
+    )
+    assert added.status_code == 201
+    assert added.json()["author"] is None
+
+    b = await api_token(conn, world.coordinator_b)
+    for path in (f"{base}/{round_id}", base):
+        assert (await bare_client.get(path, headers=b)).status_code == 404
+    own_b = f"/api/v1/organisations/{world.org_b}/rounds/{round_id}"
+    assert (await bare_client.get(own_b, headers=b)).status_code == 404
+    assert (
+        await bare_client.post(
+            f"{own_b}/inputs", headers=b, json={"category": "other", "text": "Hej"}
+        )
+    ).status_code == 404
+    coordinator_view = await bare_client.get(f"{base}/{round_id}", headers=a)
+    assert [i["text"] for i in coordinator_view.json()["inputs"]] == ["Lägg till en bild."]
+
+
+async def test_statements_api_end_to_end(
+    bare_client: Client, conn: asyncpg.Connection, world: World
+) -> None:
+    a = await api_token(conn, world.coordinator_a)
+    b = await api_token(conn, world.coordinator_b)
+    member = await api_token(conn, world.member_a1)
+    round_ = await bare_client.post(
+        f"/api/v1/organisations/{world.org_a}/rounds",
+        headers=a,
+        json={"title": "Höft", "deadline": future(7), "document": "hoftfraktur"},
+    )
+    round_id = round_.json()["id"]
+    added = await bare_client.post(
+        f"/api/v1/organisations/{world.org_a}/rounds/{round_id}/inputs",
+        headers=member,
+        json={"category": "own_experience", "text": "Jag väntade länge på operation."},
+    )
+    input_id = added.json()["id"]
+
+    assert "title" in fields(
+        await bare_client.post(
+            "/api/v1/statements",
+            headers=a,
+            json={"organisation": world.org_a, "title": " ", "round": round_id},
+        )
+    )
+    assert (
+        await bare_client.post(
+            "/api/v1/statements",
+            headers=b,
+            json={"organisation": world.org_a, "title": "Kapning", "round": round_id},
+        )
+    ).status_code == 404
+    created = await bare_client.post(
+        "/api/v1/statements",
+        headers=a,
+        json={"organisation": world.org_a, "title": "Yttrande", "round": round_id},
+    )
+    assert created.status_code == 201
+    statement = f"/api/v1/statements/{created.json()['id']}"
+    section = await bare_client.post(
+        f"{statement}/sections", headers=a, json={"heading": "Väntetider", "body": "För långa."}
+    )
+    section_id = section.json()["sections"][0]["id"]
+    assert "body" in fields(
+        await bare_client.post(
+            f"{statement}/sections", headers=a, json={"heading": "X", "body": "\u0000"}
+        )
+    )
+    assert "section" in fields(
+        await bare_client.post(
+            f"{statement}/sections",
+            headers=a,
+            json={"heading": "X", "body": "Y", "section_id": 999999},
+        )
+    )
+    cited = await bare_client.post(
+        f"{statement}/citations", headers=a, json={"input": input_id, "section_id": section_id}
+    )
+    assert cited.json()["citations"][0]["text"] == "Jag väntade länge på operation."
+    assert "input" in fields(
+        await bare_client.post(f"{statement}/citations", headers=a, json={"input": "nej"})
+    )
+    assert (await bare_client.get(statement, headers=b)).status_code == 404
+    asked = await bare_client.post(
+        f"{statement}/cosigners", headers=a, json={"organisation": world.org_b}
+    )
+    assert [c["organisation"] for c in asked.json()["cosigners"]] == [world.org_b]
+    signed = await bare_client.post(f"{statement}/cosign", headers=b)
+    assert signed.json()["cosigners"][0]["signed_at"] is not None
+    twice = await bare_client.post(f"{statement}/cosign", headers=b)
+    assert twice.status_code == 409
+    # A co-signer cannot edit or submit.
+    assert (await bare_client.post(f"{statement}/submit", headers=b, json={})).status_code == 404
+
+    submitted = await bare_client.post(
+        f"{statement}/submit", headers=a, json={"category": "suggestion"}
+    )
+    assert submitted.status_code == 201
+    feedback_id = submitted.json()["feedback_id"]
+    assert len(submitted.json()["receipt_code"]) == 19
+    shown = await bare_client.get(statement, headers=a)
+    assert shown.json()["status"] == "submitted"
+    assert shown.json()["feedback_id"] == feedback_id
+    assert shown.json()["feedback_status"] == "received"
+    again = await bare_client.post(f"{statement}/submit", headers=a, json={})
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("The statement has already been sent")
+    listed = await bare_client.get(
+        "/api/v1/statements", headers=b, params={"organisation": world.org_b}
+    )
+    assert [s["id"] for s in listed.json()] == [created.json()["id"]]
