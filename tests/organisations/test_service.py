@@ -377,3 +377,79 @@ async def test_another_organisation_gets_not_found_and_the_attempt_is_audited(
     with pytest.raises(Invalid) as invalid:
         await org.cite(coordinator_b, world.org_b, own_b.id, str(added.id))
     assert invalid.value.errors[0].code == "unknown_input"
+
+
+async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
+    conn: asyncpg.Connection, services: Services, who: object, world: World
+) -> None:
+    from medskapa.feedback.lifecycle import GroupStep
+    from medskapa.triage.service import TriageService
+
+    org = services(NOW)
+    coordinator = await who(world.coordinator_a)  # type: ignore[operator]
+    round_ = await org.open_round(
+        coordinator, world.org_a, RoundInput(title="KOL", deadline="2026-03-27", document="kol")
+    )
+    asked = await org.add_input(
+        await who(world.member_a1),  # type: ignore[operator]
+        world.org_a,
+        round_.id,
+        InputData(category="suggestion", text="Skriv om handlingsplanen.", notify_on_answer=True),
+    )
+    silent = await org.add_input(
+        await who(world.member_a2),  # type: ignore[operator]
+        world.org_a,
+        round_.id,
+        InputData(category="own_experience", text="Jag fick vänta länge."),
+    )
+    statement = await org.create_statement(
+        coordinator, world.org_a, "Yttrande om KOL", round_id=str(round_.id)
+    )
+    await org.save_section(coordinator, world.org_a, statement.id, heading="Plan", body="Text.")
+    for cited in (asked, silent):
+        await org.cite(coordinator, world.org_a, statement.id, str(cited.id))
+    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b, base_url=BASE)
+    await org.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
+    submitted = await org.submit(coordinator, world.org_a, statement.id, category="suggestion")
+    await route_to(conn, submitted.feedback_id, "nag-kol")
+    before = await conn.fetchval("SELECT max(id) FROM outbox_messages")
+
+    group = await who(world.group_member, staff=True)  # type: ignore[operator]
+    triage = TriageService(conn, lambda: NOW + dt.timedelta(days=3))
+    await triage.transition(group, submitted.feedback_id, GroupStep(target="in_review"))
+    assert await conn.fetchval("SELECT max(id) FROM outbox_messages") == before, (
+        "taking an item into review is not an answer"
+    )
+    answer = "Vi skriver om handlingsplanen i nästa version tillsammans med patienter."
+    await triage.transition(
+        group, submitted.feedback_id, GroupStep(target="change_planned", answer=answer)
+    )
+
+    mails = await conn.fetch(
+        "SELECT user_id, template, context FROM outbox_messages WHERE id > $1 ORDER BY user_id",
+        before,
+    )
+    assert {(m["user_id"], m["template"]) for m in mails} == {
+        (world.coordinator_a, "statement_answered"),
+        (world.coordinator_b, "statement_answered"),
+        (world.member_a1, "statement_answered"),
+    }, "both organisations' coordinators and the member who asked; not the one who did not"
+    paths = {m["user_id"]: m["context"]["path"] for m in mails}
+    assert paths[world.coordinator_a] == f"/organisationer/{world.org_a}/yttranden/{statement.id}"
+    assert paths[world.coordinator_b] == f"/organisationer/{world.org_b}/yttranden/{statement.id}"
+    assert paths[world.member_a1] == f"/organisationer/{world.org_a}/omgangar/{round_.id}"
+    assert all(answer not in str(m["context"]) for m in mails), "no answer text in the outbox"
+
+    # Coordinators read the answer on the statement page, the member beside their input.
+    view = await org.statement_view(coordinator, world.org_a, statement.id)
+    assert [(a.status, a.body) for a in view.answers] == [("change_planned", answer)]
+    cosigner_view = await org.statement_view(
+        await who(world.coordinator_b),  # type: ignore[operator]
+        world.org_b,
+        statement.id,
+    )
+    assert [a.body for a in cosigner_view.answers] == [answer]
+    mine = await org.round_view(await who(world.member_a1), world.org_a, round_.id)  # type: ignore[operator]
+    assert [(c.statement_title, [a.body for a in c.answers]) for c in mine.cited[asked.id]] == [
+        ("Yttrande om KOL", [answer])
+    ]

@@ -65,6 +65,7 @@ CONTEXT = {
     "version": "2.0",
     "deadline": "1 december 2026",
     "expires": "1 december 2026",
+    "path": "/organisationer/hjartforeningen/yttranden/1",
 }
 
 

@@ -240,11 +240,14 @@ class MemberInput(msgspec.Struct, frozen=True):
     category: str
     body: str
     created_at: dt.datetime
+    notify_on_answer: bool
+    """The member asked to be told when the group answers a statement that cites this."""
 
 
 _INPUT = """
     SELECT i.id, i.round_id, i.author_id, CASE WHEN i.show_name THEN u.email END, i.show_name,
-           i.section_key, s.heading, i.quote_exact, i.category, i.body, i.created_at
+           i.section_key, s.heading, i.quote_exact, i.category, i.body, i.created_at,
+           i.notify_on_answer
     FROM member_inputs i
     JOIN input_rounds r ON r.id = i.round_id
     LEFT JOIN users u ON u.id = i.author_id AND u.deleted_at IS NULL
@@ -395,6 +398,75 @@ async def citations(conn: asyncpg.Connection, statement_id: uuid.UUID) -> list[C
         statement_id,
     )
     return [Citation(*row) for row in rows]
+
+
+class CitedIn(msgspec.Struct, frozen=True):
+    """A submitted statement that cites a member's input."""
+
+    member_input_id: uuid.UUID
+    statement_title: str
+    feedback_id: uuid.UUID
+
+
+async def cited_in(conn: asyncpg.Connection, input_ids: list[uuid.UUID]) -> list[CitedIn]:
+    """The submitted statements citing any of ``input_ids`` (drafts are the coordinators'
+    own business until they are sent)."""
+    rows = await conn.fetch(
+        "SELECT c.member_input_id, st.title, st.feedback_id FROM statement_citations c "
+        "JOIN statements st ON st.id = c.statement_id "
+        "WHERE c.member_input_id = ANY($1::uuid[]) AND st.status = 'submitted' "
+        "ORDER BY st.submitted_at, st.id",
+        input_ids,
+    )
+    return [CitedIn(*row) for row in rows]
+
+
+class AnswerRecipient(msgspec.Struct, frozen=True):
+    user_id: int
+    organisation: str
+    path: str
+    """Where this user reads the answer: the statement page or their round page."""
+
+
+async def answer_recipients(
+    conn: asyncpg.Connection, feedback_id: uuid.UUID
+) -> list[AnswerRecipient]:
+    """Who is told when the group answers the statement that became ``feedback_id``: the
+    coordinators of the organisation that sent it and of every organisation that co-signed
+    it, and the members who asked to be told and whose input it cites (while they are still
+    members). One row per person; a coordinator who is also such a member is told once."""
+    rows = await conn.fetch(
+        """
+        WITH st AS (SELECT id, organisation_id FROM statements WHERE feedback_id = $1),
+        orgs AS (
+            SELECT organisation_id FROM st
+            UNION
+            SELECT c.organisation_id FROM statement_cosigners c JOIN st ON st.id = c.statement_id
+            WHERE c.signed_at IS NOT NULL),
+        told AS (
+            SELECT m.user_id, o.name, '/organisationer/' || o.slug || '/yttranden/' || st.id
+                   AS path, 0 AS rank
+            FROM orgs
+            JOIN organisations o ON o.id = orgs.organisation_id
+            JOIN organisation_memberships m ON m.organisation_id = o.id
+                 AND m.role = 'coordinator'
+            CROSS JOIN st
+            UNION ALL
+            SELECT i.author_id, o.name, '/organisationer/' || o.slug || '/omgangar/' || i.round_id,
+                   1
+            FROM st
+            JOIN statement_citations c ON c.statement_id = st.id
+            JOIN member_inputs i ON i.id = c.member_input_id AND i.notify_on_answer
+            JOIN organisation_memberships m ON m.user_id = i.author_id
+                 AND m.organisation_id = i.organisation_id
+            JOIN organisations o ON o.id = i.organisation_id)
+        SELECT DISTINCT ON (t.user_id) t.user_id, t.name, t.path
+        FROM told t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL
+        ORDER BY t.user_id, t.rank
+        """,
+        feedback_id,
+    )
+    return [AnswerRecipient(*row) for row in rows]
 
 
 class Cosigner(msgspec.Struct, frozen=True):

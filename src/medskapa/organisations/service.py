@@ -50,6 +50,8 @@ from medskapa.organisations.queries import (
 )
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
+from medskapa.triage import queries as triage_queries
+from medskapa.triage.queries import AnswerRecord
 
 
 class NotFound(Exception):
@@ -138,6 +140,14 @@ class InputData(msgspec.Struct, kw_only=True):
     quote_prefix: str | None = None
     quote_suffix: str | None = None
     show_name: bool = False
+    notify_on_answer: bool = False
+
+
+class Cited(msgspec.Struct, frozen=True):
+    """A submitted statement citing a member's input, and the group's answers to it."""
+
+    statement_title: str
+    answers: list[AnswerRecord]
 
 
 class RoundView(msgspec.Struct, frozen=True):
@@ -147,6 +157,8 @@ class RoundView(msgspec.Struct, frozen=True):
     inputs: list[MemberInput]
     coordinator: bool
     open: bool
+    cited: dict[uuid.UUID, list[Cited]] = {}
+    """Per shown input: the submitted statements that cite it, with the group's answers."""
 
 
 class StatementView(msgspec.Struct, frozen=True):
@@ -159,6 +171,8 @@ class StatementView(msgspec.Struct, frozen=True):
     citations: list[Citation]
     cosigners: list[Cosigner]
     citable: list[MemberInput]
+    answers: list[AnswerRecord] = []
+    """The subject group's answers once the statement has been answered."""
 
 
 class ConsultationOverview(msgspec.Struct, frozen=True):
@@ -773,7 +787,11 @@ class OrganisationService:
         shown = await queries.inputs(
             self._conn, organisation.id, found.id, None if coordinator else principal.user_id
         )
-        return RoundView(organisation, found, consultation, shown, coordinator, open_)
+        cited: dict[uuid.UUID, list[Cited]] = {}
+        for c in await queries.cited_in(self._conn, [i.id for i in shown]):
+            answers = await triage_queries.answers(self._conn, c.feedback_id)
+            cited.setdefault(c.member_input_id, []).append(Cited(c.statement_title, answers))
+        return RoundView(organisation, found, consultation, shown, coordinator, open_, cited)
 
     async def add_input(
         self, principal: Principal, slug: str, round_id: int | str, data: InputData
@@ -838,7 +856,8 @@ class OrganisationService:
             input_id = await self._conn.fetchval(
                 "INSERT INTO member_inputs (round_id, organisation_id, author_id, show_name, "
                 "section_key, quote_exact, quote_prefix, quote_suffix, category, body, "
-                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                "created_at, notify_on_answer) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                 found.id,
                 organisation.id,
                 principal.user_id,
@@ -850,6 +869,7 @@ class OrganisationService:
                 data.category,
                 text,
                 now,
+                data.notify_on_answer,
             )
             await self._audit(
                 principal,
@@ -993,6 +1013,9 @@ class OrganisationService:
             await queries.citations(self._conn, found.id),
             await queries.cosigners(self._conn, found.id),
             citable,
+            []
+            if found.feedback_id is None
+            else await triage_queries.answers(self._conn, found.feedback_id),
         )
 
     async def save_section(

@@ -457,6 +457,7 @@ class OrganisationPages(Controller):
             for name in ("section", "quote", "quote_prefix", "quote_suffix", "category", "text")
         }
         values["show_name"] = _field(data, "show_name") == "ja"
+        values["notify_on_answer"] = _field(data, "notify_on_answer") == "ja"
         try:
             await _or_404(
                 organisations.add_input(principal_of(request), slug, round_id, InputData(**values))
@@ -987,6 +988,8 @@ class InputIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     section: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     quote: QuoteIn | None = None
     show_name: bool = False
+    notify_on_answer: bool = False
+    """E-mail me (at my account's address) when the group answers a statement citing this."""
 
 
 class InputOut(msgspec.Struct):
@@ -997,11 +1000,19 @@ class InputOut(msgspec.Struct):
     text: str
     author: str | None
     created_at: str
+    notify_on_answer: bool
 
 
 def _input_out(i: queries.MemberInput) -> InputOut:
     return InputOut(
-        i.id, i.section_key, i.quote, i.category, i.body, i.author_email, i.created_at.isoformat()
+        i.id,
+        i.section_key,
+        i.quote,
+        i.category,
+        i.body,
+        i.author_email,
+        i.created_at.isoformat(),
+        i.notify_on_answer,
     )
 
 
@@ -1255,6 +1266,7 @@ class OrganisationApi(Controller):
                     quote_prefix=data.quote.prefix if data.quote else None,
                     quote_suffix=data.quote.suffix if data.quote else None,
                     show_name=data.show_name,
+                    notify_on_answer=data.notify_on_answer,
                 ),
             )
             return _input_out(added)

@@ -39,6 +39,7 @@ TEMPLATES = frozenset(
         "organisation_cosign_request",
         "consultation_opened",
         "consultation_reminder",
+        "statement_answered",
     }
 )
 

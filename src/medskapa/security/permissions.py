@@ -80,10 +80,12 @@ def declared_permission(handler: BaseRouteHandler) -> Permission | None:
     return None
 
 
-def deny_undeclared(
+async def deny_undeclared(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """App-wide guard: a route that declares no permission is refused (deny by default)."""
+    """App-wide guard: a route that declares no permission is refused (deny by default).
+    Async, like every guard here: Litestar runs a plain function guard in a worker thread,
+    a thread hop on every request."""
     if declared_permission(handler) is None and not connection.scope["path"].startswith(
         PUBLIC_PREFIXES
     ):

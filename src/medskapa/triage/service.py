@@ -33,6 +33,7 @@ from medskapa.feedback.lifecycle import (
     check_step,
     later_version,
 )
+from medskapa.organisations import queries as organisation_queries
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
 from medskapa.triage import queries
@@ -58,6 +59,8 @@ STEP_TEMPLATES: dict[FeedbackStatus, str] = {
     FeedbackStatus.CHANGED: "feedback_changed",
 }
 FORWARDED_TEMPLATE = "feedback_forwarded"
+# To the coordinators and the members who asked, when an organisation's statement is answered.
+STATEMENT_ANSWERED_TEMPLATE = "statement_answered"
 
 
 class NotFound(Exception):
@@ -211,6 +214,14 @@ class TriageService:
                 reason_code=checked.reason,
                 version_label=version.label if version else None,
             )
+            if checked.target is not FeedbackStatus.IN_REVIEW:
+                await self._tell_organisations(
+                    record,
+                    now,
+                    status=str(checked.target),
+                    group_name=group.name,
+                    version_label=version.label if version else None,
+                )
             return await self._view(await self._reload(record.id), group)
 
     async def link_planned(
@@ -531,6 +542,26 @@ class TriageService:
                 **{k: v for k, v in context.items() if v is not None},
             },
         )
+
+    async def _tell_organisations(
+        self, record: ItemRecord, now: dt.datetime, **context: str | None
+    ) -> None:
+        """When the item is an organisation's statement, its answer goes back to the
+        coordinators (of the sender and of each co-signer) and to the members who asked to be
+        told and whose input it cites. Nothing happens for ordinary feedback."""
+        for to in await organisation_queries.answer_recipients(self._conn, record.id):
+            await enqueue(
+                self._conn,
+                STATEMENT_ANSWERED_TEMPLATE,
+                now=now,
+                user_id=to.user_id,
+                context={
+                    "organisation": to.organisation,
+                    "document_title": record.document_title,
+                    "path": to.path,
+                    **{k: v for k, v in context.items() if v is not None},
+                },
+            )
 
     async def _view(self, record: ItemRecord, group: Group) -> ItemView:
         current_label, sections = await queries.current_sections(self._conn, record.document_id)
