@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -14,15 +15,17 @@ from medskapa.accounts.admin import RoleChoice
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from medskapa.security.sessions import create_session
 from tests.browser.axe import assert_accessible
-from tests.factories import make_organisation, make_person
+from tests.factories import make_organisation, make_person, make_staff
 
 pytestmark = pytest.mark.slow
 
 INPUT = "Jag förstod inte när jag skulle börja träna efter operationen."
 
 
-async def act_as(page: Page, conn: asyncpg.Connection, base_url: str, user_id: int) -> None:
-    token, _ = await create_session(conn, user_id, dt.datetime.now(dt.UTC), second_factor=False)
+async def act_as(
+    page: Page, conn: asyncpg.Connection, base_url: str, user_id: int, *, staff: bool = False
+) -> None:
+    token, _ = await create_session(conn, user_id, dt.datetime.now(dt.UTC), second_factor=staff)
     await page.context.clear_cookies()
     await page.context.add_cookies([{"name": DEV_SESSION_COOKIE, "value": token, "url": base_url}])
 
@@ -106,3 +109,150 @@ async def test_round_member_input_and_statement_by_keyboard(
     await expect(page.locator("#yttrande-status")).to_contain_text("Mottagen")
     await assert_accessible(page, "statement-submitted")
     assert await conn.fetchval("SELECT submitter_role FROM feedback") == "organisation"
+
+
+FIRST = "Handlingsplanen vid försämring är svår att följa när man är andfådd."
+SECOND = "Jag fick ingen träning förrän ett år efter diagnosen."
+STATEMENT_TEXT = "Handlingsplanen behöver skrivas om tillsammans med patienter."
+ANSWER = "Vi skriver om handlingsplanen i nästa version, tillsammans med er och andra patienter."
+
+
+async def test_consultation_to_answer_the_whole_path(
+    page: Page, live_server: str, conn: asyncpg.Connection
+) -> None:
+    """Group opens a consultation → coordinator opens a round → two members comment →
+    coordinator cites both in a statement → a second organisation co-signs → submitted →
+    moderated → routed → the group answers → the coordinators and the member who asked to be
+    told see the answer (and get an e-mail); every page axe-clean."""
+    org_a, coordinator_a = await make_organisation(
+        conn, "Hjärt- och lungsjukas förening", "a@ex.se"
+    )
+    org_b, coordinator_b = await make_organisation(conn, "Astma- och KOL-förbundet", "b@ex.se")
+    asks = await make_person(
+        conn, "a1@ex.se", organisation=org_a, role=RoleChoice.ORGANISATION_MEMBER
+    )
+    quiet = await make_person(
+        conn, "a2@ex.se", organisation=org_a, role=RoleChoice.ORGANISATION_MEMBER
+    )
+    group_member = await make_staff(conn, "kol@region.se", group="nag-kol")
+    moderator = await make_staff(conn, "moderator@region.se", role=RoleChoice.MODERATOR)
+    today = dt.datetime.now(ZoneInfo("Europe/Stockholm")).date()
+
+    # 1. The subject group opens a consultation on the draft version.
+    await act_as(page, conn, live_server, group_member, staff=True)
+    await page.goto(f"{live_server}/remisser/ny")
+    await assert_accessible(page, "consultation-form")
+    await page.get_by_label("Kunskapsstöd och version").select_option("kol@2.0")
+    await page.locator("#c-title").fill("Remiss: KOL, version 2.0")
+    await page.locator("#c-question-1").fill("Är handlingsplanen vid försämring begriplig?")
+    await page.locator("#c-start").fill(today.isoformat())
+    await page.locator("#c-deadline").fill((today + dt.timedelta(days=20)).isoformat())
+    await page.get_by_label("Hjärt- och lungsjukas förening").check()
+    await press(page, "Skicka ut remissen")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Remiss: KOL, version 2.0")
+    await assert_accessible(page, "consultation")
+
+    # 2. The invited coordinator opens a round on it.
+    await act_as(page, conn, live_server, coordinator_a)
+    await page.goto(f"{live_server}/organisationer/{org_a}")
+    consultation_id = await conn.fetchval("SELECT id FROM consultations")
+    await page.get_by_label("Remiss (valfri)").select_option(str(consultation_id))
+    await page.locator("#round-title").fill("Vad tycker ni om KOL-remissen?")
+    await page.locator("#round-deadline").fill((today + dt.timedelta(days=10)).isoformat())
+    await press(page, "Starta insamlingen")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Vad tycker ni om KOL-remissen?"
+    )
+    round_url = page.url
+
+    # 3. Two members comment; only the first asks to be told about the answer.
+    for member, text, tell in ((asks, FIRST, True), (quiet, SECOND, False)):
+        await act_as(page, conn, live_server, member)
+        await page.goto(round_url)
+        await page.get_by_label("Förslag").check()
+        await page.get_by_label("Din synpunkt").fill(text)
+        if tell:
+            await page.get_by_label(re.compile("Berätta för mig när arbetsgruppen svarar")).check()
+        await press(page, "Spara min synpunkt")
+        await expect(page.get_by_role("status")).to_contain_text("Din synpunkt är sparad")
+
+    # 4. The coordinator writes a statement citing both, and asks organisation B to co-sign.
+    await act_as(page, conn, live_server, coordinator_a)
+    await page.goto(f"{live_server}/organisationer/{org_a}")
+    await page.locator("#statement-title").fill("Yttrande över KOL 2.0")
+    await page.get_by_label("Bygger på insamlingen").select_option(
+        label="Vad tycker ni om KOL-remissen?"
+    )
+    await press(page, "Skapa utkast")
+    await page.locator("#heading-new").fill("Handlingsplan")
+    await page.locator("#body-new").fill(STATEMENT_TEXT)
+    await press(page, "Lägg till avsnittet")
+    for _ in range(2):
+        await page.get_by_role("button", name="Citera synpunkten").first.press("Enter")
+        await expect(page.get_by_role("status")).to_contain_text("Synpunkten är citerad")
+    await expect(page.locator("blockquote.citation")).to_have_count(2)
+    await page.get_by_label(re.compile("Be en annan verifierad organisation")).fill(org_b)
+    await press(page, "Be om underskrift")
+    await expect(page.get_by_role("status")).to_contain_text("Organisationen är tillfrågad")
+    statement_url = page.url.split("?")[0]
+
+    # 5. Organisation B's coordinator follows the link in their e-mail and signs.
+    link = await conn.fetchval(
+        "SELECT context->>'link' FROM outbox_messages "
+        "WHERE template = 'organisation_cosign_request' AND user_id = $1",
+        coordinator_b,
+    )
+    await act_as(page, conn, live_server, coordinator_b)
+    await page.goto(link)
+    await assert_accessible(page, "statement-cosign")
+    await press(page, "Skriv under som Astma- och KOL-förbundet")
+    await expect(page.get_by_role("status")).to_contain_text("Ni har skrivit under yttrandet")
+
+    # 6. Coordinator A submits it as the organisation.
+    await act_as(page, conn, live_server, coordinator_a)
+    await page.goto(statement_url)
+    await press(page, "Skicka yttrandet")
+    await expect(page.locator("#yttrande-status")).to_contain_text("Mottagen")
+    await expect(page.locator("#gruppens-svar")).to_contain_text("inte svarat än")
+    feedback_id = await conn.fetchval("SELECT feedback_id FROM statements")
+
+    # 7. A moderator approves it; it is routed to the group that owns KOL.
+    await act_as(page, conn, live_server, moderator, staff=True)
+    await page.goto(f"{live_server}/moderering")
+    await page.get_by_role("link", name="Granska och besluta").press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Granska synpunkt")
+    await page.get_by_label("Godkänn", exact=True).check()
+    await press(page, "Spara beslutet")
+    await expect(page.locator(".notice-ok")).to_be_visible()
+    assert await conn.fetchval("SELECT status FROM feedback WHERE id = $1", feedback_id) == (
+        "routed"
+    )
+
+    # 8. The group answers.
+    await act_as(page, conn, live_server, group_member, staff=True)
+    await page.goto(f"{live_server}/arbetsgrupp/synpunkt/{feedback_id}")
+    await page.get_by_role("button", name="Börja behandla").first.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text("under behandling")
+    answer = page.get_by_label("Svar till den som skrev: varför texten inte ändras")
+    await answer.fill(ANSWER)
+    await press(page, "Svara (texten ändras inte)")
+    await expect(page.get_by_role("status")).to_contain_text("besvarad")
+
+    # 9. Both organisations' coordinators read the answer on the statement; the member who
+    # asked reads it beside their input; all three were sent an e-mail, the other member not.
+    await act_as(page, conn, live_server, coordinator_a)
+    await page.goto(statement_url)
+    await expect(page.locator("#gruppens-svar")).to_contain_text(ANSWER)
+    await assert_accessible(page, "statement-answered")
+    await act_as(page, conn, live_server, coordinator_b)
+    await page.goto(link)
+    await expect(page.locator("#gruppens-svar")).to_contain_text(ANSWER)
+    await act_as(page, conn, live_server, asks)
+    await page.goto(round_url)
+    await expect(page.locator(".input-list .cited")).to_contain_text("Yttrande över KOL 2.0")
+    await expect(page.locator(".input-list .answer")).to_contain_text(ANSWER)
+    await assert_accessible(page, "round-answered")
+    told = await conn.fetch(
+        "SELECT user_id FROM outbox_messages WHERE template = 'statement_answered'"
+    )
+    assert sorted(r["user_id"] for r in told) == sorted([coordinator_a, coordinator_b, asks])
