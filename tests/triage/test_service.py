@@ -406,3 +406,34 @@ async def test_status_counts_follow_every_change(
         "JOIN feedback f ON f.id = r.feedback_id GROUP BY 1, 2 ORDER BY 1, 2"
     )
     assert [tuple(r) for r in kept] == [tuple(r) for r in counted]
+
+
+async def test_every_route_follows_its_item_so_each_group_filters_right(
+    conn: asyncpg.Connection, member: Principal
+) -> None:
+    """The inbox reads status, category, document and received time from the routes' copies
+    (sql/0011_inbox_keys.sql); a step taken in one group shows in the other group's filters."""
+    from medskapa.feedback.domain import FeedbackStatus
+    from medskapa.triage import queries
+
+    item = await routed_item(conn, category="suggestion")
+    await route_to(conn, item, OTHER)
+    other = await conn.fetchval("SELECT id FROM subject_groups WHERE slug = $1", OTHER)
+    await triage(conn).transition(member, item, GroupStep(target="in_review"))
+
+    copies = await conn.fetch(
+        "SELECT r.status, r.category, r.document_id = f.document_id, "
+        "r.received_at = f.created_at FROM feedback_routes r "
+        "JOIN feedback f ON f.id = r.feedback_id WHERE r.feedback_id = $1",
+        item,
+    )
+    assert [tuple(c) for c in copies] == [("in_review", "suggestion", True, True)] * 2
+
+    def ids(page: queries.InboxPage) -> list[uuid.UUID]:
+        return [row.id for row in page.rows]
+
+    in_review = InboxFilter(status=FeedbackStatus.IN_REVIEW)
+    assert ids(await queries.inbox(conn, other, in_review, 0, 25)) == [item]
+    routed = InboxFilter(status=FeedbackStatus.ROUTED)
+    assert ids(await queries.inbox(conn, other, routed, 0, 25)) == []
+    assert await queries.oldest_unanswered(conn, other) == FIXED_NOW

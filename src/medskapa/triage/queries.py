@@ -91,19 +91,21 @@ class Params:
 
 
 def _inbox_where(group_id: int, f: InboxFilter, user_id: int, p: Params) -> list[str]:
+    # Status, category, document and received time are read from the route's copies
+    # (sql/0011_inbox_keys.sql): one ordered index range within the group for each.
     where = [f"r.group_id = {p(group_id)}"]
     if f.status is not None:
-        where.append(f"f.status = {p(str(f.status))}")
+        where.append(f"r.status = {p(str(f.status))}")
     else:
-        where.append(f"f.status = ANY({p([str(s) for s in INBOX_STATUSES])}::text[])")
+        where.append(f"r.status = ANY({p([str(s) for s in INBOX_STATUSES])}::text[])")
     if f.document is not None:
         where.append(
-            f"f.document_id = (SELECT id FROM guidance_documents WHERE slug = {p(f.document)})"
+            f"r.document_id = (SELECT id FROM guidance_documents WHERE slug = {p(f.document)})"
         )
     if f.section is not None:
         where.append(f"f.section_key = {p(f.section)}")
     if f.category is not None:
-        where.append(f"f.category = {p(str(f.category))}")
+        where.append(f"r.category = {p(str(f.category))}")
     if f.theme is not None:
         where.append(
             "EXISTS (SELECT 1 FROM feedback_themes ft WHERE ft.feedback_id = f.id "
@@ -116,7 +118,7 @@ def _inbox_where(group_id: int, f: InboxFilter, user_id: int, p: Params) -> list
     elif isinstance(f.assignee, int):
         where.append(f"a.user_id = {p(f.assignee)}")
     if f.older_than_days is not None:
-        where.append(f"f.created_at <= now() - make_interval(days => {p(f.older_than_days)})")
+        where.append(f"r.received_at <= now() - make_interval(days => {p(f.older_than_days)})")
     if f.urgent:
         where.append("f.urgent")
     if f.query is not None:
@@ -145,14 +147,15 @@ async def inbox(
     """One page of a group's inbox in order of receipt, continuing after ``f.after``.
 
     Keyset pagination on (received, id): each page costs the same however deep it is, and an
-    item arriving meanwhile never shifts a page. Every filter is on the item itself, so the
-    planner can walk one of the item's indexes in order and check the group per row."""
+    item arriving meanwhile never shifts a page. The walk is over the group's routes, in the
+    order of one of their indexes (sql/0011_inbox_keys.sql)."""
     p = Params()
     where = _inbox_where(group_id, f, user_id, p)
     newest = f.sort is Sort.NEWEST
     if f.after is not None:
         where.append(
-            f"(f.created_at, f.id) {'<' if newest else '>'} ({p(f.after.at)}, {p(f.after.id)})"
+            f"(r.received_at, r.feedback_id) {'<' if newest else '>'} "
+            f"({p(f.after.at)}, {p(f.after.id)})"
         )
     direction = "DESC" if newest else "ASC"
     sql = f"""
@@ -163,7 +166,7 @@ async def inbox(
         LEFT JOIN sections s ON s.version_id = f.version_id AND s.key = f.section_key
         LEFT JOIN users u ON u.id = a.user_id
         WHERE {" AND ".join(where)}
-        ORDER BY f.created_at {direction}, f.id {direction}
+        ORDER BY r.received_at {direction}, r.feedback_id {direction}
         LIMIT {p(page_size + 1)}
     """
     rows = [InboxRow(*row) for row in await conn.fetch(sql, *p.values)]
@@ -182,20 +185,16 @@ async def status_counts(conn: asyncpg.Connection, group_id: int) -> dict[str, in
 
 
 async def oldest_unanswered(conn: asyncpg.Connection, group_id: int) -> dt.datetime | None:
-    # One ordered index walk per status (PostgreSQL before 17 cannot walk "status = ANY(...)"
-    # in created_at order); each stops at the group's first item.
-    found = []
-    for status in sorted(UNANSWERED):
-        found.append(
-            await conn.fetchval(
-                "SELECT f.created_at FROM feedback f JOIN feedback_routes r "
-                "ON r.feedback_id = f.id AND r.group_id = $1 "
-                "WHERE f.status = $2 ORDER BY f.created_at LIMIT 1",
-                group_id,
-                str(status),
-            )
-        )
-    return min((at for at in found if at is not None), default=None)
+    # One index seek per unanswered status on the group's routes (PostgreSQL before 17 cannot
+    # walk "status = ANY(...)" in date order), the smallest of them.
+    return await conn.fetchval(
+        "SELECT min(first.received_at) FROM unnest($2::text[]) AS s (status), "
+        "LATERAL (SELECT r.received_at FROM feedback_routes r "
+        "         WHERE r.group_id = $1 AND r.status = s.status "
+        "         ORDER BY r.received_at LIMIT 1) AS first",
+        group_id,
+        sorted(str(status) for status in UNANSWERED),
+    )
 
 
 # ---------------------------------------------------------------- one item
