@@ -1,11 +1,12 @@
 """Mixed load: patients submitting, moderators deciding, group members browsing and answering.
 
-    python bench/mixed.py [--minutes 10] [--workers 1] [--patients 12] [--moderators 3]
-                          [--members 6] [--think 0.5]
+    python bench/mixed.py [--minutes 10] [--workers 1] [--patients 24] [--moderators 4]
+                          [--members 8] [--think 0.25]
 
 Starts a PostgreSQL (embedded, or MEDSKAPA_BENCH_DATABASE_URL), a fresh database with the demo
-catalogue, a moderator and one member per subject group (each with a personal API token), 2,000
-items already routed to the groups, and the server in its own process (uvicorn, ``--workers``).
+catalogue, the moderators and group members (one person each, spread over the subject groups,
+each with a personal API token), 2,000 items already routed to the groups, and the server in
+its own process (uvicorn, ``--workers``).
 Virtual users then run in this process over loopback, each in a loop with a think time drawn
 around ``--think`` seconds:
 
@@ -16,9 +17,10 @@ around ``--think`` seconds:
   search), and every third time takes a routed item into review and answers it.
 
 Bounded: it stops after ``--minutes``. For each action: count, errors (any unexpected status),
-conflicts (409: another moderator got there first, which the service is built to say), and
-p50/p95/p99 latency; the server's peak resident memory per worker process (VmHWM) is read from
-/proc at the end. Results are appended to docs/benchmarks.md.
+conflicts (409, or 422 for a group step: another moderator or member got there first, which
+the service is built to say), and p50/p95/p99 latency; the server's peak resident memory per
+worker process (VmHWM) is read from /proc at the end. Results are appended to
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ TEXTS = [
 ]
 CATEGORIES = ["hard_to_understand", "missing_information", "own_experience", "suggestion"]
 SEARCHES = ["uppföljning", "närstående", "rehabilitering", "dosen"]
+# Another member of the same group took the item first: the step is refused, not an error.
+STEP_TAKEN = (409, 422)
 
 
 class Stats:
@@ -101,6 +105,7 @@ class Client:
         json: object = None,
         params: dict[str, str] | None = None,
         expect: int = 200,
+        conflicts: tuple[int, ...] = (409,),
     ) -> object | None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         started = time.perf_counter()
@@ -114,7 +119,7 @@ class Client:
             self.stats.errors[action] += 1
             return None
         self.stats.latencies[action].append((time.perf_counter() - started) * 1000)
-        if status == 409:
+        if status in conflicts:
             self.stats.conflicts[action] += 1
             return None
         if status != expect:
@@ -212,12 +217,16 @@ async def member(client: Client, token: str, group: str, stop: float, mean: floa
                         "to": "answered",
                         "answer": "Tack. Texten ändras inte: avsnittet beskriver redan detta.",
                     },
+                    conflicts=STEP_TAKEN,
                 )
         await think(mean)
 
 
-async def prepare(url: str) -> tuple[list[str], str, dict[str, str]]:
-    """Published documents, a moderator's token, and a token per subject group."""
+async def prepare(
+    url: str, moderators: int, members: int
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Published documents, a token per moderator, and (group, token) per group member: each
+    virtual user is a person of their own, members spread over the groups in turn."""
     conn = await asyncpg.connect(url)
     try:
         await init_connection(conn)
@@ -235,18 +244,22 @@ async def prepare(url: str) -> tuple[list[str], str, dict[str, str]]:
             )
         }
         accounts = AccountService(conn, utc_now, await instance_secret(conn, RECEIPT_KEY))
-        mod = await make_staff(conn, "moderator@bench.example", role=RoleChoice.MODERATOR)
-        mod_token = await accounts.create_api_token(mod, "bench")
-        tokens: dict[str, str] = {}
-        for n, group in enumerate(sorted(set(owners.values()))):
+        mod_tokens = []
+        for n in range(moderators):
+            mod = await make_staff(conn, f"moderator{n}@bench.example", role=RoleChoice.MODERATOR)
+            mod_tokens.append(await accounts.create_api_token(mod, "bench"))
+        groups = sorted(set(owners.values()))
+        member_tokens = []
+        for n in range(members):
+            group = groups[n % len(groups)]
             user = await make_staff(conn, f"member{n}@bench.example", group=group)
-            tokens[group] = await accounts.create_api_token(user, "bench")
+            member_tokens.append((group, await accounts.create_api_token(user, "bench")))
         for n in range(SEEDED):
             slug = documents[n % len(documents)]
             item = await make_feedback(conn, document=slug, text=TEXTS[n % len(TEXTS)])
             await route_to(conn, item.id, owners[slug])
         await conn.execute("ANALYZE")
-        return documents, mod_token, tokens
+        return documents, mod_tokens, member_tokens
     finally:
         await conn.close()
 
@@ -270,8 +283,7 @@ def peak_rss_mib(pid: int) -> float:
 async def measure(args: argparse.Namespace) -> None:
     with bench_server_url() as (server_url, server_text):
         url = await fresh_database(server_url, "medskapa_bench_mixed")
-        documents, mod_token, tokens = await prepare(url)
-        groups = sorted(tokens)
+        documents, mod_tokens, member_tokens = await prepare(url, args.moderators, args.members)
         env = {"MEDSKAPA_SUBMIT_LIMIT": "100000000", "MEDSKAPA_DB_POOL_MAX_SIZE": "10"}
         stats = Stats()
         with running_server(url, workers=args.workers, env=env) as (base_url, proc):
@@ -282,19 +294,10 @@ async def measure(args: argparse.Namespace) -> None:
                 stop = started + args.minutes * 60
                 users = (
                     [patient(client, documents, stop, args.think) for _ in range(args.patients)]
+                    + [moderator(client, token, stop, args.think) for token in mod_tokens]
                     + [
-                        moderator(client, mod_token, stop, args.think)
-                        for _ in range(args.moderators)
-                    ]
-                    + [
-                        member(
-                            client,
-                            tokens[groups[n % len(groups)]],
-                            groups[n % len(groups)],
-                            stop,
-                            args.think,
-                        )
-                        for n in range(args.members)
+                        member(client, token, group, stop, args.think)
+                        for group, token in member_tokens
                     ]
                 )
                 await asyncio.gather(*users)
@@ -317,7 +320,7 @@ def report(
         "beforehand",
         "- server peak memory (VmHWM) per worker: " + ", ".join(f"{p:.0f} MiB" for p in peaks),
         "",
-        "| action | count | per s | errors | conflicts (409) | p50 ms | p95 ms | p99 ms |",
+        "| action | count | per s | errors | someone else first | p50 ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     worst = 0.0
@@ -349,10 +352,10 @@ def main() -> None:
     )
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--patients", type=int, default=12)
-    parser.add_argument("--moderators", type=int, default=3)
-    parser.add_argument("--members", type=int, default=6)
-    parser.add_argument("--think", type=float, default=0.5)
+    parser.add_argument("--patients", type=int, default=24)
+    parser.add_argument("--moderators", type=int, default=4)
+    parser.add_argument("--members", type=int, default=8)
+    parser.add_argument("--think", type=float, default=0.25)
     asyncio.run(measure(parser.parse_args()))
 
 
