@@ -581,3 +581,50 @@ async def test_a_section_rule_needs_a_section_of_that_document(
     on_section = await make_feedback(conn, section=place.section_key)
     decided = await decide(conn, mod, on_section.id, decision="approve")
     assert [(r.group_slug, r.rule_id) for r in decided.routes] == [(place.other_slug, rule_id)]
+
+
+async def test_queue_counts_by_document_category_age_and_filter(conn: asyncpg.Connection) -> None:
+    from medskapa.moderation.queries import QueueFilter
+
+    docs = [r[0] for r in await conn.fetch("SELECT slug FROM guidance_documents ORDER BY slug")]
+    a, b = docs[0], docs[1]
+    made = [
+        (a, "suggestion", 0.5),
+        (a, "suggestion", 2),
+        (a, "own_experience", 4),
+        (b, "suggestion", 8),
+        (b, "hard_to_understand", 10),
+    ]
+    for doc, category, days in made:
+        await make_feedback(
+            conn, document=doc, category=category, now=FIXED_NOW - dt.timedelta(days=days)
+        )
+    # Decided items leave the queue and its counts.
+    decided = await make_feedback(conn, document=a, category="suggestion")
+    await moderation(conn).decide(
+        await moderator(conn), decided.id, DecisionInput(decision="approve"), base_url=BASE_URL
+    )
+
+    whole = await moderation(conn).queue(QueueFilter())
+    counts = whole.counts
+    assert (counts.total, whole.matching) == (5, 5)
+    assert (counts.older_than_1_day, counts.older_than_3_days, counts.older_than_7_days) == (
+        4,
+        3,
+        2,
+    )
+    assert counts.oldest_at == FIXED_NOW - dt.timedelta(days=10)
+    assert {o.value: o.count for o in counts.documents} == {a: 3, b: 2}
+    assert {o.value: o.count for o in counts.categories} == {
+        "suggestion": 3,
+        "own_experience": 1,
+        "hard_to_understand": 1,
+    }
+    assert [i.created_at for i in whole.items] == sorted(i.created_at for i in whole.items)
+
+    only = await moderation(conn).queue(
+        QueueFilter(document=a, category="suggestion", older_than_days=1)
+    )
+    assert only.matching == 1
+    assert [i.created_at for i in only.items] == [FIXED_NOW - dt.timedelta(days=2)]
+    assert only.counts.total == 5, "the summary counts the whole queue, filters or not"

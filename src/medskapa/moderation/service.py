@@ -179,8 +179,9 @@ class ModerationService:
 
     async def queue(self, filters: QueueFilter) -> Queue:
         now = self._clock()
-        items, matching = await queries.queue(self._conn, filters, now)
-        return Queue(items, matching, await queries.queue_counts(self._conn, now))
+        counts = await queries.queue_counts(self._conn, now, filters)
+        items = await queries.queue(self._conn, filters, now)
+        return Queue(items, counts.matching, counts)
 
     async def detail(self, principal: Principal, feedback_id: uuid.UUID) -> ItemDetail:
         """The item for a moderator's page; an item waiting for a decision is claimed for
