@@ -125,5 +125,15 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def record(text: str) -> None:
+    """Print a run's section and append it to docs/benchmarks.md."""
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmarks\n\nEach section is one run of a `bench/` command.\n")
+    with RESULTS.open("a") as fh:
+        fh.write(text)
+
+
 def today() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

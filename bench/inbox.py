@@ -28,11 +28,11 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
-    RESULTS,
     bench_server_url,
     fresh_database,
     machine,
     median,
+    record,
     today,
     with_database,
 )
@@ -258,13 +258,7 @@ async def main(args: argparse.Namespace) -> None:
         category_plan,
         "```\n",
     ]
-    text = "\n".join(lines)
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nAppended by the scripts in `bench/`.\n")
-    with RESULTS.open("a") as fh:
-        fh.write(text)
+    record("\n".join(lines))
 
 
 if __name__ == "__main__":

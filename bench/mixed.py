@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.factories import make_feedback, make_staff, route_to
 from tests.live import running_server
 
-from bench.common import RESULTS, bench_server_url, fresh_database, machine, today
+from bench.common import bench_server_url, fresh_database, machine, record, today
 from medskapa.accounts.admin import RoleChoice
 from medskapa.accounts.service import AccountService
 from medskapa.clock import utc_now
@@ -337,13 +337,7 @@ def report(
         f"Worst p99 over all actions: **{worst:.0f} ms** (target < 150 ms); {total_errors} errors.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    RESULTS.parent.mkdir(exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nEach section is one run of a `bench/` command.\n")
-    with RESULTS.open("a") as fh:
-        fh.write(text)
+    record("\n".join(lines))
 
 
 def main() -> None:

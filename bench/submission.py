@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.live import running_server
 
 from bench.common import (
-    RESULTS,
     Result,
     bench_server_url,
     fresh_database,
     machine,
     median,
+    record,
     run_closed_loop,
     today,
 )
@@ -174,13 +174,7 @@ def report(
         "bare INSERT rate: the ceiling for any full submission here.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    RESULTS.parent.mkdir(exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nEach section is one run of a `bench/` command.\n")
-    with RESULTS.open("a") as fh:
-        fh.write(text)
+    record("\n".join(lines))
 
 
 def main() -> None:
