@@ -7,6 +7,7 @@ attribute, no javascript: URL, and template syntax shows as the characters typed
 
 from __future__ import annotations
 
+from collections import Counter
 from html.parser import HTMLParser
 
 PAYLOADS = [
@@ -31,23 +32,30 @@ PAYLOADS = [
     '<meta http-equiv="refresh" content="0;url=//example.org">',
 ]
 HARMLESS = "Jag förstår inte vad som menas med uppföljning."
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href"}
+)
 
 
 class _Structure(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: set[str] = set()
+        # Counted, not just seen: a payload that adds a second <script> to a page that has
+        # one already is as live as the first.
+        self.found: Counter[str] = Counter()
         self.text: list[str] = []
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.add(f"<{tag}>")
+        self.found[f"<{tag}>"] += 1
         for name, value in attrs:
-            self.found.add(f"{tag}[{name}]")
-            if value and value.strip().lower().startswith("javascript:"):
-                self.found.add(f"{tag}[{name}=javascript:]")
+            self.found[f"{tag}[{name}]"] += 1
+            # A javascript: URL runs where a URL is followed; in a text field's value (the
+            # statement editor shows a heading as typed) it is just text.
+            if name in URL_ATTRIBUTES and value and value.strip().lower().startswith("javascript:"):
+                self.found[f"{tag}[{name}=javascript:]"] += 1
 
 
 def _parse(html: str) -> _Structure:
@@ -63,5 +71,5 @@ def assert_inert(page: str, baseline: str, payload: str) -> None:
     nothing new is live."""
     shown, base = _parse(page), _parse(baseline)
     assert payload in "".join(shown.text), f"{payload!r} is not shown as typed"
-    added = shown.found - base.found
+    added = shown.found - base.found  # what the payload page has more of
     assert not added, f"{payload!r} added {sorted(added)}"
