@@ -20,6 +20,11 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
+    # A pooled connection whose server went away mid-conversation can be left in a protocol
+    # state asyncpg refuses to continue from ("another operation is in progress"); seen under
+    # a fast PostgreSQL shutdown with requests in flight (tests/faults). The connection is
+    # unusable, not the query wrong.
+    asyncpg.InternalClientError,
 )
 
 
