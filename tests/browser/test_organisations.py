@@ -114,7 +114,10 @@ async def test_round_member_input_and_statement_by_keyboard(
 FIRST = "Handlingsplanen vid försämring är svår att följa när man är andfådd."
 SECOND = "Jag fick ingen träning förrän ett år efter diagnosen."
 STATEMENT_TEXT = "Handlingsplanen behöver skrivas om tillsammans med patienter."
-ANSWER = "Vi skriver om handlingsplanen i nästa version, tillsammans med er och andra patienter."
+ANSWER = (
+    "Tack. Texten ändras inte nu: handlingsplanen prövades med patienter i våras. "
+    "Vi tar med era synpunkter när den ses över nästa år."
+)
 
 
 async def test_consultation_to_answer_the_whole_path(
