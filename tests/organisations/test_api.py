@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import asyncpg
@@ -10,7 +11,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import api_token
+from medskapa.clock import utc_now
+from medskapa.feedback.lifecycle import GroupStep
+from medskapa.triage.service import TriageService
+from tests.factories import api_token, make_staff, principal_for, route_to
 from tests.organisations.conftest import World
 
 Client = AsyncTestClient[Litestar]
@@ -250,6 +254,25 @@ async def test_statements_api_end_to_end(
     assert shown.json()["status"] == "submitted"
     assert shown.json()["feedback_id"] == feedback_id
     assert shown.json()["feedback_status"] == "received"
+    assert shown.json()["answers"] == []
+    # Once the group has answered, both signatories read the answer through the API.
+    group = await conn.fetchval(
+        "SELECT g.slug FROM guidance_documents d JOIN subject_groups g "
+        "ON g.id = d.subject_group_id WHERE d.slug = 'hoftfraktur'"
+    )
+    await route_to(conn, uuid.UUID(feedback_id), group)
+    lead = await principal_for(
+        conn, await make_staff(conn, "hoft@region.se", group=group), second_factor=True
+    )
+    triage = TriageService(conn, utc_now)
+    await triage.transition(lead, uuid.UUID(feedback_id), GroupStep(target="in_review"))
+    answer = "Tack. Väntetiderna beskrivs redan i avsnitt 2; texten ändras inte."
+    await triage.transition(
+        lead, uuid.UUID(feedback_id), GroupStep(target="answered", answer=answer)
+    )
+    for headers in (a, b):
+        read = (await bare_client.get(statement, headers=headers)).json()
+        assert [(x["status"], x["text"]) for x in read["answers"]] == [("answered", answer)]
     again = await bare_client.post(f"{statement}/submit", headers=a, json={})
     assert again.status_code == 409
     assert again.json()["detail"].startswith("The statement has already been sent")

@@ -37,6 +37,7 @@ from medskapa.organisations.service import (
 from medskapa.organisations.texts import message
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
+from medskapa.triage.web import AnswerOut, answer_out
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -1084,6 +1085,8 @@ class StatementOut(msgspec.Struct):
     sections: list[SectionOut]
     citations: list[CitationOut]
     cosigners: list[SignatoryOut]
+    answers: list[AnswerOut]
+    """The subject group's answers once it has answered the submitted statement."""
 
 
 class SubmittedOut(msgspec.Struct):
@@ -1114,6 +1117,7 @@ def _statement_out(view: Any) -> StatementOut:
             SignatoryOut(c.slug, c.name, c.signed_at.isoformat() if c.signed_at else None)
             for c in view.cosigners
         ],
+        [answer_out(a) for a in view.answers],
     )
 
 

@@ -792,18 +792,19 @@ def _item_out(view: ItemView) -> ItemOut:
         status=FeedbackStatus(view.item.status),
         group=view.group.slug,
         changed_in_version=view.item.changed_in_version,
-        answers=[
-            AnswerOut(
-                a.status,
-                a.body,
-                a.will_change,
-                a.reason_code,
-                a.version_label,
-                a.group_name,
-                a.answered_at.isoformat(),
-            )
-            for a in view.answers
-        ],
+        answers=[answer_out(a) for a in view.answers],
+    )
+
+
+def answer_out(a: queries.AnswerRecord) -> AnswerOut:
+    return AnswerOut(
+        a.status,
+        a.body,
+        a.will_change,
+        a.reason_code,
+        a.version_label,
+        a.group_name,
+        a.answered_at.isoformat(),
     )
 
 
