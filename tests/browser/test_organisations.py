@@ -15,7 +15,7 @@ from medskapa.accounts.admin import RoleChoice
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from medskapa.security.sessions import create_session
 from tests.browser.axe import assert_accessible
-from tests.factories import make_organisation, make_person, make_staff
+from tests.factories import make_feedback, make_organisation, make_person, make_staff, route_to
 
 pytestmark = pytest.mark.slow
 
@@ -259,3 +259,38 @@ async def test_consultation_to_answer_the_whole_path(
         "SELECT user_id FROM outbox_messages WHERE template = 'statement_answered'"
     )
     assert sorted(r["user_id"] for r in told) == sorted([coordinator_a, coordinator_b, asks])
+
+    # 10. After the deadline the group shares its comment/response table in confidence with
+    # the organisation that sent a statement; an individual's text stays hidden there unless
+    # they allowed it to be shown.
+    private = await make_feedback(
+        conn, document="kol", version="2.0", text="Min egen historia om andnöd på natten."
+    )
+    await route_to(conn, private.id, "nag-kol")
+    await conn.execute(
+        "UPDATE consultations SET closes_at = now() - interval '1 minute' WHERE id = $1",
+        consultation_id,
+    )
+    await act_as(page, conn, live_server, group_member, staff=True)
+    await page.goto(f"{live_server}/remisser/{consultation_id}")
+    await press(page, "Dela sammanställningen i förtroende med organisationerna som svarat")
+    await expect(page.get_by_role("status")).to_contain_text("delad i förtroende")
+    await page.get_by_role("link", name="Alla yttranden och synpunkter med gruppens svar").click()
+    await expect(page.locator("table.data")).to_contain_text("Min egen historia om andnöd")
+    await assert_accessible(page, "responses-group")
+
+    await act_as(page, conn, live_server, coordinator_a)
+    await page.goto(f"{live_server}/remisser/{consultation_id}")
+    await page.get_by_role("link", name="Läs arbetsgruppens svarssammanställning").press("Enter")
+    table = page.locator("table.data")
+    await expect(table).to_contain_text("Yttrande över KOL 2.0")
+    await expect(table).to_contain_text(ANSWER)
+    await expect(table).to_contain_text("Texten visas inte")
+    await expect(table).not_to_contain_text("Min egen historia om andnöd")
+    await assert_accessible(page, "responses-preview")
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM outbox_messages WHERE template = 'consultation_preview'"
+        )
+        == 1
+    )

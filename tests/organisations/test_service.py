@@ -453,3 +453,86 @@ async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
     assert [(c.statement_title, [a.body for a in c.answers]) for c in mine.cited[asked.id]] == [
         ("Yttrande om KOL", [answer])
     ]
+
+
+async def test_response_table_for_the_group_and_in_confidence_for_contributors(
+    conn: asyncpg.Connection, services: Services, who: object, world: World
+) -> None:
+    from medskapa.feedback.lifecycle import GroupStep
+    from medskapa.triage.service import TriageService
+
+    consultation_id = await open_kol(services, who, world, organisations=[world.org_a, world.org_b])
+    org = services(NOW)
+    coordinator = await who(world.coordinator_a)  # type: ignore[operator]
+    round_ = await org.open_round(
+        coordinator,
+        world.org_a,
+        RoundInput(title="KOL", deadline="2026-03-27", consultation=str(consultation_id)),
+    )
+    statement = await org.create_statement(
+        coordinator, world.org_a, "Yttrande över KOL 2.0", round_id=str(round_.id)
+    )
+    await org.save_section(coordinator, world.org_a, statement.id, heading="Plan", body="Text.")
+    sent = await org.submit(coordinator, world.org_a, statement.id, category="suggestion")
+    private = await make_feedback(
+        conn, document="kol", version="2.0", text="Min egen historia om andnöd."
+    )
+    public = await make_feedback(
+        conn,
+        document="kol",
+        version="2.0",
+        text="Ordet exacerbation behöver förklaras.",
+        consent_public=True,
+    )
+    waiting = await make_feedback(conn, document="kol", version="2.0", text="Ej granskad.")
+    for item in (sent.feedback_id, private.id, public.id):
+        await route_to(conn, item, "nag-kol")
+    group = await who(world.group_member, staff=True)  # type: ignore[operator]
+    triage = TriageService(conn, lambda: NOW)
+    await triage.transition(group, sent.feedback_id, GroupStep(target="in_review"))
+    answer = "Handlingsplanen skrivs om i nästa version."
+    await triage.transition(
+        group, sent.feedback_id, GroupStep(target="change_planned", answer=answer)
+    )
+
+    # Before the deadline the group reads the table but cannot share it.
+    own = await org.response_table(group, consultation_id)
+    assert own.for_group
+    assert {r.feedback_id for r in own.rows} == {sent.feedback_id, private.id, public.id}
+    assert waiting.id not in {r.feedback_id for r in own.rows}, "not moderated yet"
+    row = next(r for r in own.rows if r.feedback_id == sent.feedback_id)
+    assert (row.organisation, row.statement_title, row.answer_status, row.answer) == (
+        "Hjärt- och lungsjukas förening",
+        "Yttrande över KOL 2.0",
+        "change_planned",
+        answer,
+    )
+    with pytest.raises(Refused) as early:
+        await org.share_preview(group, consultation_id, base_url=BASE)
+    assert early.value.code == "consultation_open"
+    with pytest.raises(NotFound):
+        await org.response_table(coordinator, consultation_id)
+
+    after = services(NOW + dt.timedelta(days=15))
+    before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox_messages")
+    shared = await after.share_preview(group, consultation_id, base_url=BASE)
+    assert shared.preview_shared_at == NOW + dt.timedelta(days=15)
+    mails = await conn.fetch("SELECT user_id, template FROM outbox_messages WHERE id > $1", before)
+    assert [(m["user_id"], m["template"]) for m in mails] == [
+        (world.coordinator_a, "consultation_preview")
+    ], "only the organisation that sent a statement; B was invited but sent none"
+    await after.share_preview(group, consultation_id, base_url=BASE)
+    assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE id > $1", before) == 1
+
+    preview = await after.response_table(coordinator, consultation_id)
+    assert not preview.for_group
+    assert len(preview.rows) == 3
+    for outsider in (world.coordinator_b, world.member_a1):
+        with pytest.raises(NotFound):
+            await after.response_table(await who(outsider), consultation_id)  # type: ignore[operator]
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM audit_events WHERE action = 'consultation.preview_shared'"
+        )
+        == 1
+    )

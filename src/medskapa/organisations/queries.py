@@ -122,6 +122,9 @@ class Consultation(msgspec.Struct, frozen=True):
     open_to_all_verified: bool
     created_at: dt.datetime
     organisation_ids: list[int]
+    preview_shared_at: dt.datetime | None
+    """When the group shared the comment/response table with the organisations that sent
+    statements (after the deadline, before the new version is published)."""
 
 
 _CONSULTATION = """
@@ -129,7 +132,8 @@ _CONSULTATION = """
            c.title, c.questions, c.start_date, c.deadline, c.opens_at, c.closes_at,
            c.open_to_all_verified, c.created_at,
            coalesce((SELECT array_agg(organisation_id ORDER BY organisation_id)
-                     FROM consultation_organisations WHERE consultation_id = c.id), '{}')
+                     FROM consultation_organisations WHERE consultation_id = c.id), '{}'),
+           c.preview_shared_at
     FROM consultations c
     JOIN subject_groups g ON g.id = c.group_id
     JOIN guidance_documents d ON d.id = c.document_id
@@ -510,6 +514,64 @@ async def consultation_items(conn: asyncpg.Connection, version_id: int) -> list[
         version_id,
     )
     return [ConsultationItem(*row) for row in rows]
+
+
+class ResponseRow(msgspec.Struct, frozen=True):
+    """One line of a consultation's comment/response table: a statement or an individual item
+    on the version, with the group's latest answer."""
+
+    feedback_id: uuid.UUID
+    section_key: str | None
+    section_heading: str | None
+    category: str
+    organisation: str | None
+    """The organisation that sent it, for a statement; None for an individual."""
+    statement_title: str | None
+    body: str | None
+    consent_public: bool
+    status: str
+    answer_status: str | None
+    answer: str | None
+    answer_reason: str | None
+    answer_version: str | None
+    answered_at: dt.datetime | None
+
+
+async def response_rows(conn: asyncpg.Connection, version_id: int) -> list[ResponseRow]:
+    """Every statement and item on the version that moderation let through, by section (the
+    whole document first), statements before individuals, each with its latest answer."""
+    rows = await conn.fetch(
+        """
+        SELECT f.id, f.section_key, s.heading, f.category, o.name, st.title, f.body,
+               f.consent_public, f.status, a.status, a.body, a.reason_code, av.label,
+               a.answered_at
+        FROM feedback f
+        LEFT JOIN sections s ON s.version_id = f.version_id AND s.key = f.section_key
+        LEFT JOIN statements st ON st.feedback_id = f.id
+        LEFT JOIN organisations o ON o.id = st.organisation_id
+        LEFT JOIN LATERAL (
+            SELECT * FROM feedback_answers fa WHERE fa.feedback_id = f.id
+            ORDER BY fa.answered_at DESC, fa.id DESC LIMIT 1) a ON true
+        LEFT JOIN document_versions av ON av.id = a.version_id
+        WHERE f.version_id = $1
+          AND f.status NOT IN ('received', 'rejected', 'withdrawn')
+        ORDER BY s.position NULLS FIRST, st.id IS NULL, f.created_at, f.id
+        """,
+        version_id,
+    )
+    return [ResponseRow(*row) for row in rows]
+
+
+async def contributing_organisations(conn: asyncpg.Connection, consultation_id: int) -> list[int]:
+    """Organisations with a statement on the consultation that moderation let through."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT st.organisation_id FROM statements st "
+        "JOIN feedback f ON f.id = st.feedback_id "
+        "WHERE st.consultation_id = $1 AND st.status = 'submitted' "
+        "AND f.status NOT IN ('received', 'rejected', 'withdrawn')",
+        consultation_id,
+    )
+    return [row[0] for row in rows]
 
 
 class VersionSection(msgspec.Struct, frozen=True):

@@ -43,6 +43,7 @@ from medskapa.organisations.queries import (
     Member,
     MemberInput,
     Organisation,
+    ResponseRow,
     Revision,
     Round,
     Statement,
@@ -173,6 +174,16 @@ class StatementView(msgspec.Struct, frozen=True):
     citable: list[MemberInput]
     answers: list[AnswerRecord] = []
     """The subject group's answers once the statement has been answered."""
+
+
+class ResponseTable(msgspec.Struct, frozen=True):
+    """A consultation's comment/response table, as the asker may read it."""
+
+    consultation: Consultation
+    rows: list[ResponseRow]
+    for_group: bool
+    """The group's own table; otherwise a confidential preview for a contributing
+    organisation, where an individual's text shows only if they allowed it to be public."""
 
 
 class ConsultationOverview(msgspec.Struct, frozen=True):
@@ -691,6 +702,68 @@ class OrganisationService:
             await queries.consultation_items(self._conn, found.version_id),
             not domain.is_open(self._clock(), found.closes_at),
         )
+
+    async def response_table(
+        self, principal: Principal, consultation_id: int | str
+    ) -> ResponseTable:
+        """The comment/response table: every statement and item on the version with its
+        answer. The group reads it any time; a coordinator of an organisation whose statement
+        is in it, once the group has shared it. Anyone else: not found (audited)."""
+        found = await self.consultation(principal, consultation_id)
+        rows = await queries.response_rows(self._conn, found.version_id)
+        if found.group_id in principal.groups:
+            return ResponseTable(found, rows, for_group=True)
+        if found.preview_shared_at is not None:
+            contributing = set(await queries.contributing_organisations(self._conn, found.id))
+            if any(
+                role == "coordinator" and org_id in contributing
+                for org_id, role in principal.organisations.items()
+            ):
+                return ResponseTable(found, rows, for_group=False)
+        raise await self._not_found(principal, "consultation_responses", found.id)
+
+    async def share_preview(
+        self, principal: Principal, consultation_id: int | str, *, base_url: str
+    ) -> Consultation:
+        """Share the table in confidence with the organisations that sent statements, once
+        the consultation has closed; their coordinators are told by e-mail. Sharing again
+        changes nothing."""
+        found = await self.consultation(principal, consultation_id)
+        if found.group_id not in principal.groups:
+            raise await self._not_found(principal, "consultation", found.id)
+        now = self._clock()
+        if domain.is_open(now, found.closes_at):
+            raise Refused("consultation_open")
+        async with self._conn.transaction():
+            shared = await self._conn.fetchval(
+                "UPDATE consultations SET preview_shared_at = $2, preview_shared_by = $3 "
+                "WHERE id = $1 AND preview_shared_at IS NULL RETURNING id",
+                found.id,
+                now,
+                principal.user_id,
+            )
+            if shared is not None:
+                await self._audit(
+                    principal, "consultation.preview_shared", "consultation", found.id
+                )
+                for org_id in await queries.contributing_organisations(self._conn, found.id):
+                    organisation = await queries.organisation_by_id(self._conn, org_id)
+                    assert organisation is not None
+                    for user_id in await queries.coordinator_ids(self._conn, org_id):
+                        await enqueue(
+                            self._conn,
+                            "consultation_preview",
+                            now=now,
+                            user_id=user_id,
+                            context={
+                                "organisation": organisation.name,
+                                "consultation": found.title,
+                                "document": found.document_title,
+                                "version": found.version_label,
+                                "link": f"{base_url}/remisser/{found.id}/svarssammanstallning",
+                            },
+                        )
+        return await queries.consultation(self._conn, found.id)  # type: ignore[return-value]
 
     # ------------------------------------------------------------ input rounds
 

@@ -84,6 +84,12 @@ ERRORS: dict[str, dict[Language, str]] = {
         "sv": "Remissen finns inte eller är inte riktad till er organisation.",
         "en": "The consultation does not exist or is not addressed to your organisation.",
     },
+    "consultation_open": {
+        "sv": "Remissen är fortfarande öppen. Sammanställningen kan delas med organisationerna "
+        "först efter sista dag.",
+        "en": "The consultation is still open. The table can be shared with the organisations "
+        "only after its last day.",
+    },
     "consultation_closed": {
         "sv": "Remissen är stängd: sista dag har passerat. Det som redan skickats finns kvar, "
         "men inget nytt tas emot.",

@@ -37,6 +37,7 @@ from medskapa.organisations.service import (
 from medskapa.organisations.texts import message
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
+from medskapa.triage.texts import CLOSE_REASON_LABELS
 from medskapa.triage.web import AnswerOut, answer_out
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.errors import PROBLEM_JSON, Problem
@@ -834,6 +835,20 @@ class OrganisationPages(Controller):
         conn: Conn,
         organisations: Service,
         consultation_id: FromPath[str],
+        done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
+    ) -> Template:
+        return await self._consultation_page(
+            request, conn, organisations, consultation_id, done=done
+        )
+
+    async def _consultation_page(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        organisations: OrganisationService,
+        consultation_id: str,
+        status: int = HTTP_200_OK,
+        **extra: Any,
     ) -> Template:
         principal = principal_of(request)
         found = await _or_404(organisations.consultation(principal, consultation_id))
@@ -847,17 +862,69 @@ class OrganisationPages(Controller):
             for o in await queries.organisations(conn)
             if o.id in principal.organisations and o.id in may_answer
         ]
+        coordinates = {o for o, r in principal.organisations.items() if r == "coordinator"}
+        preview = found.preview_shared_at is not None and bool(
+            coordinates & set(await queries.contributing_organisations(conn, found.id))
+        )
         return _page(
             "consultation",
+            status,
             consultation=found,
             overview=overview,
             open=domain.is_open(now, found.closes_at, found.opens_at),
             closed=not domain.is_open(now, found.closes_at),
             answering=answering,
-            coordinates={o for o, r in principal.organisations.items() if r == "coordinator"},
+            coordinates=coordinates,
+            preview=preview,
             status_labels=STATUS_LABELS,
             category_labels=CATEGORY_LABELS,
+            **extra,
         )
+
+    @get(
+        "/remisser/{consultation_id:str}/svarssammanstallning",
+        guards=[requires(Permission.SIGNED_IN)],
+    )
+    async def response_table(
+        self, request: AnyRequest, organisations: Service, consultation_id: FromPath[str]
+    ) -> Template:
+        table = await _or_404(organisations.response_table(principal_of(request), consultation_id))
+        return _page(
+            "responses",
+            table=table,
+            status_labels=STATUS_LABELS,
+            category_labels=CATEGORY_LABELS,
+            close_reasons=CLOSE_REASON_LABELS,
+        )
+
+    @post(
+        "/remisser/{consultation_id:str}/dela",
+        guards=[requires(Permission.WORK_IN_GROUP)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def share_preview(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        organisations: Service,
+        consultation_id: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            found = await _or_404(
+                organisations.share_preview(
+                    principal_of(request), consultation_id, base_url=_base_url(request)
+                )
+            )
+        except Refused as exc:
+            return await self._consultation_page(
+                request,
+                conn,
+                organisations,
+                consultation_id,
+                HTTP_409_CONFLICT,
+                error=message(exc.code),
+            )
+        return _see_other(f"/remisser/{found.id}?klart=delad")
 
 
 # ---------------------------------------------------------------- JSON API

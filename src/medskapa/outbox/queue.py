@@ -39,6 +39,7 @@ TEMPLATES = frozenset(
         "organisation_cosign_request",
         "consultation_opened",
         "consultation_reminder",
+        "consultation_preview",
         "statement_answered",
     }
 )
