@@ -11,6 +11,7 @@ import pytest
 
 from medskapa.audit.verify import verify
 from medskapa.db.pool import init_connection
+from medskapa.moderation.queries import QueueFilter
 from medskapa.moderation.rules import RoutingRules, RuleInput
 from medskapa.moderation.service import (
     DecisionInput,
@@ -584,7 +585,6 @@ async def test_a_section_rule_needs_a_section_of_that_document(
 
 
 async def test_queue_counts_by_document_category_age_and_filter(conn: asyncpg.Connection) -> None:
-    from medskapa.moderation.queries import QueueFilter
 
     docs = [r[0] for r in await conn.fetch("SELECT slug FROM guidance_documents ORDER BY slug")]
     a, b = docs[0], docs[1]

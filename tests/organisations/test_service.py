@@ -7,6 +7,7 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from medskapa.feedback.lifecycle import GroupStep
 from medskapa.organisations import queries
 from medskapa.organisations.service import (
     ConsultationInput,
@@ -16,6 +17,7 @@ from medskapa.organisations.service import (
     Refused,
     RoundInput,
 )
+from medskapa.triage.service import TriageService
 from tests.factories import make_feedback, route_to
 from tests.organisations.conftest import NOW, Services, World
 
@@ -382,8 +384,6 @@ async def test_another_organisation_gets_not_found_and_the_attempt_is_audited(
 async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
     conn: asyncpg.Connection, services: Services, who: object, world: World
 ) -> None:
-    from medskapa.feedback.lifecycle import GroupStep
-    from medskapa.triage.service import TriageService
 
     org = services(NOW)
     coordinator = await who(world.coordinator_a)  # type: ignore[operator]
@@ -458,8 +458,6 @@ async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
 async def test_response_table_for_the_group_and_in_confidence_for_contributors(
     conn: asyncpg.Connection, services: Services, who: object, world: World
 ) -> None:
-    from medskapa.feedback.lifecycle import GroupStep
-    from medskapa.triage.service import TriageService
 
     consultation_id = await open_kol(services, who, world, organisations=[world.org_a, world.org_b])
     org = services(NOW)

@@ -10,8 +10,10 @@ import asyncpg
 import pytest
 
 from medskapa.audit.verify import verify
+from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import GroupStep
 from medskapa.security.principal import Principal
+from medskapa.triage import queries
 from medskapa.triage.domain import InboxFilter, PassageState
 from medskapa.triage.queries import has_trigrams
 from medskapa.triage.service import NotFound, Refused, TriageService
@@ -413,8 +415,6 @@ async def test_every_route_follows_its_item_so_each_group_filters_right(
 ) -> None:
     """The inbox reads status, category, document and received time from the routes' copies
     (sql/0011_inbox_keys.sql); a step taken in one group shows in the other group's filters."""
-    from medskapa.feedback.domain import FeedbackStatus
-    from medskapa.triage import queries
 
     item = await routed_item(conn, category="suggestion")
     await route_to(conn, item, OTHER)

@@ -763,7 +763,9 @@ class OrganisationService:
                                 "link": f"{base_url}/remisser/{found.id}/svarssammanstallning",
                             },
                         )
-        return await queries.consultation(self._conn, found.id)  # type: ignore[return-value]
+        updated = await queries.consultation(self._conn, found.id)
+        assert updated is not None
+        return updated
 
     # ------------------------------------------------------------ input rounds
 
