@@ -562,18 +562,6 @@ async def response_rows(conn: asyncpg.Connection, version_id: int) -> list[Respo
     return [ResponseRow(*row) for row in rows]
 
 
-async def contributing_organisations(conn: asyncpg.Connection, consultation_id: int) -> list[int]:
-    """Organisations with a statement on the consultation that moderation let through."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT st.organisation_id FROM statements st "
-        "JOIN feedback f ON f.id = st.feedback_id "
-        "WHERE st.consultation_id = $1 AND st.status = 'submitted' "
-        "AND f.status NOT IN ('received', 'rejected', 'withdrawn')",
-        consultation_id,
-    )
-    return [row[0] for row in rows]
-
-
 class VersionSection(msgspec.Struct, frozen=True):
     key: str
     heading: str

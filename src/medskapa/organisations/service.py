@@ -643,7 +643,10 @@ class OrganisationService:
         consultation: Consultation,
         base_url: str,
         now: dt.datetime,
+        path: str = "",
     ) -> int:
+        """E-mail every coordinator of ``org_id`` about the consultation; the link goes to the
+        consultation page, or to ``path`` below it."""
         organisation = await queries.organisation_by_id(self._conn, org_id)
         assert organisation is not None
         sent = 0
@@ -659,7 +662,7 @@ class OrganisationService:
                     "document": consultation.document_title,
                     "version": consultation.version_label,
                     "deadline": consultation.deadline.isoformat(),
-                    "link": f"{base_url}/remisser/{consultation.id}",
+                    "link": f"{base_url}/remisser/{consultation.id}{path}",
                 },
             )
             sent += 1
@@ -703,6 +706,19 @@ class OrganisationService:
             not domain.is_open(self._clock(), found.closes_at),
         )
 
+    async def _contributors(self, consultation_id: int) -> set[int]:
+        """Organisations whose statement on the consultation moderation let through."""
+        statements = await queries.statements_for_consultation(self._conn, consultation_id)
+        return {s.organisation_id for s in statements}
+
+    async def may_read_preview(self, principal: Principal, found: Consultation) -> bool:
+        """Whether the group has shared the response table and ``principal`` coordinates an
+        organisation whose statement is in it."""
+        if found.preview_shared_at is None:
+            return False
+        coordinates = {o for o, role in principal.organisations.items() if role == "coordinator"}
+        return bool(coordinates and coordinates & await self._contributors(found.id))
+
     async def response_table(
         self, principal: Principal, consultation_id: int | str
     ) -> ResponseTable:
@@ -710,17 +726,11 @@ class OrganisationService:
         answer. The group reads it any time; a coordinator of an organisation whose statement
         is in it, once the group has shared it. Anyone else: not found (audited)."""
         found = await self.consultation(principal, consultation_id)
+        for_group = found.group_id in principal.groups
+        if not for_group and not await self.may_read_preview(principal, found):
+            raise await self._not_found(principal, "consultation_responses", found.id)
         rows = await queries.response_rows(self._conn, found.version_id)
-        if found.group_id in principal.groups:
-            return ResponseTable(found, rows, for_group=True)
-        if found.preview_shared_at is not None:
-            contributing = set(await queries.contributing_organisations(self._conn, found.id))
-            if any(
-                role == "coordinator" and org_id in contributing
-                for org_id, role in principal.organisations.items()
-            ):
-                return ResponseTable(found, rows, for_group=False)
-        raise await self._not_found(principal, "consultation_responses", found.id)
+        return ResponseTable(found, rows, for_group=for_group)
 
     async def share_preview(
         self, principal: Principal, consultation_id: int | str, *, base_url: str
@@ -746,23 +756,15 @@ class OrganisationService:
                 await self._audit(
                     principal, "consultation.preview_shared", "consultation", found.id
                 )
-                for org_id in await queries.contributing_organisations(self._conn, found.id):
-                    organisation = await queries.organisation_by_id(self._conn, org_id)
-                    assert organisation is not None
-                    for user_id in await queries.coordinator_ids(self._conn, org_id):
-                        await enqueue(
-                            self._conn,
-                            "consultation_preview",
-                            now=now,
-                            user_id=user_id,
-                            context={
-                                "organisation": organisation.name,
-                                "consultation": found.title,
-                                "document": found.document_title,
-                                "version": found.version_label,
-                                "link": f"{base_url}/remisser/{found.id}/svarssammanstallning",
-                            },
-                        )
+                for org_id in sorted(await self._contributors(found.id)):
+                    await self._tell_coordinators(
+                        org_id,
+                        "consultation_preview",
+                        found,
+                        base_url,
+                        now,
+                        path="/svarssammanstallning",
+                    )
         updated = await queries.consultation(self._conn, found.id)
         assert updated is not None
         return updated
@@ -863,9 +865,13 @@ class OrganisationService:
             self._conn, organisation.id, found.id, None if coordinator else principal.user_id
         )
         cited: dict[uuid.UUID, list[Cited]] = {}
+        answers: dict[uuid.UUID, list[AnswerRecord]] = {}
         for c in await queries.cited_in(self._conn, [i.id for i in shown]):
-            answers = await triage_queries.answers(self._conn, c.feedback_id)
-            cited.setdefault(c.member_input_id, []).append(Cited(c.statement_title, answers))
+            if c.feedback_id not in answers:
+                answers[c.feedback_id] = await triage_queries.answers(self._conn, c.feedback_id)
+            cited.setdefault(c.member_input_id, []).append(
+                Cited(c.statement_title, answers[c.feedback_id])
+            )
         return RoundView(organisation, found, consultation, shown, coordinator, open_, cited)
 
     async def add_input(

@@ -863,9 +863,7 @@ class OrganisationPages(Controller):
             if o.id in principal.organisations and o.id in may_answer
         ]
         coordinates = {o for o, r in principal.organisations.items() if r == "coordinator"}
-        preview = found.preview_shared_at is not None and bool(
-            coordinates & set(await queries.contributing_organisations(conn, found.id))
-        )
+        preview = await organisations.may_read_preview(principal, found)
         return _page(
             "consultation",
             status,

@@ -549,6 +549,8 @@ class TriageService:
         """When the item is an organisation's statement, its answer goes back to the
         coordinators (of the sender and of each co-signer) and to the members who asked to be
         told and whose input it cites. Nothing happens for ordinary feedback."""
+        if record.submitter_role != "organisation":
+            return
         for to in await organisation_queries.answer_recipients(self._conn, record.id):
             await enqueue(
                 self._conn,
