@@ -407,9 +407,13 @@ async def test_unknown_ids_are_404(
         f"/organisationer/{world.org_a}/omgangar/{bad_id}",
         f"/organisationer/{world.org_a}/yttranden/{bad_id}",
         f"/remisser/{bad_id}",
+        f"/remisser/{bad_id}/svarssammanstallning",
         "/organisationer/finns-inte",
     ):
         assert (await client.get(path)).status_code == 404, path
+    # Sharing a response table is staff work: without a second factor the guard answers 401
+    # before any consultation is looked up.
+    assert (await client.post(f"/remisser/{bad_id}/dela")).status_code == 401
 
 
 async def test_statement_drafted_cited_cosigned_and_submitted(
