@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.app import create_app
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.catalogue.demo import load_demo
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
@@ -80,6 +81,7 @@ async def empty_database_url(pg_url: str) -> AsyncIterator[str]:
 async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     connection = await asyncpg.connect(database_url)
     await init_connection(connection)
+    bind(connection, AuditKeys.from_secret(TEST_SECRET))
     yield connection
     await connection.close()
 

@@ -4,11 +4,15 @@ import os
 import subprocess
 import sys
 
+from tests.factories import TEST_SECRET
+
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as a process; with the tests' secret key (which keys the audit trail) unless
+    ``env`` says otherwise."""
     return subprocess.run(
         [sys.executable, "-m", "medskapa.cli", *args],
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "MEDSKAPA_SECRET_KEY": TEST_SECRET, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from medskapa import __version__
 from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
+from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import acquire, create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
@@ -138,6 +139,7 @@ def create_app(settings: Settings) -> Litestar:
             purge_lifespan(settings),
             notices_lifespan(settings),
             relay_lifespan(settings),
+            checkpoint_lifespan(settings),
         ],
         state=State({"settings": settings}),
         template_config=TemplateConfig(

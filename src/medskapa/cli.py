@@ -11,14 +11,19 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import asyncpg
+import msgspec
 
 from medskapa.catalogue.demo import load_demo
 from medskapa.db import migrations
 from medskapa.db.embedded import EmbeddedDatabaseError, EmbeddedPostgres
 from medskapa.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from medskapa.audit.keys import AuditKeys
 
 
 class CommandError(Exception):
@@ -53,13 +58,23 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-async def _with_connection(url: str, work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+async def _with_connection(
+    url: str,
+    work: Callable[[asyncpg.Connection], Awaitable[None]],
+    keys: AuditKeys | None = None,
+) -> None:
+    """Run ``work`` on a connection of its own; with ``keys`` for work that writes (or checks)
+    the audit trail."""
     try:
         conn = await asyncpg.connect(url, timeout=10)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise CommandError(
             f"cannot connect to the database ({type(exc).__name__}: {exc})."
         ) from exc
+    if keys is not None:
+        from medskapa.audit.keys import bind
+
+        bind(conn, keys)
     try:
         await work(conn)
     finally:
@@ -122,6 +137,26 @@ def _secret_key(settings: Settings, embedded: bool) -> str:
     return path.read_text().strip()
 
 
+def _audit_keys(settings: Settings, embedded: bool) -> AuditKeys:
+    """The keys of the audit trail, from the secret key (audit/keys.py)."""
+    from medskapa.audit.keys import AuditKeys
+
+    return AuditKeys.from_secret(_secret_key(settings, embedded))
+
+
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"
+
+
+def _checkpoint_file(settings: Settings, embedded: bool, given: Path | None) -> Path | None:
+    """The file given on the command line, else MEDSKAPA_AUDIT_CHECKPOINTS, else the data
+    folder's with the embedded database."""
+    if given is not None:
+        return given
+    if settings.audit_checkpoints is not None:
+        return settings.audit_checkpoints
+    return settings.data_dir / CHECKPOINT_FILE if embedded else None
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -134,6 +169,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         # Worker processes read their settings from the environment.
         os.environ["MEDSKAPA_DATABASE_URL"] = url
         os.environ["MEDSKAPA_SECRET_KEY"] = _secret_key(settings, embedded)
+        checkpoints = _checkpoint_file(settings, embedded, None)
+        if checkpoints is not None:
+            # Where the workers append the daily audit checkpoint (audit/jobs.py).
+            os.environ["MEDSKAPA_AUDIT_CHECKPOINTS"] = str(checkpoints)
         local_demo = embedded and args.host in LOOPBACK
         if local_demo and "MEDSKAPA_DEV_INSECURE_COOKIES" not in os.environ:
             # The one-command demo on plain http://127.0.0.1, where browsers would drop the
@@ -183,21 +222,86 @@ def cmd_db_grant_app_role(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_with_connection(url, grant))
 
 
-async def _audit_verify(conn: asyncpg.Connection) -> None:
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.audit.verify import verify
 
-    report = await verify(conn)
-    if report.first_break is not None:
-        raise CommandError(
-            f"the audit trail is broken at {report.first_break.describe()}; "
-            f"{report.breaks} problem(s) in all, {report.events} events checked."
+    if args.checkpoints is not None and not args.checkpoints.is_file():
+        raise CommandError(f"there is no checkpoint file {args.checkpoints}.")
+
+    async def work(conn: asyncpg.Connection) -> None:
+        report = await verify(conn, against=path)
+        if not report.intact:
+            raise CommandError(report.describe())
+        if path is None:
+            against = (
+                "; there is no checkpoint file (MEDSKAPA_AUDIT_CHECKPOINTS) to hold it to, so "
+                "a chain removed whole would not show"
+            )
+        elif report.checkpoints == 0:
+            against = f"; {path} holds no checkpoint yet (`medskapa audit checkpoint`)"
+        else:
+            against = f", as far as the {report.checkpoints} checkpoint(s) in {path} saw"
+        print(
+            f"The audit trail is intact: {report.events} events in {report.chains} chains{against}."
         )
-    print(f"The audit trail is intact: {report.events} events in {report.chains} chains.")
+
+    with database_url(settings) as (url, embedded):
+        path = _checkpoint_file(settings, embedded, args.checkpoints)
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
-def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
-    with database_url(settings) as (url, _):
-        asyncio.run(_with_connection(url, _audit_verify))
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.audit.verify import TrailBroken, checkpoint
+    from medskapa.clock import utc_now
+
+    async def work(conn: asyncpg.Connection) -> None:
+        try:
+            written = await checkpoint(conn, path, utc_now)
+        except TrailBroken as exc:
+            raise CommandError(f"no checkpoint written: {exc}") from exc
+        assert written is not None  # it waits for the lock and is always due
+        print(
+            f"Checkpoint written to {path}: {written.events} events in {written.chains} "
+            f"chains, tree head {written.tree_head}."
+        )
+
+    with database_url(settings) as (url, embedded):
+        found = _checkpoint_file(settings, embedded, args.out)
+        if found is None:
+            raise CommandError(
+                "say where the checkpoints go: --out FILE or MEDSKAPA_AUDIT_CHECKPOINTS "
+                "(a file off the database host)."
+            )
+        path = found
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+
+
+def cmd_audit_rekey(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.audit.rekey import RekeyRefused, rekey
+
+    async def work(conn: asyncpg.Connection) -> None:
+        try:
+            done = await rekey(conn)
+        except RekeyRefused as exc:
+            raise CommandError(
+                f"nothing was changed: the audit trail is broken at {exc} "
+                "(`medskapa audit verify` names every problem)."
+            ) from exc
+        except asyncpg.InsufficientPrivilegeError as exc:
+            raise CommandError(
+                "rekey runs as the role that owns the tables (the one that runs "
+                "`medskapa db migrate`)."
+            ) from exc
+        print(f"Re-chained {done.changed} of {done.events} events under the audit key.")
+
+    with database_url(settings) as (url, embedded):
+        path = _checkpoint_file(settings, embedded, args.checkpoints)
+        if path is not None and path.is_file() and path.stat().st_size > 0:
+            raise CommandError(
+                f"the trail has checkpoints in {path}, which are written only while every "
+                "event is keyed: an unkeyed event now is forged, and rekey would hide it."
+            )
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
 def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
@@ -216,8 +320,8 @@ def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
         destroyed = await ModerationService(conn, utc_now).purge_originals(days)
         print(f"Destroyed {destroyed} redaction original(s) older than {days} days.")
 
-    with database_url(settings) as (url, _):
-        asyncio.run(_with_connection(url, work))
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
 def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> None:
@@ -232,8 +336,8 @@ def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> No
         sent = await service.remind(base_url=args.base_url.rstrip("/"))
         print(f"Queued {sent} reminder e-mail(s).")
 
-    with database_url(settings) as (url, _):
-        asyncio.run(_with_connection(url, work))
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
 def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
@@ -247,7 +351,7 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
             "the outbox."
         )
 
-    async def work(url: str) -> None:
+    async def work(url: str, settings: Settings) -> None:
         try:
             pool = await create_pool(settings, url, size=2)
             key = await relay_key(pool)
@@ -281,8 +385,10 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
         finally:
             await pool.close()
 
-    with database_url(settings) as (url, _):
-        asyncio.run(work(url))
+    with database_url(settings) as (url, embedded):
+        # The pool's connections carry the audit keys derived from the secret key.
+        keyed = msgspec.structs.replace(settings, secret_key=_secret_key(settings, embedded))
+        asyncio.run(work(url, keyed))
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -296,7 +402,9 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-async def _user_command(url: str, work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+async def _user_command(
+    url: str, work: Callable[[asyncpg.Connection], Awaitable[None]], keys: AuditKeys
+) -> None:
     from medskapa.accounts.service import AccountError
     from medskapa.accounts.texts import ERRORS
 
@@ -306,7 +414,7 @@ async def _user_command(url: str, work: Callable[[asyncpg.Connection], Awaitable
         except AccountError as exc:
             raise CommandError(ERRORS.get(exc.code, exc.code)) from exc
 
-    await _with_connection(url, guarded)
+    await _with_connection(url, guarded, keys)
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -327,8 +435,8 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
         )
         print(f"Created user {user_id} with role {args.role}.")
 
-    with database_url(settings) as (url, _):
-        asyncio.run(_user_command(url, work))
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
 
 
 def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> None:
@@ -346,8 +454,8 @@ def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> None:
         )
         print(f"User {user_id} now has role {args.role}; their sessions were ended.")
 
-    with database_url(settings) as (url, _):
-        asyncio.run(_user_command(url, work))
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -385,9 +493,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit = commands.add_parser("audit", help="the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    audit_commands.add_parser(
-        "verify", help="check every hash chain; names the first broken event"
-    ).set_defaults(handler=cmd_audit_verify)
+    verify = audit_commands.add_parser(
+        "verify",
+        help="check every chain with the audit key and against the checkpoints; names the "
+        "first broken event or removed chain",
+    )
+    verify.add_argument(
+        "--checkpoints",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS)",
+    )
+    verify.set_defaults(handler=cmd_audit_verify)
+    checkpoint = audit_commands.add_parser(
+        "checkpoint",
+        help="verify the trail, then append a signed line with every chain's head to the "
+        "checkpoint file",
+    )
+    checkpoint.add_argument(
+        "--out", type=Path, metavar="FILE", help="default MEDSKAPA_AUDIT_CHECKPOINTS"
+    )
+    checkpoint.set_defaults(handler=cmd_audit_checkpoint)
+    rekey = audit_commands.add_parser(
+        "rekey",
+        help="once after upgrading: give events from before the audit key the keyed hash "
+        "(as the tables' owner)",
+    )
+    rekey.add_argument(
+        "--checkpoints",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS); refused once it has lines",
+    )
+    rekey.set_defaults(handler=cmd_audit_rekey)
     moderation = commands.add_parser("moderation", help="moderation")
     moderation_commands = moderation.add_subparsers(
         dest="moderation_command", required=True, metavar="COMMAND"

@@ -62,6 +62,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     `medskapa outbox run` processes send instead."""
     moderation_alert_hours: int = 48
     """Moderators are told once a day when the oldest item in their queue is older than this."""
+    audit_checkpoints: Path | None = None
+    """File the signed audit checkpoints are appended to (audit/checkpoints.py). Unset:
+    ``audit-checkpoints.jsonl`` in the data folder with the embedded database, none otherwise.
+    Keep it, or a copy, off the database host."""
+    audit_checkpoint_hours: int = 24
+    """Hours between the checkpoints `medskapa serve` appends by itself when there is a file;
+    0: none (run `medskapa audit checkpoint` from cron instead)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +106,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("MEDSKAPA_BASE_URL must start with http:// or https://.")
         if self.moderation_alert_hours < 1:
             raise SettingsError("MEDSKAPA_MODERATION_ALERT_HOURS must be at least 1.")
+        if not 0 <= self.audit_checkpoint_hours <= 8784:
+            raise SettingsError("MEDSKAPA_AUDIT_CHECKPOINT_HOURS must be from 0 to 8784 (a year).")
         if self.db_pool_min_size > self.db_pool_max_size:
             raise SettingsError(
                 "MEDSKAPA_DB_POOL_MIN_SIZE must not be larger than MEDSKAPA_DB_POOL_MAX_SIZE."

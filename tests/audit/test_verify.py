@@ -1,45 +1,26 @@
-"""`medskapa audit verify`: an untouched trail verifies; any tampering is found and named.
-
-Tampering is done as a database superuser would: the append-only trigger is switched off for the
-statement, which is exactly what the trigger cannot prevent and the hash chain must reveal.
-"""
+"""`medskapa audit verify`: an untouched trail verifies under the audit key; any tampering with
+the chains is found and named, even when the attacker recomputes every hash."""
 
 from __future__ import annotations
 
 import asyncpg
 import msgspec
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
-from medskapa.audit.domain import event_hash
+from medskapa.audit import service as audit
+from medskapa.audit.domain import event_hash, plain_event_hash
+from medskapa.audit.keys import AuditKeyMissing, AuditKeys
 from medskapa.audit.service import events_for
 from medskapa.audit.verify import verify
-from tests.factories import make_feedback, service
+from tests.audit.conftest import KEYS, as_superuser, rehash_chain, trail
+from tests.factories import FIXED_NOW, first_document
 from tests.test_cli import run_cli
 
 
-async def _trail(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Three items; the second is withdrawn and then erased, so its chain has three events."""
-    await make_feedback(conn)
-    second = await make_feedback(conn)
-    await make_feedback(conn)
-    feedback = await service(conn)
-    await feedback.withdraw(second.receipt_code)
-    await feedback.erase(second.receipt_code)
-    return await conn.fetch(
-        "SELECT id, subject_id, seq FROM audit_events WHERE subject_id = $1 ORDER BY seq",
-        str(second.id),
-    )
-
-
-async def _as_superuser(conn: asyncpg.Connection, sql: str, *args: object) -> None:
-    async with conn.transaction():
-        await conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update")
-        await conn.execute(sql, *args)
-        await conn.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update")
-
-
 async def test_untouched_trail_verifies(conn: asyncpg.Connection) -> None:
-    await _trail(conn)
+    await trail(conn)
     report = await verify(conn)
     assert report.intact, report.first_break
     assert report.chains == 3
@@ -47,7 +28,7 @@ async def test_untouched_trail_verifies(conn: asyncpg.Connection) -> None:
 
 
 async def test_the_app_cannot_edit_or_delete_events(conn: asyncpg.Connection) -> None:
-    chain = await _trail(conn)
+    chain = await trail(conn)
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await conn.execute(
             "UPDATE audit_events SET reason_code = 'x' WHERE id = $1", chain[0]["id"]
@@ -56,14 +37,51 @@ async def test_the_app_cannot_edit_or_delete_events(conn: asyncpg.Connection) ->
         await conn.execute("DELETE FROM audit_events WHERE id = $1", chain[0]["id"])
 
 
+async def test_events_written_through_the_app_are_keyed(
+    client: AsyncTestClient[Litestar], conn: asyncpg.Connection
+) -> None:
+    """The web app's pooled connections carry the key: what it writes verifies with it and
+    with nothing else."""
+    slug, _, _ = await first_document(conn)
+    response = await client.post(
+        "/api/v1/feedback",
+        json={
+            "document": slug,
+            "category": "suggestion",
+            "role": "patient",
+            "text": "Det saknas en mening om vad jag själv kan göra hemma.",
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert (await verify(conn)).intact
+    other = await verify(conn, keys=AuditKeys.from_secret("another-secret-key-" + "x" * 32))
+    assert other.first_break is not None
+    assert "written with another MEDSKAPA_SECRET_KEY" in other.first_break.problem
+
+
+async def test_a_connection_without_the_key_writes_no_event(database_url: str) -> None:
+    """A writer someone forgot to wire fails loudly instead of writing what cannot verify."""
+    bare = await asyncpg.connect(database_url)
+    try:
+        with pytest.raises(AuditKeyMissing):
+            await audit.record(
+                bare, at=FIXED_NOW, actor="x", action="x", subject_type="x", subject_id="1"
+            )
+        with pytest.raises(AuditKeyMissing):
+            await verify(bare)
+        assert await bare.fetchval("SELECT count(*) FROM audit_events") == 0
+    finally:
+        await bare.close()
+
+
 @pytest.mark.parametrize(
     ("column", "value"),
     [("to_state", "changed"), ("actor", "moderator"), ("reason_code", "spam")],
 )
 async def test_an_edited_event_is_named(conn: asyncpg.Connection, column: str, value: str) -> None:
-    chain = await _trail(conn)
+    chain = await trail(conn)
     target = chain[1]
-    await _as_superuser(
+    await as_superuser(
         conn, f"UPDATE audit_events SET {column} = $2 WHERE id = $1", target["id"], value
     )
     report = await verify(conn)
@@ -72,26 +90,37 @@ async def test_an_edited_event_is_named(conn: asyncpg.Connection, column: str, v
     assert "does not match its hash" in report.first_break.problem
 
 
-async def test_a_removed_event_in_the_middle_is_found(conn: asyncpg.Connection) -> None:
-    chain = await _trail(conn)
-    await _as_superuser(conn, "DELETE FROM audit_events WHERE id = $1", chain[1]["id"])
+async def test_an_edit_with_the_whole_chain_rehashed_is_named(conn: asyncpg.Connection) -> None:
+    """Attack (a): edit an event and recompute the plain SHA-256 of it and of every event
+    after it, so each link holds. The old verify passed this; without the key the new hashes
+    cannot be made."""
+    chain = await trail(conn)
+    await rehash_chain(
+        conn,
+        "feedback",
+        chain[0]["subject_id"],
+        plain_event_hash,
+        edit={2: {"actor": "moderator"}},
+        from_seq=2,
+    )
     report = await verify(conn)
     assert report.first_break is not None
-    assert report.first_break.event_id == chain[2]["id"]
-    assert "missing" in report.first_break.problem
+    assert report.first_break.event_id == chain[1]["id"]
+    assert "unkeyed hash" in report.first_break.problem
+    assert report.breaks == 1  # the chain is named once, at its first forged event
 
 
 async def test_a_rehashed_edit_still_breaks_the_next_link(conn: asyncpg.Connection) -> None:
-    """Someone who edits an event and recomputes its hash still breaks the event after it."""
-    chain = await _trail(conn)
+    """Even with the key, rehashing one edited event breaks the event after it."""
+    chain = await trail(conn)
     first = (await events_for(conn, "feedback", chain[0]["subject_id"]))[0]
     forged = msgspec.structs.replace(first, actor="moderator")
-    await _as_superuser(
+    await as_superuser(
         conn,
         "UPDATE audit_events SET actor = $2, hash = $3 WHERE id = $1",
         chain[0]["id"],
         forged.actor,
-        event_hash(forged),
+        event_hash(forged, KEYS.chain),
     )
     report = await verify(conn)
     assert report.first_break is not None
@@ -99,12 +128,21 @@ async def test_a_rehashed_edit_still_breaks_the_next_link(conn: asyncpg.Connecti
     assert "does not follow the event before it" in report.first_break.problem
 
 
+async def test_a_removed_event_in_the_middle_is_found(conn: asyncpg.Connection) -> None:
+    chain = await trail(conn)
+    await as_superuser(conn, "DELETE FROM audit_events WHERE id = $1", chain[1]["id"])
+    report = await verify(conn)
+    assert report.first_break is not None
+    assert report.first_break.event_id == chain[2]["id"]
+    assert "missing" in report.first_break.problem
+
+
 async def test_removed_newest_events_show_against_the_item_status(
     conn: asyncpg.Connection,
 ) -> None:
-    chain = await _trail(conn)
+    chain = await trail(conn)
     newest = [row["id"] for row in chain if row["seq"] > 1]
-    await _as_superuser(conn, "DELETE FROM audit_events WHERE id = ANY($1::bigint[])", newest)
+    await as_superuser(conn, "DELETE FROM audit_events WHERE id = ANY($1::bigint[])", newest)
     report = await verify(conn)
     assert report.first_break is not None
     assert report.first_break.event_id is None
@@ -113,23 +151,32 @@ async def test_removed_newest_events_show_against_the_item_status(
 
 
 async def test_an_item_without_trail_is_found(conn: asyncpg.Connection) -> None:
-    submitted = await make_feedback(conn)
-    await _as_superuser(conn, "DELETE FROM audit_events WHERE subject_id = $1", str(submitted.id))
+    chain = await trail(conn)
+    await as_superuser(
+        conn, "DELETE FROM audit_events WHERE subject_id = $1", chain[0]["subject_id"]
+    )
     report = await verify(conn)
     assert report.first_break is not None
     assert report.first_break.problem == "the item has no audit trail"
 
 
 async def test_command_names_the_broken_event(conn: asyncpg.Connection, database_url: str) -> None:
-    chain = await _trail(conn)
-    intact = run_cli("audit", "verify", env={"MEDSKAPA_DATABASE_URL": database_url})
+    chain = await trail(conn)
+    env = {"MEDSKAPA_DATABASE_URL": database_url}
+    intact = run_cli("audit", "verify", env=env)
     assert intact.returncode == 0, intact.stderr
-    assert "intact: 5 events in 3 chains" in intact.stdout
+    assert "intact: 5 events in 3 chains; there is no checkpoint file" in intact.stdout
 
-    await _as_superuser(
+    other_key = run_cli(
+        "audit", "verify", env={**env, "MEDSKAPA_SECRET_KEY": "another-secret-" + "y" * 32}
+    )
+    assert other_key.returncode == 1
+    assert "written with another MEDSKAPA_SECRET_KEY" in other_key.stderr
+
+    await as_superuser(
         conn, "UPDATE audit_events SET to_state = 'changed' WHERE id = $1", chain[2]["id"]
     )
-    broken = run_cli("audit", "verify", env={"MEDSKAPA_DATABASE_URL": database_url})
+    broken = run_cli("audit", "verify", env=env)
     assert broken.returncode == 1
     assert f"broken at event {chain[2]['id']} (feedback {chain[2]['subject_id']}, seq 3)" in (
         broken.stderr

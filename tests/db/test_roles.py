@@ -10,9 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.db.pool import init_connection
 from medskapa.db.roles import grant_app_role
-from tests.factories import make_feedback
+from tests.factories import TEST_SECRET, make_feedback
 from tests.test_cli import run_cli
 
 
@@ -37,6 +38,7 @@ async def app_conn(
     await grant_app_role(conn, app_role)
     limited = await asyncpg.connect(as_role(database_url, app_role))
     await init_connection(limited)
+    bind(limited, AuditKeys.from_secret(TEST_SECRET))
     yield limited
     await limited.close()
 

@@ -13,8 +13,10 @@ import asyncpg
 import httpx
 import pytest
 
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.audit.verify import verify
 from medskapa.db.pool import init_connection
+from tests.factories import TEST_SECRET
 from tests.faults.conftest import TEXT
 from tests.live import running_server
 
@@ -69,6 +71,7 @@ async def test_repeated_kill9_loses_nothing_acknowledged(
     conn = await asyncpg.connect(own_database)
     try:
         await init_connection(conn)
+        bind(conn, AuditKeys.from_secret(TEST_SECRET))
         stored = {str(r["id"]) for r in await conn.fetch("SELECT id FROM feedback")}
         assert set(acknowledged) <= stored
         # Nothing half-written: every item has its contact (all of these left one) and its

@@ -9,6 +9,7 @@ import uuid
 import asyncpg
 import pytest
 
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.audit.verify import verify
 from medskapa.db.pool import init_connection
 from medskapa.moderation.queries import QueueFilter
@@ -21,7 +22,7 @@ from medskapa.moderation.service import (
     OriginalUnavailable,
 )
 from medskapa.security.principal import Principal, Role
-from tests.factories import FIXED_NOW, make_feedback, service
+from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback, service
 from tests.moderation.conftest import BASE_URL, Place, moderation, moderator
 
 SECRET_NAME = "Agneta Fredriksdotter"
@@ -378,6 +379,7 @@ async def test_two_moderators_deciding_at_once_one_wins(
     item = await make_feedback(conn)
     other = await asyncpg.connect(database_url)
     await init_connection(other)
+    bind(other, AuditKeys.from_secret(TEST_SECRET))
     try:
         results = await asyncio.gather(
             decide(conn, first, item.id, decision="approve"),

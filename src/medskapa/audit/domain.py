@@ -3,12 +3,18 @@
 Each subject (a feedback item, a user, ...) has its own chain: event n stores the hash of event
 n-1 of the same subject. One chain per subject keeps unrelated writes from waiting on a global
 "last hash", while any edit, insertion or deletion inside a chain still shows.
+
+The hash is an HMAC under the audit key (audit/keys.py), so only a holder of
+``MEDSKAPA_SECRET_KEY`` can make an event that verifies: whoever can merely write the database
+cannot edit an event and recompute the chain after it. Events written before the key existed
+carry a plain SHA-256 of the same content until ``medskapa audit rekey`` re-chains them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 
 import msgspec
 
@@ -26,8 +32,8 @@ class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
     prev_hash: bytes | None = None
 
 
-def event_hash(event: AuditEvent) -> bytes:
-    canonical = msgspec.json.encode(
+def _canonical(event: AuditEvent) -> bytes:
+    return msgspec.json.encode(
         [
             event.prev_hash.hex() if event.prev_hash else None,
             event.seq,
@@ -41,4 +47,12 @@ def event_hash(event: AuditEvent) -> bytes:
             event.reason_code,
         ]
     )
-    return hashlib.sha256(canonical).digest()
+
+
+def event_hash(event: AuditEvent, key: bytes) -> bytes:
+    return hmac.digest(key, _canonical(event), "sha256")
+
+
+def plain_event_hash(event: AuditEvent) -> bytes:
+    """The hash events had before the chain was keyed; only ``rekey`` accepts it."""
+    return hashlib.sha256(_canonical(event)).digest()

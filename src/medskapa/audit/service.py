@@ -1,4 +1,4 @@
-"""Writing audit events, inside the caller's transaction."""
+"""Writing audit events, inside the caller's transaction, keyed by the connection's audit keys."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 import asyncpg
 
 from medskapa.audit.domain import AuditEvent, event_hash
+from medskapa.audit.keys import keys_for
 
 
 async def record(
@@ -45,7 +46,7 @@ async def record(
     await conn.execute(
         f"INSERT INTO audit_events ({INSERT_COLUMNS}) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        *insert_values(event),
+        *insert_values(conn, event),
     )
     return event
 
@@ -56,8 +57,9 @@ INSERT_COLUMNS = (
 )
 
 
-def insert_values(event: AuditEvent) -> tuple[object, ...]:
-    """Values for ``INSERT_COLUMNS``, in order, hash included."""
+def insert_values(conn: asyncpg.Connection, event: AuditEvent) -> tuple[object, ...]:
+    """Values for ``INSERT_COLUMNS``, in order, hash included (keyed with ``conn``'s keys), for
+    callers that write the event inside a statement of their own."""
     return (
         event.occurred_at,
         event.actor,
@@ -69,7 +71,7 @@ def insert_values(event: AuditEvent) -> tuple[object, ...]:
         event.to_state,
         event.reason_code,
         event.prev_hash,
-        event_hash(event),
+        event_hash(event, keys_for(conn).chain),
     )
 
 

@@ -1,20 +1,33 @@
-"""Check the whole audit trail: every chain intact, every feedback item's state backed by it.
+"""Check the whole audit trail, and record checked states as checkpoints.
+
+Every chain must hold under the audit key, every feedback item's state must be backed by its
+trail, and every chain must still reach at least as far as the last checkpoint saw it.
 
 The trail is read once, in chain order, through a server-side cursor, so memory stays flat
-however long it is. A chain is broken where an event's content no longer matches its hash (it
-was edited), where its ``prev_hash`` is not the hash of the event before it or its ``seq`` skips
-a number (an event was removed or slipped in). Deleting the newest events of a chain leaves the
-rest intact, so for feedback items the last event must also lead to the item's current status.
+however long it is (only the checkpoints' chain heads are held). A chain is broken where an
+event's content no longer matches its keyed hash (it was edited, or forged without the key),
+where its ``prev_hash`` is not the hash of the event before it or its ``seq`` skips a number (an
+event was removed or slipped in). Deleting the newest events of a chain, or a whole chain,
+leaves the rest intact: the checkpoints name it (and for feedback items the last event must
+also lead to the item's current status). A holder of the key could rewrite a chain that then
+holds on its own; the checkpoint names that too, at the event that differs.
 
 The report names the earliest broken event (lowest id); ids, subjects and states only.
 """
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import asyncpg
 import msgspec
 
-from medskapa.audit.domain import AuditEvent, event_hash
+from medskapa.audit import checkpoints
+from medskapa.audit.checkpoints import ChainHead, Checkpoint, History
+from medskapa.audit.domain import AuditEvent, event_hash, plain_event_hash
+from medskapa.audit.keys import AuditKeys, keys_for
+from medskapa.clock import Clock
 
 FEEDBACK = "feedback"
 
@@ -33,18 +46,42 @@ class Break(msgspec.Struct, frozen=True):
         return f"event {self.event_id} ({where}, seq {self.seq}): {self.problem}"
 
 
-class Report(msgspec.Struct, frozen=True):
+class Report(msgspec.Struct, frozen=True, kw_only=True):
     events: int
     chains: int
     first_break: Break | None
     breaks: int
+    checkpoints: int = 0
+    """Checkpoint lines the trail was held against."""
+    checkpoint_problem: str | None = None
+    """Why (part of) the checkpoint file cannot be trusted."""
 
     @property
     def intact(self) -> bool:
-        return self.first_break is None
+        return self.first_break is None and self.checkpoint_problem is None
+
+    def describe(self) -> str:
+        """What is wrong, in one sentence (ids and subjects only)."""
+        parts = []
+        if self.first_break is not None:
+            parts.append(
+                f"the audit trail is broken at {self.first_break.describe()}; "
+                f"{self.breaks} problem(s) in all, {self.events} events checked"
+            )
+        if self.checkpoint_problem is not None:
+            parts.append(f"the checkpoint file cannot be trusted: {self.checkpoint_problem}")
+        return "; and ".join(parts) + "."
 
 
-_EVENTS = (
+class TrailBroken(Exception):
+    """No checkpoint was written: the trail (or the checkpoint file) did not verify."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.describe())
+        self.report = report
+
+
+EVENTS = (
     "SELECT id, occurred_at, actor, action, subject_type, subject_id, seq, from_state, "
     "to_state, reason_code, prev_hash, hash FROM audit_events "
     "ORDER BY subject_type, subject_id, seq, id"
@@ -62,10 +99,17 @@ _UNBACKED_STATES = (
     "WHERE last.to_state IS DISTINCT FROM f.status ORDER BY f.created_at"
 )
 
+_TRAIL_ID = "SELECT value FROM instance_secrets WHERE name = 'audit_trail_id'"
 
-def _check_event(row: asyncpg.Record, previous: asyncpg.Record | None) -> str | None:
-    """What is wrong with this event given the one before it in its chain, if anything."""
-    event = AuditEvent(
+
+async def trail_id(conn: asyncpg.Connection) -> str | None:
+    """The id checkpoint lines name (sql/0015_audit_trail_id.sql)."""
+    value = await conn.fetchval(_TRAIL_ID)
+    return None if value is None else bytes(value)[:16].hex()
+
+
+def event_of(row: asyncpg.Record) -> AuditEvent:
+    return AuditEvent(
         occurred_at=row["occurred_at"],
         actor=row["actor"],
         action=row["action"],
@@ -77,8 +121,32 @@ def _check_event(row: asyncpg.Record, previous: asyncpg.Record | None) -> str | 
         reason_code=row["reason_code"],
         prev_hash=row["prev_hash"],
     )
-    if event_hash(event) != bytes(row["hash"]):
-        return "its content does not match its hash (edited)"
+
+
+def _check_event(
+    row: asyncpg.Record, previous: asyncpg.Record | None, key: bytes, checkpointed: bool
+) -> str | None:
+    """What is wrong with this event given the one before it in its chain, if anything."""
+    event = event_of(row)
+    stored = bytes(row["hash"])
+    if event_hash(event, key) != stored:
+        if plain_event_hash(event) != stored:
+            return (
+                "its content does not match its hash (edited, or written with another "
+                "MEDSKAPA_SECRET_KEY)"
+            )
+        if checkpointed:
+            # Checkpoints are written only while every event is keyed: this one is forged.
+            return "it carries an unkeyed hash although the trail has checkpoints (forged)"
+        return (
+            "it carries an unkeyed hash: forged, or written before the audit key existed "
+            "(then `medskapa audit rekey` re-chains it)"
+        )
+    return link_problem(row, previous)
+
+
+def link_problem(row: asyncpg.Record, previous: asyncpg.Record | None) -> str | None:
+    """What is wrong with how this event follows the one before it in its chain, if anything."""
     expected_seq = 1 if previous is None else previous["seq"] + 1
     if row["seq"] != expected_seq:
         return f"seq {expected_seq} is missing before it (an event was removed)"
@@ -88,45 +156,170 @@ def _check_event(row: asyncpg.Record, previous: asyncpg.Record | None) -> str | 
     return None
 
 
-async def verify(conn: asyncpg.Connection) -> Report:
+async def scan(
+    conn: asyncpg.Connection,
+    keys: AuditKeys,
+    history: History | None = None,
+    *,
+    heads: list[tuple[str, str, int, bytes]] | None = None,
+) -> Report:
+    """Check the trail, and against ``history`` when given; collect every chain's head into
+    ``heads`` when given. The caller holds a repeatable-read transaction, so writes going on
+    meanwhile cannot look like breaks."""
     events = chains = breaks = 0
     first: Break | None = None
-    previous: asyncpg.Record | None = None
-    broken_chain = False
+    pending: dict[tuple[str, str], ChainHead] = dict(history.heads) if history else {}
+    checkpointed = bool(history and history.lines)
 
     def note(found: Break) -> None:
         nonlocal first, breaks
         breaks += 1
-        # A broken event (by id) is named before an item-level mismatch.
+        # A broken event (by id) is named before a chain- or item-level finding.
         rank = (found.event_id is None, found.event_id or 0)
         if first is None or rank < (first.event_id is None, first.event_id or 0):
             first = found
 
-    # One snapshot for both passes, so writes going on meanwhile cannot look like breaks.
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        async for row in conn.cursor(_EVENTS, prefetch=2000):
-            events += 1
-            same_chain = previous is not None and (
-                previous["subject_type"],
-                previous["subject_id"],
-            ) == (row["subject_type"], row["subject_id"])
-            if not same_chain:
-                chains += 1
-                previous, broken_chain = None, False
-            problem = None if broken_chain else _check_event(row, previous)
-            if problem is not None:
-                # A chain is reported once, at its first broken event.
-                broken_chain = True
-                note(Break(row["id"], row["subject_type"], row["subject_id"], row["seq"], problem))
-            previous = row
+    previous: asyncpg.Record | None = None
+    broken = False
+    expected: ChainHead | None = None
 
-        async for item in conn.cursor(_UNBACKED_STATES, prefetch=500):
-            if item["to_state"] is None:
-                problem = "the item has no audit trail"
-            else:
-                problem = (
-                    f"its status is {item['status']} but its trail ends at {item['to_state']} "
-                    "(newest events removed)"
+    def finish(last: asyncpg.Record) -> None:
+        subject = (last["subject_type"], last["subject_id"])
+        if heads is not None:
+            heads.append((*subject, last["seq"], bytes(last["hash"])))
+        if (
+            history is not None
+            and expected is not None
+            and not broken
+            and last["seq"] < expected.seq
+        ):
+            note(
+                Break(
+                    last["id"],
+                    *subject,
+                    last["seq"],
+                    f"the chain ends here but {history.when(expected.line)} holds seq "
+                    f"{expected.seq} (newest events removed)",
                 )
-            note(Break(None, FEEDBACK, item["id"], None, problem))
-    return Report(events=events, chains=chains, first_break=first, breaks=breaks)
+            )
+
+    async for row in conn.cursor(EVENTS, prefetch=2000):
+        events += 1
+        subject = (row["subject_type"], row["subject_id"])
+        if previous is None or (previous["subject_type"], previous["subject_id"]) != subject:
+            if previous is not None:
+                finish(previous)
+            chains += 1
+            previous, broken = None, False
+            expected = pending.pop(subject, None)
+        problem = None if broken else _check_event(row, previous, keys.chain, checkpointed)
+        if (
+            problem is None
+            and not broken
+            and expected is not None
+            and row["seq"] == expected.seq
+            and bytes(row["hash"]) != expected.hash
+        ):
+            assert history is not None
+            problem = (
+                f"it is not the event {history.when(expected.line)} holds at this seq "
+                "(the chain was rewritten)"
+            )
+        if problem is not None:
+            # A chain is reported once, at its first broken event.
+            broken = True
+            note(Break(row["id"], *subject, row["seq"], problem))
+        previous = row
+    if previous is not None:
+        finish(previous)
+
+    for (subject_type, subject_id), head in pending.items():
+        assert history is not None
+        note(
+            Break(
+                None,
+                subject_type,
+                subject_id,
+                None,
+                f"the chain is missing ({history.when(head.line)} holds {head.seq} events)",
+            )
+        )
+
+    async for item in conn.cursor(_UNBACKED_STATES, prefetch=500):
+        if item["to_state"] is None:
+            problem = "the item has no audit trail"
+        else:
+            problem = (
+                f"its status is {item['status']} but its trail ends at {item['to_state']} "
+                "(newest events removed)"
+            )
+        note(Break(None, FEEDBACK, item["id"], None, problem))
+    return Report(
+        events=events,
+        chains=chains,
+        first_break=first,
+        breaks=breaks,
+        checkpoints=history.lines if history else 0,
+        checkpoint_problem=history.problem if history else None,
+    )
+
+
+async def _history(conn: asyncpg.Connection, keys: AuditKeys, path: Path) -> History:
+    trail = await trail_id(conn)
+    if trail is None:
+        return History(problem="the database has no audit trail id (it was removed)")
+    return await asyncio.to_thread(checkpoints.read, path, keys.checkpoint, trail)
+
+
+async def verify(
+    conn: asyncpg.Connection, *, keys: AuditKeys | None = None, against: Path | None = None
+) -> Report:
+    """Check the trail with the connection's audit keys (or ``keys``), and against the
+    checkpoint file ``against`` when given (no file there yet: nothing to hold it to)."""
+    keys = keys or keys_for(conn)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        history = await _history(conn, keys, against) if against else None
+        return await scan(conn, keys, history)
+
+
+async def checkpoint(
+    conn: asyncpg.Connection,
+    path: Path,
+    clock: Clock,
+    *,
+    keys: AuditKeys | None = None,
+    wait: bool = True,
+    every: float | None = None,
+) -> Checkpoint | None:
+    """Verify the trail against ``path`` and append a line for the state just verified.
+
+    One writer at a time across all processes (an advisory lock, taken before the snapshot so
+    the snapshot is never older than the file's last line). Returns None, writing nothing, when
+    ``wait`` is false and another process holds the lock, or when the last line is younger
+    than ``every`` seconds. Raises ``TrailBroken`` when the trail or the file does not verify:
+    a checkpoint never vouches for a broken state."""
+    keys = keys or keys_for(conn)
+    if wait:
+        await conn.execute("SELECT pg_advisory_lock($1)", checkpoints.LOCK_KEY)
+    elif not await conn.fetchval("SELECT pg_try_advisory_lock($1)", checkpoints.LOCK_KEY):
+        return None
+    try:
+        if every is not None:
+            last = await asyncio.to_thread(checkpoints.last_time, path)
+            if last is not None and (clock() - last).total_seconds() < every:
+                return None
+        heads: list[tuple[str, str, int, bytes]] = []
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            at = clock()
+            trail = await trail_id(conn)
+            history = await _history(conn, keys, path)
+            report = await scan(conn, keys, history, heads=heads)
+        if not report.intact or trail is None:
+            raise TrailBroken(report)
+        written, data = checkpoints.line(
+            history, keys.checkpoint, trail=trail, at=at, events=report.events, heads=heads
+        )
+        await asyncio.to_thread(checkpoints.append, path, data)
+        return written
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", checkpoints.LOCK_KEY)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import msgspec
 
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.settings import Settings
 
 # Errors that say the database (or the way to it) is down, not that a query was wrong.
@@ -54,12 +55,20 @@ async def reset_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(settings: Settings, dsn: str, *, size: int | None = None) -> asyncpg.Pool:
     """Open a pool (of ``size`` connections at most, default from the settings). With
     ``min_size`` 0 no connection is made until one is needed, so that the app starts (and
-    answers /healthz with 503) while the database is still down."""
+    answers /healthz with 503) while the database is still down. Every connection carries the
+    audit keys derived from the secret key (audit/keys.py), so services can record events."""
+    keys = AuditKeys.from_secret(settings.secret_key) if settings.secret_key else None
+
+    async def init(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)
+        if keys is not None:
+            bind(conn, keys)
+
     return await asyncpg.create_pool(
         dsn,
         min_size=0 if size is not None else settings.db_pool_min_size,
         max_size=size or settings.db_pool_max_size,
-        init=init_connection,
+        init=init,
         reset=reset_connection,
         max_inactive_connection_lifetime=300,
         server_settings={

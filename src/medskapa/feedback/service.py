@@ -210,7 +210,7 @@ class FeedbackService:
             email,
             receipt_hash(self._receipt_key, code),
             msgspec.to_builtins(findings),
-            *audit.insert_values(event),
+            *audit.insert_values(self._conn, event),
         )
         return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
 

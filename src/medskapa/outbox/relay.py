@@ -170,7 +170,7 @@ async def mark_sent(
         row.id,
         relay,
         now,
-        *audit.insert_values(event),
+        *audit.insert_values(conn, event),
     )
     return done is not None
 

@@ -1,0 +1,83 @@
+"""Re-chain the events written before the audit key existed (``medskapa audit rekey``).
+
+Until this version each event carried a plain SHA-256 of its content, which anyone who can
+write the database can recompute. After the upgrade new events are keyed, and until the old
+ones are re-chained ``verify`` names them. Rekey first checks the whole trail as the old verify
+did (every hash matches its content, plain or keyed; every event follows the one before) and
+only then gives every event the keyed hash of its chain, all in one transaction. It changes no
+content, so a trail that was intact stays intact, and one that is not is left as it is.
+
+Run it once, right after upgrading, as the role that owns the tables (the app's own role cannot
+update the trail; the trigger that refuses updates is off only inside this transaction, and
+writers wait meanwhile). It vouches for nothing older than itself: whatever was forged before
+it, with plain hashes, stays undetectable, as it was. So it refuses once checkpoints exist:
+they are written only while every event is keyed, so an unkeyed event after that is forged.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+from medskapa.audit.domain import event_hash, plain_event_hash
+from medskapa.audit.keys import AuditKeys, keys_for
+from medskapa.audit.verify import EVENTS, Break, event_of, link_problem
+
+_BATCH = 1000
+
+
+class RekeyRefused(Exception):
+    """The trail does not verify even with plain hashes; nothing was changed."""
+
+    def __init__(self, found: Break) -> None:
+        super().__init__(found.describe())
+        self.found = found
+
+
+class Rekeyed(msgspec.Struct, frozen=True):
+    events: int
+    changed: int
+
+
+async def rekey(conn: asyncpg.Connection, keys: AuditKeys | None = None) -> Rekeyed:
+    key = (keys or keys_for(conn)).chain
+    events = changed = 0
+    pending: list[tuple[int, bytes | None, bytes]] = []
+
+    async def flush() -> None:
+        await conn.executemany(
+            "UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE id = $1", pending
+        )
+        pending.clear()
+
+    async with conn.transaction():
+        await conn.execute("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
+        await conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update")
+        previous: asyncpg.Record | None = None
+        new_prev: bytes | None = None
+        async for row in conn.cursor(EVENTS, prefetch=2000):
+            events += 1
+            subject = (row["subject_type"], row["subject_id"])
+            if previous is not None and (previous["subject_type"], previous["subject_id"]) != (
+                subject
+            ):
+                previous = new_prev = None
+            event = event_of(row)
+            stored = bytes(row["hash"])
+            if stored not in (plain_event_hash(event), event_hash(event, key)):
+                problem: str | None = "its content does not match its hash (edited)"
+            else:
+                problem = link_problem(row, previous)
+            if problem is not None:
+                raise RekeyRefused(Break(row["id"], *subject, row["seq"], problem))
+            new_hash = event_hash(msgspec.structs.replace(event, prev_hash=new_prev), key)
+            if new_hash != stored or new_prev != event.prev_hash:
+                changed += 1
+                pending.append((row["id"], new_prev, new_hash))
+                if len(pending) >= _BATCH:
+                    await flush()
+            previous, new_prev = row, new_hash
+        if pending:
+            await flush()
+        await conn.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update")
+    return Rekeyed(events=events, changed=changed)
