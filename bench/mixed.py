@@ -39,12 +39,13 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.factories import make_feedback, make_staff, route_to
+from tests.factories import TEST_SECRET, make_feedback, make_staff, route_to
 from tests.live import running_server
 
 from bench.common import bench_server_url, fresh_database, machine, record, today
 from medskapa.accounts.admin import RoleChoice
 from medskapa.accounts.service import AccountService
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.clock import utc_now
 from medskapa.db.pool import init_connection
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
@@ -230,6 +231,7 @@ async def prepare(
     conn = await asyncpg.connect(url)
     try:
         await init_connection(conn)
+        bind(conn, AuditKeys.from_secret(TEST_SECRET))  # the key the server is started with
         documents = [
             r[0]
             for r in await conn.fetch(

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -20,7 +23,7 @@ from medskapa.audit.keys import AuditKeys, bind
 from medskapa.audit.verify import TrailBroken, checkpoint, scan, trail_id, verify
 from medskapa.clock import Clock
 from medskapa.db.pool import create_pool, init_connection
-from medskapa.settings import Settings
+from medskapa.settings import Settings, SettingsError
 from tests.audit.conftest import KEYS, as_superuser, chain_rows, rehash_chain, trail, user_chain
 from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback
 from tests.test_cli import run_cli
@@ -335,3 +338,40 @@ def test_the_last_time_is_read_from_the_end(tmp_path: Path) -> None:
         assert history.problem is None
         assert checkpoints.last_time(file) == checkpoint_line.at
     assert history.lines == 2
+
+
+@pytest.mark.slow
+def test_the_embedded_database_keeps_its_checkpoints_in_the_data_folder(tmp_path: Path) -> None:
+    """The one-command setup: the key and the checkpoint file live in the data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDSKAPA_")}
+    env["MEDSKAPA_DATA_DIR"] = str(tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "medskapa.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert run("db", "migrate").returncode == 0
+    written = run("audit", "checkpoint")
+    assert written.returncode == 0, written.stderr
+    file = tmp_path / "audit-checkpoints.jsonl"
+    assert f"Checkpoint written to {file}: 0 events in 0 chains" in written.stdout
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    checked = run("audit", "verify")
+    assert checked.returncode == 0, checked.stderr
+    assert f"as far as the 1 checkpoint(s) in {file} saw" in checked.stdout
+
+
+def test_the_settings_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {"MEDSKAPA_AUDIT_CHECKPOINTS": "~/medskapa.jsonl", "MEDSKAPA_AUDIT_CHECKPOINT_HOURS": "0"}
+    )
+    assert settings.audit_checkpoints == Path("~/medskapa.jsonl").expanduser()
+    assert settings.audit_checkpoint_hours == 0
+    with pytest.raises(SettingsError, match="MEDSKAPA_AUDIT_CHECKPOINT_HOURS"):
+        Settings.from_env({"MEDSKAPA_AUDIT_CHECKPOINT_HOURS": "-1"})
