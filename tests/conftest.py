@@ -13,7 +13,7 @@ from medskapa.catalogue.demo import load_demo
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 from medskapa.settings import Settings
-from tests.factories import TEST_SECRET
+from tests.factories import TEST_SECRET, csrf_follows_cookie
 from tests.pg import server_url, unique_name, with_database
 
 
@@ -101,8 +101,8 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     # https, so that the client keeps the Secure __Host- cookies as a browser would.
     async with AsyncTestClient(app=app, base_url="https://127.0.0.1") as test_client:
         # Like a browser: the first page sets the CSRF cookie, forms and htmx send it back.
+        csrf_follows_cookie(test_client)
         await test_client.get("/")
-        test_client.headers["x-csrf-token"] = test_client.cookies["__Host-csrf"]
         yield test_client
 
 

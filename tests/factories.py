@@ -53,6 +53,26 @@ async def make_feedback(
 
 STAFF_PASSWORD = "sju sorters kakor till kaffet"
 SESSION_COOKIE = "__Host-medskapa"
+CSRF_COOKIE = "__Host-csrf"
+HOST = "127.0.0.1"
+
+
+def csrf_follows_cookie(client: AsyncTestClient[Any]) -> None:
+    """Like htmx on a page: every request sends the CSRF token the browser holds now (the
+    anonymous cookie, or after login the session's), unless the test sends its own header."""
+
+    async def add_header(request: Any) -> None:
+        if "x-csrf-token" not in request.headers:
+            token = client.cookies.get(CSRF_COOKIE, domain=HOST)
+            if token:
+                request.headers["x-csrf-token"] = token
+
+    client.event_hooks["request"].append(add_header)
+
+
+def _signed_in(client: AsyncTestClient[Any], token: str, csrf: str) -> None:
+    client.cookies.set(SESSION_COOKIE, token, domain=HOST)
+    client.cookies.set(CSRF_COOKIE, csrf, domain=HOST)
 
 
 async def make_staff(
@@ -71,14 +91,16 @@ async def sign_in_staff(
     client: AsyncTestClient[Any], conn: asyncpg.Connection, user_id: int
 ) -> None:
     """Give the client a session that has passed the second factor, as after a TOTP login."""
-    token, _ = await create_session(conn, user_id, dt.datetime.now(dt.UTC), second_factor=True)
-    client.cookies.set(SESSION_COOKIE, token)
+    token, csrf = await create_session(conn, user_id, dt.datetime.now(dt.UTC), second_factor=True)
+    _signed_in(client, token, csrf)
 
 
 async def api_token(conn: asyncpg.Connection, user_id: int) -> dict[str, str]:
-    """Headers with a personal API token for the user, as made on the account page."""
+    """Headers with a personal API token for the user, as made on the account page by a
+    session that has passed the second factor."""
     accounts = AccountService(conn, lambda: FIXED_NOW, await instance_secret(conn, RECEIPT_KEY))
-    return {"Authorization": f"Bearer {await accounts.create_api_token(user_id, 'test')}"}
+    principal = await principal_for(conn, user_id, second_factor=True)
+    return {"Authorization": f"Bearer {await accounts.create_api_token(principal, 'test')}"}
 
 
 async def route_to(
@@ -138,8 +160,10 @@ async def make_person(
 
 async def sign_in(client: AsyncTestClient[Any], conn: asyncpg.Connection, user_id: int) -> None:
     """Give the client a plain session, as after a password login."""
-    token, _ = await create_session(conn, user_id, dt.datetime.now(dt.UTC), second_factor=False)
-    client.cookies.set(SESSION_COOKIE, token)
+    token, csrf = await create_session(
+        conn, user_id, dt.datetime.now(dt.UTC), second_factor=False
+    )
+    _signed_in(client, token, csrf)
 
 
 async def principal_for(

@@ -37,6 +37,8 @@ def start_server(
     child_env.update(env or {})
     child_env["MEDSKAPA_DATABASE_URL"] = database_url
     child_env["MEDSKAPA_SECRET_KEY"] = TEST_SECRET
+    # Its own address: links are made from it, and requests must name it as their Host.
+    child_env.setdefault("MEDSKAPA_BASE_URL", f"http://127.0.0.1:{port}")
     # A plain http:// server on 127.0.0.1, as in development.
     child_env["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
     return subprocess.Popen(
@@ -53,6 +55,9 @@ def start_server(
             "--workers",
             str(workers),
             "--no-server-header",
+            # As `medskapa serve`: the client address is the peer's unless
+            # MEDSKAPA_TRUSTED_PROXIES says otherwise (security/proxies.py).
+            "--no-proxy-headers",
             "--no-access-log",
         ],
         env=child_env,

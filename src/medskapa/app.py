@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -25,7 +24,7 @@ from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
-from medskapa.db.pool import acquire, create_pool
+from medskapa.db.pool import create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
 from medskapa.moderation.jobs import purge_lifespan
 from medskapa.moderation.web import ModerationApi, ModerationPages, RoutingAdminPages
@@ -34,8 +33,10 @@ from medskapa.outbox.jobs import notices_lifespan, relay_lifespan
 from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
 from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
+from medskapa.security.csrf import CsrfMiddleware, csrf_cookie_name
 from medskapa.security.headers import add_security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
+from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
 from medskapa.triage.web import (
     PublicResponsesApi,
@@ -45,8 +46,12 @@ from medskapa.triage.web import (
     TriagePages,
 )
 from medskapa.web import templating
+from medskapa.web.api_reference import VendoredSwaggerPlugin
+from medskapa.web.boundary import request_boundary
+from medskapa.web.deps import note_database_failure, provide_connection, request_connection
 from medskapa.web.errors import exception_handlers
 from medskapa.web.health import healthz
+from medskapa.web.hosts import public_origin
 from medskapa.web.limits import body_timeout
 from medskapa.web.logging import configure_logging, request_logging
 from medskapa.web.openapi import document_problems
@@ -75,11 +80,6 @@ def _lifespan(settings: Settings):
             await app.state.pool.close()
 
     return lifespan
-
-
-async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
-    async with acquire(state.pool, state.settings.db_acquire_timeout) as conn:
-        yield conn
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -118,21 +118,33 @@ def create_app(settings: Settings) -> Litestar:
         guards=[deny_undeclared],
         dependencies={"conn": Provide(provide_connection)},
         middleware=[
+            trusted_proxies(settings.trusted_proxy_networks()),
             request_logging,
+            # Links are made from settings.base_url alone; requests for other hosts get 400
+            # before anything else reads them. /healthz answers any host: a probe names the
+            # pod's or container's address, not the public name.
+            DefineMiddleware(
+                AllowedHostsMiddleware,
+                config=AllowedHostsConfig(
+                    allowed_hosts=settings.allowed_host_names(),
+                    exclude=["^/healthz$"],
+                    www_redirect=False,
+                ),
+            ),
+            request_boundary(public_origin(settings.base_url)),
             body_timeout(settings.body_timeout),
+            # Gives back the request's database connection whatever happens (web/deps.py).
+            request_connection,
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
+            # Inside authentication: a signed-in browser's token is its session's own.
+            DefineMiddleware(
+                CsrfMiddleware,
+                cookie_name=csrf_cookie_name(settings),
+                secure=not insecure,
+            ),
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrf" if insecure else "__Host-csrf",
-            cookie_secure=not insecure,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            header_name="x-csrf-token",
-            # The JSON API checks CSRF itself, for cookie sessions only (security/auth.py).
-            exclude=["^/api/"],
-        ),
         exception_handlers=exception_handlers(),
+        after_exception=[note_database_failure],
         before_send=[add_security_headers],
         lifespan=[
             _lifespan(settings),
@@ -153,7 +165,7 @@ def create_app(settings: Settings) -> Litestar:
             version=__version__,
             description="Feedback from patients and närstående on national clinical guidance.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[VendoredSwaggerPlugin()],
         ),
         debug=settings.debug,
     )

@@ -160,9 +160,23 @@ def _checkpoint_file(settings: Settings, embedded: bool, given: Path | None) -> 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def _local_address(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    local_address = _local_address(args.host, args.port)
+    if "MEDSKAPA_BASE_URL" not in os.environ:
+        if args.host not in LOOPBACK:
+            raise CommandError(
+                f"MEDSKAPA_BASE_URL is not set; serving on {args.host} needs the public address "
+                "(e.g. https://medskapa.example.se): every link in e-mail is made from it, and "
+                "requests for other hosts are refused."
+            )
+        # Local development: the address printed below is the one the browser will ask for.
+        os.environ["MEDSKAPA_BASE_URL"] = local_address
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with database_url(settings) as (url, embedded):
         asyncio.run(prepare_database(url, load_demo_if_empty=embedded and settings.load_demo))
@@ -178,7 +192,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             # The one-command demo on plain http://127.0.0.1, where browsers would drop the
             # Secure __Host- cookies. Never with a configured (production) database.
             os.environ["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
-        print(f"medskapa serves at http://{args.host}:{args.port}", file=sys.stderr)
+        print(f"medskapa serves at {local_address}", file=sys.stderr)
         uvicorn.run(
             "medskapa.app:create_app_from_env",
             factory=True,
@@ -188,6 +202,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             server_header=False,
             date_header=True,
             access_log=False,
+            # The client address is the TCP peer unless MEDSKAPA_TRUSTED_PROXIES names it
+            # (security/proxies.py); uvicorn would otherwise trust X-Forwarded-For from any
+            # local peer.
+            proxy_headers=False,
             log_level="info" if settings.debug else "warning",
             timeout_graceful_shutdown=20,
         )
@@ -333,7 +351,7 @@ def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> No
     async def work(conn: asyncpg.Connection) -> None:
         await init_connection(conn)  # the JSON codecs the outbox context needs
         service = OrganisationService(conn, utc_now, await instance_secret(conn, RECEIPT_KEY))
-        sent = await service.remind(base_url=args.base_url.rstrip("/"))
+        sent = await service.remind()  # links: MEDSKAPA_BASE_URL, when the mail is sent
         print(f"Queued {sent} reminder e-mail(s).")
 
     with database_url(settings) as (url, embedded):
@@ -458,6 +476,21 @@ def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
 
 
+def cmd_user_reset_second_factor(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.accounts.admin import reset_second_factor
+    from medskapa.clock import utc_now
+
+    async def work(conn: asyncpg.Connection) -> None:
+        user_id = await reset_second_factor(conn, email=args.email, now=utc_now())
+        print(
+            f"User {user_id}: second factor removed, sessions and API tokens ended; "
+            "they enrol a new one at their next login and were told by e-mail."
+        )
+
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medskapa",
@@ -542,11 +575,6 @@ def build_parser() -> argparse.ArgumentParser:
         "remind",
         help="remind coordinators of consultations closing within three days (once each)",
     )
-    remind.add_argument(
-        "--base-url",
-        default="http://127.0.0.1:8000",
-        help="address of the site, for the links in the e-mails",
-    )
     remind.set_defaults(handler=cmd_consultations_remind)
     outbox = commands.add_parser("outbox", help="the e-mail outbox")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="COMMAND")
@@ -574,6 +602,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "--password-stdin", action="store_true", help="read the password from stdin"
             )
         sub.set_defaults(handler=handler)
+    reset = user_commands.add_parser(
+        "reset-second-factor",
+        help="remove a user's second factor (lost app and recovery codes); audited, ends "
+        "their sessions and tokens",
+    )
+    reset.add_argument("--email", required=True)
+    reset.set_defaults(handler=cmd_user_reset_second_factor)
     return parser
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import platformdirs
+
+from medskapa.web.hosts import HostSettingError, allowed_hosts, split_base_url
 
 PREFIX = "MEDSKAPA_"
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -45,7 +48,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redaction_retention_days: int = 30
     """Days the unredacted original of moderated feedback is kept before it is destroyed."""
     base_url: str = "http://127.0.0.1:8000"
-    """The public address of the service, for links in e-mail sent by scheduled jobs."""
+    """The public address of the service. Every absolute link (e-mail above all) is made from
+    it, never from a request's Host header. `medskapa serve` on loopback sets it from
+    --host/--port when it is not set."""
+    allowed_hosts: str = ""
+    """Comma-separated further host names (``name`` or ``name:port``, ``*.example.org`` for
+    subdomains) that requests may name in their Host header, besides the host of
+    ``base_url``. Other hosts get 400 (web/hosts.py); /healthz answers any host."""
     smtp_host: str | None = None
     """SMTP server for the outbox relay. Unset: e-mail stays in the outbox (and, in debug mode,
     is readable at /dev/mailbox)."""
@@ -69,6 +78,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     audit_checkpoint_hours: int = 24
     """Hours between the checkpoints `medskapa serve` appends by itself when there is a file;
     0: none (run `medskapa audit checkpoint` from cron instead)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks of the reverse proxies in front; only from these is
+    X-Forwarded-For read (security/proxies.py). Empty: the TCP peer is the client."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,17 +114,36 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("MEDSKAPA_SMTP_PORT must be from 1 to 65535.")
         if "@" not in self.smtp_from:
             raise SettingsError("MEDSKAPA_SMTP_FROM must contain an e-mail address.")
-        if not self.base_url.startswith(("http://", "https://")):
-            raise SettingsError("MEDSKAPA_BASE_URL must start with http:// or https://.")
+        try:
+            split_base_url(self.base_url)
+        except HostSettingError as exc:
+            raise SettingsError(f"MEDSKAPA_BASE_URL: {exc}.") from None
+        try:
+            self.allowed_host_names()
+        except HostSettingError as exc:
+            raise SettingsError(f"MEDSKAPA_ALLOWED_HOSTS: {exc}.") from None
         if self.moderation_alert_hours < 1:
             raise SettingsError("MEDSKAPA_MODERATION_ALERT_HOURS must be at least 1.")
         if not 0 <= self.audit_checkpoint_hours <= 8784:
             raise SettingsError("MEDSKAPA_AUDIT_CHECKPOINT_HOURS must be from 0 to 8784 (a year).")
+        try:
+            self.trusted_proxy_networks()
+        except ValueError as exc:
+            raise SettingsError(f"MEDSKAPA_TRUSTED_PROXIES: {exc}.") from None
         if self.db_pool_min_size > self.db_pool_max_size:
             raise SettingsError(
                 "MEDSKAPA_DB_POOL_MIN_SIZE must not be larger than MEDSKAPA_DB_POOL_MAX_SIZE."
             )
         return self
+
+    def allowed_host_names(self) -> list[str]:
+        """The Host header values the app answers (base URL's host and MEDSKAPA_ALLOWED_HOSTS)."""
+        return allowed_hosts(self.base_url, self.allowed_hosts)
+
+    def trusted_proxy_networks(self) -> tuple[Any, ...]:
+        from medskapa.security.proxies import parse_networks
+
+        return parse_networks(self.trusted_proxies)
 
 
 def _decode(type_: type, obj: object) -> object:

@@ -76,8 +76,8 @@ async def test_only_moderators_and_admins_get_in(
             conn, user_id, dt.datetime.now(dt.UTC), second_factor=second_factor
         )
         client.cookies.set(SESSION_COOKIE, token)
-        # Session calls to the API carry the session's CSRF token, as the pages' htmx does.
-        headers = {"x-csrf-token": csrf} if url.startswith("/api/") else {}
+        # Signed-in requests carry the session's own CSRF token, as its pages' forms do.
+        headers = {"x-csrf-token": csrf}
         return (await client.request(method, url, headers=headers, **kwargs)).status_code
 
     patient = await make_staff(conn, "pat@exempel.se", role=RoleChoice.PATIENT)

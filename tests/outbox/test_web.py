@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -10,6 +11,7 @@ from medskapa.accounts.admin import RoleChoice
 from medskapa.app import create_app
 from medskapa.settings import Settings
 from tests.factories import TEST_SECRET, make_feedback, make_staff, sign_in_staff
+from tests.live import running_server
 
 Client = AsyncTestClient[Litestar]
 ADDRESS = "anna.andersson@exempel.se"
@@ -71,10 +73,38 @@ async def test_the_development_mailbox_exists_only_in_debug_mode(
 
     debug = Settings(database_url=database_url, secret_key=TEST_SECRET, debug=True)
     async with AsyncTestClient(app=create_app(debug), base_url="https://127.0.0.1") as dev:
+        # The test client is not on this machine's loopback: like anyone on the network.
+        assert (await dev.get("/dev/mailbox")).status_code == 404
+        admin = await make_staff(conn, "admin@exempel.se", role=RoleChoice.ADMIN)
+        await sign_in_staff(dev, conn, admin)
         page = await dev.get("/dev/mailbox")
     assert page.status_code == 200
     assert "Vi har tagit emot din synpunkt" in page.text
     assert ADDRESS in page.text
+
+
+async def test_the_development_mailbox_answers_only_this_machine(
+    conn: asyncpg.Connection, database_url: str
+) -> None:
+    """Over real TCP: a browser on 127.0.0.1 reads it; a client behind a trusted proxy does
+    not, and a forged X-Forwarded-For does not make a remote client local."""
+    await make_feedback(conn, email=ADDRESS)
+    forged_remote = {"X-Forwarded-For": "203.0.113.9"}
+    with running_server(database_url, env={"MEDSKAPA_DEBUG": "true"}) as (base_url, _):
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            local = await http.get("/dev/mailbox", headers=forged_remote)
+        assert local.status_code == 200
+        assert ADDRESS in local.text
+    proxied = {"MEDSKAPA_DEBUG": "true", "MEDSKAPA_TRUSTED_PROXIES": "127.0.0.1"}
+    with running_server(database_url, env=proxied) as (base_url, _):
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            remote = await http.get("/dev/mailbox", headers=forged_remote)
+            forged = await http.get(
+                "/dev/mailbox", headers={"X-Forwarded-For": "127.0.0.1, 203.0.113.9"}
+            )
+        assert remote.status_code == 404
+        assert ADDRESS not in remote.text
+        assert forged.status_code == 404
 
 
 async def test_a_group_member_chooses_how_new_items_are_mailed(

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
+
+import asyncpg
+import pyotp
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
+from medskapa.accounts.admin import RoleChoice, set_role
 from medskapa.security.permissions import (
     PUBLIC_PREFIXES,
     RULES,
@@ -13,6 +18,7 @@ from medskapa.security.permissions import (
     declared_permission,
 )
 from medskapa.security.principal import ANONYMOUS, Principal, Role
+from tests.factories import FIXED_NOW, STAFF_PASSWORD, make_organisation, make_staff
 
 
 def test_every_route_declares_a_permission(app: Litestar) -> None:
@@ -37,19 +43,30 @@ def test_every_permission_has_a_rule() -> None:
     ("principal", "granted"),
     [
         (ANONYMOUS, {Permission.PUBLIC}),
-        (Principal(user_id=1, role=Role.PATIENT), {Permission.PUBLIC, Permission.SIGNED_IN}),
+        # A staff session that has passed only the password: nothing but the second step.
+        (Principal(pending_user_id=8), {Permission.PUBLIC, Permission.SECOND_STEP}),
+        (
+            Principal(user_id=1, role=Role.PATIENT),
+            {Permission.PUBLIC, Permission.SECOND_STEP, Permission.SIGNED_IN},
+        ),
         (
             Principal(user_id=2, role=Role.MODERATOR),
-            {Permission.PUBLIC, Permission.SIGNED_IN, Permission.MODERATE},
+            {Permission.PUBLIC, Permission.SECOND_STEP, Permission.SIGNED_IN, Permission.MODERATE},
         ),
         (
             Principal(user_id=3, role=Role.PATIENT, groups={7: "member"}),
-            {Permission.PUBLIC, Permission.SIGNED_IN, Permission.WORK_IN_GROUP},
+            {
+                Permission.PUBLIC,
+                Permission.SECOND_STEP,
+                Permission.SIGNED_IN,
+                Permission.WORK_IN_GROUP,
+            },
         ),
         (
             Principal(user_id=4, role=Role.PATIENT, groups={7: "lead"}),
             {
                 Permission.PUBLIC,
+                Permission.SECOND_STEP,
                 Permission.SIGNED_IN,
                 Permission.WORK_IN_GROUP,
                 Permission.LEAD_GROUP,
@@ -59,6 +76,7 @@ def test_every_permission_has_a_rule() -> None:
             Principal(user_id=5, role=Role.PATIENT, organisations={3: "coordinator"}),
             {
                 Permission.PUBLIC,
+                Permission.SECOND_STEP,
                 Permission.SIGNED_IN,
                 Permission.BELONG_TO_ORGANISATION,
                 Permission.COORDINATE_ORGANISATION,
@@ -66,7 +84,13 @@ def test_every_permission_has_a_rule() -> None:
         ),
         (
             Principal(user_id=6, role=Role.ADMIN),
-            {Permission.PUBLIC, Permission.SIGNED_IN, Permission.MODERATE, Permission.ADMINISTER},
+            {
+                Permission.PUBLIC,
+                Permission.SECOND_STEP,
+                Permission.SIGNED_IN,
+                Permission.MODERATE,
+                Permission.ADMINISTER,
+            },
         ),
     ],
 )
@@ -85,7 +109,7 @@ async def test_form_post_with_a_foreign_csrf_token_is_refused(
     client: AsyncTestClient[Litestar], bare_client: AsyncTestClient[Litestar]
 ) -> None:
     await bare_client.get("/")
-    foreign = client.headers["x-csrf-token"]
+    foreign = client.cookies["__Host-csrf"]
     assert bare_client.cookies["__Host-csrf"] != foreign
     response = await bare_client.post(
         "/folj", data={"kod": "0000-0000-0000-0000", "_csrf_token": foreign}
@@ -96,3 +120,76 @@ async def test_form_post_with_a_foreign_csrf_token_is_refused(
         data={"kod": "0000-0000-0000-0000", "_csrf_token": bare_client.cookies["__Host-csrf"]},
     )
     assert own.status_code == 422
+
+
+PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
+SAMPLE = {"int": "1", "uuid": "00000000-0000-4000-8000-000000000001", "str": "x", "path": "x"}
+
+
+def concrete(path: str) -> str:
+    return PARAMETER.sub(lambda m: SAMPLE[m.group(2)], path)
+
+
+def routes_by_permission(app: Litestar) -> list[tuple[str, str, Permission]]:
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(PUBLIC_PREFIXES):
+            continue
+        for handler in route.route_handlers:
+            if handler.http_methods == {"OPTIONS"}:
+                continue
+            permission = declared_permission(handler)
+            assert permission is not None
+            for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"}):
+                found.append((method, concrete(route.path), permission))
+    return found
+
+
+async def test_a_password_only_staff_session_is_signed_in_nowhere_but_the_second_step(
+    app: Litestar, client: AsyncTestClient[Litestar], conn: asyncpg.Connection
+) -> None:
+    """The rule, for every route: a staff member whose session has passed only the password
+    is not signed in anywhere (401), whatever else they are (here an admin, moderator, group
+    lead and organisation coordinator at once), except on the second-step pages."""
+    user_id = await make_staff(conn, "allt@exempel.se", role=RoleChoice.ADMIN)
+    await set_role(
+        conn, email="allt@exempel.se", role=RoleChoice.GROUP_LEAD, group="nag-kol", now=FIXED_NOW
+    )
+    slug, _ = await make_organisation(conn, "Förening", "samordnare@exempel.se")
+    await set_role(
+        conn,
+        email="allt@exempel.se",
+        role=RoleChoice.ORGANISATION_COORDINATOR,
+        organisation=slug,
+        now=FIXED_NOW,
+    )
+    await conn.execute(
+        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
+        user_id,
+        pyotp.random_base32(),
+    )
+    signed = await client.post(
+        "/logga-in",
+        data={"email": "allt@exempel.se", "password": STAFF_PASSWORD},
+        follow_redirects=False,
+    )
+    assert signed.headers["location"] == "/logga-in/kod"
+
+    walked = routes_by_permission(app)
+    let_through = []
+    for method, path, permission in walked:
+        if permission in (Permission.PUBLIC, Permission.SECOND_STEP) or path == "/logga-ut":
+            continue
+        response = await client.request(method, path, follow_redirects=False)
+        if response.status_code != 401:
+            let_through.append(f"{method} {path} ({permission}): {response.status_code}")
+    assert let_through == []
+    assert len(walked) > 100
+    # The second step itself answers the same session.
+    assert (await client.get("/logga-in/kod")).status_code == 200
+    assert await conn.fetchval("SELECT count(*) FROM sessions WHERE user_id = $1", user_id) == 1
+
+    # Control: with the second factor passed, the same session is let in where it belongs.
+    await conn.execute("UPDATE sessions SET second_factor_at = now() WHERE user_id = $1", user_id)
+    for path in ("/konto", "/arbetsgrupp", "/moderering", "/admin/anvandare"):
+        assert (await client.get(path)).status_code == 200, path

@@ -10,6 +10,7 @@ import asyncpg
 from medskapa.accounts.service import AccountError
 from medskapa.audit import service as audit
 from medskapa.feedback.domain import InvalidText, clean_email
+from medskapa.outbox.queue import enqueue
 from medskapa.security import sessions
 from medskapa.security.passwords import PasswordRejected, check_password, hash_password
 
@@ -135,6 +136,7 @@ async def set_role(
             raise AccountError("unknown_user")
         await _grant(conn, user_id, role, group, organisation)
         await sessions.delete_user_sessions(conn, user_id)
+        await sessions.end_api_tokens(conn, user_id, "role_changed", now)
         await audit.record(
             conn,
             at=now,
@@ -143,5 +145,39 @@ async def set_role(
             subject_type="user",
             subject_id=str(user_id),
             reason_code=str(role),
+        )
+    return user_id
+
+
+async def reset_second_factor(
+    conn: asyncpg.Connection, *, email: str, now: dt.datetime, actor: str = "admin-cli"
+) -> int:
+    """For someone who lost both their app and their recovery codes: the second factor is
+    removed, every session and API token ends, the owner is told by e-mail and the next login
+    enrols a new factor. Audited with the admin who did it."""
+    async with conn.transaction():
+        user_id = await conn.fetchval(
+            "UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, "
+            "totp_last_step = NULL, updated_at = $2 "
+            "WHERE lower(email) = lower($1) AND deleted_at IS NULL RETURNING id",
+            email.strip(),
+            now,
+        )
+        if user_id is None:
+            raise AccountError("unknown_user")
+        for table in ("recovery_codes", "second_factor_failures"):
+            await conn.execute(f"DELETE FROM {table} WHERE user_id = $1", user_id)
+        await sessions.delete_user_sessions(conn, user_id)
+        await sessions.end_api_tokens(conn, user_id, "second_factor_changed", now)
+        await enqueue(
+            conn, "second_factor_changed", now=now, user_id=user_id, context={"how": "reset"}
+        )
+        await audit.record(
+            conn,
+            at=now,
+            actor=actor,
+            action="user.second_factor_reset",
+            subject_type="user",
+            subject_id=str(user_id),
         )
     return user_id

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
-from medskapa.accounts.admin import RoleChoice, set_role
+from medskapa.accounts.admin import RoleChoice, reset_second_factor, set_role
 from medskapa.accounts.service import AccountError
 from medskapa.accounts.texts import ERRORS
 from medskapa.clock import Clock
@@ -77,6 +77,8 @@ class UserAdminPages(Controller):
                 ),
                 "values": {},
                 "error": None,
+                "reset_values": {},
+                "reset_error": None,
                 **context,
             },
             status_code=status,
@@ -91,6 +93,29 @@ class UserAdminPages(Controller):
         done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
     ) -> Template:
         return await self._page(conn, search=(search or "").strip() or None, done=done)
+
+    @post("/admin/anvandare/tvastegsverifiering", request_max_body_size=MAX_FORM_BYTES)
+    async def reset_factor(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        clock: NamedDependency[Clock],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        email = data.get("email")
+        email = email.strip()[:254] if isinstance(email, str) else ""
+        try:
+            await reset_second_factor(
+                conn, email=email, now=clock(), actor=principal_of(request).pseudonym
+            )
+        except AccountError as exc:
+            return await self._page(
+                conn,
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                reset_values={"email": email},
+                reset_error=PAGE_ERRORS.get(exc.code, exc.code),
+            )
+        return Redirect("/admin/anvandare?klart=tvasteg", status_code=303)
 
     @post("/admin/anvandare/roll", request_max_body_size=MAX_FORM_BYTES)
     async def grant(

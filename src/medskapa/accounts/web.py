@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -11,13 +13,26 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
-from medskapa.accounts.service import AccountError, AccountService, LoggedIn
-from medskapa.accounts.texts import ERRORS
+from medskapa.accounts.service import (
+    DEVICE_VALID,
+    AccountError,
+    AccountService,
+    LoggedIn,
+    MailLimited,
+    SecondFactorLocked,
+)
+from medskapa.accounts.texts import ERRORS, TOKEN_ENDINGS
 from medskapa.clock import Clock
 from medskapa.security.auth import session_cookie_name
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.csrf import csrf_cookie_name
+from medskapa.security.permissions import Permission, allows, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.security.sessions import ABSOLUTE, list_sessions
 from medskapa.settings import Settings
@@ -25,6 +40,9 @@ from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
 MAX_FORM_BYTES = 8 * 1024
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+SECURE_DEVICE_COOKIE = "__Host-medskapa-device"
+DEV_DEVICE_COOKIE = "medskapa_device"
 
 
 async def provide_accounts(
@@ -47,6 +65,44 @@ def _field(data: dict[str, Any], name: str) -> str:
 
 def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _error(exc: AccountError) -> str:
+    """The words for a refusal; a locked second step says until when (Swedish time)."""
+    if isinstance(exc, SecondFactorLocked):
+        return ERRORS["totp_locked"].format(until=exc.until.astimezone(STOCKHOLM).strftime("%H:%M"))
+    return ERRORS[exc.code]
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return DEV_DEVICE_COOKIE if settings.dev_insecure_cookies else SECURE_DEVICE_COOKIE
+
+
+def login_cookies(settings: Settings, logged_in: LoggedIn) -> list[Cookie]:
+    """The session; its CSRF token (what forms and htmx send is rendered from the session, the
+    cookie is for clients that read it back); and a device cookie that tells the login throttle
+    (accounts/service.py) this browser has signed in to the account before."""
+    secure = not settings.dev_insecure_cookies
+    return [
+        session_cookie(settings, logged_in.token),
+        Cookie(
+            key=csrf_cookie_name(settings),
+            value=logged_in.csrf_token,
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="lax",
+        ),
+        Cookie(
+            key=device_cookie_name(settings),
+            value=logged_in.device,
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="lax",
+            max_age=int(DEVICE_VALID.total_seconds()),
+        ),
+    ]
 
 
 def session_cookie(settings: Settings, token: str) -> Cookie:
@@ -93,6 +149,12 @@ def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
     )
 
 
+def _limited(name: str, exc: MailLimited, **context: Any) -> Template:
+    template = _page(name, HTTP_429_TOO_MANY_REQUESTS, error=ERRORS[exc.code], **context)
+    template.headers["Retry-After"] = str(exc.retry_after)
+    return template
+
+
 class AccountPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
@@ -113,32 +175,34 @@ class AccountPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         email = _field(data, "email")[:254]
+        settings: Settings = request.app.state.settings
         try:
             logged_in = await accounts.login(
                 email,
                 _field(data, "password"),
                 client=_client(request),
                 user_agent=request.headers.get("user-agent", ""),
+                device=request.cookies.get(device_cookie_name(settings)),
             )
         except AccountError as exc:
-            return _page("login", HTTP_401_UNAUTHORIZED, email=email, error=ERRORS[exc.code])
+            return _page("login", HTTP_401_UNAUTHORIZED, email=email, error=_error(exc))
         principal = principal_of(request)
-        if principal.session_hash is not None:
-            await accounts.logout(principal.session_hash, principal.user_id or logged_in.user_id)
-        settings: Settings = request.app.state.settings
+        signed_in = principal.user_id or principal.pending_user_id
+        if principal.session_hash is not None and signed_in is not None:
+            await accounts.logout(principal.session_hash, signed_in)
         return Redirect(
-            _next_step(logged_in),
-            status_code=303,
-            cookies=[session_cookie(settings, logged_in.token)],
+            _next_step(logged_in), status_code=303, cookies=login_cookies(settings, logged_in)
         )
 
-    @get("/logga-in/kod", guards=[requires(Permission.SIGNED_IN)])
-    async def second_factor_form(self) -> Template:
+    @get("/logga-in/kod", guards=[requires(Permission.SECOND_STEP)])
+    async def second_factor_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        if not principal_of(request).pending:
+            return Redirect("/konto", status_code=303)
         return _page("second_factor")
 
     @post(
         "/logga-in/kod",
-        guards=[requires(Permission.SIGNED_IN)],
+        guards=[requires(Permission.SECOND_STEP)],
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def second_factor(
@@ -148,28 +212,45 @@ class AccountPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         principal = principal_of(request)
-        assert principal.user_id is not None
+        if not principal.pending:
+            return Redirect("/konto", status_code=303)
+        assert principal.pending_user_id is not None
         assert principal.session_hash is not None
+        if not await accounts.totp_enrolled(principal.pending_user_id):
+            return Redirect("/konto/tvastegsverifiering", status_code=303)
         try:
             await accounts.verify_second_factor(
-                principal.user_id, principal.session_hash, _field(data, "code")[:40]
+                principal.pending_user_id, principal.session_hash, _field(data, "code")[:40]
             )
         except AccountError as exc:
-            return _page("second_factor", HTTP_422_UNPROCESSABLE_ENTITY, error=ERRORS[exc.code])
+            status = (
+                HTTP_429_TOO_MANY_REQUESTS
+                if isinstance(exc, SecondFactorLocked)
+                else HTTP_422_UNPROCESSABLE_ENTITY
+            )
+            return _page("second_factor", status, error=_error(exc))
         return Redirect("/konto", status_code=303)
 
-    @get("/konto/tvastegsverifiering", guards=[requires(Permission.SIGNED_IN)])
+    @get("/konto/tvastegsverifiering", guards=[requires(Permission.SECOND_STEP)])
     async def totp_setup(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
-    ) -> Template:
+    ) -> Response[Any]:
+        """Enrolment, or moving the factor to a new app. A session that has passed only the
+        password of an account that has a factor never sees a secret: it is sent to the
+        second step."""
         principal = principal_of(request)
-        assert principal.user_id is not None
-        setup = await accounts.start_totp(principal.user_id, principal.email)
-        return _page("totp_setup", secret=setup.secret, uri=setup.uri)
+        user_id = principal.user_id or principal.pending_user_id
+        assert user_id is not None
+        assert principal.session_hash is not None
+        enrolled = await accounts.totp_enrolled(user_id)
+        if enrolled and not principal.second_factor:
+            return Redirect("/logga-in/kod", status_code=303)
+        setup = await accounts.start_totp(principal.session_hash, principal.email)
+        return _page("totp_setup", secret=setup.secret, uri=setup.uri, changing=enrolled)
 
     @post(
         "/konto/tvastegsverifiering",
-        guards=[requires(Permission.SIGNED_IN)],
+        guards=[requires(Permission.SECOND_STEP)],
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def totp_confirm(
@@ -177,32 +258,48 @@ class AccountPages(Controller):
         request: Request[Any, Any, Any],
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
-    ) -> Template:
+    ) -> Response[Any]:
         principal = principal_of(request)
-        assert principal.user_id is not None
+        user_id = principal.user_id or principal.pending_user_id
+        assert user_id is not None
         assert principal.session_hash is not None
+        enrolled = await accounts.totp_enrolled(user_id)
+        if enrolled and not principal.second_factor:
+            return Redirect("/logga-in/kod", status_code=303)
         try:
             codes = await accounts.confirm_totp(
-                principal.user_id, principal.session_hash, _field(data, "code")[:20]
+                user_id,
+                principal.session_hash,
+                _field(data, "code")[:20],
+                current_code=_field(data, "current_code")[:40],
+                session_passed=principal.second_factor,
             )
         except AccountError as exc:
-            setup = await accounts.start_totp(principal.user_id, principal.email)
+            setup = await accounts.start_totp(principal.session_hash, principal.email)
+            status = (
+                HTTP_429_TOO_MANY_REQUESTS
+                if isinstance(exc, SecondFactorLocked)
+                else HTTP_422_UNPROCESSABLE_ENTITY
+            )
             return _page(
                 "totp_setup",
-                HTTP_422_UNPROCESSABLE_ENTITY,
+                status,
                 secret=setup.secret,
                 uri=setup.uri,
-                error=ERRORS[exc.code],
+                changing=enrolled,
+                error=_error(exc),
+                error_field="current_code" if exc.code == "totp_current_wrong" else "code",
             )
         return _page("recovery_codes", codes=codes)
 
-    @post("/logga-ut", guards=[requires(Permission.SIGNED_IN)])
+    @post("/logga-ut", guards=[requires(Permission.SECOND_STEP)])
     async def logout(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
         principal = principal_of(request)
-        if principal.session_hash is not None and principal.user_id is not None:
-            await accounts.logout(principal.session_hash, principal.user_id)
+        user_id = principal.user_id or principal.pending_user_id
+        if principal.session_hash is not None and user_id is not None:
+            await accounts.logout(principal.session_hash, user_id)
         return Redirect("/", status_code=303, cookies=[cleared_cookie(request.app.state.settings)])
 
     @get("/konto", guards=[requires(Permission.SIGNED_IN)])
@@ -240,7 +337,9 @@ class AccountPages(Controller):
                 }
                 for s in own
             ],
-            tokens=await accounts.api_tokens(principal.user_id),
+            tokens=await accounts.api_tokens(principal),
+            token_endings=TOKEN_ENDINGS,
+            enrolled=await accounts.totp_enrolled(principal.user_id),
             new_item_mail=await conn.fetchval(
                 "SELECT new_item_mail FROM users WHERE id = $1", principal.user_id
             ),
@@ -346,9 +445,7 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template:
-        principal = principal_of(request)
-        assert principal.user_id is not None
-        token = await accounts.create_api_token(principal.user_id, _field(data, "name"))
+        token = await accounts.create_api_token(principal_of(request), _field(data, "name"))
         return _page("api_token", token=token)
 
     @post(
@@ -414,9 +511,13 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template:
-        await accounts.request_reset(
-            _field(data, "email"), base_url=str(request.base_url).rstrip("/")
-        )
+        try:
+            await accounts.request_reset(
+                _field(data, "email"),
+                client=_client(request),
+            )
+        except MailLimited as exc:
+            return _limited("forgot", exc)
         return _page("forgot", sent=True)
 
     @get("/konto/nytt-losenord", guards=[requires(Permission.PUBLIC)])
@@ -470,7 +571,13 @@ class AccountPages(Controller):
                 error=ERRORS["password_mismatch"],
             )
         try:
-            await accounts.register(email, password, base_url=str(request.base_url).rstrip("/"))
+            await accounts.register(
+                email,
+                password,
+                client=_client(request),
+            )
+        except MailLimited as exc:
+            return _limited("register", exc, email=email)
         except AccountError as exc:
             return _page(
                 "register", HTTP_422_UNPROCESSABLE_ENTITY, email=email, error=ERRORS[exc.code]
@@ -513,6 +620,12 @@ class LoginOut(msgspec.Struct):
     second_factor_required: bool
 
 
+class TokenOut(msgspec.Struct):
+    id: int
+    name: str
+    created_at: dt.datetime
+
+
 class Me(msgspec.Struct):
     user_id: int
     email: str
@@ -520,6 +633,12 @@ class Me(msgspec.Struct):
     groups: dict[int, str]
     organisations: dict[int, str]
     second_factor: bool
+    via: str
+    """``session`` or ``token``."""
+    permissions: list[str]
+    """What this session or token may do (see README, Security)."""
+    token: TokenOut | None = None
+    """The API token this request came with, when it came with one."""
 
 
 class AuthApi(Controller):
@@ -541,16 +660,18 @@ class AuthApi(Controller):
         accounts: NamedDependency[AccountService],
         data: JSONBody[LoginIn],
     ) -> Response[Any]:
+        settings: Settings = request.app.state.settings
         try:
             logged_in = await accounts.login(
                 data.email,
                 data.password,
                 client=_client(request),
                 user_agent=request.headers.get("user-agent", ""),
+                device=request.cookies.get(device_cookie_name(settings)),
             )
         except AccountError as exc:
             return Response(
-                Problem(title="Login failed", status=401, detail=ERRORS[exc.code]),
+                Problem(title="Login failed", status=401, detail=_error(exc)),
                 status_code=HTTP_401_UNAUTHORIZED,
                 media_type=PROBLEM_JSON,
             )
@@ -560,12 +681,12 @@ class AuthApi(Controller):
                 logged_in.csrf_token,
                 logged_in.needs_second_factor or logged_in.needs_second_factor_setup,
             ),
-            cookies=[session_cookie(request.app.state.settings, logged_in.token)],
+            cookies=login_cookies(settings, logged_in),
         )
 
     @post(
         "/auth/logout",
-        guards=[requires(Permission.SIGNED_IN)],
+        guards=[requires(Permission.SECOND_STEP)],
         status_code=HTTP_200_OK,
         summary="Log out this session",
     )
@@ -573,17 +694,28 @@ class AuthApi(Controller):
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
         principal = principal_of(request)
-        if principal.session_hash is not None and principal.user_id is not None:
-            await accounts.logout(principal.session_hash, principal.user_id)
+        user_id = principal.user_id or principal.pending_user_id
+        if principal.session_hash is not None and user_id is not None:
+            await accounts.logout(principal.session_hash, user_id)
         return Response(
             {"status": "logged_out"}, cookies=[cleared_cookie(request.app.state.settings)]
         )
 
-    @get("/me", guards=[requires(Permission.SIGNED_IN)], summary="The signed-in user")
-    async def me(self, request: Request[Any, Any, Any]) -> Me:
+    @get(
+        "/me",
+        guards=[requires(Permission.SIGNED_IN)],
+        summary="The signed-in user, and what this session or API token may do",
+    )
+    async def me(self, request: Request[Any, Any, Any], conn: Conn) -> Me:
         principal: Principal = principal_of(request)
         if principal.user_id is None or principal.role is None:
             raise NotAuthorizedException()
+        token = None
+        if principal.token_id is not None:
+            row = await conn.fetchrow(
+                "SELECT id, name, created_at FROM api_tokens WHERE id = $1", principal.token_id
+            )
+            token = TokenOut(row["id"], row["name"], row["created_at"])
         return Me(
             principal.user_id,
             principal.email,
@@ -591,4 +723,11 @@ class AuthApi(Controller):
             principal.groups,
             principal.organisations,
             principal.second_factor,
+            via="token" if principal.via_token else "session",
+            permissions=[
+                str(p)
+                for p in Permission
+                if p not in (Permission.PUBLIC, Permission.SECOND_STEP) and allows(principal, p)
+            ],
+            token=token,
         )

@@ -19,6 +19,8 @@ TEMPLATES = frozenset(
         "account_exists",
         "confirm_email",
         "password_reset",
+        "second_factor_locked",
+        "second_factor_changed",
         # to the submitter who left an address
         "feedback_received",
         "feedback_rejected",

@@ -3,17 +3,20 @@ development mailbox: what would have been sent, rendered, when no SMTP server is
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from medskapa.clock import Clock
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, allows, principal_of, requires
 from medskapa.web.deps import Conn, clock
 
 from . import admin
@@ -58,17 +61,39 @@ class OutboxAdminPages(Controller):
         return Redirect(f"/admin/utskick?klart={'igen' if done else 'inget'}", status_code=303)
 
 
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+async def local_or_admin(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """The development mailbox shows reset and invitation links: only in debug mode, and only to
+    a browser on this machine (the peer's address, or the client's behind a trusted proxy) or an
+    admin who has passed the second factor. Everyone else gets 404, as without debug mode."""
+    if not connection.app.state.settings.debug:
+        raise NotFoundException()
+    principal = principal_of(connection)
+    if allows(principal, Permission.ADMINISTER) and principal.second_factor:
+        return
+    if connection.client is not None and _loopback(connection.client.host):
+        return
+    raise NotFoundException()
+
+
 class DevMailboxPages(Controller):
-    """Only in debug mode (MEDSKAPA_DEBUG); otherwise every path here is 404. Local development
-    has no mail server, and this is where the mail can be read instead."""
+    """Only in debug mode (MEDSKAPA_DEBUG), and only from this machine or for an admin;
+    otherwise every path here is 404. Local development has no mail server, and this is where
+    the mail can be read instead."""
 
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    guards = [requires(Permission.PUBLIC), local_or_admin]  # noqa: RUF012
 
     @get("/dev/mailbox")
     async def index(self, conn: Conn, state: State) -> Template:
-        if not state.settings.debug:
-            raise NotFoundException()
         rows = await conn.fetch(
             "SELECT m.id, m.template, m.status, m.created_at, m.context, "
             "COALESCE(c.email, u.email) FROM outbox_messages m "
@@ -78,7 +103,7 @@ class DevMailboxPages(Controller):
         messages = []
         for row in rows:
             try:
-                rendered = render(row[1], {"base_url": state.settings.base_url, **row[4]})
+                rendered = render(row[1], row[4], base_url=state.settings.base_url)
             except Exception as exc:  # a broken template shows as such, not as a 500
                 subject, text = f"({type(exc).__name__})", ""
             else:

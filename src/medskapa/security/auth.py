@@ -1,17 +1,15 @@
 """Who is asking: resolves the session cookie or API token to a Principal on every request.
 
 Requests without either never touch the database, so anonymous reading and submitting stay
-cheap. For session-authenticated API calls that change something, the session's CSRF token
-must come in the X-CSRF-Token header; API tokens need no CSRF token.
+cheap. The session's CSRF token goes on in ``scope["auth"]`` for the CSRF check
+(security/csrf.py), which runs next.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from medskapa.clock import utc_now
@@ -23,7 +21,6 @@ from medskapa.settings import Settings
 SECURE_SESSION_COOKIE = "__Host-medskapa"
 # Only for plain http://127.0.0.1 in development, where a __Host- cookie cannot be set.
 DEV_SESSION_COOKIE = "medskapa_session"
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -48,11 +45,4 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if loaded is None:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         principal, csrf_token = loaded
-        if (
-            connection.scope["path"].startswith("/api/")
-            and connection.scope.get("method") in UNSAFE_METHODS
-        ):
-            sent = connection.headers.get("x-csrf-token", "")
-            if not hmac.compare_digest(sent.encode(), csrf_token.encode()):
-                raise PermissionDeniedException(detail="Missing or wrong X-CSRF-Token header.")
         return AuthenticationResult(user=principal, auth=csrf_token)

@@ -1,8 +1,10 @@
 """Password hashing (argon2id) and the password rules (NIST SP 800-63B).
 
 Rules: a length range, no composition rules, and refusal of common or breached passwords
-(zxcvbn's list of the 30,000 most common passwords, plus a short Swedish list of our own) and of
-passwords built from the account's own e-mail address.
+(zxcvbn's list of the 30,000 most common passwords, plus a short Swedish list of our own), of
+passwords built from the account's own e-mail address, and of passwords that are easy to guess
+by their shape: zxcvbn's strength estimate, told our Swedish words and the address, must reach
+MIN_SCORE, so "Sommar2024!" or "Password123!" (a common word, a year, a sign) are refused.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 STAFF_MIN = 15
 PATIENT_MIN = 8
 MAX_LENGTH = 128
+# zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses and more).
+MIN_SCORE = 3
 
 
 class PasswordRejected(ValueError):
@@ -30,12 +34,23 @@ class PasswordRejected(ValueError):
 
 
 @functools.cache
+def swedish_words() -> tuple[str, ...]:
+    swedish = Path(__file__).with_name("common_passwords_sv.txt").read_text(encoding="utf-8")
+    return tuple(dict.fromkeys(w.strip().lower() for w in swedish.splitlines() if w.strip()))
+
+
+@functools.cache
 def common_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    swedish = Path(__file__).with_name("common_passwords_sv.txt").read_text(encoding="utf-8")
-    words = {w.strip().lower() for w in swedish.splitlines() if w.strip()}
-    return frozenset(FREQUENCY_LISTS["passwords"]) | frozenset(words)
+    return frozenset(FREQUENCY_LISTS["passwords"]) | frozenset(swedish_words())
+
+
+def guessable(password: str, email: str) -> bool:
+    from zxcvbn import zxcvbn
+
+    hints = [*swedish_words(), *email.lower().replace("@", ".").split("."), "medskapa"]
+    return zxcvbn(password, user_inputs=hints)["score"] < MIN_SCORE
 
 
 def _normalise(password: str) -> str:
@@ -55,6 +70,8 @@ def check_password(password: str, *, staff: bool, email: str = "") -> str:
     local = email.split("@")[0].lower()
     if len(local) >= 4 and local in lowered:
         raise PasswordRejected("password_like_email")
+    if guessable(password, email):
+        raise PasswordRejected("password_guessable")
     return password
 
 

@@ -20,6 +20,9 @@ from medskapa.security.principal import ANONYMOUS, Principal, Role
 class Permission(StrEnum):
     PUBLIC = "public"
     """Anyone, signed in or not."""
+    SECOND_STEP = "second_step"
+    """Signed in, or past the password and on the way through the second factor: only the
+    second-step and enrolment pages and logging out."""
     SIGNED_IN = "signed_in"
     MODERATE = "moderate"
     WORK_IN_GROUP = "work_in_group"
@@ -34,6 +37,7 @@ Predicate = Callable[[Principal], bool]
 
 RULES: dict[Permission, Predicate] = {
     Permission.PUBLIC: lambda p: True,
+    Permission.SECOND_STEP: lambda p: p.authenticated or p.pending,
     Permission.SIGNED_IN: lambda p: p.authenticated,
     Permission.MODERATE: lambda p: p.role in (Role.MODERATOR, Role.ADMIN),
     Permission.WORK_IN_GROUP: lambda p: bool(p.groups),
@@ -110,10 +114,15 @@ class Requires:
         if self.permission is Permission.PUBLIC:
             return
         principal = principal_of(connection)
+        if self.permission is Permission.SECOND_STEP and principal.pending:
+            return
+        if principal.pending:
+            raise SecondFactorRequired(detail="Finish signing in with your second factor.")
         if not principal.authenticated:
             raise NotAuthorizedException(detail="Sign in to continue.")
-        needs_factor = self.permission in NEEDS_SECOND_FACTOR and not principal.via_token
-        if needs_factor and not principal.second_factor:
+        # Sessions and tokens alike: a token carries the second factor of the session that
+        # made it (security/sessions.py), and a staff session without it is never signed in.
+        if self.permission in NEEDS_SECOND_FACTOR and not principal.second_factor:
             raise SecondFactorRequired(detail="This needs a second factor.")
         if not allows(principal, self.permission):
             raise PermissionDeniedException(detail="You do not have access to this.")

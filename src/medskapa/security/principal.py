@@ -26,7 +26,11 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     """Organisation id → "member" or "coordinator"."""
     second_factor: bool = False
     via_token: bool = False
+    token_id: int | None = None
     session_hash: bytes | None = None
+    pending_user_id: int | None = None
+    """Set, instead of ``user_id``, for a session that has passed the password but still needs
+    the second factor: it is anonymous everywhere except on the second-step pages."""
 
     @property
     def authenticated(self) -> bool:
@@ -36,6 +40,20 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     def is_staff(self) -> bool:
         """Staff handle other people's text: moderators, admins and subject group members."""
         return self.role in STAFF_ROLES or bool(self.groups)
+
+    @property
+    def pending(self) -> bool:
+        return self.pending_user_id is not None
+
+    @property
+    def scope(self) -> dict[str, object]:
+        """What this principal may do, as ids and role names: an API token stores the scope of
+        the session that made it and stops working when the user's scope changes."""
+        return {
+            "role": str(self.role),
+            "groups": {str(k): v for k, v in sorted(self.groups.items())},
+            "organisations": {str(k): v for k, v in sorted(self.organisations.items())},
+        }
 
     @property
     def pseudonym(self) -> str:

@@ -17,6 +17,8 @@ PATIENT_IDLE = dt.timedelta(hours=2)
 ABSOLUTE = dt.timedelta(hours=12)
 # Writing last_seen_at on every request would turn every page view into a write.
 TOUCH_AFTER = dt.timedelta(seconds=60)
+# A session that has passed the password has this long to pass the second factor.
+PENDING_LIFETIME = dt.timedelta(minutes=15)
 API_TOKEN_PREFIX = "mks_"  # noqa: S105  (a visible prefix, not a secret)
 
 
@@ -61,65 +63,113 @@ _PRINCIPAL = """
            coalesce((SELECT jsonb_object_agg(group_id::text, role) FROM group_memberships
                      WHERE user_id = u.id), '{}'),
            coalesce((SELECT jsonb_object_agg(organisation_id::text, role)
-                     FROM organisation_memberships WHERE user_id = u.id), '{}')
+                     FROM organisation_memberships WHERE user_id = u.id), '{}'),
+           u.totp_confirmed_at IS NOT NULL AS totp_enrolled
 """
 
 
 def _principal(row: asyncpg.Record, **extra: object) -> Principal:
-    user_id, email, role, groups, organisations = row[:5]
     return Principal(
-        user_id=user_id,
-        email=email,
-        role=Role(role),
-        groups={int(k): v for k, v in groups.items()},
-        organisations={int(k): v for k, v in organisations.items()},
+        user_id=row["id"],
+        email=row["email"],
+        role=Role(row["role"]),
+        groups={int(k): v for k, v in row[3].items()},
+        organisations={int(k): v for k, v in row[4].items()},
         **extra,  # type: ignore[arg-type]
     )
+
+
+def needs_second_factor(principal: Principal, totp_enrolled: bool) -> bool:
+    """Staff always, anyone else once they have turned a second factor on."""
+    return principal.is_staff or totp_enrolled
 
 
 async def load_session(
     conn: asyncpg.Connection, token: str, now: dt.datetime
 ) -> tuple[Principal, str] | None:
     """The principal and CSRF token of a live session, or None (and the session is removed
-    when it has timed out)."""
+    when it has timed out). A session that still needs the second factor gives a principal
+    that is signed in nowhere but on the second-step pages."""
     hashed = token_hash(token)
     row = await conn.fetchrow(
-        f"{_PRINCIPAL}, s.last_seen_at, s.expires_at, s.second_factor_at, s.csrf_token "
-        "FROM sessions s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL "
+        f"{_PRINCIPAL}, s.created_at, s.last_seen_at, s.expires_at, s.second_factor_at, "
+        "s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL "
         "WHERE s.token_hash = $1",
         hashed,
     )
     if row is None:
         return None
-    principal = _principal(row, session_hash=hashed, second_factor=row[7] is not None)
+    passed = row["second_factor_at"] is not None
+    principal = _principal(row, session_hash=hashed, second_factor=passed)
+    pending = not passed and needs_second_factor(principal, row["totp_enrolled"])
     idle = STAFF_IDLE if principal.is_staff else PATIENT_IDLE
-    last_seen, expires = row[5], row[6]
-    if now >= expires or now - last_seen >= idle:
+    if (
+        now >= row["expires_at"]
+        or now - row["last_seen_at"] >= idle
+        or (pending and now - row["created_at"] >= PENDING_LIFETIME)
+    ):
         await conn.execute("DELETE FROM sessions WHERE token_hash = $1", hashed)
         return None
-    if now - last_seen >= TOUCH_AFTER:
+    if now - row["last_seen_at"] >= TOUCH_AFTER:
         await conn.execute(
             "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1", hashed, now
         )
-    return principal, row[8]
+    if pending:
+        principal = Principal(
+            pending_user_id=principal.user_id, email=principal.email, session_hash=hashed
+        )
+    return principal, row["csrf_token"]
 
 
 async def load_api_token(
     conn: asyncpg.Connection, token: str, now: dt.datetime
 ) -> Principal | None:
+    """The principal of a live token. A token carries no more than the session that made it:
+    it stops when the user's roles or memberships have changed since (and says so in the
+    token list), and a token made without the second factor is refused for an account that
+    needs one."""
     if not token.startswith(API_TOKEN_PREFIX):
         return None
     row = await conn.fetchrow(
-        f"{_PRINCIPAL}, t.id, t.last_used_at FROM api_tokens t "
-        "JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL "
+        f"{_PRINCIPAL}, t.id AS token_id, t.last_used_at, t.scope, t.second_factor "
+        "FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL "
         "WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         token_hash(token),
     )
     if row is None:
         return None
-    if row[6] is None or now - row[6] >= TOUCH_AFTER:
-        await conn.execute("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1", row[5], now)
-    return _principal(row, via_token=True)
+    principal = _principal(
+        row, via_token=True, token_id=row["token_id"], second_factor=row["second_factor"]
+    )
+    if row["scope"] != principal.scope:
+        await end_api_tokens(conn, principal.user_id or 0, "role_changed", now, row["token_id"])
+        return None
+    if needs_second_factor(principal, row["totp_enrolled"]) and not row["second_factor"]:
+        return None
+    if row["last_used_at"] is None or now - row["last_used_at"] >= TOUCH_AFTER:
+        await conn.execute(
+            "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1", row["token_id"], now
+        )
+    return principal
+
+
+async def end_api_tokens(
+    conn: asyncpg.Connection,
+    user_id: int,
+    reason: str,
+    now: dt.datetime,
+    token_id: int | None = None,
+) -> int:
+    """End the user's live tokens (or one of them), recording why."""
+    status = await conn.execute(
+        "UPDATE api_tokens SET revoked_at = $3, ended_reason = $2 WHERE user_id = $1 "
+        "AND revoked_at IS NULL AND ($4::bigint IS NULL OR id = $4)",
+        user_id,
+        reason,
+        now,
+        token_id,
+    )
+    return int(status.split()[-1])
 
 
 async def delete_session(conn: asyncpg.Connection, hashed: bytes) -> None:
