@@ -128,6 +128,8 @@ async def _serve(
     env.update(settings or {})
     env["MEDSKAPA_DATABASE_URL"] = database_url
     env["MEDSKAPA_SECRET_KEY"] = TEST_SECRET
+    # Its own address: links are made from it, and requests must name it as their Host.
+    env["MEDSKAPA_BASE_URL"] = f"http://127.0.0.1:{port}"
     # A plain http:// server on 127.0.0.1, as in development (cookies without Secure).
     env["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
     proc = await asyncio.create_subprocess_exec(

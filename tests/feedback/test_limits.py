@@ -46,7 +46,7 @@ async def test_receipt_lookups_are_limited(database_url: str) -> None:
     app = create_app(
         Settings(database_url=database_url, receipt_lookup_limit=2, secret_key=TEST_SECRET)
     )
-    async with AsyncTestClient(app=app) as client:
+    async with AsyncTestClient(app=app, base_url="https://127.0.0.1") as client:
         codes = [
             (await client.post("/api/v1/receipts/lookup", json={"code": "0000-0000-0000-0000"}))
             for _ in range(3)

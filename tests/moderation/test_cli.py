@@ -9,7 +9,7 @@ import asyncpg
 
 from medskapa.moderation.service import DecisionInput
 from tests.factories import make_feedback
-from tests.moderation.conftest import BASE_URL, moderation, moderator
+from tests.moderation.conftest import moderation, moderator
 from tests.test_cli import run_cli
 
 TEXT = "Jag heter Agneta Fredriksdotter och avsnittet är svårt att förstå."
@@ -29,7 +29,6 @@ async def test_purge_command_destroys_old_originals(
             reason="personal_data",
             text=TEXT.replace("Agneta Fredriksdotter", ""),
         ),
-        base_url=BASE_URL,
     )
     env = {"MEDSKAPA_DATABASE_URL": database_url}
     # The original is 40 days old: a retention of 3650 days keeps it, the default of 30 does not.

@@ -14,7 +14,7 @@ from medskapa.moderation import jobs
 from medskapa.moderation.service import DecisionInput
 from medskapa.settings import Settings
 from tests.factories import make_feedback
-from tests.moderation.conftest import BASE_URL, moderation, moderator
+from tests.moderation.conftest import moderation, moderator
 
 TEXT = "Jag heter Agneta Fredriksdotter och avsnittet är svårt att förstå."
 
@@ -29,7 +29,6 @@ async def test_the_server_destroys_old_originals_by_itself(
         mod,
         item.id,
         DecisionInput(decision="redact", reason="personal_data", text=TEXT.replace("Agneta ", "")),
-        base_url=BASE_URL,
     )
     monkeypatch.setattr(jobs, "FIRST_RUN_AFTER_SECONDS", 0.0)
     monkeypatch.setattr(jobs, "EVERY_SECONDS", 0.2)

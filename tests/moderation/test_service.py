@@ -23,7 +23,7 @@ from medskapa.moderation.service import (
 )
 from medskapa.security.principal import Principal, Role
 from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback, service
-from tests.moderation.conftest import BASE_URL, Place, moderation, moderator
+from tests.moderation.conftest import Place, moderation, moderator
 
 SECRET_NAME = "Agneta Fredriksdotter"
 TEXT_WITH_NAME = (
@@ -50,7 +50,7 @@ async def outbox(conn: asyncpg.Connection) -> list[tuple]:
 
 
 async def decide(conn: asyncpg.Connection, who: Principal, feedback_id: uuid.UUID, **kw):
-    return await moderation(conn).decide(who, feedback_id, DecisionInput(**kw), base_url=BASE_URL)
+    return await moderation(conn).decide(who, feedback_id, DecisionInput(**kw))
 
 
 async def test_approval_routes_to_the_owner_group_with_audit_and_mail(
@@ -74,7 +74,7 @@ async def test_approval_routes_to_the_owner_group_with_audit_and_mail(
             f"group:{place.owner_id}:owner",
         ),
     ]
-    link = f"{BASE_URL}/arbetsgrupp/synpunkt/{item.id}"
+    link = f"/arbetsgrupp/synpunkt/{item.id}"
     group_mail = {"document_title": place.document_title, "item_url": link}
     assert await outbox(conn) == [
         (
@@ -92,7 +92,6 @@ async def test_approval_routes_to_the_owner_group_with_audit_and_mail(
             {
                 "document_title": place.document_title,
                 "group_names": [place.owner_name],
-                "base_url": BASE_URL,
             },
         ),
         ("group_new_item", False, place.member_id, "sv", group_mail),
@@ -159,7 +158,6 @@ async def test_rejection_tells_the_submitter_why_and_keeps_the_message_out_of_th
             {
                 "reason_code": "personal_care_matter",
                 "document_title": place.document_title,
-                "base_url": BASE_URL,
             },
         ),
     ]
@@ -366,9 +364,7 @@ async def test_an_expired_claim_can_be_taken_over(conn: asyncpg.Connection, plac
     detail = await later.detail(second, item.id)
     assert detail.claim is not None
     assert detail.claim.moderator_id == second.user_id
-    decided = await later.decide(
-        second, item.id, DecisionInput(decision="approve"), base_url=BASE_URL
-    )
+    decided = await later.decide(second, item.id, DecisionInput(decision="approve"))
     assert decided.status == "routed"
 
 
@@ -604,7 +600,7 @@ async def test_queue_counts_by_document_category_age_and_filter(conn: asyncpg.Co
     # Decided items leave the queue and its counts.
     decided = await make_feedback(conn, document=a, category="suggestion")
     await moderation(conn).decide(
-        await moderator(conn), decided.id, DecisionInput(decision="approve"), base_url=BASE_URL
+        await moderator(conn), decided.id, DecisionInput(decision="approve")
     )
 
     whole = await moderation(conn).queue(QueueFilter())

@@ -21,8 +21,6 @@ from medskapa.triage.service import TriageService
 from tests.factories import make_feedback, route_to
 from tests.organisations.conftest import NOW, Services, World
 
-BASE = "https://medskapa.example"
-
 
 def consultation_input(world: World, **overrides: object) -> ConsultationInput:
     values: dict[str, object] = {
@@ -40,9 +38,7 @@ def consultation_input(world: World, **overrides: object) -> ConsultationInput:
 
 async def open_kol(services: Services, who: object, world: World, **overrides: object) -> int:
     group = await who(world.group_member, staff=True)  # type: ignore[operator]
-    opened = await services(NOW).open_consultation(
-        group, consultation_input(world, **overrides), base_url=BASE
-    )
+    opened = await services(NOW).open_consultation(group, consultation_input(world, **overrides))
     return opened.id
 
 
@@ -147,18 +143,18 @@ async def test_reminders_go_once_per_organisation_per_consultation(
     await open_kol(services, who, world, organisations=[world.org_a, world.org_b])
     await conn.execute("DELETE FROM outbox_messages")
     # Four days before the end: too early.
-    assert await services(dt.datetime(2026, 3, 25, 22, 0, tzinfo=dt.UTC)).remind(base_url=BASE) == 0
+    assert await services(dt.datetime(2026, 3, 25, 22, 0, tzinfo=dt.UTC)).remind() == 0
     in_time = dt.datetime(2026, 3, 27, 8, 0, tzinfo=dt.UTC)
-    assert await services(in_time).remind(base_url=BASE) == 2
-    assert await services(in_time).remind(base_url=BASE) == 0
-    assert await services(in_time + dt.timedelta(days=1)).remind(base_url=BASE) == 0
+    assert await services(in_time).remind() == 2
+    assert await services(in_time).remind() == 0
+    assert await services(in_time + dt.timedelta(days=1)).remind() == 0
     sent = await conn.fetch("SELECT template, user_id FROM outbox_messages ORDER BY user_id")
     assert [(m["template"], m["user_id"]) for m in sent] == [
         ("consultation_reminder", world.coordinator_a),
         ("consultation_reminder", world.coordinator_b),
     ]
     # After the end nothing more is sent.
-    assert await services(dt.datetime(2026, 3, 30, tzinfo=dt.UTC)).remind(base_url=BASE) == 0
+    assert await services(dt.datetime(2026, 3, 30, tzinfo=dt.UTC)).remind() == 0
 
 
 async def test_whole_path_round_input_statement_cosign_submit(
@@ -217,7 +213,7 @@ async def test_whole_path_round_input_statement_cosign_submit(
     )
     await org.cite(coordinator, world.org_a, statement.id, str(first.id), str(section.id))
     await org.cite(coordinator, world.org_a, statement.id, str(second.id))
-    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b, base_url=BASE)
+    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b)
     await org.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
 
     full = await org.statement_view(coordinator, world.org_a, statement.id)
@@ -328,10 +324,10 @@ async def test_unverified_organisation_cannot_submit_or_cosign(
     coordinator_a = await who(world.coordinator_a)  # type: ignore[operator]
     own = await org.create_statement(coordinator_a, world.org_a, "Vårt", document="hoftfraktur")
     with pytest.raises(Invalid) as invalid:
-        await org.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_c, base_url=BASE)
+        await org.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_c)
     assert invalid.value.errors[0].code == "not_verified"
     with pytest.raises(Invalid) as self_sign:
-        await org.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_a, base_url=BASE)
+        await org.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_a)
     assert self_sign.value.errors[0].code == "own_organisation"
 
 
@@ -408,7 +404,7 @@ async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
     await org.save_section(coordinator, world.org_a, statement.id, heading="Plan", body="Text.")
     for cited in (asked, silent):
         await org.cite(coordinator, world.org_a, statement.id, str(cited.id))
-    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b, base_url=BASE)
+    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b)
     await org.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
     submitted = await org.submit(coordinator, world.org_a, statement.id, category="suggestion")
     await route_to(conn, submitted.feedback_id, "nag-kol")
@@ -506,20 +502,20 @@ async def test_response_table_for_the_group_and_in_confidence_for_contributors(
         answer,
     )
     with pytest.raises(Refused) as early:
-        await org.share_preview(group, consultation_id, base_url=BASE)
+        await org.share_preview(group, consultation_id)
     assert early.value.code == "consultation_open"
     with pytest.raises(NotFound):
         await org.response_table(coordinator, consultation_id)
 
     after = services(NOW + dt.timedelta(days=15))
     before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox_messages")
-    shared = await after.share_preview(group, consultation_id, base_url=BASE)
+    shared = await after.share_preview(group, consultation_id)
     assert shared.preview_shared_at == NOW + dt.timedelta(days=15)
     mails = await conn.fetch("SELECT user_id, template FROM outbox_messages WHERE id > $1", before)
     assert [(m["user_id"], m["template"]) for m in mails] == [
         (world.coordinator_a, "consultation_preview")
     ], "only the organisation that sent a statement; B was invited but sent none"
-    await after.share_preview(group, consultation_id, base_url=BASE)
+    await after.share_preview(group, consultation_id)
     assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE id > $1", before) == 1
 
     preview = await after.response_table(coordinator, consultation_id)

@@ -13,7 +13,7 @@ from medskapa.moderation.service import DecisionInput
 from medskapa.outbox.notices import send_digests, send_queue_notice
 from medskapa.settings import Settings
 from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback, make_staff
-from tests.moderation.conftest import BASE_URL, Place, moderation, moderator
+from tests.moderation.conftest import Place, moderation, moderator
 
 
 async def mail(conn: asyncpg.Connection, template: str) -> list[asyncpg.Record]:
@@ -30,22 +30,20 @@ async def test_daily_members_get_one_digest_instead_of_each_item(
     mod = await moderator(conn)
     for _ in range(3):
         item = await make_feedback(conn)
-        await moderation(conn).decide(
-            mod, item.id, DecisionInput(decision="approve"), base_url=BASE_URL
-        )
+        await moderation(conn).decide(mod, item.id, DecisionInput(decision="approve"))
     immediate = [row[0] for row in await mail(conn, "group_new_item")]
     assert immediate == [place.lead_id] * 3, "the daily member got no mail per item"
 
     later = FIXED_NOW + dt.timedelta(hours=2)
-    assert await send_digests(conn, BASE_URL, later) == 1
+    assert await send_digests(conn, later) == 1
     (digest,) = await mail(conn, "group_digest")
     assert digest[0] == place.member_id
     assert len(digest[1]["items"]) == 3
-    assert digest[1]["items"][0]["item_url"].startswith(f"{BASE_URL}/arbetsgrupp/synpunkt/")
+    assert digest[1]["items"][0]["item_url"].startswith("/arbetsgrupp/synpunkt/")
 
-    assert await send_digests(conn, BASE_URL, later + dt.timedelta(hours=1)) == 0, "once a day"
+    assert await send_digests(conn, later + dt.timedelta(hours=1)) == 0, "once a day"
     nothing_new = later + dt.timedelta(days=1, minutes=1)
-    assert await send_digests(conn, BASE_URL, nothing_new) == 0, "no digest without news"
+    assert await send_digests(conn, nothing_new) == 0, "no digest without news"
 
 
 async def test_the_old_queue_notice_goes_to_moderators_once_a_day(

@@ -71,7 +71,7 @@ CONTEXT = {
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_every_template_renders_inert_in_both_languages(template: str) -> None:
-    rendered = render(template, CONTEXT)
+    rendered = render(template, CONTEXT, base_url="https://medskapa.example")
 
     assert rendered.subject
     assert "\n" not in rendered.subject
@@ -88,7 +88,7 @@ def test_every_template_renders_inert_in_both_languages(template: str) -> None:
 
 def test_a_missing_context_value_is_an_error_not_a_blank() -> None:
     with pytest.raises(Exception, match="document_title"):
-        render("feedback_received", {"base_url": "https://x", "follow_path": "/folj"})
+        render("feedback_received", {"follow_path": "/folj"}, base_url="https://x")
 
 
 def test_backoff_grows_spreads_and_is_capped() -> None:
@@ -107,9 +107,7 @@ async def test_submission_moderation_and_routing_mail_the_right_people_once(
 ) -> None:
     item = await make_feedback(conn, email=ADDRESS, text=TEXT)
     mod = await moderator(conn)
-    await moderation(conn).decide(
-        mod, item.id, DecisionInput(decision="approve"), base_url=BASE_URL
-    )
+    await moderation(conn).decide(mod, item.id, DecisionInput(decision="approve"))
 
     assert await drain(relay) == Outcome(sent=4)
     assert await drain(relay) == Outcome(), "nothing is sent twice"

@@ -66,15 +66,13 @@ async def test_the_traceability_report_follows_each_item_and_escapes_it(
 ) -> None:
     from medskapa.moderation.service import DecisionInput
     from tests.factories import sign_in_staff
-    from tests.moderation.conftest import BASE_URL, moderation, moderator
+    from tests.moderation.conftest import moderation, moderator
 
     member = await make_staff(conn, "anna@region.se", GROUP)
     headers = await api_token(conn, member)
     moderated = await make_feedback(conn, document=DOC)
     mod = await moderator(conn)
-    decided = await moderation(conn).decide(
-        mod, moderated.id, DecisionInput(decision="approve"), base_url=BASE_URL
-    )
+    decided = await moderation(conn).decide(mod, moderated.id, DecisionInput(decision="approve"))
     assert [r.group_slug for r in decided.routes] == [GROUP]
     url = f"/api/v1/feedback/{moderated.id}/transitions"
     assert (await client.post(url, json={"to": "in_review"}, headers=headers)).status_code == 200

@@ -16,7 +16,6 @@ from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
     HTTP_400_BAD_REQUEST,
-    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
@@ -550,25 +549,11 @@ def _problem(
     )
 
 
-def _require_json(request: Request[Any, Any, Any]) -> None:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise HTTPException(
-            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            detail="Send the request body as application/json.",
-        )
-
-
-async def _json_only(request: Request[Any, Any, Any]) -> None:
-    _require_json(request)
-
-
 class FeedbackApi(Controller):
     path = "/api/v1"
     tags = ("feedback",)
     guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
     dependencies = DEPENDENCIES
-    before_request = _json_only
 
     @post(
         "/feedback",

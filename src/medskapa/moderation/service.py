@@ -228,8 +228,6 @@ class ModerationService:
         principal: Principal,
         feedback_id: uuid.UUID,
         data: DecisionInput,
-        *,
-        base_url: str,
     ) -> Decided:
         assert principal.user_id is not None
         async with self._conn.transaction():
@@ -313,7 +311,6 @@ class ModerationService:
                         context={
                             "reason_code": valid.reason,
                             "document_title": item.document_title,
-                            "base_url": base_url,
                         },
                     )
                 return Decided(item.id, target, valid.decision, valid.reason, False, [])
@@ -326,7 +323,7 @@ class ModerationService:
                     now,
                     reason="patient_safety",
                 )
-            await self._route(principal, item, body or "", now, base_url, urgent=valid.urgent)
+            await self._route(principal, item, body or "", now, urgent=valid.urgent)
             routes = await queries.routes(self._conn, item.id)
         return Decided(item.id, target, valid.decision, valid.reason, valid.urgent, routes)
 
@@ -336,7 +333,6 @@ class ModerationService:
         item: LockedItem,
         text: str,
         now: dt.datetime,
-        base_url: str,
         *,
         urgent: bool,
     ) -> None:
@@ -370,7 +366,7 @@ class ModerationService:
                 f"group:{choice.group_id}:{how}",
             )
         group_ids = [choice.group_id for choice in chosen]
-        link = f"{base_url}{item_path(item.id)}"
+        link = item_path(item.id)  # a path: the outbox renderer adds MEDSKAPA_BASE_URL
         if item.contact_id is not None:
             names = await self._conn.fetchval(
                 "SELECT array_agg(name ORDER BY name) FROM subject_groups WHERE id = ANY($1)",
@@ -385,7 +381,6 @@ class ModerationService:
                 context={
                     "document_title": item.document_title,
                     "group_names": list(names),
-                    "base_url": base_url,
                 },
             )
         for user_id in await queries.group_recipients(self._conn, group_ids):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -17,7 +17,6 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
-    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 from markupsafe import Markup, escape
@@ -109,10 +108,6 @@ def _values(form: dict[str, Any], name: str) -> list[str]:
     value = form.get(name, [])
     values = value if isinstance(value, list) else [value]
     return [v for v in values if isinstance(v, str)]
-
-
-def _base_url(request: Request[Any, Any, Any]) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 def _field_messages(errors: list[FieldError]) -> dict[str, str]:
@@ -259,7 +254,6 @@ class ModerationPages(Controller):
                     message=values["message"],
                     urgent=values["urgent"],
                 ),
-                base_url=_base_url(request),
             )
         except ItemNotFound:
             raise NotFoundException(detail="There is no such feedback.") from None
@@ -691,23 +685,11 @@ def _conflict(exc: NotDecidable) -> Response[Problem]:
     return _problem(HTTP_409_CONFLICT, "Conflict", detail)
 
 
-async def _json_only(request: Request[Any, Any, Any]) -> None:
-    if request.method != "POST" or request.headers.get("content-length", "0") == "0":
-        return  # a claim has no body
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise HTTPException(
-            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            detail="Send the request body as application/json.",
-        )
-
-
 class ModerationApi(Controller):
     path = "/api/v1"
     tags = ("moderation",)
     guards = [requires(Permission.MODERATE)]  # noqa: RUF012
     dependencies = DEPENDENCIES
-    before_request = _json_only
 
     @get(
         "/moderation/queue",
@@ -774,7 +756,6 @@ class ModerationApi(Controller):
                     message=data.message,
                     urgent=data.urgent,
                 ),
-                base_url=_base_url(request),
             )
         except ItemNotFound:
             return _not_found()

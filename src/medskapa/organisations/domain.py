@@ -27,6 +27,8 @@ SECTION_BODY_MAX = 5000
 STATEMENT_MAX = 5000
 LINK_DAYS_MAX = 90
 INVITE_EMAIL_DAYS = 14
+JOIN_PATH = "/inbjudan"
+"""Where an invitation (by e-mail or a shared link) is accepted, with ``?token=``."""
 REMIND_BEFORE = dt.timedelta(days=3)
 
 

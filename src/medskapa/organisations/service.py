@@ -349,9 +349,7 @@ class OrganisationService:
         organisation = await self._organisation(principal, slug, coordinator=True)
         return await queries.open_links(self._conn, organisation.id, self._clock())
 
-    async def invite_by_email(
-        self, principal: Principal, slug: str, email: str, *, base_url: str
-    ) -> None:
+    async def invite_by_email(self, principal: Principal, slug: str, email: str) -> None:
         organisation = await self._organisation(principal, slug, coordinator=True)
         try:
             address = clean_email(email)
@@ -385,7 +383,7 @@ class OrganisationService:
                 contact_id=contact_id,
                 context={
                     "organisation": organisation.name,
-                    "link": f"{base_url}/organisationer/inbjudan?token={token}",
+                    "link": f"{domain.JOIN_PATH}?token={token}",
                     "expires": domain.local_date(expires).isoformat(),
                 },
             )
@@ -545,7 +543,7 @@ class OrganisationService:
     # ------------------------------------------------------------ consultations
 
     async def open_consultation(
-        self, principal: Principal, data: ConsultationInput, *, base_url: str
+        self, principal: Principal, data: ConsultationInput
     ) -> Consultation:
         errors: list[FieldError] = []
         now = self._clock()
@@ -633,7 +631,7 @@ class OrganisationService:
             found = await queries.consultation(self._conn, consultation_id)
             assert found is not None
             for org_id in await queries.answering_organisations(self._conn, consultation_id):
-                await self._tell_coordinators(org_id, "consultation_opened", found, base_url, now)
+                await self._tell_coordinators(org_id, "consultation_opened", found, now)
         return found
 
     async def _tell_coordinators(
@@ -641,12 +639,12 @@ class OrganisationService:
         org_id: int,
         template: str,
         consultation: Consultation,
-        base_url: str,
         now: dt.datetime,
         path: str = "",
     ) -> int:
         """E-mail every coordinator of ``org_id`` about the consultation; the link goes to the
-        consultation page, or to ``path`` below it."""
+        consultation page, or to ``path`` below it (a path: the outbox renderer adds the
+        configured base URL)."""
         organisation = await queries.organisation_by_id(self._conn, org_id)
         assert organisation is not None
         sent = 0
@@ -662,7 +660,7 @@ class OrganisationService:
                     "document": consultation.document_title,
                     "version": consultation.version_label,
                     "deadline": consultation.deadline.isoformat(),
-                    "link": f"{base_url}/remisser/{consultation.id}{path}",
+                    "link": f"/remisser/{consultation.id}{path}",
                 },
             )
             sent += 1
@@ -732,9 +730,7 @@ class OrganisationService:
         rows = await queries.response_rows(self._conn, found.version_id)
         return ResponseTable(found, rows, for_group=for_group)
 
-    async def share_preview(
-        self, principal: Principal, consultation_id: int | str, *, base_url: str
-    ) -> Consultation:
+    async def share_preview(self, principal: Principal, consultation_id: int | str) -> Consultation:
         """Share the table in confidence with the organisations that sent statements, once
         the consultation has closed; their coordinators are told by e-mail. Sharing again
         changes nothing."""
@@ -761,7 +757,6 @@ class OrganisationService:
                         org_id,
                         "consultation_preview",
                         found,
-                        base_url,
                         now,
                         path="/svarssammanstallning",
                     )
@@ -1218,8 +1213,6 @@ class OrganisationService:
         slug: str,
         statement_id: str | uuid.UUID,
         cosigner: str,
-        *,
-        base_url: str,
     ) -> None:
         organisation, found = await self._own_draft(principal, slug, statement_id)
         other = await queries.organisation_by_slug(self._conn, cosigner.strip()[:100])
@@ -1251,7 +1244,7 @@ class OrganisationService:
                         "organisation": organisation.name,
                         "statement": found.title,
                         "document": found.document_title,
-                        "link": f"{base_url}/organisationer/{other.slug}/yttranden/{found.id}",
+                        "link": f"/organisationer/{other.slug}/yttranden/{found.id}",
                     },
                 )
             await self._audit(
@@ -1377,7 +1370,7 @@ class OrganisationService:
 
     # ------------------------------------------------------------ reminders
 
-    async def remind(self, *, base_url: str) -> int:
+    async def remind(self) -> int:
         """Remind coordinators of consultations closing soon; once per organisation per
         consultation, however often this runs. Returns how many e-mails were queued."""
         now = self._clock()
@@ -1412,6 +1405,6 @@ class OrganisationService:
                     )
                     if claimed:
                         sent += await self._tell_coordinators(
-                            org_id, "consultation_reminder", found, base_url, now
+                            org_id, "consultation_reminder", found, now
                         )
         return sent

@@ -74,10 +74,6 @@ def _fields(data: dict[str, Any], name: str) -> list[str]:
     return [v for v in values if isinstance(v, str)]
 
 
-def _base_url(request: AnyRequest) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 def _errors(exc: Invalid) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors:
@@ -232,11 +228,7 @@ class OrganisationPages(Controller):
     ) -> Response[Any]:
         email = _field(data, "email")[:320]
         try:
-            await _or_404(
-                organisations.invite_by_email(
-                    principal_of(request), slug, email, base_url=_base_url(request)
-                )
-            )
+            await _or_404(organisations.invite_by_email(principal_of(request), slug, email))
         except Invalid as exc:
             return await self._organisation_page(
                 request,
@@ -282,7 +274,9 @@ class OrganisationPages(Controller):
             conn,
             organisations,
             slug,
-            new_link=f"{_base_url(request)}/inbjudan?token={token}",
+            # Shown to copy and share: made from MEDSKAPA_BASE_URL, never the Host header.
+            new_link=f"{request.app.state.settings.base_url.rstrip('/')}{domain.JOIN_PATH}"
+            f"?token={token}",
             new_link_expires=domain.local_date(expires),
         )
 
@@ -681,7 +675,6 @@ class OrganisationPages(Controller):
                 slug,
                 statement_id,
                 _field(data, "organisation")[:100],
-                base_url=_base_url(request),
             ),
             "tillfragad",
             prefix="cosigner_",
@@ -812,9 +805,7 @@ class OrganisationPages(Controller):
             open_to_all_verified=_field(data, "open_to_all") == "ja",
         )
         try:
-            opened = await organisations.open_consultation(
-                principal_of(request), values, base_url=_base_url(request)
-            )
+            opened = await organisations.open_consultation(principal_of(request), values)
         except Invalid as exc:
             shown = msgspec.structs.asdict(values)
             shown["document_version"] = _field(data, "document_version")
@@ -909,9 +900,7 @@ class OrganisationPages(Controller):
     ) -> Response[Any]:
         try:
             found = await _or_404(
-                organisations.share_preview(
-                    principal_of(request), consultation_id, base_url=_base_url(request)
-                )
+                organisations.share_preview(principal_of(request), consultation_id)
             )
         except Refused as exc:
             return await self._consultation_page(
@@ -1220,7 +1209,6 @@ class OrganisationApi(Controller):
             opened = await organisations.open_consultation(
                 principal_of(request),
                 ConsultationInput(**msgspec.structs.asdict(data)),
-                base_url=_base_url(request),
             )
             return _consultation_out(opened, organisations.now())
 
@@ -1499,9 +1487,7 @@ class OrganisationApi(Controller):
             request,
             organisations,
             statement_id,
-            lambda p, slug: organisations.invite_cosigner(
-                p, slug, statement_id, data.organisation, base_url=_base_url(request)
-            ),
+            lambda p, slug: organisations.invite_cosigner(p, slug, statement_id, data.organisation),
         )
 
     @post(

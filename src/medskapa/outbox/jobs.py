@@ -77,7 +77,7 @@ async def send_notices(pool: object, settings: Settings) -> tuple[int, int]:
     """(digests queued, moderators told); safe from every worker at once."""
     alert = dt.timedelta(hours=settings.moderation_alert_hours)
     async with pool.acquire() as conn:  # type: ignore[attr-defined]
-        digests = await send_digests(conn, settings.base_url, utc_now())
+        digests = await send_digests(conn, utc_now())
         told = await send_queue_notice(conn, alert, utc_now())
     return digests, told
 

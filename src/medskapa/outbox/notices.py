@@ -21,7 +21,7 @@ DAY = dt.timedelta(days=1)
 DIGEST_MAX_ITEMS = 50
 
 
-async def send_digests(conn: asyncpg.Connection, base_url: str, now: dt.datetime) -> int:
+async def send_digests(conn: asyncpg.Connection, now: dt.datetime) -> int:
     """One digest to each 'daily' member whose last digest is a day old and who has news."""
     sent = 0
     while True:
@@ -58,7 +58,7 @@ async def send_digests(conn: asyncpg.Connection, base_url: str, now: dt.datetime
                         "items": [
                             {
                                 "document_title": row[1],
-                                "item_url": base_url + ITEM_PATH.format(id=row[0]),
+                                "item_url": ITEM_PATH.format(id=row[0]),
                             }
                             for row in items
                         ]

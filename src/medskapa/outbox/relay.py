@@ -103,7 +103,7 @@ def sender_domain(settings: Settings) -> str:
 
 def build_message(row: Claimed, settings: Settings, key: bytes, now: dt.datetime) -> EmailMessage:
     assert row.address is not None
-    rendered = render(row.template, {"base_url": settings.base_url, **row.context})
+    rendered = render(row.template, row.context, base_url=settings.base_url)
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
     msg["To"] = row.address

@@ -4,12 +4,21 @@
 The HTML body is rendered with autoescaping; the plain-text body and the subject without (they
 are never parsed as markup). A subject is one line, and never holds feedback text or personal
 data: its template sees only the same context as the body, which holds no such thing.
+
+Links: an outbox row holds paths (``/konto/nytt-losenord?token=...``), never a host. The one
+``render`` below joins them with the base URL it is given (MEDSKAPA_BASE_URL, from the relay
+and the development mailbox alike), so no request's Host header can reach a mail. Templates
+write ``{{ absolute(link) }}`` for a stored path and ``{{ base_url }}/folj`` for a fixed one;
+a ``base_url`` stored in a row (older rows have one) is ignored. Rows queued before links
+were paths hold full URLs: ``absolute`` keeps their path and query and puts the configured
+host in front.
 """
 
 from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
 import msgspec
@@ -50,6 +59,15 @@ def _closed(labels: dict[str, str]) -> Any:
     return lambda code: labels.get(code, code)
 
 
+@jinja2.pass_context
+def _absolute(context: jinja2.runtime.Context, target: str) -> str:
+    """The configured base URL followed by the path (and query) of ``target``; whatever host
+    ``target`` names, if any, is dropped."""
+    parts = urlsplit(str(target))
+    path = "/" + parts.path.lstrip("/")
+    return context["base_url"] + urlunsplit(("", "", path, parts.query, parts.fragment))
+
+
 @functools.cache
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
     loader = jinja2.FileSystemLoader(resource_dir("templates") / "email")
@@ -61,13 +79,16 @@ def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
         env.globals["rejection_en"] = _rejection("en")
         env.globals["closed_sv"] = _closed(CLOSE_REASON_LABELS)
         env.globals["closed_en"] = _closed(CLOSE_REASONS_EN)
+        env.globals["absolute"] = _absolute
     return html, text
 
 
-def render(template: str, context: dict[str, Any]) -> Rendered:
-    """Render one message. A missing context value is an error (StrictUndefined), not a blank."""
+def render(template: str, context: dict[str, Any], *, base_url: str) -> Rendered:
+    """Render one message with its links under ``base_url`` (settings.base_url). A missing
+    context value is an error (StrictUndefined), not a blank."""
     if template not in TEMPLATES:
         raise TemplateMissing(template)
+    context = {**context, "base_url": base_url.rstrip("/")}
     html_env, text_env = _environments()
     try:
         subject = text_env.get_template(f"{template}/subject.txt").render(context)

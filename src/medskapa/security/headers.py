@@ -1,11 +1,20 @@
 """Security headers on every response, static files and error pages included.
 
-The policy is one dict, as in warehouse's csp.py: read it here, change it here.
+The policy is one dict, as in warehouse's csp.py: read it here, change it here. It holds for
+every page, the API reference at /schema too (vendored files, web/api_reference.py).
+
+A response to a request that carried a credential (the session cookie or an Authorization
+header) is marked ``Cache-Control: no-store`` unless it says itself how it may be cached:
+what one user sees must not be kept by a shared cache or the browser's back button.
 """
 
 from __future__ import annotations
 
+import re
+
 from litestar.types import Message, Scope
+
+from medskapa.security.auth import DEV_SESSION_COOKIE, SECURE_SESSION_COOKIE
 
 CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "default-src": ["'self'"],
@@ -19,21 +28,6 @@ CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "frame-ancestors": ["'none'"],
     "base-uri": ["'none'"],
     "object-src": ["'none'"],
-}
-
-# The interactive API reference (Scalar, rendered by Litestar) loads its script from a CDN and
-# starts it inline. It shows no user data; everything else keeps the strict policy.
-API_REFERENCE_POLICY: dict[str, list[str]] = {
-    **CONTENT_SECURITY_POLICY,
-    "script-src": ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
-    "style-src": [
-        "'self'",
-        "'unsafe-inline'",
-        "https://cdn.jsdelivr.net",
-        "https://fonts.googleapis.com",
-    ],
-    "font-src": ["'self'", "https://fonts.gstatic.com", "https://cdn.jsdelivr.net"],
-    "img-src": ["'self'", "data:", "https://cdn.jsdelivr.net"],
 }
 
 PERMISSIONS_POLICY = ", ".join(
@@ -65,19 +59,29 @@ _COMMON: list[tuple[bytes, bytes]] = [
     (b"permissions-policy", PERMISSIONS_POLICY.encode()),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
+    (b"content-security-policy", _policy(CONTENT_SECURITY_POLICY)),
 ]
-_STRICT = (b"content-security-policy", _policy(CONTENT_SECURITY_POLICY))
-_API_REFERENCE = (b"content-security-policy", _policy(API_REFERENCE_POLICY))
-_REPLACED = {name for name, _ in _COMMON} | {b"content-security-policy", b"server"}
+_REPLACED = {name for name, _ in _COMMON} | {b"server"}
+_NO_STORE = (b"cache-control", b"no-store")
+_SESSION_COOKIE = re.compile(
+    rb"(?:^|;)\s*(?:%b|%b)="
+    % (re.escape(SECURE_SESSION_COOKIE.encode()), re.escape(DEV_SESSION_COOKIE.encode()))
+)
+
+
+def _carries_credential(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization" or (name == b"cookie" and _SESSION_COOKIE.search(value)):
+            return True
+    return False
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """Litestar ``before_send`` hook: runs for every response the app sends."""
     if message["type"] != "http.response.start":
         return
-    path = scope.get("path", "")
-    api_reference = path.startswith("/schema") and not path.endswith(".json")
     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
     headers += _COMMON
-    headers.append(_API_REFERENCE if api_reference else _STRICT)
+    if _carries_credential(scope) and not any(k.lower() == b"cache-control" for k, _ in headers):
+        headers.append(_NO_STORE)
     message["headers"] = headers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -21,6 +22,7 @@ from litestar.status_codes import (
 )
 
 from medskapa.db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
+from medskapa.web.boundary import BoundaryRefusal
 
 log = logging.getLogger("medskapa.web")
 
@@ -46,8 +48,10 @@ _TITLES: dict[int, tuple[str, str]] = {
     405: ("Metoden stöds inte här", "Method not allowed"),
     408: ("Det tog för lång tid", "Request timeout"),
     413: ("För stort innehåll", "Content too large"),
+    415: ("Fel sorts innehåll", "Unsupported media type"),
     422: ("Uppgifterna behöver rättas", "Unprocessable content"),
     429: ("För många förfrågningar", "Too many requests"),
+    431: ("För stora huvuden i förfrågan", "Request header fields too large"),
     500: ("Något gick fel hos oss", "Internal server error"),
     503: ("Tjänsten är tillfälligt otillgänglig", "Service unavailable"),
 }
@@ -75,7 +79,10 @@ def _respond(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    page_detail: str | None = None,
 ) -> Response[Any]:
+    """Problem details under /api/, an HTML page elsewhere; ``page_detail`` is what the page
+    says in Swedish when the status alone does not tell."""
     swedish, english = _TITLES.get(status, ("Fel", "Error"))
     if is_api(request):
         return Response(
@@ -89,7 +96,7 @@ def _respond(
         context={
             "title": swedish,
             "status": status,
-            "detail": _HTML_DETAILS.get(status, detail),
+            "detail": page_detail or _HTML_DETAILS.get(status, detail),
             "errors": errors,
         },
         status_code=status,
@@ -112,7 +119,26 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     detail = exc.detail if status != HTTP_500_INTERNAL_SERVER_ERROR else None
     if isinstance(exc, NotFoundException) and detail == "Not Found":
         detail = None
-    return _respond(request, status, detail, headers=exc.headers)
+    page_detail = exc.swedish if isinstance(exc, BoundaryRefusal) else None
+    return _respond(request, status, detail, headers=exc.headers, page_detail=page_detail)
+
+
+def handle_nul_character(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """PostgreSQL stores no NUL in text (nor ``\\u0000`` in jsonb): a value that holds one,
+    from any form or JSON field, is refused as the client's mistake, not a 500. Whatever the
+    request had written in its transaction is rolled back with it."""
+    log.info(
+        "NUL character refused by the database",
+        extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__},
+    )
+    return _respond(
+        request,
+        HTTP_400_BAD_REQUEST,
+        "A value contains a NUL character (U+0000), which is not allowed.",
+        page_detail="Något av det du skickade innehåller ett osynligt tecken som inte är "
+        "tillåtet (NUL). Det kommer ofta med text som kopierats från en PDF. Skriv in texten "
+        "på nytt och skicka igen.",
+    )
 
 
 def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -145,6 +171,8 @@ def exception_handlers() -> dict[Any, Any]:
     handlers: dict[Any, Any] = {
         HTTPException: handle_http_exception,
         DatabaseUnavailable: handle_unavailable,
+        asyncpg.CharacterNotInRepertoireError: handle_nul_character,
+        asyncpg.UntranslatableCharacterError: handle_nul_character,
         Exception: handle_unexpected,
     }
     for error in UNAVAILABLE_ERRORS:

@@ -1,0 +1,170 @@
+"""The request boundary: what any request must be before authentication, CSRF and the route
+handlers see it. One middleware, outermost after the request log, with one pass over the
+headers and no work on the body:
+
+- **431** for a header over 8 KiB, or over 32 KiB of headers in all. A reverse proxy should
+  refuse these first; this holds when there is none (uvicorn itself has no such limit).
+- **400** for a control character in the path, or in the query other than tab and line breaks
+  (a text area in a GET form sends those). A NUL reaches the file system or PostgreSQL and
+  ended as a 500.
+- **403** for an unsafe request (POST, PUT, PATCH, DELETE) from another site: its Origin is
+  neither this request's host nor the public origin of MEDSKAPA_BASE_URL, or it sends no
+  Origin but ``Sec-Fetch-Site: cross-site``. Browsers send these on every cross-site POST and
+  a foreign page cannot forge them; clients that send neither (curl, API scripts with a token)
+  are not browsers carrying someone's cookies. This is on top of the CSRF token, and what
+  stops a login CSRF, which has no session yet to bind a token to.
+- **415** for a body on a JSON API route (``/api/``) that is not ``application/json`` or
+  ``application/*+json``: a foreign page can send ``text/plain`` without a preflight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from litestar.exceptions import HTTPException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    HTTP_431_REQUEST_HEADER_FIELDS_TOO_LARGE,
+)
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+MAX_HEADER_BYTES = 8 * 1024
+MAX_HEADERS_BYTES = 32 * 1024
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+_PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# In the raw query: a control character other than tab, LF and CR, raw or percent-encoded.
+_QUERY_CONTROL = re.compile(
+    rb"%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
+_JSON = re.compile(r"application/(?:[\w.+-]+\+)?json", re.ASCII)
+
+
+class BoundaryRefusal(HTTPException):
+    """A request refused at the boundary. ``detail`` (English) goes into problem details;
+    ``swedish`` is what a page says."""
+
+    def __init__(self, status_code: int, detail: str, swedish: str) -> None:
+        super().__init__(status_code=status_code, detail=detail)
+        self.swedish = swedish
+
+
+def _headers_too_large() -> BoundaryRefusal:
+    return BoundaryRefusal(
+        HTTP_431_REQUEST_HEADER_FIELDS_TOO_LARGE,
+        f"A request header is larger than {MAX_HEADER_BYTES // 1024} KiB, or all of them "
+        f"together larger than {MAX_HEADERS_BYTES // 1024} KiB.",
+        "Förfrågan har för stora huvuden, oftast för att webbläsaren sparat för många eller "
+        "för stora kakor (cookies). Ta bort kakorna för den här webbplatsen och försök igen.",
+    )
+
+
+def _control_character() -> BoundaryRefusal:
+    return BoundaryRefusal(
+        HTTP_400_BAD_REQUEST,
+        "The path or query contains a control character.",
+        "Adressen innehåller tecken som inte hör hemma i en webbadress. Kontrollera länken, "
+        "eller skriv in adressen på nytt.",
+    )
+
+
+def _foreign_origin() -> BoundaryRefusal:
+    return BoundaryRefusal(
+        HTTP_403_FORBIDDEN,
+        "The request came from another site (Origin or Sec-Fetch-Site); only this site's own "
+        "pages may send it.",
+        "Förfrågan kom från en annan webbplats. Av säkerhetsskäl tar vi bara emot formulär som "
+        "skickas från medskapas egna sidor. Öppna sidan här och försök igen.",
+    )
+
+
+def _not_json() -> BoundaryRefusal:
+    return BoundaryRefusal(
+        HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        "Send the request body as application/json.",
+        "Innehållet måste skickas som JSON.",
+    )
+
+
+def _authority(origin: str) -> tuple[str, int] | None:
+    """(host, port) of a serialised origin such as ``https://example.org:8443``."""
+    scheme, sep, rest = origin.partition("://")
+    if not sep or scheme not in ("http", "https") or not rest or "/" in rest:
+        return None
+    host, port = _split_host(rest)
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    return host, port
+
+
+def _split_host(value: str) -> tuple[str, int | None]:
+    host, sep, port = value.rpartition(":")
+    if not sep or host.endswith(":") or (host.startswith("[") and not host.endswith("]")):
+        return value.lower(), None
+    return host.lower(), int(port) if port.isdigit() else -1
+
+
+def _same_site(origin: str, host_header: str, public: tuple[str, int] | None) -> bool:
+    authority = _authority(origin)
+    if authority is None:  # "null" (sandboxed frames, data: URLs) or garbage
+        return False
+    if authority == public:
+        return True
+    host, port = _split_host(host_header)
+    # A Host without a port means the scheme's default one.
+    ports = (port,) if port is not None else (80, 443)
+    return authority[0] == host and authority[1] in ports
+
+
+def request_boundary(public_origin: str) -> Callable[[ASGIApp], ASGIApp]:
+    """Middleware for Litestar's ``middleware=[...]``; ``public_origin`` is the origin of
+    MEDSKAPA_BASE_URL (web/hosts.py)."""
+    public = _authority(public_origin)
+
+    def middleware_factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            total = 0
+            origin = host = fetch_site = content_type = None
+            has_body = False
+            for name, value in scope["headers"]:
+                size = len(name) + len(value)
+                total += size
+                if size > MAX_HEADER_BYTES or total > MAX_HEADERS_BYTES:
+                    raise _headers_too_large()
+                if name == b"origin":
+                    origin = value
+                elif name == b"host":
+                    host = value
+                elif name == b"sec-fetch-site":
+                    fetch_site = value
+                elif name == b"content-type":
+                    content_type = value
+                elif name == b"content-length":
+                    has_body = value not in (b"0", b"")
+                elif name == b"transfer-encoding":
+                    has_body = True
+            if _PATH_CONTROL.search(scope["path"]) or _QUERY_CONTROL.search(scope["query_string"]):
+                raise _control_character()
+            if scope["method"] not in SAFE_METHODS:
+                if origin is not None:
+                    if not _same_site(
+                        origin.decode("latin-1"), (host or b"").decode("latin-1"), public
+                    ):
+                        raise _foreign_origin()
+                elif fetch_site == b"cross-site":
+                    raise _foreign_origin()
+                if has_body and scope["path"].startswith("/api/"):
+                    media = (content_type or b"").decode("latin-1").split(";")[0].strip()
+                    if not _JSON.fullmatch(media.lower()):
+                        raise _not_json()
+            await app(scope, receive, send)
+
+        return middleware
+
+    return middleware_factory
