@@ -34,6 +34,7 @@ from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
 from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
 from medskapa.security.csrf import CsrfMiddleware, csrf_cookie_name
+from medskapa.security.disclosure import security_txt
 from medskapa.security.headers import add_security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
 from medskapa.security.proxies import trusted_proxies
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             healthz,
+            security_txt,
             CataloguePages,
             CatalogueApi,
             FeedbackPages,

@@ -78,6 +78,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     audit_checkpoint_hours: int = 24
     """Hours between the checkpoints `medskapa serve` appends by itself when there is a file;
     0: none (run `medskapa audit checkpoint` from cron instead)."""
+    security_contact: str = "mailto:sakerhet@medskapa.invalid"
+    """Where to report a vulnerability (a mailto: or https: URI), in /.well-known/security.txt."""
     trusted_proxies: str = ""
     """Comma-separated addresses or networks of the reverse proxies in front; only from these is
     X-Forwarded-For read (security/proxies.py). Empty: the TCP peer is the client."""
@@ -126,6 +128,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("MEDSKAPA_MODERATION_ALERT_HOURS must be at least 1.")
         if not 0 <= self.audit_checkpoint_hours <= 8784:
             raise SettingsError("MEDSKAPA_AUDIT_CHECKPOINT_HOURS must be from 0 to 8784 (a year).")
+        if not self.security_contact.startswith(("mailto:", "https://")):
+            raise SettingsError("MEDSKAPA_SECURITY_CONTACT must start with mailto: or https://.")
         try:
             self.trusted_proxy_networks()
         except ValueError as exc:

@@ -3,6 +3,8 @@ findings 6, 7, 8, 11 and the CSRF binding of 12)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncpg
 import httpx
 import pytest
@@ -13,7 +15,7 @@ from medskapa.accounts.admin import RoleChoice, set_role
 from medskapa.accounts.service import MAIL_ACCOUNT_LIMIT, MAIL_CLIENT_LIMIT
 from medskapa.app import create_app
 from medskapa.security.proxies import client_address, parse_networks
-from medskapa.settings import Settings
+from medskapa.settings import Settings, SettingsError
 from tests.factories import (
     FIXED_NOW,
     MEMBER_PASSWORD,
@@ -327,3 +329,24 @@ async def test_a_client_cannot_choose_its_identity_with_x_forwarded_for(
                 for i in range(5)
             ]
     assert statuses == [404] * 5
+
+
+# ------------------------------------------------------------------ reporting a vulnerability
+
+
+async def test_security_txt_says_where_to_report(client: Client) -> None:
+    response = await client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    fields = dict(
+        line.split(": ", 1) for line in response.text.splitlines() if line and line[0] != "#"
+    )
+    assert fields["Contact"] == "mailto:sakerhet@medskapa.invalid"
+    expires = dt.datetime.fromisoformat(fields["Expires"].replace("Z", "+00:00"))
+    assert dt.timedelta(days=30) < expires - dt.datetime.now(dt.UTC) < dt.timedelta(days=365)
+    assert fields["Canonical"].endswith("/.well-known/security.txt")
+
+
+def test_a_security_contact_must_be_a_uri() -> None:
+    with pytest.raises(SettingsError, match="MEDSKAPA_SECURITY_CONTACT"):
+        Settings.from_env({"MEDSKAPA_SECURITY_CONTACT": "sakerhet@region.se"})
