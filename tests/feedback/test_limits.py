@@ -4,6 +4,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from medskapa.app import create_app
+from medskapa.feedback.service import RECEIPT_MAILS_PER_ADDRESS
 from medskapa.settings import Settings
 from tests.factories import TEST_SECRET, first_document
 
@@ -52,3 +53,36 @@ async def test_receipt_lookups_are_limited(database_url: str) -> None:
             for _ in range(3)
         ]
     assert [c.status_code for c in codes] == [404, 404, 429]
+
+
+async def test_receipt_mail_to_one_address_is_limited(
+    client: AsyncTestClient, conn: asyncpg.Connection
+) -> None:
+    """Anyone may leave any address: the form must not flood someone's inbox. Every item is
+    stored and gets its receipt code on screen; only the mails stop."""
+    slug, _, _ = await first_document(conn)
+    body = {
+        "document": slug,
+        "category": "other",
+        "role": "patient",
+        "text": "Kort text.",
+        "email": "Offer@Exempel.se",
+    }
+    answers = [(await client.post("/api/v1/feedback", json=body)) for _ in range(12)]
+    assert {a.status_code for a in answers} == {201}
+    assert all(a.json()["receipt_code"] for a in answers)
+    assert await conn.fetchval("SELECT count(*) FROM feedback") == 12
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM outbox_messages WHERE template = 'feedback_received'"
+        )
+        == RECEIPT_MAILS_PER_ADDRESS
+    )
+    other = await client.post("/api/v1/feedback", json={**body, "email": "annan@exempel.se"})
+    assert other.status_code == 201
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM outbox_messages WHERE template = 'feedback_received'"
+        )
+        == RECEIPT_MAILS_PER_ADDRESS + 1
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import asyncpg
@@ -25,9 +26,15 @@ from medskapa.feedback.domain import (
 from medskapa.feedback.personal_data import Finding, find_personal_data
 from medskapa.feedback.queries import FeedbackRecord
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
+from medskapa.security.secrets import derive
 from medskapa.triage import queries as triage_queries
 
 SUBJECT = "feedback"
+# Anyone may leave any address for the receipt: at most this many receipt mails go to one
+# address an hour (the rest of the submissions are stored as usual, without the mail), so the
+# form cannot be used to flood someone's inbox.
+RECEIPT_MAILS_PER_ADDRESS = 10
+RECEIPT_MAIL_WINDOW = 3600
 
 
 class SubmissionInput(msgspec.Struct, kw_only=True):
@@ -174,8 +181,18 @@ class FeedbackService:
         )
         # Contact, feedback, its first audit event and the receipt e-mail in one statement:
         # atomic without an explicit transaction, and one round trip on the busiest path.
+        epoch = int(now.timestamp())
+        mail_bucket = (
+            "receipt-mail:" + derive(self._receipt_key, "mail-account", email.lower()).hex()[:32]
+            if email is not None
+            else None
+        )
         await self._conn.execute(
-            "WITH contact AS ("
+            "WITH mails AS ("
+            "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
+            "  WHERE $29::text IS NOT NULL ON CONFLICT (bucket, window_start) "
+            "  DO UPDATE SET hits = r.hits + 1 RETURNING hits), "
+            "contact AS ("
             "  INSERT INTO contacts (email, created_at) SELECT $15, $14 "
             "  WHERE $15::text IS NOT NULL RETURNING id), "
             "item AS ("
@@ -190,7 +207,8 @@ class FeedbackService:
             "  created_at, next_attempt_at) "
             "  SELECT 'feedback_received', contact.id, $11, jsonb_build_object("
             "    'document_title', d.title, 'follow_path', '/folj'), $14, $14 "
-            "  FROM contact, guidance_documents d WHERE d.id = $2) "
+            "  FROM contact, guidance_documents d WHERE d.id = $2 "
+            "  AND (SELECT hits FROM mails) <= $31) "
             f"INSERT INTO audit_events ({audit.INSERT_COLUMNS}) "
             "SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item",
             feedback_id,
@@ -211,6 +229,9 @@ class FeedbackService:
             receipt_hash(self._receipt_key, code),
             msgspec.to_builtins(findings),
             *audit.insert_values(self._conn, event),
+            mail_bucket,
+            dt.datetime.fromtimestamp(epoch - epoch % RECEIPT_MAIL_WINDOW, dt.UTC),
+            RECEIPT_MAILS_PER_ADDRESS,
         )
         return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
 
