@@ -125,15 +125,16 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_nul_character(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """PostgreSQL stores no NUL in text (nor ``\\u0000`` in jsonb): a value that holds one,
-    from any form or JSON field, is refused as the client's mistake, not a 500. Whatever the
-    request had written in its transaction is rolled back with it."""
+    from any form or JSON field, is refused as the client's mistake (422 in the API, like any
+    invalid value; 400 for a page), not a 500. Whatever the request had written in its
+    transaction is rolled back with it."""
     log.info(
         "NUL character refused by the database",
         extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__},
     )
     return _respond(
         request,
-        HTTP_400_BAD_REQUEST,
+        HTTP_422_UNPROCESSABLE_ENTITY if is_api(request) else HTTP_400_BAD_REQUEST,
         "A value contains a NUL character (U+0000), which is not allowed.",
         page_detail="Något av det du skickade innehåller ett osynligt tecken som inte är "
         "tillåtet (NUL). Det kommer ofta med text som kopierats från en PDF. Skriv in texten "
