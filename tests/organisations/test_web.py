@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
+from medskapa.organisations.service import INVITES_PER_ADDRESS
 from tests.factories import make_person, make_staff, sign_in, sign_in_staff
 from tests.organisations.conftest import World
 
@@ -143,6 +144,41 @@ async def test_invite_by_e_mail_join_once_and_the_address_is_forgotten(
     assert used.status_code == 422
     assert "Inbjudan är redan använd" in used.text
     assert (await client.get("/inbjudan", params={"token": token})).status_code == 422
+
+
+async def test_invitation_mail_needs_a_verified_organisation_and_is_limited(
+    client: Client, conn: asyncpg.Connection, world: World
+) -> None:
+    """Anyone can register an organisation: its name must not reach strangers' inboxes
+    before an admin has verified it, and one address gets few invitations a day."""
+    await sign_in(client, conn, world.coordinator_c)
+    unverified = await client.post(
+        f"/organisationer/{world.org_c}/inbjudningar", data={"email": "offer@exempel.se"}
+    )
+    assert unverified.status_code == 422
+    assert "när en administratör har verifierat" in unverified.text
+    assert await conn.fetchval("SELECT count(*) FROM outbox_messages") == 0
+
+    await sign_in(client, conn, world.coordinator_a)
+    statuses = [
+        (
+            await client.post(
+                f"/organisationer/{world.org_a}/inbjudningar", data={"email": "offer@exempel.se"}
+            )
+        ).status_code
+        for _ in range(INVITES_PER_ADDRESS.hits + 1)
+    ]
+    assert statuses == [200] * INVITES_PER_ADDRESS.hits + [422]
+    refused = await client.post(
+        f"/organisationer/{world.org_a}/inbjudningar", data={"email": "Offer@exempel.se"}
+    )
+    assert "redan fått flera inbjudningar" in refused.text
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM outbox_messages WHERE template = 'organisation_invite'"
+        )
+        == INVITES_PER_ADDRESS.hits
+    )
 
 
 @pytest.mark.parametrize(

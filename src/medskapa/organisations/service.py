@@ -50,7 +50,9 @@ from medskapa.organisations.queries import (
     StatementSection,
 )
 from medskapa.outbox.queue import enqueue
+from medskapa.security import ratelimit
 from medskapa.security.principal import Principal
+from medskapa.security.secrets import derive
 from medskapa.triage import queries as triage_queries
 from medskapa.triage.queries import AnswerRecord
 
@@ -198,6 +200,10 @@ class ConsultationOverview(msgspec.Struct, frozen=True):
 class Submitted(msgspec.Struct, frozen=True):
     feedback_id: uuid.UUID
     receipt_code: str
+
+
+INVITES_PER_ORGANISATION = ratelimit.Limit("invite-organisation", hits=200, seconds=86400)
+INVITES_PER_ADDRESS = ratelimit.Limit("invite-address", hits=3, seconds=86400)
 
 
 class OrganisationService:
@@ -356,7 +362,19 @@ class OrganisationService:
         except InvalidText as exc:
             code = "email_required" if not email.strip() else exc.code
             raise Invalid([FieldError("email", code)]) from exc
+        # Anyone can register an organisation: until an admin has verified it, its name must
+        # not reach strangers' inboxes (a phishing channel). Verified ones send a bounded number.
+        if not organisation.verified:
+            raise Invalid([FieldError("email", "invite_needs_verification")])
         now = self._clock()
+        for limit, key in (
+            (INVITES_PER_ORGANISATION, str(organisation.id)),
+            (INVITES_PER_ADDRESS, derive(self._receipt_key, "mail-account", address.lower()).hex()),
+        ):
+            try:
+                await ratelimit.check(self._conn, limit, key[:32], now)
+            except ratelimit.RateLimited as exc:
+                raise Invalid([FieldError("email", f"{limit.name}_limited")]) from exc
         expires = now + dt.timedelta(days=domain.INVITE_EMAIL_DAYS)
         token = secrets.token_urlsafe(32)
         async with self._conn.transaction():

@@ -25,6 +25,22 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "The description can be at most 2,000 characters.",
     },
     "email_required": {"sv": "Skriv en e-postadress.", "en": "Enter an e-mail address."},
+    "invite_needs_verification": {
+        "sv": "Inbjudningar med e-post kan skickas när en administratör har verifierat "
+        "organisationen. Tills dess kan ni bjuda in med en länk.",
+        "en": "E-mail invitations can be sent once an administrator has verified the "
+        "organisation. Until then, invite with a link.",
+    },
+    "invite-organisation_limited": {
+        "sv": "Organisationen har skickat många inbjudningar i dag. Fortsätt i morgon, eller "
+        "bjud in med en länk.",
+        "en": "The organisation has sent many invitations today. Continue tomorrow, or invite "
+        "with a link.",
+    },
+    "invite-address_limited": {
+        "sv": "Den adressen har redan fått flera inbjudningar i dag. Försök igen i morgon.",
+        "en": "That address has already had several invitations today. Try again tomorrow.",
+    },
     "days_range": {
         "sv": "Ange hur många dagar länken ska gälla, från 1 till 90.",
         "en": "Give the number of days the link is valid, from 1 to 90.",
