@@ -6,14 +6,24 @@ import datetime as dt
 import re
 
 import asyncpg
+import pyotp
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.organisations.service import INVITES_PER_ADDRESS
-from tests.factories import make_person, make_staff, sign_in, sign_in_staff
-from tests.organisations.conftest import World
+from tests.factories import (
+    STAFF_PASSWORD,
+    make_feedback,
+    make_person,
+    make_staff,
+    route_to,
+    sign_in,
+    sign_in_staff,
+)
+from tests.organisations.conftest import Services, World
+from tests.organisations.test_service import open_kol
 
 Client = AsyncTestClient[Litestar]
 
@@ -569,3 +579,41 @@ async def test_group_member_opens_a_consultation_with_the_form(
     await sign_in(client, conn, world.coordinator_b)
     assert (await client.get(path)).status_code == 404
     assert "Remiss om KOL 2.0" not in (await client.get("/remisser")).text
+
+
+async def test_a_password_only_group_session_cannot_read_the_response_table(
+    client: Client,
+    conn: asyncpg.Connection,
+    services: Services,
+    who: object,
+    world: World,
+) -> None:
+    """Issue 12, finding 4 as reported: a group member whose session has passed only the
+    password read the consultation's response table, patients' text included."""
+    patient_text = "Jag förstår inte handlingsplanen vid försämring av min KOL."
+    consultation_id = await open_kol(services, who, world)
+    version = await conn.fetchval(
+        "SELECT version_id FROM consultations WHERE id = $1", consultation_id
+    )
+    item = await make_feedback(conn, document="kol", text=patient_text)
+    await conn.execute("UPDATE feedback SET version_id = $2 WHERE id = $1", item.id, version)
+    await route_to(conn, item.id, "nag-kol")
+    await conn.execute(
+        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
+        world.group_member,
+        pyotp.random_base32(),
+    )
+    signed = await client.post(
+        "/logga-in",
+        data={"email": "kol@exempel.se", "password": STAFF_PASSWORD},
+        follow_redirects=False,
+    )
+    assert signed.headers["location"] == "/logga-in/kod"
+    table = await client.get(f"/remisser/{consultation_id}/svarssammanstallning")
+    assert table.status_code == 401
+    assert patient_text not in table.text
+    # The same member with the second factor passed reads it (the test can fail).
+    await sign_in_staff(client, conn, world.group_member)
+    full = await client.get(f"/remisser/{consultation_id}/svarssammanstallning")
+    assert full.status_code == 200
+    assert patient_text in full.text

@@ -277,6 +277,28 @@ async def test_a_csrf_token_works_only_for_its_own_session(
     assert made.status_code == 200
 
 
+async def test_a_planted_csrf_cookie_does_not_let_a_forged_form_through(
+    client: Client, bare_client: Client, conn: asyncpg.Connection
+) -> None:
+    """The attack the binding stops: a token the attacker knows is planted as the victim's CSRF
+    cookie (cookie tossing from a sibling host, or a plain-http response), then a form on
+    another site sends it. Before, the double-submit check compared the form with that cookie
+    and let it through."""
+    victim = await make_person(conn, "offer@exempel.se")
+    await sign_in(client, conn, victim)
+    await bare_client.get("/")
+    known = bare_client.cookies.get("__Host-csrf", domain="127.0.0.1")
+    assert known
+    client.cookies.set("__Host-csrf", known, domain="127.0.0.1", path="/")
+    forged = await client.post(
+        "/konto/api-nycklar",
+        data={"name": "stöld", "_csrf_token": known},
+        headers={"x-csrf-token": ""},
+    )
+    assert forged.status_code == 403
+    assert await conn.fetchval("SELECT count(*) FROM api_tokens") == 0
+
+
 # ------------------------------------------------------------------ finding 11
 
 

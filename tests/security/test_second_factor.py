@@ -382,8 +382,7 @@ async def test_a_password_only_group_session_reads_nothing_and_changes_nothing(
         f"/api/v1/groups/{GROUP}/inbox",
         "/konto",
         "/remisser/ny",
-        # Before the fix this table answered a password-only session (the guard runs before
-        # the consultation is looked up, so any id shows it).
+        # The reported table, with a real consultation: tests/organisations/test_web.py.
         "/remisser/1/svarssammanstallning",
     ):
         response = await client.get(path)

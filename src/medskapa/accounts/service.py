@@ -100,6 +100,17 @@ class ApiTokenInfo(msgspec.Struct, frozen=True):
         return self.ended_reason is None
 
 
+class Promoted(msgspec.Struct, frozen=True):
+    """A session that has passed the second factor, under its new token."""
+
+    token: str
+    csrf_token: str
+    passed: str
+    """How: ``totp``, ``recovery_code``, or ``new`` (a factor just enrolled)."""
+    recovery_codes: list[str] = []
+    """Shown once, after enrolment."""
+
+
 class TotpSetup(msgspec.Struct, frozen=True):
     secret: str
     uri: str
@@ -570,7 +581,7 @@ class AccountService:
         *,
         current_code: str | None = None,
         session_passed: bool = False,
-    ) -> list[str]:
+    ) -> Promoted:
         """Turn on TOTP with a first valid code of this session's new secret; returns the
         recovery codes (shown once), and the session counts as having passed the second factor.
         An account that has a factor already can only replace it from a session that has passed
@@ -599,9 +610,12 @@ class AccountService:
             if changing:
                 factor = await self._check_factor(user_id, user, current_code or "", now)
             if factor.passed:
-                codes = await self._enable_totp(user_id, session_hash, pending, step, now)
+                codes = await self._enable_totp(user_id, pending, step, now)
+                token, csrf = await sessions.promote(self._conn, session_hash, now)
                 if changing:
-                    await sessions.delete_user_sessions(self._conn, user_id, keep=session_hash)
+                    await sessions.delete_user_sessions(
+                        self._conn, user_id, keep=sessions.token_hash(token)
+                    )
                     await sessions.end_api_tokens(self._conn, user_id, "second_factor_changed", now)
                     await self._mail(user_id, "second_factor_changed", {"how": "changed"}, now)
                 await self._audit(
@@ -614,10 +628,10 @@ class AccountService:
             raise SecondFactorLocked(factor.locked_until)
         if factor.passed is None:
             raise AccountError("totp_current_wrong")
-        return codes
+        return Promoted(token, csrf, factor.passed, codes)
 
     async def _enable_totp(
-        self, user_id: int, session_hash: bytes, secret: str, step: int, now: dt.datetime
+        self, user_id: int, secret: str, step: int, now: dt.datetime
     ) -> list[str]:
         codes = [
             f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}"
@@ -636,15 +650,9 @@ class AccountService:
             "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)",
             [(user_id, _code_hash(c)) for c in codes],
         )
-        await self._conn.execute(
-            "UPDATE sessions SET second_factor_at = $2, totp_pending_secret = NULL "
-            "WHERE token_hash = $1",
-            session_hash,
-            now,
-        )
         return codes
 
-    async def verify_second_factor(self, user_id: int, session_hash: bytes, code: str) -> str:
+    async def verify_second_factor(self, user_id: int, session_hash: bytes, code: str) -> Promoted:
         """The second step of a login: a current TOTP code (each works once) or an unused
         recovery code. Returns how it passed; raises ``SecondFactorLocked`` after too many wrong
         codes (counted per account, across sessions and workers)."""
@@ -657,18 +665,13 @@ class AccountService:
             )
             factor = await self._check_factor(user_id, user, code, now) if user else _Factor()
             if factor.passed:
-                await self._conn.execute(
-                    "UPDATE sessions SET second_factor_at = $2, totp_pending_secret = NULL "
-                    "WHERE token_hash = $1",
-                    session_hash,
-                    now,
-                )
+                token, csrf = await sessions.promote(self._conn, session_hash, now)
                 await self._audit(user_id, "user.second_factor", now, reason=factor.passed)
         if factor.locked_until is not None:
             raise SecondFactorLocked(factor.locked_until)
         if factor.passed is None:
             raise AccountError("totp_wrong")
-        return factor.passed
+        return Promoted(token, csrf, factor.passed)
 
     async def _check_factor(
         self, user_id: int, user: asyncpg.Record, code: str, now: dt.datetime

@@ -19,6 +19,7 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
+from litestar.utils.scope.state import ScopeState
 
 from medskapa.accounts.service import (
     DEVICE_VALID,
@@ -78,21 +79,28 @@ def device_cookie_name(settings: Settings) -> str:
     return DEV_DEVICE_COOKIE if settings.dev_insecure_cookies else SECURE_DEVICE_COOKIE
 
 
-def login_cookies(settings: Settings, logged_in: LoggedIn) -> list[Cookie]:
-    """The session; its CSRF token (what forms and htmx send is rendered from the session, the
-    cookie is for clients that read it back); and a device cookie that tells the login throttle
-    (accounts/service.py) this browser has signed in to the account before."""
-    secure = not settings.dev_insecure_cookies
+def session_cookies(settings: Settings, token: str, csrf_token: str) -> list[Cookie]:
+    """The session and its CSRF token (what forms and htmx send is rendered from the session;
+    the cookie is for clients that read it back)."""
     return [
-        session_cookie(settings, logged_in.token),
+        session_cookie(settings, token),
         Cookie(
             key=csrf_cookie_name(settings),
-            value=logged_in.csrf_token,
+            value=csrf_token,
             path="/",
-            secure=secure,
+            secure=not settings.dev_insecure_cookies,
             httponly=True,
             samesite="lax",
         ),
+    ]
+
+
+def login_cookies(settings: Settings, logged_in: LoggedIn) -> list[Cookie]:
+    """The session cookies, and a device cookie that tells the login throttle
+    (accounts/service.py) this browser has signed in to the account before."""
+    secure = not settings.dev_insecure_cookies
+    return [
+        *session_cookies(settings, logged_in.token, logged_in.csrf_token),
         Cookie(
             key=device_cookie_name(settings),
             value=logged_in.device,
@@ -219,7 +227,7 @@ class AccountPages(Controller):
         if not await accounts.totp_enrolled(principal.pending_user_id):
             return Redirect("/konto/tvastegsverifiering", status_code=303)
         try:
-            await accounts.verify_second_factor(
+            promoted = await accounts.verify_second_factor(
                 principal.pending_user_id, principal.session_hash, _field(data, "code")[:40]
             )
         except AccountError as exc:
@@ -229,7 +237,13 @@ class AccountPages(Controller):
                 else HTTP_422_UNPROCESSABLE_ENTITY
             )
             return _page("second_factor", status, error=_error(exc))
-        return Redirect("/konto", status_code=303)
+        return Redirect(
+            "/konto",
+            status_code=303,
+            cookies=session_cookies(
+                request.app.state.settings, promoted.token, promoted.csrf_token
+            ),
+        )
 
     @get("/konto/tvastegsverifiering", guards=[requires(Permission.SECOND_STEP)])
     async def totp_setup(
@@ -267,7 +281,7 @@ class AccountPages(Controller):
         if enrolled and not principal.second_factor:
             return Redirect("/logga-in/kod", status_code=303)
         try:
-            codes = await accounts.confirm_totp(
+            promoted = await accounts.confirm_totp(
                 user_id,
                 principal.session_hash,
                 _field(data, "code")[:20],
@@ -290,7 +304,13 @@ class AccountPages(Controller):
                 error=_error(exc),
                 error_field="current_code" if exc.code == "totp_current_wrong" else "code",
             )
-        return _page("recovery_codes", codes=codes)
+        # The page is shown under the session's new token: its forms carry the new CSRF token.
+        ScopeState.from_scope(request.scope).csrf_token = promoted.csrf_token
+        page = _page("recovery_codes", codes=promoted.recovery_codes)
+        page.cookies.extend(
+            session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
+        )
+        return page
 
     @post("/logga-ut", guards=[requires(Permission.SECOND_STEP)])
     async def logout(

@@ -58,6 +58,23 @@ async def create_session(
     return token, csrf
 
 
+async def promote(conn: asyncpg.Connection, old_hash: bytes, now: dt.datetime) -> tuple[str, str]:
+    """The session has passed the second factor: it goes on under a new token and CSRF token,
+    so a copy of the password-only token (or its CSRF token) is worth nothing. Returns
+    (token, csrf token)."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    await conn.execute(
+        "UPDATE sessions SET token_hash = $2, csrf_token = $3, second_factor_at = $4, "
+        "last_seen_at = $4, totp_pending_secret = NULL WHERE token_hash = $1",
+        old_hash,
+        token_hash(token),
+        csrf,
+        now,
+    )
+    return token, csrf
+
+
 _PRINCIPAL = """
     SELECT u.id, u.email, u.role,
            coalesce((SELECT jsonb_object_agg(group_id::text, role) FROM group_memberships
