@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from medskapa.accounts.admin import RoleChoice
+from medskapa.outbox.render import render
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from medskapa.security.sessions import create_session
 from tests.browser.axe import assert_accessible
@@ -199,12 +200,17 @@ async def test_consultation_to_answer_the_whole_path(
     await expect(page.get_by_role("status")).to_contain_text("Organisationen är tillfrågad")
     statement_url = page.url.split("?")[0]
 
-    # 5. Organisation B's coordinator follows the link in their e-mail and signs.
-    link = await conn.fetchval(
-        "SELECT context->>'link' FROM outbox_messages "
+    # 5. Organisation B's coordinator follows the link in their e-mail and signs. The mail is
+    # rendered as the relay would, under the server's MEDSKAPA_BASE_URL (its own address).
+    template, context = await conn.fetchrow(
+        "SELECT template, context FROM outbox_messages "
         "WHERE template = 'organisation_cosign_request' AND user_id = $1",
         coordinator_b,
     )
+    mail = render(template, context, base_url=live_server)
+    found = re.search(rf"{re.escape(live_server)}/\S+", mail.text)
+    assert found is not None, mail.text
+    link = found.group(0)
     await act_as(page, conn, live_server, coordinator_b)
     await page.goto(link)
     await assert_accessible(page, "statement-cosign")

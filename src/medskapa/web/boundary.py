@@ -1,18 +1,21 @@
 """The request boundary: what any request must be before authentication, CSRF and the route
-handlers see it. One middleware, outermost after the request log, with one pass over the
-headers and no work on the body:
+handlers see it. One middleware, right after the request log and the host check (app.py), with
+one pass over the headers and no work on the body:
 
 - **431** for a header over 8 KiB, or over 32 KiB of headers in all. A reverse proxy should
-  refuse these first; this holds when there is none (uvicorn itself has no such limit).
+  refuse these first; this holds when there is none (uvicorn with httptools takes a 1 MB
+  header).
 - **400** for a control character in the path, or in the query other than tab and line breaks
   (a text area in a GET form sends those). A NUL reaches the file system or PostgreSQL and
   ended as a 500.
 - **403** for an unsafe request (POST, PUT, PATCH, DELETE) from another site: its Origin is
-  neither this request's host nor the public origin of MEDSKAPA_BASE_URL, or it sends no
-  Origin but ``Sec-Fetch-Site: cross-site``. Browsers send these on every cross-site POST and
-  a foreign page cannot forge them; clients that send neither (curl, API scripts with a token)
-  are not browsers carrying someone's cookies. This is on top of the CSRF token, and what
-  stops a login CSRF, which has no session yet to bind a token to.
+  neither this request's host nor the public origin of MEDSKAPA_BASE_URL, or its
+  ``Sec-Fetch-Site`` is ``cross-site`` or ``same-site`` (another subdomain). Browsers send these
+  on every cross-site POST and a foreign page cannot forge them; clients that send neither
+  (curl, API scripts with a token) are not browsers carrying someone's cookies. ``Origin: null``
+  says nothing: our own forms send it, since the pages' Referrer-Policy is ``no-referrer``, and
+  so does a sandboxed frame, whose Sec-Fetch-Site then gives it away. This is on top of the
+  CSRF token, and what stops a login CSRF, which has no session yet to bind a token to.
 - **415** for a body on a JSON API route (``/api/``) that is not ``application/json`` or
   ``application/*+json``: a foreign page can send ``text/plain`` without a preflight.
 """
@@ -34,6 +37,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 MAX_HEADER_BYTES = 8 * 1024
 MAX_HEADERS_BYTES = 32 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+FOREIGN_FETCH_SITES = frozenset({b"cross-site", b"same-site"})
 
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # In the raw query: a control character other than tab, LF and CR, raw or percent-encoded.
@@ -109,7 +113,7 @@ def _split_host(value: str) -> tuple[str, int | None]:
 
 def _same_site(origin: str, host_header: str, public: tuple[str, int] | None) -> bool:
     authority = _authority(origin)
-    if authority is None:  # "null" (sandboxed frames, data: URLs) or garbage
+    if authority is None:
         return False
     if authority == public:
         return True
@@ -152,12 +156,12 @@ def request_boundary(public_origin: str) -> Callable[[ASGIApp], ASGIApp]:
             if _PATH_CONTROL.search(scope["path"]) or _QUERY_CONTROL.search(scope["query_string"]):
                 raise _control_character()
             if scope["method"] not in SAFE_METHODS:
-                if origin is not None:
-                    if not _same_site(
+                if fetch_site in FOREIGN_FETCH_SITES or (
+                    origin not in (None, b"null")
+                    and not _same_site(
                         origin.decode("latin-1"), (host or b"").decode("latin-1"), public
-                    ):
-                        raise _foreign_origin()
-                elif fetch_site == b"cross-site":
+                    )
+                ):
                     raise _foreign_origin()
                 if has_body and scope["path"].startswith("/api/"):
                     media = (content_type or b"").decode("latin-1").split(";")[0].strip()
