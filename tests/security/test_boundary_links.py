@@ -14,13 +14,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.app import create_app
+from medskapa.db.pool import create_pool
+from medskapa.outbox.jobs import relay_key
 from medskapa.outbox.queue import TEMPLATES
+from medskapa.outbox.relay import Outcome, Relay
 from medskapa.outbox.render import render
 from medskapa.security.sessions import create_session
 from medskapa.settings import Settings
@@ -33,6 +37,7 @@ from tests.factories import (
     make_staff,
 )
 from tests.moderation.conftest import Place, place  # noqa: F401 - the moderation tests' people
+from tests.smtp import smtp_server
 
 BASE = "https://medskapa.example"
 SECOND_NAME = "alias.medskapa.example"
@@ -136,6 +141,7 @@ async def test_health_probes_answer_whatever_host_they_name(
 async def test_every_mail_a_request_causes_links_only_to_the_base_url(
     app_with_two_names: Litestar,
     conn: asyncpg.Connection,
+    database_url: str,
     link_settings: Settings,
     place: Place,  # noqa: F811
 ) -> None:
@@ -236,13 +242,31 @@ async def test_every_mail_a_request_causes_links_only_to_the_base_url(
         # What is stored is a path; the host is added when the mail is rendered.
         assert "://" not in stored, (template, stored)
 
-    contexts = await conn.fetch("SELECT template, context FROM outbox_messages ORDER BY id")
-    for template, context in contexts:
-        rendered = render(template, context, base_url=link_settings.base_url)
-        found = links_in(rendered.text) + links_in(rendered.html)
-        assert found, f"{template} has no link"
+    # Every row goes out through the real relay to a real SMTP server.
+    with smtp_server() as smtp:
+        relay_settings = msgspec.structs.replace(
+            link_settings,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_security="none",
+            smtp_from="medskapa <no-reply@medskapa.example>",
+        )
+        pool = await create_pool(relay_settings, database_url, size=2)
+        try:
+            relay = Relay(pool, relay_settings, await relay_key(pool))
+            while await relay.run_once() != Outcome():
+                pass
+        finally:
+            await pool.close()
+        mails = smtp.mailbox.messages
+    assert len(mails) == len(rows)
+    for mail in mails:
+        text = mail.get_body(("plain",)).get_content()
+        markup = mail.get_body(("html",)).get_content()
+        found = links_in(text) + links_in(markup)
+        assert found, f"{mail['Subject']} has no link"
         for link in found:
-            assert link.startswith(f"{BASE}/"), (template, link)
+            assert link.startswith(f"{BASE}/"), (mail["Subject"], link)
 
 
 LEGACY_CONTEXT = {
