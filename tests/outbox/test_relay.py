@@ -66,6 +66,7 @@ CONTEXT = {
     "deadline": "1 december 2026",
     "expires": "1 december 2026",
     "path": "/organisationer/hjartforeningen/yttranden/1",
+    "how": "changed",
 }
 
 
