@@ -15,7 +15,7 @@ import pytest
 from medskapa.accounts.admin import RoleChoice, create_user
 from medskapa.accounts.service import AccountService
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
-from tests.factories import FIXED_NOW
+from tests.factories import FIXED_NOW, principal_for
 from tests.live import running_server
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -33,7 +33,8 @@ async def test_api_keeps_to_its_schema(database_url: str, conn: asyncpg.Connecti
         now=FIXED_NOW,
     )
     accounts = AccountService(conn, lambda: FIXED_NOW, await instance_secret(conn, RECEIPT_KEY))
-    token = await accounts.create_api_token(admin, "schemathesis")
+    principal = await principal_for(conn, admin, second_factor=True)
+    token = await accounts.create_api_token(principal, "schemathesis")
     limits = {"MEDSKAPA_SUBMIT_LIMIT": "1000000", "MEDSKAPA_RECEIPT_LOOKUP_LIMIT": "1000000"}
     with running_server(database_url, env=limits) as (base_url, _):
         result = await asyncio.to_thread(

@@ -16,6 +16,7 @@ from tests.factories import (
     FIXED_NOW,
     SESSION_COOKIE,
     api_token,
+    csrf_follows_cookie,
     make_feedback,
     make_staff,
     sign_in_staff,
@@ -155,7 +156,7 @@ async def test_decide_in_the_form_and_the_submitter_sees_it_in_plain_words(
 
     # The submitter's status page: the redacted text and what happened, never the original.
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     status = await bare_client.post("/folj", data={"kod": item.receipt_code})
     assert status.status_code == 200
     assert NAME not in status.text
@@ -186,7 +187,7 @@ async def test_rejection_for_a_care_matter_tells_the_submitter_where_to_turn(
     )
     assert "Synpunkten är avvisad" in done.text
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     status = await bare_client.post("/folj", data={"kod": item.receipt_code})
     assert "Inte publicerad" in status.text
     assert "ring 1177" in status.text
@@ -234,7 +235,7 @@ async def test_a_second_moderator_gets_a_clear_conflict(
     await client.get(f"/moderering/synpunkter/{item.id}")
 
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     await as_moderator(bare_client, conn, "mod2@exempel.se")
     seen = await bare_client.get(f"/moderering/synpunkter/{item.id}")
     assert "En annan moderator granskar den här synpunkten just nu" in seen.text
@@ -528,7 +529,7 @@ async def test_releasing_an_item_lets_another_moderator_decide(
     assert await conn.fetchval("SELECT count(*) FROM moderation_claims") == 0
 
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     await as_moderator(bare_client, conn, "mod2@exempel.se")
     page = await bare_client.get(f"/moderering/synpunkter/{item.id}")
     assert "Du har synpunkten reserverad" in page.text
