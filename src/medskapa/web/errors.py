@@ -12,7 +12,12 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -22,6 +27,7 @@ from litestar.status_codes import (
 )
 
 from medskapa.db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
+from medskapa.security.permissions import SecondFactorRequired
 from medskapa.web.boundary import BoundaryRefusal
 
 log = logging.getLogger("medskapa.web")
@@ -43,6 +49,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
 # What each status means to a reader, in Swedish first.
 _TITLES: dict[int, tuple[str, str]] = {
     400: ("Felaktig förfrågan", "Bad request"),
+    401: ("Du behöver logga in", "Unauthorized"),
     403: ("Du har inte behörighet", "Forbidden"),
     404: ("Sidan finns inte", "Not found"),
     405: ("Metoden stöds inte här", "Method not allowed"),
@@ -57,6 +64,7 @@ _TITLES: dict[int, tuple[str, str]] = {
 }
 
 _HTML_DETAILS: dict[int, str] = {
+    401: "Den här sidan visas bara för den som är inloggad och har rätt behörighet.",
     404: "Vi hittar inte det du letar efter. "
     "Adressen kan vara fel, eller så har sidan tagits bort.",
     408: "Det du skickade kom inte fram i tid. Försök igen; ingenting har sparats halvvägs.",
@@ -80,6 +88,7 @@ def _respond(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     page_detail: str | None = None,
+    next_step: tuple[str, str] | None = None,
 ) -> Response[Any]:
     """Problem details under /api/, an HTML page elsewhere; ``page_detail`` is what the page
     says in Swedish when the status alone does not tell."""
@@ -98,6 +107,7 @@ def _respond(
             "status": status,
             "detail": page_detail or _HTML_DETAILS.get(status, detail),
             "errors": errors,
+            "next_step": next_step,
         },
         status_code=status,
         headers=headers,
@@ -120,7 +130,20 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     if isinstance(exc, NotFoundException) and detail == "Not Found":
         detail = None
     page_detail = exc.swedish if isinstance(exc, BoundaryRefusal) else None
-    return _respond(request, status, detail, headers=exc.headers, page_detail=page_detail)
+    next_step = None
+    if isinstance(exc, SecondFactorRequired):
+        page_detail = "Du har skrivit ditt lösenord men inte koden från din app ännu."
+        next_step = ("/logga-in/kod", "Skriv koden från din app")
+    elif isinstance(exc, NotAuthorizedException):
+        next_step = ("/logga-in", "Logga in")
+    return _respond(
+        request,
+        status,
+        detail,
+        headers=exc.headers,
+        page_detail=page_detail,
+        next_step=next_step,
+    )
 
 
 def handle_nul_character(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
