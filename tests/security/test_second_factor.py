@@ -359,6 +359,23 @@ async def test_a_code_works_once_even_in_two_sessions(
         assert replayed.status_code == 422
         assert "En kod går bara att använda en gång" in replayed.text
         assert (await other.get("/arbetsgrupp")).status_code == 401
+        # Someone else has seen a code: recorded, and the owner is told (ASVS 2.8.5).
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM audit_events WHERE subject_id = $1 "
+                "AND action = 'user.second_factor_replayed'",
+                str(user_id),
+            )
+            == 1
+        )
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM outbox_messages WHERE user_id = $1 "
+                "AND template = 'second_factor_replayed'",
+                user_id,
+            )
+            == 1
+        )
     finally:
         await other.__aexit__(None, None, None)
 

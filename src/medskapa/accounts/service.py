@@ -699,6 +699,11 @@ class AccountService:
         )
         if used:
             return _Factor(passed="recovery_code")
+        if step is not None:
+            # A right code that was already used (ASVS 2.8.5): someone else has seen it, e.g.
+            # over the owner's shoulder or through a phishing page. Refused, recorded, told.
+            await self._audit(user_id, "user.second_factor_replayed", now)
+            await self._mail(user_id, "second_factor_replayed", {}, now)
         await self._conn.execute(
             "INSERT INTO second_factor_failures (user_id, failed_at) VALUES ($1, $2)",
             user_id,

@@ -21,6 +21,7 @@ TEMPLATES = frozenset(
         "password_reset",
         "second_factor_locked",
         "second_factor_changed",
+        "second_factor_replayed",
         # to the submitter who left an address
         "feedback_received",
         "feedback_rejected",
