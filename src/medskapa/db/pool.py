@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -79,13 +79,17 @@ async def create_pool(settings: Settings, dsn: str, *, size: int | None = None) 
     )
 
 
+async def _checkout(pool: asyncpg.Pool, wait_seconds: float) -> asyncpg.Connection:
+    try:
+        return await pool.acquire(timeout=wait_seconds)
+    except (TimeoutError, *UNAVAILABLE_ERRORS) as exc:
+        raise DatabaseUnavailable(type(exc).__name__) from exc
+
+
 @asynccontextmanager
 async def acquire(pool: asyncpg.Pool, wait_seconds: float) -> AsyncIterator[asyncpg.Connection]:
     """A connection from the pool, or ``DatabaseUnavailable`` if none can be had in time."""
-    try:
-        conn = await pool.acquire(timeout=wait_seconds)
-    except (TimeoutError, *UNAVAILABLE_ERRORS) as exc:
-        raise DatabaseUnavailable(type(exc).__name__) from exc
+    conn = await _checkout(pool, wait_seconds)
     try:
         yield conn
     except UNAVAILABLE_ERRORS:
@@ -95,6 +99,61 @@ async def acquire(pool: asyncpg.Pool, wait_seconds: float) -> AsyncIterator[asyn
         raise
     finally:
         await pool.release(conn)
+
+
+class HeldConnection:
+    """A request's one pool connection: checked out on first use, given back once.
+
+    Whoever creates it must call ``release`` whatever happens (web/deps.py does, from the
+    outside of the request). A context manager or generator dependency cannot promise that:
+    Litestar drops a generator dependency without closing it when another dependency raises,
+    and the connection then stays checked out until the garbage collector finds it."""
+
+    __slots__ = ("_body", "_conn", "_pool", "_wait_seconds", "database_failed")
+
+    def __init__(self, pool: asyncpg.Pool, wait_seconds: float) -> None:
+        self._pool = pool
+        self._wait_seconds = wait_seconds
+        self._conn: asyncpg.Connection | None = None
+        self._body: AsyncGenerator[bytes, None] | None = None
+        # Set when the database went away during the request: the pool's other connections
+        # are then as dead as this one (see ``acquire``).
+        self.database_failed = False
+
+    async def get(self) -> asyncpg.Connection:
+        if self._conn is not None:
+            return self._conn
+        conn = await _checkout(self._pool, self._wait_seconds)
+        if self._conn is not None:  # another task of the same request was quicker
+            await self._pool.release(conn)
+            return self._conn
+        self._conn = conn
+        return conn
+
+    def stream(self, body: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        """Keep the connection for a response body that reads from it while it is sent; the
+        body is closed (its transaction ended) before the connection goes back, also when the
+        client leaves midway."""
+        self._body = body
+        return body
+
+    @property
+    def streaming(self) -> bool:
+        return self._body is not None
+
+    async def release(self) -> None:
+        body, self._body = self._body, None
+        try:
+            if body is not None:
+                await body.aclose()
+        finally:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                try:
+                    if self.database_failed:
+                        await self._pool.expire_connections()
+                finally:
+                    await self._pool.release(conn)
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -46,7 +46,7 @@ from medskapa.moderation.service import (
 )
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
-from medskapa.web.deps import Conn, clock
+from medskapa.web.deps import Conn, RowId, clock
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
 MAX_FORM_BYTES = 64 * 1024
@@ -412,7 +412,7 @@ class RoutingAdminPages(Controller):
 
     @get("/admin/dirigering/regel/{rule_id:int}")
     async def edit_form(
-        self, conn: Conn, rules: NamedDependency[RoutingRules], rule_id: FromPath[int]
+        self, conn: Conn, rules: NamedDependency[RoutingRules], rule_id: RowId
     ) -> Template:
         try:
             view = await rules.get(rule_id)
@@ -440,7 +440,7 @@ class RoutingAdminPages(Controller):
         request: Request[Any, Any, Any],
         conn: Conn,
         rules: NamedDependency[RoutingRules],
-        rule_id: FromPath[int],
+        rule_id: RowId,
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         rule = _rule_input(data)
@@ -449,12 +449,16 @@ class RoutingAdminPages(Controller):
         except UnknownRule:
             raise NotFoundException(detail="There is no such rule.") from None
         except InputInvalid as exc:
+            try:
+                view = await rules.get(rule_id)
+            except UnknownRule:
+                raise NotFoundException(detail="There is no such rule.") from None
             context = await self._context(rules, conn)
             return _page(
                 "admin/routing_rule.html",
                 HTTP_422_UNPROCESSABLE_ENTITY,
                 **context,
-                view=await rules.get(rule_id),
+                view=view,
                 values=msgspec.to_builtins(rule),
                 errors=_field_messages(exc.errors),
             )
@@ -465,7 +469,7 @@ class RoutingAdminPages(Controller):
         self,
         request: Request[Any, Any, Any],
         rules: NamedDependency[RoutingRules],
-        rule_id: FromPath[int],
+        rule_id: RowId,
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         active = _value(data, "active") == "ja"

@@ -12,12 +12,12 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, allows, principal_of, requires
-from medskapa.web.deps import Conn, clock
+from medskapa.web.deps import Conn, RowId, clock
 
 from . import admin
 from .render import render
@@ -54,7 +54,7 @@ class OutboxAdminPages(Controller):
         request: Request[Any, Any, Any],
         conn: Conn,
         clock: NamedDependency[Clock],
-        message_id: FromPath[int],
+        message_id: RowId,
     ) -> Redirect:
         actor = principal_of(request).pseudonym
         done = await admin.retry(conn, message_id, actor, clock())

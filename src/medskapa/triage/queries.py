@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 import asyncpg
@@ -707,12 +708,11 @@ _EXPORT = """
 """
 
 
-async def export_rows(
+def export_rows(
     conn: asyncpg.Connection, group_id: int, batch: int = 500
-) -> AsyncIterator[list[asyncpg.Record]]:
+) -> AsyncGenerator[list[asyncpg.Record], None]:
     """A group's items in arrival order, for the CSV and JSON exports."""
-    async for rows in _batches(conn, _EXPORT, group_id, batch):
-        yield rows
+    return _batches(conn, _EXPORT, group_id, batch)
 
 
 _TRACE = """
@@ -747,15 +747,17 @@ class TraceRow(msgspec.Struct, frozen=True):
 
 async def trace_rows(
     conn: asyncpg.Connection, group_id: int, batch: int = 500
-) -> AsyncIterator[list[TraceRow]]:
+) -> AsyncGenerator[list[TraceRow], None]:
     """For the traceability report: each item's way from received to changed in a version."""
-    async for rows in _batches(conn, _TRACE, group_id, batch):
-        yield [TraceRow(*row) for row in rows]
+    # Closed with this generator, so that a report left midway ends its transaction at once.
+    async with aclosing(_batches(conn, _TRACE, group_id, batch)) as batches:
+        async for rows in batches:
+            yield [TraceRow(*row) for row in rows]
 
 
 async def _batches(
     conn: asyncpg.Connection, sql: str, group_id: int, batch: int
-) -> AsyncIterator[list[asyncpg.Record]]:
+) -> AsyncGenerator[list[asyncpg.Record], None]:
     """Rows in batches from a server-side cursor, so memory stays flat however many there are.
     Runs in one read-only snapshot."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):

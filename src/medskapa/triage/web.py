@@ -6,9 +6,11 @@ import csv
 import datetime as dt
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Annotated, Any
 
+import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -21,7 +23,6 @@ from markupsafe import escape
 from medskapa.catalogue.domain import LISTED_STATUSES
 from medskapa.catalogue.domain import PUBLIC_STATUSES as PUBLIC_DOCUMENT_STATUSES
 from medskapa.clock import Clock
-from medskapa.db.pool import acquire
 from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, Category, FeedbackStatus
 from medskapa.feedback.lifecycle import (
     FORWARD_NOTE_MAX,
@@ -55,7 +56,7 @@ from medskapa.triage.domain import (
     snippet,
 )
 from medskapa.triage.service import Inbox, ItemView, NotFound, Refused, TriageService
-from medskapa.web.deps import Conn, clock
+from medskapa.web.deps import Conn, clock, held_connection
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
 MAX_FORM_BYTES = 32 * 1024
@@ -254,6 +255,7 @@ class TriagePages(Controller):
     async def traceability(
         self,
         request: Request[Any, Any, Any],
+        conn: Conn,
         triage: NamedDependency[TriageService],
         slug: FromPath[str],
     ) -> Stream:
@@ -264,7 +266,7 @@ class TriagePages(Controller):
         except NotFound:
             raise NotFoundException(detail="You are not a member of that group.") from None
         return Stream(
-            _trace_stream(request, group.id, group.name),
+            held_connection(request.scope).stream(_trace_stream(conn, group.id, group.name)),
             media_type="text/html; charset=utf-8",
             headers={"Cache-Control": "no-store"},
         )
@@ -1134,10 +1136,9 @@ def _when(value: dt.datetime | None) -> str:
 
 
 async def _trace_stream(
-    request: Request[Any, Any, Any], group_id: int, group_name: str
-) -> AsyncIterator[bytes]:
+    conn: asyncpg.Connection, group_id: int, group_name: str
+) -> AsyncGenerator[bytes, None]:
     """The traceability report as HTML, written while it is sent; every value escaped."""
-    settings = request.app.state.settings
     title = escape(f"Spårbarhet – {group_name}")
     yield (
         '<!doctype html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
@@ -1154,8 +1155,8 @@ async def _trace_stream(
         '<th scope="col">Ändrad i version</th></tr></thead>\n<tbody>\n'
     ).encode()
     count = 0
-    async with acquire(request.app.state.pool, settings.db_acquire_timeout) as conn:
-        async for rows in queries.trace_rows(conn, group_id):
+    async with aclosing(queries.trace_rows(conn, group_id)) as batches:
+        async for rows in batches:
             count += len(rows)
             yield "".join(
                 f"<tr><td><code>{str(r.id)[:8]}</code></td>"
@@ -1170,21 +1171,20 @@ async def _trace_stream(
 
 
 async def _export_stream(
-    request: Request[Any, Any, Any], group_id: int, kind: str
-) -> AsyncIterator[bytes]:
-    """The export, produced while it is sent, on a connection of its own (the request's own is
-    returned to the pool when the handler returns)."""
-    settings = request.app.state.settings
-    async with acquire(request.app.state.pool, settings.db_acquire_timeout) as conn:
-        if kind == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\r\n")
-            writer.writerow(queries.EXPORT_COLUMNS)
-            yield ("\ufeff" + buffer.getvalue()).encode()
-        else:
-            yield b"["
-        first = True
-        async for rows in queries.export_rows(conn, group_id):
+    conn: asyncpg.Connection, group_id: int, kind: str
+) -> AsyncGenerator[bytes, None]:
+    """The export, produced while it is sent, from the request's connection (which the
+    request keeps until the body is done, see ``HeldConnection.stream``)."""
+    if kind == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(queries.EXPORT_COLUMNS)
+        yield ("\ufeff" + buffer.getvalue()).encode()
+    else:
+        yield b"["
+    first = True
+    async with aclosing(queries.export_rows(conn, group_id)) as batches:
+        async for rows in batches:
             if kind == "csv":
                 buffer = io.StringIO()
                 writer = csv.writer(buffer, lineterminator="\r\n")
@@ -1199,8 +1199,8 @@ async def _export_stream(
                 )
                 yield chunk if first else b"," + chunk
                 first = False
-        if kind == "json":
-            yield b"]"
+    if kind == "json":
+        yield b"]"
 
 
 class TriageExportApi(Controller):
@@ -1210,7 +1210,12 @@ class TriageExportApi(Controller):
     dependencies = DEPENDENCIES
 
     async def _export(
-        self, request: Request[Any, Any, Any], triage: TriageService, slug: str, kind: str
+        self,
+        request: Request[Any, Any, Any],
+        conn: asyncpg.Connection,
+        triage: TriageService,
+        slug: str,
+        kind: str,
     ) -> Stream:
         try:
             group = await triage.group(principal_of(request), slug)
@@ -1218,7 +1223,7 @@ class TriageExportApi(Controller):
             raise NotFoundException(detail="You are not a member of that group.") from None
         filename = f"{group.slug}-synpunkter.{kind}"
         return Stream(
-            _export_stream(request, group.id, kind),
+            held_connection(request.scope).stream(_export_stream(conn, group.id, kind)),
             media_type="text/csv; charset=utf-8" if kind == "csv" else "application/json",
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
@@ -1234,10 +1239,11 @@ class TriageExportApi(Controller):
     async def export_csv(
         self,
         request: Request[Any, Any, Any],
+        conn: Conn,
         triage: NamedDependency[TriageService],
         slug: FromPath[str],
     ) -> Stream:
-        return await self._export(request, triage, slug, "csv")
+        return await self._export(request, conn, triage, slug, "csv")
 
     @get(
         "/{slug:str}/export.json",
@@ -1247,7 +1253,8 @@ class TriageExportApi(Controller):
     async def export_json(
         self,
         request: Request[Any, Any, Any],
+        conn: Conn,
         triage: NamedDependency[TriageService],
         slug: FromPath[str],
     ) -> Stream:
-        return await self._export(request, triage, slug, "json")
+        return await self._export(request, conn, triage, slug, "json")
