@@ -3,6 +3,7 @@ findings 6, 7, 8, 11 and the CSRF binding of 12)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import asyncpg
@@ -12,7 +13,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, set_role
-from medskapa.accounts.service import MAIL_ACCOUNT_LIMIT, MAIL_CLIENT_LIMIT
+from medskapa.accounts.service import (
+    ACCOUNT_SLOWDOWN_AFTER,
+    MAIL_ACCOUNT_LIMIT,
+    MAIL_CLIENT_LIMIT,
+    SLOWDOWN,
+)
 from medskapa.app import create_app
 from medskapa.security.proxies import client_address, parse_networks
 from medskapa.settings import Settings, SettingsError
@@ -372,3 +378,29 @@ async def test_security_txt_says_where_to_report(client: Client) -> None:
 def test_a_security_contact_must_be_a_uri() -> None:
     with pytest.raises(SettingsError, match="MEDSKAPA_SECURITY_CONTACT"):
         Settings.from_env({"MEDSKAPA_SECURITY_CONTACT": "sakerhet@region.se"})
+
+
+async def test_guesses_sent_all_at_once_do_not_slip_past_the_slowdown(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """After the account has had its share of failures, forty guesses sent at the same moment
+    get one password check between them (attempts take turns on the account's lock), so no
+    more than ACCOUNT_SLOWDOWN_AFTER + 60 guesses an hour are ever checked (ASVS 2.2.1)."""
+    await make_person(conn, "pat@exempel.se")
+    for i in range(ACCOUNT_SLOWDOWN_AFTER):
+        assert await login(client, "pat@exempel.se", f"fel gissning nummer {i}") == 401
+    await conn.execute("UPDATE login_failures SET failed_at = failed_at - interval '61 seconds'")
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/logga-in", data={"email": "pat@exempel.se", "password": f"gissning {i} av 40"}
+            )
+            for i in range(40)
+        )
+    )
+    assert sum("Fel e-postadress eller lösenord" in a.text for a in answers) == 1
+    assert sum("Vänta en minut" in a.text for a in answers) == 39
+    assert await conn.fetchval("SELECT count(*) FROM login_failures") == (
+        ACCOUNT_SLOWDOWN_AFTER + 1
+    )
+    assert ACCOUNT_SLOWDOWN_AFTER + 3600 // SLOWDOWN.total_seconds() <= 100

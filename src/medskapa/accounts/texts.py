@@ -5,7 +5,7 @@ from __future__ import annotations
 ERRORS: dict[str, str] = {
     "login_failed": "Fel e-postadress eller lösenord.",
     "login_throttled": "För många misslyckade inloggningar. Vänta en stund och försök igen.",
-    "login_slowed": "Många misslyckade inloggningar har gjorts på det här kontot. Vänta en halv "
+    "login_slowed": "Många misslyckade inloggningar har gjorts på det här kontot. Vänta en "
     "minut och försök igen, logga in från en webbläsare du har loggat in med förut, eller välj "
     "ett nytt lösenord via ”Glömt lösenordet?”.",
     "email_unconfirmed": "Bekräfta din e-postadress först. Vi har skickat en länk till den.",
