@@ -7,10 +7,11 @@ import uuid
 from typing import Any
 
 import asyncpg
+import pyotp
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, create_user
-from medskapa.accounts.service import AccountService
+from medskapa.accounts.service import AccountService, FactorBox
 from medskapa.audit import service as audit
 from medskapa.feedback.service import FeedbackService, SubmissionInput, Submitted
 from medskapa.organisations.service import OrganisationService
@@ -87,6 +88,18 @@ async def make_staff(
     )
 
 
+async def enrol_totp(conn: asyncpg.Connection, user_id: int) -> str:
+    """A confirmed TOTP factor, sealed as the enrolment page stores it; returns the secret the
+    user's app holds."""
+    secret = pyotp.random_base32()
+    await conn.execute(
+        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
+        user_id,
+        FactorBox(TEST_SECRET).seal(secret, user_id),
+    )
+    return secret
+
+
 async def sign_in_staff(
     client: AsyncTestClient[Any], conn: asyncpg.Connection, user_id: int
 ) -> None:
@@ -160,9 +173,7 @@ async def make_person(
 
 async def sign_in(client: AsyncTestClient[Any], conn: asyncpg.Connection, user_id: int) -> None:
     """Give the client a plain session, as after a password login."""
-    token, csrf = await create_session(
-        conn, user_id, dt.datetime.now(dt.UTC), second_factor=False
-    )
+    token, csrf = await create_session(conn, user_id, dt.datetime.now(dt.UTC), second_factor=False)
     _signed_in(client, token, csrf)
 
 

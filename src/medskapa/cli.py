@@ -183,6 +183,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         # Worker processes read their settings from the environment.
         os.environ["MEDSKAPA_DATABASE_URL"] = url
         os.environ["MEDSKAPA_SECRET_KEY"] = _secret_key(settings, embedded)
+        asyncio.run(_seal_secrets(url, os.environ["MEDSKAPA_SECRET_KEY"]))
         checkpoints = _checkpoint_file(settings, embedded, None)
         if checkpoints is not None:
             # Where the workers append the daily audit checkpoint (audit/jobs.py).
@@ -211,9 +212,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
+async def _seal_secrets(url: str, secret_key: str) -> None:
+    from medskapa.accounts.service import FactorBox, seal_plain_secrets
+
+    async def work(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            sealed = await seal_plain_secrets(conn, FactorBox(secret_key))
+        if sealed:
+            print(f"sealed {sealed} second-factor secrets stored before encryption")
+
+    await _with_connection(url, work)
+
+
 def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> None:
-    with database_url(settings) as (url, _):
+    with database_url(settings) as (url, embedded):
         asyncio.run(_with_connection(url, _migrate))
+        if settings.secret_key or embedded:
+            asyncio.run(_seal_secrets(url, _secret_key(settings, embedded)))
 
 
 def cmd_db_status(settings: Settings, args: argparse.Namespace) -> None:

@@ -19,7 +19,7 @@ from medskapa.accounts.service import MAIL_CLIENT_LIMIT, TOTP_FAILURE_LIMITS
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from medskapa.security.sessions import create_session
 from tests.browser.axe import assert_accessible
-from tests.factories import STAFF_PASSWORD, make_staff
+from tests.factories import STAFF_PASSWORD, enrol_totp, make_staff
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +32,7 @@ DESKTOP = {"width": 1280, "height": 900}
 async def enrolled_staff(conn: asyncpg.Connection, email: str) -> str:
     """A group member whose second factor is set up (as after enrolment); returns the secret
     the member's app holds."""
-    user_id = await make_staff(conn, email, GROUP)
-    secret = pyotp.random_base32()
-    await conn.execute(
-        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
-        user_id,
-        secret,
-    )
-    return secret
+    return await enrol_totp(conn, await make_staff(conn, email, GROUP))
 
 
 def code(secret: str, steps_ahead: int = 0) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import asyncpg
-import pyotp
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -15,6 +14,7 @@ from medskapa.accounts.admin import RoleChoice
 from medskapa.organisations.service import INVITES_PER_ADDRESS
 from tests.factories import (
     STAFF_PASSWORD,
+    enrol_totp,
     make_feedback,
     make_person,
     make_staff,
@@ -598,11 +598,7 @@ async def test_a_password_only_group_session_cannot_read_the_response_table(
     item = await make_feedback(conn, document="kol", text=patient_text)
     await conn.execute("UPDATE feedback SET version_id = $2 WHERE id = $1", item.id, version)
     await route_to(conn, item.id, "nag-kol")
-    await conn.execute(
-        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
-        world.group_member,
-        pyotp.random_base32(),
-    )
+    await enrol_totp(conn, world.group_member)
     signed = await client.post(
         "/logga-in",
         data={"email": "kol@exempel.se", "password": STAFF_PASSWORD},

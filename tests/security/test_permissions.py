@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 import asyncpg
-import pyotp
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
@@ -18,7 +17,7 @@ from medskapa.security.permissions import (
     declared_permission,
 )
 from medskapa.security.principal import ANONYMOUS, Principal, Role
-from tests.factories import FIXED_NOW, STAFF_PASSWORD, make_organisation, make_staff
+from tests.factories import FIXED_NOW, STAFF_PASSWORD, enrol_totp, make_organisation, make_staff
 
 
 def test_every_route_declares_a_permission(app: Litestar) -> None:
@@ -163,11 +162,7 @@ async def test_a_password_only_staff_session_is_signed_in_nowhere_but_the_second
         organisation=slug,
         now=FIXED_NOW,
     )
-    await conn.execute(
-        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
-        user_id,
-        pyotp.random_base32(),
-    )
+    await enrol_totp(conn, user_id)
     signed = await client.post(
         "/logga-in",
         data={"email": "allt@exempel.se", "password": STAFF_PASSWORD},

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 
 import asyncpg
+import httpx
 import pyotp
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, set_role
-from medskapa.accounts.service import TOTP_FAILURE_LIMITS
+from medskapa.accounts.service import TOTP_FAILURE_LIMITS, FactorBox, seal_plain_secrets
 from medskapa.app import create_app
 from medskapa.settings import Settings
 from tests.factories import (
     FIXED_NOW,
     STAFF_PASSWORD,
+    TEST_SECRET,
     csrf_follows_cookie,
+    enrol_totp,
     make_feedback,
     make_person,
     make_staff,
@@ -32,17 +36,6 @@ from tests.factories import (
 
 Client = AsyncTestClient[Litestar]
 GROUP = "nag-hjartsvikt"
-
-
-async def enrol(conn: asyncpg.Connection, user_id: int) -> str:
-    """An enrolled TOTP factor, as after the enrolment page (tested on its own below)."""
-    secret = pyotp.random_base32()
-    await conn.execute(
-        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
-        user_id,
-        secret,
-    )
-    return secret
 
 
 async def fresh_browser(settings: Settings) -> Client:
@@ -66,6 +59,16 @@ def code_at(secret: str, moment: dt.datetime) -> str:
     return pyotp.TOTP(secret).at(moment)
 
 
+def shown_secret(page: httpx.Response) -> str:
+    return page.text.split('<code class="secret">')[1].split("<")[0]
+
+
+async def stored_secret(conn: asyncpg.Connection, user_id: int) -> str | None:
+    """The enrolled secret, opened with the service's key (the database holds it sealed)."""
+    stored = await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id)
+    return FactorBox(TEST_SECRET).open(stored, user_id)
+
+
 # ------------------------------------------------------------------ finding 1
 
 
@@ -73,7 +76,7 @@ async def test_enrolled_secret_is_never_shown_to_a_password_only_session(
     client: Client, conn: asyncpg.Connection
 ) -> None:
     user_id = await make_staff(conn, "lead@exempel.se", GROUP, RoleChoice.GROUP_LEAD)
-    secret = await enrol(conn, user_id)
+    secret = await enrol_totp(conn, user_id)
     await password_only(client, "lead@exempel.se")
 
     page = await client.get("/konto/tvastegsverifiering", follow_redirects=False)
@@ -87,7 +90,7 @@ async def test_enrolled_secret_is_never_shown_to_a_password_only_session(
         follow_redirects=False,
     )
     assert again.headers["location"] == "/logga-in/kod"
-    assert await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id) == secret
+    assert await stored_secret(conn, user_id) == secret
     assert (await client.get("/arbetsgrupp")).status_code == 401
 
 
@@ -105,25 +108,24 @@ async def test_enrolment_shows_each_session_a_secret_of_its_own(
         assert mine is None  # nothing is made before the page is opened
         first = await client.get("/konto/tvastegsverifiering")
         second = await other.get("/konto/tvastegsverifiering")
-        secrets_shown = await conn.fetch(
+        stored = await conn.fetch(
             "SELECT totp_pending_secret FROM sessions WHERE totp_pending_secret IS NOT NULL"
         )
-        assert len({r[0] for r in secrets_shown}) == 2
-        for row in secrets_shown:
-            assert (row[0] in first.text) != (row[0] in second.text)
+        assert len({r[0] for r in stored}) == 2
+        own, theirs = shown_secret(first), shown_secret(second)
+        assert own != theirs
+        # Sealed in the database: neither secret can be read from it.
+        assert not any(own in r[0] or theirs in r[0] for r in stored)
         # A mistyped code keeps the same secret on the page.
         mistyped = await client.post("/konto/tvastegsverifiering", data={"code": "000000"})
         assert mistyped.status_code == 422
-        own = next(r[0] for r in secrets_shown if r[0] in first.text)
         assert own in mistyped.text
         done = await client.post(
             "/konto/tvastegsverifiering", data={"code": code_at(own, dt.datetime.now(dt.UTC))}
         )
         assert "Spara reservkoderna nu" in done.text
-        assert (
-            await conn.fetchval("SELECT totp_secret FROM users WHERE email = 'ny@exempel.se'")
-            == own
-        )
+        user_id = await conn.fetchval("SELECT id FROM users WHERE email = 'ny@exempel.se'")
+        assert await stored_secret(conn, user_id) == own
         assert (await client.get("/arbetsgrupp")).status_code == 200
         # The other session's secret was never enrolled; it now has to pass the second step.
         assert (await other.get("/konto/tvastegsverifiering", follow_redirects=False)).headers[
@@ -137,7 +139,7 @@ async def test_moving_the_factor_needs_the_current_one_and_ends_everything_else(
     settings: Settings, client: Client, conn: asyncpg.Connection
 ) -> None:
     user_id = await make_staff(conn, "mod@exempel.se", role=RoleChoice.MODERATOR)
-    old = await enrol(conn, user_id)
+    old = await enrol_totp(conn, user_id)
     await sign_in_staff(client, conn, user_id)
     elsewhere = await fresh_browser(settings)
     try:
@@ -148,9 +150,7 @@ async def test_moving_the_factor_needs_the_current_one_and_ends_everything_else(
         page = await client.get("/konto/tvastegsverifiering")
         assert 'name="current_code"' in page.text
         assert old not in page.text
-        new = await conn.fetchval(
-            "SELECT totp_pending_secret FROM sessions WHERE totp_pending_secret IS NOT NULL"
-        )
+        new = shown_secret(page)
         now = dt.datetime.now(dt.UTC)
         wrong = await client.post(
             "/konto/tvastegsverifiering",
@@ -158,14 +158,14 @@ async def test_moving_the_factor_needs_the_current_one_and_ends_everything_else(
         )
         assert wrong.status_code == 422
         assert "nuvarande app" in wrong.text
-        assert await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id) == old
+        assert await stored_secret(conn, user_id) == old
 
         moved = await client.post(
             "/konto/tvastegsverifiering",
             data={"current_code": code_at(old, now), "code": code_at(new, now)},
         )
         assert "Spara reservkoderna nu" in moved.text
-        assert await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id) == new
+        assert await stored_secret(conn, user_id) == new
         assert (await elsewhere.get("/moderering")).status_code == 401
         assert (
             await conn.fetchval("SELECT ended_reason FROM api_tokens WHERE user_id = $1", user_id)
@@ -196,7 +196,7 @@ async def test_an_admin_resets_a_lost_factor_audited(
 ) -> None:
     admin = await make_staff(conn, "admin@exempel.se", role=RoleChoice.ADMIN)
     member = await make_staff(conn, "glomsk@exempel.se", GROUP)
-    await enrol(conn, member)
+    await enrol_totp(conn, member)
     await sign_in_staff(client, conn, admin)
     unknown = await client.post(
         "/admin/anvandare/tvastegsverifiering", data={"email": "ingen@exempel.se"}
@@ -231,7 +231,7 @@ async def test_a_password_only_staff_session_cannot_make_an_api_token(
     client: Client, bare_client: Client, conn: asyncpg.Connection
 ) -> None:
     user_id = await make_staff(conn, "mod@exempel.se", role=RoleChoice.MODERATOR)
-    await enrol(conn, user_id)
+    await enrol_totp(conn, user_id)
     await password_only(client, "mod@exempel.se")
     made = await client.post("/konto/api-nycklar", data={"name": "stöld"})
     assert made.status_code == 401
@@ -293,7 +293,7 @@ async def test_wrong_codes_lock_the_second_step_and_tell_the_owner(
     client: Client, conn: asyncpg.Connection
 ) -> None:
     user_id = await make_staff(conn, "lead@exempel.se", GROUP, RoleChoice.GROUP_LEAD)
-    secret = await enrol(conn, user_id)
+    secret = await enrol_totp(conn, user_id)
     await password_only(client, "lead@exempel.se")
     limit = TOTP_FAILURE_LIMITS[0][0]
     right = code_at(secret, dt.datetime.now(dt.UTC))
@@ -347,7 +347,7 @@ async def test_a_code_works_once_even_in_two_sessions(
     settings: Settings, client: Client, conn: asyncpg.Connection
 ) -> None:
     user_id = await make_staff(conn, "lead@exempel.se", GROUP, RoleChoice.GROUP_LEAD)
-    secret = await enrol(conn, user_id)
+    secret = await enrol_totp(conn, user_id)
     other = await fresh_browser(settings)
     try:
         await password_only(client, "lead@exempel.se")
@@ -388,7 +388,7 @@ async def test_a_password_only_group_session_reads_nothing_and_changes_nothing(
 ) -> None:
     """The reported case: the consultation's response table, and the password change."""
     member = await make_staff(conn, "medlem@exempel.se", GROUP)
-    await enrol(conn, member)
+    await enrol_totp(conn, member)
     item = await make_feedback(conn)
     await route_to(conn, item.id, GROUP)
 
@@ -438,3 +438,61 @@ async def test_second_step_pages_answer_the_pending_session(
     logout = await client.post("/logga-ut", follow_redirects=False)
     assert logout.status_code == 303
     assert await conn.fetchval("SELECT count(*) FROM sessions") == 0
+
+
+async def test_second_factor_secrets_are_sealed_at_rest(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """A copy of the database gives neither TOTP secrets nor recovery codes, and someone who
+    can write it cannot copy their own secret into another account (ASVS 2.6.3, 2.8.2)."""
+    victim = await make_staff(conn, "offer@exempel.se", GROUP)
+    attacker = await make_staff(conn, "angripare@exempel.se", GROUP)
+    enrolled = {}
+    for user_id, email in ((victim, "offer@exempel.se"), (attacker, "angripare@exempel.se")):
+        await password_only(client, email)
+        secret = shown_secret(await client.get("/konto/tvastegsverifiering"))
+        codes_page = await client.post(
+            "/konto/tvastegsverifiering", data={"code": code_at(secret, dt.datetime.now(dt.UTC))}
+        )
+        recovery = codes_page.text.split("<code>")[1].split("</code>")[0]
+        stored = await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id)
+        assert secret not in stored
+        hashes = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT code_hash FROM recovery_codes WHERE user_id = $1", user_id
+            )
+        ]
+        assert len(hashes) == 10
+        assert hashlib.sha256(recovery.replace("-", "").encode()).digest() not in hashes
+        await client.post("/logga-ut")
+        enrolled[user_id] = secret
+    # Someone who can write the database copies the attacker's sealed secret to the victim.
+    await conn.execute(
+        "UPDATE users SET totp_secret = (SELECT totp_secret FROM users WHERE id = $2), "
+        "totp_last_step = NULL WHERE id = $1",
+        victim,
+        attacker,
+    )
+    await password_only(client, "offer@exempel.se")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    forged = await client.post("/logga-in/kod", data={"code": code_at(enrolled[attacker], later)})
+    assert forged.status_code == 422
+    assert (await client.get("/arbetsgrupp")).status_code == 401
+
+
+async def test_secrets_stored_before_sealing_are_sealed_once(conn: asyncpg.Connection) -> None:
+    """What `medskapa serve` and `medskapa db migrate` do with a trail of plain secrets."""
+    user_id = await make_staff(conn, "gammal@exempel.se", GROUP)
+    plain = pyotp.random_base32()
+    await conn.execute(
+        "UPDATE users SET totp_secret = $2, totp_confirmed_at = now() WHERE id = $1",
+        user_id,
+        plain,
+    )
+    box = FactorBox(TEST_SECRET)
+    assert await seal_plain_secrets(conn, box) == 1
+    stored = await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id)
+    assert plain not in stored
+    assert box.open(stored, user_id) == plain
+    assert await seal_plain_secrets(conn, box) == 0

@@ -11,6 +11,8 @@ import secrets
 import asyncpg
 import msgspec
 import pyotp
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from medskapa.audit import service as audit
 from medskapa.clock import Clock
@@ -122,8 +124,61 @@ def _email_key(secret: bytes, email: str) -> bytes:
     return derive(secret, "login-account", email.strip().lower())
 
 
-def _code_hash(code: str) -> bytes:
-    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).digest()
+def _normal_code(code: str) -> bytes:
+    return code.replace("-", "").strip().lower().encode()
+
+
+class FactorBox:
+    """Second-factor secrets at rest, under a key derived from MEDSKAPA_SECRET_KEY, which
+    PostgreSQL never holds: TOTP secrets are encrypted (AES-GCM, bound to their user, so one
+    account's secret copied into another's row does not open), recovery codes are stored as a
+    keyed hash. A copy of the database alone yields neither (ASVS 2.6.3, 2.8.2)."""
+
+    PREFIX = "v1:"
+
+    def __init__(self, secret_key: str) -> None:
+        key = derive(secret_key.encode(), "second-factor", b"")
+        self._aead = AESGCM(key)
+        self._code_key = derive(key, "recovery-code", b"")
+
+    def seal(self, secret: str, user_id: int) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, secret.encode(), f"totp:{user_id}".encode())
+        return self.PREFIX + (nonce + sealed).hex()
+
+    def open(self, stored: str | None, user_id: int) -> str | None:
+        """The secret, or None when there is none or it does not open (tampered, moved from
+        another account). A secret stored before encryption came in is read as it is until
+        `seal_plain_secrets` (run by `medskapa serve` and `db migrate`) has sealed it."""
+        if stored is None or not stored.startswith(self.PREFIX):
+            return stored
+        try:
+            raw = bytes.fromhex(stored[len(self.PREFIX) :])
+            return self._aead.decrypt(raw[:12], raw[12:], f"totp:{user_id}".encode()).decode()
+        except (ValueError, InvalidTag):
+            return None
+
+    def code_hash(self, code: str) -> bytes:
+        """Recovery codes made before the key (plain SHA-256) no longer work: moving the factor
+        to a new app gives new ones."""
+        return hmac.new(self._code_key, _normal_code(code), hashlib.sha256).digest()
+
+
+async def seal_plain_secrets(conn: asyncpg.Connection, box: FactorBox) -> int:
+    """Seal TOTP secrets stored before encryption came in, and drop unconfirmed plain ones."""
+    await conn.execute(
+        "UPDATE sessions SET totp_pending_secret = NULL WHERE totp_pending_secret NOT LIKE 'v1:%'"
+    )
+    rows = await conn.fetch(
+        "SELECT id, totp_secret FROM users WHERE totp_secret NOT LIKE 'v1:%' FOR UPDATE"
+    )
+    for row in rows:
+        await conn.execute(
+            "UPDATE users SET totp_secret = $2 WHERE id = $1",
+            row["id"],
+            box.seal(row["totp_secret"], row["id"]),
+        )
+    return len(rows)
 
 
 def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
@@ -168,10 +223,23 @@ class _Factor(msgspec.Struct, frozen=True):
 
 
 class AccountService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, secret: bytes) -> None:
+    def __init__(
+        self,
+        conn: asyncpg.Connection,
+        clock: Clock,
+        secret: bytes,
+        factors: FactorBox | None = None,
+    ) -> None:
         self._conn = conn
         self._clock = clock
         self._secret = secret
+        self._factors_box = factors
+
+    @property
+    def _factors(self) -> FactorBox:
+        if self._factors_box is None:
+            raise RuntimeError("AccountService needs a FactorBox for second-factor use cases")
+        return self._factors_box
 
     # ------------------------------------------------------------ registration
 
@@ -589,15 +657,17 @@ class AccountService:
             )
         )
 
-    async def start_totp(self, session_hash: bytes, email: str) -> TotpSetup:
+    async def start_totp(self, user_id: int, session_hash: bytes, email: str) -> TotpSetup:
         """A new secret for this session only, kept (so a mistyped code does not change it)
         until it is confirmed. The enrolled secret is never shown again."""
-        secret = await self._conn.fetchval(
+        stored = await self._conn.fetchval(
             "UPDATE sessions SET totp_pending_secret = coalesce(totp_pending_secret, $2) "
-            "WHERE token_hash = $1 RETURNING totp_pending_secret",
+            "WHERE token_hash = $1 AND user_id = $3 RETURNING totp_pending_secret",
             session_hash,
-            pyotp.random_base32(),
+            self._factors.seal(pyotp.random_base32(), user_id),
+            user_id,
         )
+        secret = self._factors.open(stored, user_id)
         if secret is None:
             raise AccountError("token_invalid")
         uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=TOTP_ISSUER)
@@ -627,9 +697,13 @@ class AccountService:
             changing = user is not None and user["totp_confirmed_at"] is not None
             if changing and not session_passed:
                 raise AccountError("totp_enrolled")
-            pending = await self._conn.fetchval(
-                "SELECT totp_pending_secret FROM sessions WHERE token_hash = $1 AND user_id = $2",
-                session_hash,
+            pending = self._factors.open(
+                await self._conn.fetchval(
+                    "SELECT totp_pending_secret FROM sessions "
+                    "WHERE token_hash = $1 AND user_id = $2",
+                    session_hash,
+                    user_id,
+                ),
                 user_id,
             )
             # The new code first: a mistyped one must not use up a recovery code.
@@ -671,14 +745,14 @@ class AccountService:
             "UPDATE users SET totp_secret = $2, totp_confirmed_at = $3, totp_last_step = $4, "
             "updated_at = $3 WHERE id = $1",
             user_id,
-            secret,
+            self._factors.seal(secret, user_id),
             now,
             step,
         )
         await self._conn.execute("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
         await self._conn.executemany(
             "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)",
-            [(user_id, _code_hash(c)) for c in codes],
+            [(user_id, self._factors.code_hash(c)) for c in codes],
         )
         return codes
 
@@ -713,7 +787,8 @@ class AccountService:
         locked_until = await self._second_factor_locked_until(user_id, now)
         if locked_until is not None:
             return _Factor(locked_until=locked_until)
-        step = matching_step(user["totp_secret"], code, now)
+        secret = self._factors.open(user["totp_secret"], user_id)
+        step = matching_step(secret, code, now) if secret else None
         last = user["totp_last_step"]
         if step is not None and (last is None or step > last):
             await self._conn.execute(
@@ -724,7 +799,7 @@ class AccountService:
             "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 "
             "AND code_hash = $2 AND used_at IS NULL RETURNING true",
             user_id,
-            _code_hash(code),
+            self._factors.code_hash(code),
             now,
         )
         if used:

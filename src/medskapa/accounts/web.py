@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody, QueryParameter, URLEncodedBody
@@ -25,6 +25,7 @@ from medskapa.accounts.service import (
     DEVICE_VALID,
     AccountError,
     AccountService,
+    FactorBox,
     LoggedIn,
     MailLimited,
     SecondFactorLocked,
@@ -47,9 +48,13 @@ DEV_DEVICE_COOKIE = "medskapa_device"
 
 
 async def provide_accounts(
-    conn: Conn, clock: NamedDependency[Clock], receipt_key: NamedDependency[bytes]
+    state: State, conn: Conn, clock: NamedDependency[Clock], receipt_key: NamedDependency[bytes]
 ) -> AccountService:
-    return AccountService(conn, clock, receipt_key)
+    factors = getattr(state, "factor_box", None)
+    if factors is None:
+        # Derived once per process from MEDSKAPA_SECRET_KEY (never stored in the database).
+        factors = state.factor_box = FactorBox(state.settings.secret_key)
+    return AccountService(conn, clock, receipt_key, factors)
 
 
 DEPENDENCIES = {
@@ -259,7 +264,7 @@ class AccountPages(Controller):
         enrolled = await accounts.totp_enrolled(user_id)
         if enrolled and not principal.second_factor:
             return Redirect("/logga-in/kod", status_code=303)
-        setup = await accounts.start_totp(principal.session_hash, principal.email)
+        setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
         return _page("totp_setup", secret=setup.secret, uri=setup.uri, changing=enrolled)
 
     @post(
@@ -289,7 +294,7 @@ class AccountPages(Controller):
                 session_passed=principal.second_factor,
             )
         except AccountError as exc:
-            setup = await accounts.start_totp(principal.session_hash, principal.email)
+            setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
             status = (
                 HTTP_429_TOO_MANY_REQUESTS
                 if isinstance(exc, SecondFactorLocked)
