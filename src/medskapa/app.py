@@ -49,7 +49,11 @@ from medskapa.triage.web import (
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
-from medskapa.web.deps import note_database_failure, provide_connection, request_connection
+from medskapa.web.connection import (
+    note_database_failure,
+    provide_connection,
+    request_connection,
+)
 from medskapa.web.errors import exception_handlers
 from medskapa.web.health import healthz
 from medskapa.web.hosts import public_origin
@@ -135,7 +139,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
             request_boundary(public_origin(settings.base_url)),
             body_timeout(settings.body_timeout),
-            # Gives back the request's database connection whatever happens (web/deps.py).
+            # Gives back the request's database connection whatever happens.
             request_connection,
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
             # Inside authentication: a signed-in browser's token is its session's own.

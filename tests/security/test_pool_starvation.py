@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import socket
 from urllib.parse import quote
 
 import asyncpg
@@ -103,15 +104,10 @@ async def test_malformed_inbox_filters_leave_no_connection_checked_out(
 
 
 @pytest.mark.slow
-async def test_a_client_that_leaves_an_export_midway_returns_its_connection(
-    database_url: str, conn: asyncpg.Connection
-) -> None:
-    """The export streams rows from an open transaction while it is sent. A client that reads
-    the first bytes and hangs up must not leave that transaction (or its connection) behind."""
-    headers = await api_token(conn, await make_staff(conn, "anna@region.se", GROUP))
+async def many_items(conn: asyncpg.Connection, copies: int) -> None:
+    """One item routed to the group and ``copies`` copies of it: an export of several MB."""
     first = await make_feedback(conn, document=DOC, text="Ett långt exempel. " * 20)
     await route_to(conn, first.id, GROUP)
-    # Far more than the socket buffers hold, so the server is still sending when we leave.
     await conn.execute(
         """
         WITH made AS (
@@ -120,7 +116,7 @@ async def test_a_client_that_leaves_an_export_midway_returns_its_connection(
             SELECT f.document_id, f.version_id, f.category, f.submitter_role,
                    f.body || g::text, f.language, false, false, 'routed',
                    sha256((f.id::text || g::text)::bytea)
-            FROM feedback f, generate_series(1, 30000) AS g
+            FROM feedback f, generate_series(1, $2) AS g
             WHERE f.id = $1
             RETURNING id
         )
@@ -129,7 +125,19 @@ async def test_a_client_that_leaves_an_export_midway_returns_its_connection(
         WHERE r.feedback_id = $1
         """,
         first.id,
+        copies,
     )
+
+
+@pytest.mark.slow
+async def test_a_client_that_leaves_an_export_midway_returns_its_connection(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    """The export streams rows from an open transaction while it is sent. A client that reads
+    the first bytes and hangs up must not leave that transaction (or its connection) behind."""
+    headers = await api_token(conn, await make_staff(conn, "anna@region.se", GROUP))
+    # Far more than the socket buffers hold, so the server is still sending when we leave.
+    await many_items(conn, 30000)
     with running_server(database_url) as (base_url, _):
         for kind in ("csv", "json", "csv", "json"):
             async with (
@@ -146,6 +154,39 @@ async def test_a_client_that_leaves_an_export_midway_returns_its_connection(
     assert pool == {"in_use": 0, "busy": []}
     assert whole.status_code == 200
     assert whole.text.count("\r\n") == 30002  # header, the first item and its copies
+
+
+@pytest.mark.slow
+async def test_a_client_that_stops_reading_an_export_loses_it_and_the_connection_returns(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    """A member who opens exports and never reads them (nor hangs up) would hold one pool
+    connection each for as long as they like. A streamed body that the client has not taken
+    for MEDSKAPA_BODY_TIMEOUT seconds is ended, and its connection given back."""
+    headers = await api_token(conn, await make_staff(conn, "anna@region.se", GROUP))
+    await many_items(conn, 30000)
+    with running_server(database_url, env={"MEDSKAPA_BODY_TIMEOUT": "1"}) as (base_url, _):
+        host, port = base_url.removeprefix("http://").split(":")
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect((host, int(port)))
+        stalled.sendall(
+            f"GET /api/v1/groups/{GROUP}/export.csv HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: {headers['Authorization']}\r\n\r\n".encode()
+        )
+        head = stalled.recv(1024)
+        await asyncio.sleep(0.5)
+        while_stalled = await pool_state(base_url, database_url)
+        await asyncio.sleep(2.5)
+        after = await pool_state(base_url, database_url)
+        stalled.close()
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as visitor:
+            public = await visitor.get(f"/kunskapsstod/{DOC}")
+
+    assert head.startswith(b"HTTP/1.1 200")
+    assert while_stalled["in_use"] == 1  # the export holds its connection while it is sent
+    assert after == {"in_use": 0, "busy": []}
+    assert public.status_code == 200
 
 
 # Wrong types, quotes, SQL, sizes far beyond any limit, negative and huge numbers, paths and

@@ -104,10 +104,10 @@ async def acquire(pool: asyncpg.Pool, wait_seconds: float) -> AsyncIterator[asyn
 class HeldConnection:
     """A request's one pool connection: checked out on first use, given back once.
 
-    Whoever creates it must call ``release`` whatever happens (web/deps.py does, from the
-    outside of the request). A context manager or generator dependency cannot promise that:
-    Litestar drops a generator dependency without closing it when another dependency raises,
-    and the connection then stays checked out until the garbage collector finds it."""
+    Whoever creates it must call ``release`` whatever happens (web/connection.py does, from
+    outside the request). A generator dependency cannot promise that: Litestar drops one
+    without closing it when another dependency raises, and the connection then stays checked
+    out until the garbage collector finds it."""
 
     __slots__ = ("_body", "_conn", "_pool", "_wait_seconds", "database_failed")
 
@@ -135,7 +135,16 @@ class HeldConnection:
         body is closed (its transaction ended) before the connection goes back, also when the
         client leaves midway."""
         self._body = body
-        return body
+        return self._watch(body)
+
+    async def _watch(self, body: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        # Litestar reports no error once the response has started, so notice it here.
+        try:
+            async for chunk in body:
+                yield chunk
+        except UNAVAILABLE_ERRORS:
+            self.database_failed = True
+            raise
 
     @property
     def streaming(self) -> bool:
