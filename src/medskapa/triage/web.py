@@ -56,7 +56,8 @@ from medskapa.triage.domain import (
     snippet,
 )
 from medskapa.triage.service import Inbox, ItemView, NotFound, Refused, TriageService
-from medskapa.web.deps import Conn, clock, held_connection
+from medskapa.web.connection import held_connection
+from medskapa.web.deps import Conn, clock
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
 MAX_FORM_BYTES = 32 * 1024
