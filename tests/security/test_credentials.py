@@ -123,7 +123,7 @@ async def test_api_tokens_end_with_the_credentials_they_came_from(
     assert f"Nej – {expected}" in page.text
     fresh = await new_token(bare_client, "ny")
     assert await still_works(client, fresh)
-    assert "<td>Ja</td>" in (await bare_client.get("/konto")).text
+    assert "<td>Ja, till " in (await bare_client.get("/konto")).text
 
 
 async def _an_organisation(conn: asyncpg.Connection) -> str:
@@ -131,6 +131,21 @@ async def _an_organisation(conn: asyncpg.Connection) -> str:
         "INSERT INTO organisations (slug, name, verified_at) VALUES ('forening', 'Förening', now())"
     )
     return "forening"
+
+
+async def test_api_tokens_expire_after_ninety_days(
+    client: Client, bare_client: Client, conn: asyncpg.Connection
+) -> None:
+    user_id = await make_person(conn, "pat@exempel.se")
+    await sign_in(client, conn, user_id)
+    headers = await new_token(client)
+    me = (await bare_client.get("/api/v1/me", headers=headers)).json()
+    expires = dt.datetime.fromisoformat(me["token"]["expires_at"])
+    created = dt.datetime.fromisoformat(me["token"]["created_at"])
+    assert expires - created == dt.timedelta(days=90)
+    await conn.execute("UPDATE api_tokens SET expires_at = now() - interval '1 second'")
+    assert not await still_works(bare_client, headers)
+    assert "Nej – giltighetstiden (90 dagar) har gått ut" in (await client.get("/konto")).text
 
 
 # ------------------------------------------------------------------ finding 7

@@ -97,7 +97,9 @@ class ApiTokenInfo(msgspec.Struct, frozen=True):
     last_used_at: dt.datetime | None
     ended_at: dt.datetime | None
     ended_reason: str | None
-    """Why a token no longer works (see api_tokens.ended_reason), or None while it does."""
+    """Why a token no longer works (see api_tokens.ended_reason, or ``expired``), or None while
+    it does."""
+    expires_at: dt.datetime
 
     @property
     def alive(self) -> bool:
@@ -586,13 +588,14 @@ class AccountService:
         async with self._conn.transaction():
             token_id = await self._conn.fetchval(
                 "INSERT INTO api_tokens (user_id, name, token_hash, created_at, scope, "
-                "second_factor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "second_factor, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 principal.user_id,
                 name,
                 sessions.token_hash(token),
                 now,
                 principal.scope,
                 principal.second_factor,
+                now + sessions.API_TOKEN_VALID,
             )
             await self._audit(
                 principal.user_id, "user.api_token_created", now, reason=str(token_id)
@@ -611,16 +614,20 @@ class AccountService:
         """The user's tokens, those that work and those that ended (and why). A token whose
         scope no longer matches the user's roles is shown as ended, as it would be at its next
         use."""
+        now = self._clock()
         rows = await self._conn.fetch(
-            "SELECT id, name, created_at, last_used_at, revoked_at, ended_reason, scope "
-            "FROM api_tokens WHERE user_id = $1 ORDER BY revoked_at IS NOT NULL, "
-            "created_at DESC LIMIT 50",
+            "SELECT id, name, created_at, last_used_at, revoked_at, ended_reason, scope, "
+            "expires_at FROM api_tokens WHERE user_id = $1 "
+            "ORDER BY revoked_at IS NOT NULL OR expires_at <= $2, created_at DESC LIMIT 50",
             principal.user_id,
+            now,
         )
         infos = []
         for row in rows:
-            reason = row["ended_reason"]
-            if row["revoked_at"] is None and row["scope"] != principal.scope:
+            reason, ended = row["ended_reason"], row["revoked_at"]
+            if ended is None and row["expires_at"] <= now:
+                reason, ended = "expired", row["expires_at"]
+            elif ended is None and row["scope"] != principal.scope:
                 reason = "role_changed"
             infos.append(
                 ApiTokenInfo(
@@ -628,8 +635,9 @@ class AccountService:
                     row["name"],
                     row["created_at"],
                     row["last_used_at"],
-                    row["revoked_at"],
-                    None if row["revoked_at"] is None and reason is None else reason,
+                    ended,
+                    reason,
+                    row["expires_at"],
                 )
             )
         return infos

@@ -47,4 +47,5 @@ TOKEN_ENDINGS: dict[str, str] = {
     "role_changed": "dina roller har ändrats sedan den skapades",
     "account_deleted": "kontot raderades",
     "reissue": "skapad före säkerhetsuppdateringen; skapa en ny",
+    "expired": "giltighetstiden (90 dagar) har gått ut",
 }

@@ -649,6 +649,7 @@ class TokenOut(msgspec.Struct):
     id: int
     name: str
     created_at: dt.datetime
+    expires_at: dt.datetime
 
 
 class Me(msgspec.Struct):
@@ -738,9 +739,10 @@ class AuthApi(Controller):
         token = None
         if principal.token_id is not None:
             row = await conn.fetchrow(
-                "SELECT id, name, created_at FROM api_tokens WHERE id = $1", principal.token_id
+                "SELECT id, name, created_at, expires_at FROM api_tokens WHERE id = $1",
+                principal.token_id,
             )
-            token = TokenOut(row["id"], row["name"], row["created_at"])
+            token = TokenOut(row["id"], row["name"], row["created_at"], row["expires_at"])
         return Me(
             principal.user_id,
             principal.email,

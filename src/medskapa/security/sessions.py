@@ -19,6 +19,7 @@ ABSOLUTE = dt.timedelta(hours=12)
 TOUCH_AFTER = dt.timedelta(seconds=60)
 # A session that has passed the password has this long to pass the second factor.
 PENDING_LIFETIME = dt.timedelta(minutes=15)
+API_TOKEN_VALID = dt.timedelta(days=90)
 API_TOKEN_PREFIX = "mks_"  # noqa: S105  (a visible prefix, not a secret)
 
 
@@ -150,8 +151,9 @@ async def load_api_token(
     row = await conn.fetchrow(
         f"{_PRINCIPAL}, t.id AS token_id, t.last_used_at, t.scope, t.second_factor "
         "FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL "
-        "WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
         token_hash(token),
+        now,
     )
     if row is None:
         return None
