@@ -112,6 +112,13 @@ async def test_api_tokens_end_with_the_credentials_they_came_from(
         )
         expected = "dina roller har ändrats"
     assert not await still_works(bare_client, headers)
+    if ending in ("password_change", "password_reset"):
+        told = await conn.fetchval(
+            "SELECT context->>'how' FROM outbox_messages WHERE template = 'password_changed' "
+            "AND user_id = $1",
+            user_id,
+        )
+        assert told == ("reset" if ending == "password_reset" else "changed")
 
     # The token list says which keys work and why the others ended.
     await bare_client.get("/")

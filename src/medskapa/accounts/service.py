@@ -542,6 +542,9 @@ class AccountService:
         await self._conn.execute(
             "DELETE FROM login_failures WHERE account_key = $1", _email_key(self._secret, email)
         )
+        # The owner hears of it, in case it was not them (ASVS 2.5.5).
+        how = "reset" if reason == "password_reset" else "changed"
+        await self._mail(user_id, "password_changed", {"how": how}, now)
 
     async def delete_account(self, user_id: int, password: str) -> None:
         """Delete the account: the address and password go, sessions and tokens end; the

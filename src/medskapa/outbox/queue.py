@@ -19,6 +19,7 @@ TEMPLATES = frozenset(
         "account_exists",
         "confirm_email",
         "password_reset",
+        "password_changed",
         "second_factor_locked",
         "second_factor_changed",
         "second_factor_replayed",
