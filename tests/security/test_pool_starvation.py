@@ -1,6 +1,6 @@
 """No request can keep a database connection once it has been answered: malformed input, an
-error anywhere in dependency resolution, or a client that leaves a streamed export midway all
-end with every pool connection back in the pool (issue 12, finding 10)."""
+error anywhere in dependency resolution, a client that leaves a streamed export midway or stops
+reading it, all end with every pool connection back in the pool (issue 12, finding 10)."""
 
 from __future__ import annotations
 
