@@ -116,7 +116,9 @@ async def test_account_page_tokens_end_with_logout_everywhere(
     await expect(
         page.get_by_role("table", name="Dina API-nycklar").get_by_role("columnheader")
     ).to_have_text(["Namn", "Skapad", "Senast använd", "Gäller", "Åtgärd"])
-    await expect(token_row(page, "Rapportverktyg").get_by_role("cell").nth(3)).to_have_text("Ja")
+    await expect(token_row(page, "Rapportverktyg").get_by_role("cell").nth(3)).to_have_text(
+        re.compile(r"^Ja, till \d{4}-\d{2}-\d{2}$")
+    )
     await expect(
         token_row(page, "Rapportverktyg").get_by_role("button", name="Återkalla nyckeln")
     ).to_be_visible()
@@ -174,13 +176,14 @@ async def test_moving_the_second_factor_to_a_new_app(
     await expect(new).not_to_have_attribute("aria-invalid", "true")
     # A mistyped code keeps the same new secret: the app the user just set up stays right.
     await expect(page.locator("dl.facts code.secret").first).to_have_text(new_secret)
+    await expect(page.get_by_role("img", name=re.compile("QR-kod"))).to_be_visible()
     await assert_fits(page, "security-totp-move-error")
 
     await current.fill(code(old_secret, steps_ahead=1))
     await new.fill(code(new_secret))
     await page.get_by_role("button", name="Byt app").press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Tvåstegsverifiering är påslagen"
+        "Tvåstegsverifieringen är flyttad till den nya appen"
     )
     await expect(page.locator(".recovery-codes li")).to_have_count(10)
     await assert_fits(page, "security-totp-moved")

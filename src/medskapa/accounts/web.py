@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
@@ -78,6 +79,11 @@ def _error(exc: AccountError) -> str:
     if isinstance(exc, SecondFactorLocked):
         return ERRORS["totp_locked"].format(until=exc.until.astimezone(STOCKHOLM).strftime("%H:%M"))
     return ERRORS[exc.code]
+
+
+def _qr(uri: str) -> str:
+    """The enrolment link as a QR code, an SVG data URI (allowed by the img-src policy)."""
+    return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#1a1a1a")
 
 
 def device_cookie_name(settings: Settings) -> str:
@@ -241,7 +247,12 @@ class AccountPages(Controller):
                 if isinstance(exc, SecondFactorLocked)
                 else HTTP_422_UNPROCESSABLE_ENTITY
             )
-            return _page("second_factor", status, error=_error(exc))
+            return _page(
+                "second_factor",
+                status,
+                error=_error(exc),
+                locked=isinstance(exc, SecondFactorLocked),
+            )
         return Redirect(
             "/konto",
             status_code=303,
@@ -265,7 +276,9 @@ class AccountPages(Controller):
         if enrolled and not principal.second_factor:
             return Redirect("/logga-in/kod", status_code=303)
         setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
-        return _page("totp_setup", secret=setup.secret, uri=setup.uri, changing=enrolled)
+        return _page(
+            "totp_setup", secret=setup.secret, uri=setup.uri, qr=_qr(setup.uri), changing=enrolled
+        )
 
     @post(
         "/konto/tvastegsverifiering",
@@ -305,13 +318,14 @@ class AccountPages(Controller):
                 status,
                 secret=setup.secret,
                 uri=setup.uri,
+                qr=_qr(setup.uri),
                 changing=enrolled,
                 error=_error(exc),
                 error_field="current_code" if exc.code == "totp_current_wrong" else "code",
             )
         # The page is shown under the session's new token: its forms carry the new CSRF token.
         ScopeState.from_scope(request.scope).csrf_token = promoted.csrf_token
-        page = _page("recovery_codes", codes=promoted.recovery_codes)
+        page = _page("recovery_codes", codes=promoted.recovery_codes, moved=enrolled)
         page.cookies.extend(
             session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
         )
@@ -542,7 +556,7 @@ class AccountPages(Controller):
                 client=_client(request),
             )
         except MailLimited as exc:
-            return _limited("forgot", exc)
+            return _limited("forgot", exc, email=_field(data, "email")[:254])
         return _page("forgot", sent=True)
 
     @get("/konto/nytt-losenord", guards=[requires(Permission.PUBLIC)])
