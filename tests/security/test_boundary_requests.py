@@ -232,6 +232,24 @@ async def test_control_characters_in_api_urls_are_problem_json(
     assert "control character" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/static/css/" + "a" * 300 + ".css", 404),
+        ("/kunskapsstod/" + "k" * 256, 404),
+        ("/api/v1/documents/" + "d" * 300, 404),
+        ("/static/" + "/".join(["a" * 200] * 25), 414),
+    ],
+)
+async def test_overlong_paths_are_refused_not_a_crash(
+    client: Client, target: str, status: int
+) -> None:
+    """A file name over 255 bytes made the file system fail under /static/ (a 500)."""
+    response = await client.get(target)
+    assert response.status_code == status
+    assert response.status_code < 500
+
+
 async def test_line_breaks_in_a_query_still_work(client: Client) -> None:
     """A GET form with a text area (the routing preview) sends line breaks and tabs."""
     assert (await client.get("/kunskapsstod?q=tv%C3%A5%0D%0Arader%09tab")).status_code == 200

@@ -8,6 +8,9 @@ one pass over the headers and no work on the body:
 - **400** for a control character in the path, or in the query other than tab and line breaks
   (a text area in a GET form sends those). A NUL reaches the file system or PostgreSQL and
   ended as a 500.
+- **404** for a path with a segment longer than 255 bytes (no route or file has such a name;
+  the file system refuses it, which ended as a 500 under /static/), **414** for a path over
+  4 KiB.
 - **403** for an unsafe request (POST, PUT, PATCH, DELETE) from another site: its Origin is
   neither this request's host nor the public origin of MEDSKAPA_BASE_URL, or its
   ``Sec-Fetch-Site`` is ``cross-site`` or ``same-site`` (another subdomain). Browsers send these
@@ -29,11 +32,15 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_414_REQUEST_URI_TOO_LONG,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_431_REQUEST_HEADER_FIELDS_TOO_LARGE,
 )
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+MAX_PATH_BYTES = 4 * 1024
+MAX_SEGMENT_BYTES = 255
 MAX_HEADER_BYTES = 8 * 1024
 MAX_HEADERS_BYTES = 32 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -63,6 +70,20 @@ def _headers_too_large() -> BoundaryRefusal:
         f"together larger than {MAX_HEADERS_BYTES // 1024} KiB.",
         "Förfrågan har för stora huvuden, oftast för att webbläsaren sparat för många eller "
         "för stora kakor (cookies). Ta bort kakorna för den här webbplatsen och försök igen.",
+    )
+
+
+def _path_too_long(whole: bool) -> BoundaryRefusal:
+    if whole:
+        return BoundaryRefusal(
+            HTTP_414_REQUEST_URI_TOO_LONG,
+            "The path is longer than 4 KiB.",
+            "Adressen är för lång. Kontrollera länken.",
+        )
+    return BoundaryRefusal(
+        HTTP_404_NOT_FOUND,
+        "No route or file has a name that long.",
+        "Vi hittar inte det du letar efter. Adressen kan vara fel.",
     )
 
 
@@ -153,8 +174,16 @@ def request_boundary(public_origin: str) -> Callable[[ASGIApp], ASGIApp]:
                     has_body = value not in (b"0", b"")
                 elif name == b"transfer-encoding":
                     has_body = True
-            if _PATH_CONTROL.search(scope["path"]) or _QUERY_CONTROL.search(scope["query_string"]):
+            path = scope["path"]
+            if _PATH_CONTROL.search(path) or _QUERY_CONTROL.search(scope["query_string"]):
                 raise _control_character()
+            raw_path = scope.get("raw_path") or path.encode()
+            if len(raw_path) > MAX_PATH_BYTES:
+                raise _path_too_long(whole=True)
+            if len(path) > MAX_SEGMENT_BYTES and any(
+                len(segment.encode()) > MAX_SEGMENT_BYTES for segment in path.split("/")
+            ):
+                raise _path_too_long(whole=False)
             if scope["method"] not in SAFE_METHODS:
                 if fetch_site in FOREIGN_FETCH_SITES or (
                     origin not in (None, b"null")

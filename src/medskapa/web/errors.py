@@ -55,6 +55,7 @@ _TITLES: dict[int, tuple[str, str]] = {
     405: ("Metoden stöds inte här", "Method not allowed"),
     408: ("Det tog för lång tid", "Request timeout"),
     413: ("För stort innehåll", "Content too large"),
+    414: ("För lång adress", "URI too long"),
     415: ("Fel sorts innehåll", "Unsupported media type"),
     422: ("Uppgifterna behöver rättas", "Unprocessable content"),
     429: ("För många förfrågningar", "Too many requests"),
