@@ -4,7 +4,10 @@ import os
 import subprocess
 import sys
 
-from tests.factories import TEST_SECRET
+import asyncpg
+
+from medskapa.accounts.admin import RoleChoice
+from tests.factories import TEST_SECRET, enrol_totp, make_staff
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -56,3 +59,35 @@ def test_bad_worker_count_is_refused() -> None:
     result = run_cli("serve", "--workers", "0")
     assert result.returncode == 1
     assert "--workers must be at least 1" in result.stderr
+
+
+async def test_reset_second_factor_from_the_shell(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    """For the admin who cannot reach the admin page: audited, the owner told, the trail
+    still verifies."""
+
+    user_id = await make_staff(conn, "glomsk@exempel.se", role=RoleChoice.MODERATOR)
+    await enrol_totp(conn, user_id)
+    env = {"MEDSKAPA_DATABASE_URL": database_url}
+    unknown = run_cli("user", "reset-second-factor", "--email", "ingen@exempel.se", env=env)
+    assert unknown.returncode == 1
+    assert "Det finns inget konto" in unknown.stderr
+    done = run_cli("user", "reset-second-factor", "--email", "glomsk@exempel.se", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"User {user_id}: second factor removed" in done.stdout
+    assert await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user_id) is None
+    assert (
+        await conn.fetchval(
+            "SELECT actor FROM audit_events WHERE action = 'user.second_factor_reset'"
+        )
+        == "admin-cli"
+    )
+    assert (
+        await conn.fetchval(
+            "SELECT context->>'how' FROM outbox_messages WHERE user_id = $1", user_id
+        )
+        == "reset"
+    )
+    verified = run_cli("audit", "verify", env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -494,8 +494,10 @@ def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_user_reset_second_factor(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.accounts.admin import reset_second_factor
     from medskapa.clock import utc_now
+    from medskapa.db.pool import init_connection
 
     async def work(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)  # the JSON codec the mail to the owner needs
         user_id = await reset_second_factor(conn, email=args.email, now=utc_now())
         print(
             f"User {user_id}: second factor removed, sessions and API tokens ended; "
