@@ -126,6 +126,13 @@ async def test_enrolment_shows_each_session_a_secret_of_its_own(
         assert "Spara reservkoderna nu" in done.text
         user_id = await conn.fetchval("SELECT id FROM users WHERE email = 'ny@exempel.se'")
         assert await stored_secret(conn, user_id) == own
+        # The owner is told, in case it was someone else with their session.
+        told = await conn.fetchval(
+            "SELECT context->>'how' FROM outbox_messages WHERE user_id = $1 "
+            "AND template = 'second_factor_changed'",
+            user_id,
+        )
+        assert told == "enabled"
         assert (await client.get("/arbetsgrupp")).status_code == 200
         # The other session's secret was never enrolled; it now has to pass the second step.
         assert (await other.get("/konto/tvastegsverifiering", follow_redirects=False)).headers[

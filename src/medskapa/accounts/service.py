@@ -732,7 +732,10 @@ class AccountService:
                         self._conn, user_id, keep=sessions.token_hash(token)
                     )
                     await sessions.end_api_tokens(self._conn, user_id, "second_factor_changed", now)
-                    await self._mail(user_id, "second_factor_changed", {"how": "changed"}, now)
+                # The owner hears of it either way: a factor turned on by someone else (with a
+                # stolen session) would lock them out of their own account (ASVS 2.5.5).
+                how = "changed" if changing else "enabled"
+                await self._mail(user_id, "second_factor_changed", {"how": how}, now)
                 await self._audit(
                     user_id,
                     "user.totp_changed" if changing else "user.totp_enabled",
