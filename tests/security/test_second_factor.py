@@ -472,6 +472,9 @@ async def test_second_factor_secrets_are_sealed_at_rest(
         ]
         assert len(hashes) == 10
         assert hashlib.sha256(recovery.replace("-", "").encode()).digest() not in hashes
+        # Each code has a salt of its own (ASVS 2.6.2): 4 random bytes, then the keyed hash.
+        assert {len(h) for h in hashes} == {36}
+        assert len({h[:4] for h in hashes}) == 10
         await client.post("/logga-ut")
         enrolled[user_id] = secret
     # Someone who can write the database copies the attacker's sealed secret to the victim.

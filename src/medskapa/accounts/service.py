@@ -160,10 +160,16 @@ class FactorBox:
         except (ValueError, InvalidTag):
             return None
 
-    def code_hash(self, code: str) -> bytes:
-        """Recovery codes made before the key (plain SHA-256) no longer work: moving the factor
-        to a new app gives new ones."""
-        return hmac.new(self._code_key, _normal_code(code), hashlib.sha256).digest()
+    def code_hash(self, code: str, salt: bytes | None = None) -> bytes:
+        """A random 32-bit salt of the code's own and a keyed hash of salt and code (ASVS
+        2.6.2: the same code has another hash in every account, and without the key none can
+        be tried at all). Recovery codes made before the key (plain SHA-256) no longer work:
+        moving the factor to a new app gives new ones."""
+        salt = secrets.token_bytes(4) if salt is None else salt
+        return salt + hmac.new(self._code_key, salt + _normal_code(code), hashlib.sha256).digest()
+
+    def code_matches(self, code: str, stored: bytes) -> bool:
+        return len(stored) == 36 and hmac.compare_digest(self.code_hash(code, stored[:4]), stored)
 
 
 async def seal_plain_secrets(conn: asyncpg.Connection, box: FactorBox) -> int:
@@ -809,14 +815,21 @@ class AccountService:
                 "UPDATE users SET totp_last_step = $2 WHERE id = $1", user_id, step
             )
             return _Factor(passed="totp")
-        used = await self._conn.fetchval(
-            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 "
-            "AND code_hash = $2 AND used_at IS NULL RETURNING true",
+        unused = await self._conn.fetch(
+            "SELECT code_hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
             user_id,
-            self._factors.code_hash(code),
-            now,
         )
-        if used:
+        match = next(
+            (r["code_hash"] for r in unused if self._factors.code_matches(code, r["code_hash"])),
+            None,
+        )
+        if match is not None:
+            await self._conn.execute(
+                "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2",
+                user_id,
+                match,
+                now,
+            )
             return _Factor(passed="recovery_code")
         if step is not None:
             # A right code that was already used (ASVS 2.8.5): someone else has seen it, e.g.
