@@ -32,6 +32,29 @@
     textarea.addEventListener("input", function () { updateCounter(textarea); });
   }
 
+  // A button beside each password field shows what was typed (long passphrases are easy to
+  // mistype unseen); the field goes back to hidden when its form is sent.
+  function enhancePassword(input) {
+    if (input.dataset.reveal) return;
+    input.dataset.reveal = "1";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary reveal-password";
+    button.setAttribute("aria-controls", input.id);
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = "Visa lösenordet";
+    button.addEventListener("click", function () {
+      var shown = input.type === "password";
+      input.type = shown ? "text" : "password";
+      button.setAttribute("aria-pressed", shown ? "true" : "false");
+      button.textContent = shown ? "Dölj lösenordet" : "Visa lösenordet";
+    });
+    if (input.form) {
+      input.form.addEventListener("submit", function () { input.type = "password"; });
+    }
+    input.after(button);
+  }
+
   function enhance(root) {
     root.querySelectorAll("textarea[data-counter]").forEach(enhanceCounter);
     root.querySelectorAll("button[data-copy]").forEach(function (b) {
@@ -49,6 +72,7 @@
       b.hidden = false;
       b.addEventListener("click", function () { window.print(); });
     });
+    root.querySelectorAll("input[type=password][id]").forEach(enhancePassword);
     if (root === document) return;
     // Swapped-in content: move focus to what the reader must see first (an error summary, a
     // personal-data warning, the receipt), or to the heading of a form that was just opened.

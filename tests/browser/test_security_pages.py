@@ -349,3 +349,25 @@ async def test_forgot_password_mail_limit(page: Page, live_server: str) -> None:
     await expect(page).to_have_title("Fel: Glömt lösenord – medskapa")
     await expect(page.get_by_label("E-postadress")).to_be_visible()
     await assert_fits(page, "security-forgot-limited")
+
+
+async def test_a_typed_password_can_be_shown_and_hidden_again(page: Page, live_server: str) -> None:
+    """ASVS 2.1.12: a long passphrase can be checked before it is sent; the button says what it
+    does and whether it is on, and the field is hidden again when the form is sent."""
+    await page.goto(f"{live_server}/konto/registrera")
+    field = page.get_by_label("Lösenord", exact=True)
+    await field.fill("tolv gröna äpplen i en korg")
+    reveal = page.get_by_role("button", name="Visa lösenordet").first
+    await reveal.press("Enter")
+    await expect(field).to_have_attribute("type", "text")
+    hide = page.get_by_role("button", name="Dölj lösenordet")
+    await expect(hide).to_have_attribute("aria-pressed", "true")
+    await assert_fits(page, "security-password-shown")
+    await hide.press("Enter")
+    await expect(field).to_have_attribute("type", "password")
+    await expect(reveal).to_have_attribute("aria-pressed", "false")
+    await page.get_by_role("button", name="Visa lösenordet").first.press("Enter")
+    await page.get_by_label("E-postadress").fill("ny@exempel.se")
+    await page.get_by_role("button", name="Skapa konto").press("Enter")
+    await expect(page.get_by_role("alert").first).to_be_visible()
+    await expect(page.get_by_label("Lösenord", exact=True)).to_have_attribute("type", "password")
