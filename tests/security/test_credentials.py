@@ -349,36 +349,26 @@ async def test_a_client_cannot_choose_its_identity_with_x_forwarded_for(
 ) -> None:
     """Over real TCP from 127.0.0.1: without trusted proxies every X-Forwarded-For is one and
     the same client, so the limit holds; behind a trusted proxy, the proxy's view counts."""
-    body = {"code": "0000-0000-0000-0000"}
+
+    async def lookups_from_five_addresses(env: dict[str, str]) -> list[int]:
+        with running_server(database_url, env=env) as (base_url, _):
+            async with httpx.AsyncClient(base_url=base_url) as http:
+                return [
+                    (
+                        await http.post(
+                            "/api/v1/receipts/lookup",
+                            json={"code": "0000-0000-0000-0000"},
+                            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                        )
+                    ).status_code
+                    for i in range(5)
+                ]
+
     limit = {"MEDSKAPA_RECEIPT_LOOKUP_LIMIT": "3"}
-    with running_server(database_url, env=limit) as (base_url, _):
-        async with httpx.AsyncClient(base_url=base_url) as http:
-            statuses = [
-                (
-                    await http.post(
-                        "/api/v1/receipts/lookup",
-                        json=body,
-                        headers={"X-Forwarded-For": f"198.51.100.{i}"},
-                    )
-                ).status_code
-                for i in range(5)
-            ]
-    assert statuses == [404, 404, 404, 429, 429]
+    assert await lookups_from_five_addresses(limit) == [404, 404, 404, 429, 429]
     await conn.execute("DELETE FROM rate_limits")
     proxied = {**limit, "MEDSKAPA_TRUSTED_PROXIES": "127.0.0.1"}
-    with running_server(database_url, env=proxied) as (base_url, _):
-        async with httpx.AsyncClient(base_url=base_url) as http:
-            statuses = [
-                (
-                    await http.post(
-                        "/api/v1/receipts/lookup",
-                        json=body,
-                        headers={"X-Forwarded-For": f"198.51.100.{i}"},
-                    )
-                ).status_code
-                for i in range(5)
-            ]
-    assert statuses == [404] * 5
+    assert await lookups_from_five_addresses(proxied) == [404] * 5
 
 
 # ------------------------------------------------------------------ reporting a vulnerability

@@ -90,62 +90,49 @@ def device_cookie_name(settings: Settings) -> str:
     return DEV_DEVICE_COOKIE if settings.dev_insecure_cookies else SECURE_DEVICE_COOKIE
 
 
+def _cookie(settings: Settings, key: str, value: str, max_age: int | None = None) -> Cookie:
+    """Every cookie we set: host-only (the __Host- names), Secure outside plain-http
+    development, never readable by scripts, not sent on cross-site requests."""
+    return Cookie(
+        key=key,
+        value=value,
+        path="/",
+        secure=not settings.dev_insecure_cookies,
+        httponly=True,
+        samesite="lax",
+        max_age=max_age,
+    )
+
+
 def session_cookies(settings: Settings, token: str, csrf_token: str) -> list[Cookie]:
     """The session and its CSRF token (what forms and htmx send is rendered from the session;
     the cookie is for clients that read it back)."""
     return [
         session_cookie(settings, token),
-        Cookie(
-            key=csrf_cookie_name(settings),
-            value=csrf_token,
-            path="/",
-            secure=not settings.dev_insecure_cookies,
-            httponly=True,
-            samesite="lax",
-        ),
+        _cookie(settings, csrf_cookie_name(settings), csrf_token),
     ]
 
 
 def login_cookies(settings: Settings, logged_in: LoggedIn) -> list[Cookie]:
     """The session cookies, and a device cookie that tells the login throttle
     (accounts/service.py) this browser has signed in to the account before."""
-    secure = not settings.dev_insecure_cookies
     return [
         *session_cookies(settings, logged_in.token, logged_in.csrf_token),
-        Cookie(
-            key=device_cookie_name(settings),
-            value=logged_in.device,
-            path="/",
-            secure=secure,
-            httponly=True,
-            samesite="lax",
-            max_age=int(DEVICE_VALID.total_seconds()),
+        _cookie(
+            settings,
+            device_cookie_name(settings),
+            logged_in.device,
+            int(DEVICE_VALID.total_seconds()),
         ),
     ]
 
 
 def session_cookie(settings: Settings, token: str) -> Cookie:
-    return Cookie(
-        key=session_cookie_name(settings),
-        value=token,
-        path="/",
-        secure=not settings.dev_insecure_cookies,
-        httponly=True,
-        samesite="lax",
-        max_age=int(ABSOLUTE.total_seconds()),
-    )
+    return _cookie(settings, session_cookie_name(settings), token, int(ABSOLUTE.total_seconds()))
 
 
 def cleared_cookie(settings: Settings) -> Cookie:
-    return Cookie(
-        key=session_cookie_name(settings),
-        value="",
-        path="/",
-        secure=not settings.dev_insecure_cookies,
-        httponly=True,
-        samesite="lax",
-        max_age=0,
-    )
+    return _cookie(settings, session_cookie_name(settings), "", 0)
 
 
 def _next_step(logged_in: LoggedIn) -> str:
