@@ -141,7 +141,9 @@ def create_app(settings: Settings) -> Litestar:
             body_timeout(settings.body_timeout),
             # Gives back the request's database connection whatever happens.
             request_connection,
-            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
+            # /healthz needs no one's identity, and must not take a request connection to
+            # report how many are in use.
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/healthz$"]),
             # Inside authentication: a signed-in browser's token is its session's own.
             DefineMiddleware(
                 CsrfMiddleware,

@@ -39,6 +39,7 @@ from medskapa.security.permissions import Permission, allows, principal_of, requ
 from medskapa.security.principal import Principal
 from medskapa.security.sessions import ABSOLUTE, list_sessions
 from medskapa.settings import Settings
+from medskapa.web.connection import held_connection
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -733,12 +734,13 @@ class AuthApi(Controller):
         guards=[requires(Permission.SIGNED_IN)],
         summary="The signed-in user, and what this session or API token may do",
     )
-    async def me(self, request: Request[Any, Any, Any], conn: Conn) -> Me:
+    async def me(self, request: Request[Any, Any, Any]) -> Me:
         principal: Principal = principal_of(request)
         if principal.user_id is None or principal.role is None:
             raise NotAuthorizedException()
         token = None
         if principal.token_id is not None:
+            conn = await held_connection(request.scope).get()
             row = await conn.fetchrow(
                 "SELECT id, name, created_at, expires_at FROM api_tokens WHERE id = $1",
                 principal.token_id,

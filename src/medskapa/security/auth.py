@@ -13,10 +13,11 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from medskapa.clock import utc_now
-from medskapa.db.pool import acquire
+from medskapa.db.pool import UNAVAILABLE_ERRORS
 from medskapa.security.principal import ANONYMOUS
 from medskapa.security.sessions import load_api_token, load_session
 from medskapa.settings import Settings
+from medskapa.web.connection import held_connection
 
 SECURE_SESSION_COOKIE = "__Host-medskapa"
 # Only for plain http://127.0.0.1 in development, where a __Host- cookie cannot be set.
@@ -37,11 +38,18 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if not authorization.startswith("Bearer ") and not cookie:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         now = utc_now()
-        async with acquire(connection.app.state.pool, settings.db_acquire_timeout) as conn:
+        # The request's own connection (web/connection.py): the handler uses the same one, so
+        # a signed-in request checks out one connection, not two.
+        held = held_connection(connection.scope)
+        conn = await held.get()
+        try:
             if authorization.startswith("Bearer "):
                 principal = await load_api_token(conn, authorization[7:].strip(), now)
                 return AuthenticationResult(user=principal or ANONYMOUS, auth=None)
             loaded = await load_session(conn, cookie, now) if cookie else None
+        except UNAVAILABLE_ERRORS:
+            held.database_failed = True
+            raise
         if loaded is None:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         principal, csrf_token = loaded
