@@ -39,7 +39,6 @@ from medskapa.security.permissions import Permission, allows, principal_of, requ
 from medskapa.security.principal import Principal
 from medskapa.security.sessions import ABSOLUTE, list_sessions
 from medskapa.settings import Settings
-from medskapa.web.connection import held_connection
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -738,14 +737,10 @@ class AuthApi(Controller):
         principal: Principal = principal_of(request)
         if principal.user_id is None or principal.role is None:
             raise NotAuthorizedException()
-        token = None
-        if principal.token_id is not None:
-            conn = await held_connection(request.scope).get()
-            row = await conn.fetchrow(
-                "SELECT id, name, created_at, expires_at FROM api_tokens WHERE id = $1",
-                principal.token_id,
-            )
-            token = TokenOut(row["id"], row["name"], row["created_at"], row["expires_at"])
+        facts = principal.token
+        token = (
+            TokenOut(facts.id, facts.name, facts.created_at, facts.expires_at) if facts else None
+        )
         return Me(
             principal.user_id,
             principal.email,

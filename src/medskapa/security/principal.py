@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import msgspec
@@ -16,6 +17,15 @@ class Role(StrEnum):
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
 
 
+class TokenFacts(msgspec.Struct, frozen=True):
+    """The API token a request came with (no secret: the token itself is never kept)."""
+
+    id: int
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
     user_id: int | None = None
     email: str = ""
@@ -26,7 +36,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     """Organisation id → "member" or "coordinator"."""
     second_factor: bool = False
     via_token: bool = False
-    token_id: int | None = None
+    token: TokenFacts | None = None
     session_hash: bytes | None = None
     pending_user_id: int | None = None
     """Set, instead of ``user_id``, for a session that has passed the password but still needs

@@ -10,7 +10,7 @@ import secrets
 import asyncpg
 import msgspec
 
-from medskapa.security.principal import Principal, Role
+from medskapa.security.principal import Principal, Role, TokenFacts
 
 STAFF_IDLE = dt.timedelta(minutes=30)
 PATIENT_IDLE = dt.timedelta(hours=2)
@@ -149,7 +149,8 @@ async def load_api_token(
     if not token.startswith(API_TOKEN_PREFIX):
         return None
     row = await conn.fetchrow(
-        f"{_PRINCIPAL}, t.id AS token_id, t.last_used_at, t.scope, t.second_factor "
+        f"{_PRINCIPAL}, t.id AS token_id, t.last_used_at, t.scope, t.second_factor, "
+        "t.name AS token_name, t.created_at AS token_created_at, t.expires_at "
         "FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL "
         "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
         token_hash(token),
@@ -157,9 +158,10 @@ async def load_api_token(
     )
     if row is None:
         return None
-    principal = _principal(
-        row, via_token=True, token_id=row["token_id"], second_factor=row["second_factor"]
+    facts = TokenFacts(
+        row["token_id"], row["token_name"], row["token_created_at"], row["expires_at"]
     )
+    principal = _principal(row, via_token=True, token=facts, second_factor=row["second_factor"])
     if row["scope"] != principal.scope:
         await end_api_tokens(conn, principal.user_id or 0, "role_changed", now, row["token_id"])
         return None
