@@ -941,3 +941,39 @@ async def test_no_api_address_asks_for_a_secret(client: Client) -> None:
         re.IGNORECASE,
     )
     assert [name for name in url_names if secret_like.search(name)] == []
+
+
+async def test_a_statement_that_runs_too_long_is_a_503_not_a_500(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    """4.1.5 under load: when a statement of the authentication runs past the statement
+    timeout (here: another transaction holds the session's row), the answer is a clear 503
+    that says to try again, nothing is let through, and the next request works."""
+    user_id = await make_person(conn, "pat@exempel.se")
+    token, _ = await create_session(
+        conn, user_id, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2), second_factor=False
+    )
+    app = create_app(
+        Settings(database_url=database_url, secret_key=TEST_SECRET, db_statement_timeout_ms=300)
+    )
+    blocker = await asyncpg.connect(database_url)
+    try:
+        async with AsyncTestClient(app=app, base_url="https://127.0.0.1") as browser:
+            browser.cookies.set("__Host-medskapa", token, domain="127.0.0.1")
+            async with blocker.transaction():
+                await blocker.execute(
+                    "SELECT 1 FROM sessions WHERE user_id = $1 FOR UPDATE", user_id
+                )
+                page = await browser.get("/konto")
+                api = await browser.get("/api/v1/me")
+            assert page.status_code == 503
+            assert "hinner inte svara" in page.text
+            assert page.headers["retry-after"] == "5"
+            assert api.status_code == 503
+            assert api.headers["content-type"].startswith("application/problem+json")
+            assert "pat@exempel.se" not in page.text + api.text
+            again = await browser.get("/api/v1/me")
+            assert again.status_code == 200
+            assert again.json()["email"] == "pat@exempel.se"
+    finally:
+        await blocker.close()

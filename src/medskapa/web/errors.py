@@ -179,6 +179,25 @@ def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Respo
     )
 
 
+def handle_overloaded(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A statement ran past MEDSKAPA_DB_STATEMENT_TIMEOUT_MS (a busy database, or a row another
+    request holds): try again shortly, like a lost database, but the pool's connections are
+    fine and stay (this is not one of UNAVAILABLE_ERRORS). Nothing half-done was kept: the
+    statement's transaction is rolled back with it."""
+    log.warning(
+        "database statement timed out",
+        extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__},
+    )
+    return _respond(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "The database is too busy to answer right now; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        page_detail="Vår databas hinner inte svara just nu. Ingenting av det du skickat har "
+        "sparats halvvägs. Försök igen om en stund.",
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error(
         "unhandled error",
@@ -198,6 +217,7 @@ def exception_handlers() -> dict[Any, Any]:
         DatabaseUnavailable: handle_unavailable,
         asyncpg.CharacterNotInRepertoireError: handle_nul_character,
         asyncpg.UntranslatableCharacterError: handle_nul_character,
+        asyncpg.QueryCanceledError: handle_overloaded,
         Exception: handle_unexpected,
     }
     for error in UNAVAILABLE_ERRORS:
