@@ -11,10 +11,11 @@ import pyotp
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, create_user
-from medskapa.accounts.service import AccountService, FactorBox
+from medskapa.accounts.service import AccountService
 from medskapa.audit import service as audit
 from medskapa.feedback.service import FeedbackService, SubmissionInput, Submitted
 from medskapa.organisations.service import OrganisationService
+from medskapa.security.factors import FactorBox
 from medskapa.security.principal import Principal
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 from medskapa.security.sessions import create_session, load_session

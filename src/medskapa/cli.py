@@ -213,7 +213,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _seal_secrets(url: str, secret_key: str) -> None:
-    from medskapa.accounts.service import FactorBox, seal_plain_secrets
+    from medskapa.security.factors import FactorBox, seal_plain_secrets
 
     async def work(conn: asyncpg.Connection) -> None:
         async with conn.transaction():

@@ -18,8 +18,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, set_role
-from medskapa.accounts.service import TOTP_FAILURE_LIMITS, FactorBox, seal_plain_secrets
+from medskapa.accounts.service import TOTP_FAILURE_LIMITS
 from medskapa.app import create_app
+from medskapa.security.factors import FactorBox, seal_plain_secrets
 from medskapa.settings import Settings
 from tests.factories import (
     FIXED_NOW,

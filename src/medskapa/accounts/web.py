@@ -23,10 +23,8 @@ from litestar.status_codes import (
 from litestar.utils.scope.state import ScopeState
 
 from medskapa.accounts.service import (
-    DEVICE_VALID,
     AccountError,
     AccountService,
-    FactorBox,
     LoggedIn,
     MailLimited,
     SecondFactorLocked,
@@ -35,6 +33,7 @@ from medskapa.accounts.texts import ERRORS, TOKEN_ENDINGS
 from medskapa.clock import Clock
 from medskapa.security.auth import session_cookie_name
 from medskapa.security.csrf import csrf_cookie_name
+from medskapa.security.factors import DEVICE_VALID, FactorBox
 from medskapa.security.permissions import Permission, allows, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.security.sessions import ABSOLUTE, list_sessions

@@ -166,16 +166,31 @@ def handle_nul_character(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
-def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def _try_again(
+    request: Request[Any, Any, Any],
+    exc: Exception,
+    what: str,
+    detail: str,
+    page_detail: str | None = None,
+) -> Response[Any]:
     log.warning(
-        "database unavailable",
-        extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__},
+        what, extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__}
     )
     return _respond(
         request,
         HTTP_503_SERVICE_UNAVAILABLE,
-        "The database is not reachable right now; try again shortly.",
+        detail,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        page_detail=page_detail,
+    )
+
+
+def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return _try_again(
+        request,
+        exc,
+        "database unavailable",
+        "The database is not reachable right now; try again shortly.",
     )
 
 
@@ -184,17 +199,13 @@ def handle_overloaded(request: Request[Any, Any, Any], exc: Exception) -> Respon
     request holds): try again shortly, like a lost database, but the pool's connections are
     fine and stay (this is not one of UNAVAILABLE_ERRORS). Nothing half-done was kept: the
     statement's transaction is rolled back with it."""
-    log.warning(
-        "database statement timed out",
-        extra={"path": request.scope.get("path_template", ""), "error": type(exc).__name__},
-    )
-    return _respond(
+    return _try_again(
         request,
-        HTTP_503_SERVICE_UNAVAILABLE,
+        exc,
+        "database statement timed out",
         "The database is too busy to answer right now; try again shortly.",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        page_detail="Vår databas hinner inte svara just nu. Ingenting av det du skickat har "
-        "sparats halvvägs. Försök igen om en stund.",
+        "Vår databas hinner inte svara just nu. Ingenting av det du skickat har sparats "
+        "halvvägs. Försök igen om en stund.",
     )
 
 
