@@ -23,6 +23,7 @@ from medskapa import __version__
 from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
 from medskapa.audit.jobs import checkpoint_lifespan
+from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
@@ -106,6 +107,8 @@ def create_app(settings: Settings) -> Litestar:
             RoutingAdminPages,
             OutboxAdminPages,
             UserAdminPages,
+            StructureAdminPages,
+            StructureApi,
             DevMailboxPages,
             OrganisationPages,
             OrganisationApi,

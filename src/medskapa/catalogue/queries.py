@@ -23,7 +23,9 @@ def _like_pattern(text: str) -> str:
 
 
 async def programme_areas(conn: asyncpg.Connection) -> list[ProgrammeArea]:
-    rows = await conn.fetch("SELECT slug, name FROM programme_areas ORDER BY name")
+    rows = await conn.fetch(
+        "SELECT slug, name FROM programme_areas WHERE archived_at IS NULL ORDER BY name"
+    )
     return [ProgrammeArea(*row) for row in rows]
 
 

@@ -1,0 +1,455 @@
+"""The national structure as admins manage it: programme areas (NPO), their subject groups of
+two kinds (NAG, NSG), and which group owns each guidance document.
+
+One transaction per change, each with its audit event (ids and codes only). Nothing is ever
+deleted: feedback, routing rules and documents keep pointing at areas and groups, so those are
+archived instead. An archived area or group is not offered for new assignments, and a group is
+not archived while it still owns a document that is not archived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+
+import asyncpg
+import msgspec
+
+from medskapa.audit import service as audit
+from medskapa.catalogue import structure_queries as queries
+from medskapa.catalogue.structure_queries import AreaRow, DocumentRow, GroupRow
+from medskapa.clock import Clock
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+SLUG_MAX = 100
+NAME_MAX = 200
+DESCRIPTION_MAX = 2000
+
+
+class GroupKind(StrEnum):
+    NAG = "nag"
+    """Nationell arbetsgrupp."""
+    NSG = "nsg"
+    """Nationell samverkansgrupp."""
+
+
+KIND_LABELS = {
+    GroupKind.NAG: "Nationell arbetsgrupp (NAG)",
+    GroupKind.NSG: "Nationell samverkansgrupp (NSG)",
+}
+
+# code → (Swedish for pages, English for the API and the command line)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "slug_required": ("Skriv en kortadress.", "A slug is required."),
+    "bad_slug": (
+        "Kortadressen får bara ha små bokstäver a–z, siffror och bindestreck mellan dem, "
+        "till exempel hjart-karl.",
+        "A slug has only lower-case letters a-z, digits and single hyphens between them.",
+    ),
+    "slug_too_long": (
+        f"Kortadressen får vara högst {SLUG_MAX} tecken.",
+        f"A slug is at most {SLUG_MAX} characters.",
+    ),
+    "slug_taken": ("Kortadressen används redan. Välj en annan.", "That slug is already in use."),
+    "name_required": ("Skriv ett namn.", "A name is required."),
+    "name_too_long": (
+        f"Namnet får vara högst {NAME_MAX} tecken.",
+        f"A name is at most {NAME_MAX} characters.",
+    ),
+    "description_too_long": (
+        f"Beskrivningen får vara högst {DESCRIPTION_MAX} tecken.",
+        f"A description is at most {DESCRIPTION_MAX} characters.",
+    ),
+    "unknown_kind": (
+        "Välj om gruppen är en nationell arbetsgrupp (NAG) eller samverkansgrupp (NSG).",
+        "The kind is 'nag' or 'nsg'.",
+    ),
+    "unknown_area": ("Välj ett programområde som finns.", "No such programme area."),
+    "area_archived": (
+        "Programområdet är arkiverat och kan inte få nya grupper.",
+        "That programme area is archived and takes no new groups.",
+    ),
+    "unknown_group": ("Välj en grupp som finns.", "No such group."),
+    "group_archived": (
+        "Gruppen är arkiverad och kan inte få nya dokument.",
+        "That group is archived and takes no new documents.",
+    ),
+    "unknown_document": ("Välj ett dokument som finns.", "No such document."),
+    "unknown_action": (
+        "Välj om du vill arkivera eller återställa.",
+        "Choose to archive or to bring back.",
+    ),
+    "nothing_to_change": ("Ingenting att ändra.", "The request changes nothing."),
+    "group_owns_documents": (
+        "Gruppen äger dokument som inte är arkiverade. Flytta dokumenten till en annan grupp "
+        "först, eller arkivera dem.",
+        "The group owns documents that are not archived; assign them to another group first.",
+    ),
+    "area_has_groups": (
+        "Programområdet har grupper som inte är arkiverade. Flytta eller arkivera grupperna först.",
+        "The programme area has groups that are not archived; move or archive them first.",
+    ),
+    "area_of_group_archived": (
+        "Gruppens programområde är arkiverat. Flytta gruppen till ett annat programområde först.",
+        "The group's programme area is archived; move the group to another area first.",
+    ),
+}
+
+
+def message(code: str, language: str = "sv") -> str:
+    swedish, english = MESSAGES.get(code, (code, code))
+    return swedish if language == "sv" else english
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    code: str
+
+
+class Invalid(Exception):
+    """Some input is not valid; nothing was written."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+
+class Refused(Exception):
+    """The change is valid in form but not allowed in the present state; nothing was written."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class NotFound(Exception):
+    """The area, group or document being changed does not exist."""
+
+
+class Area(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    archived: bool
+    groups: list[GroupRow] = []
+
+
+def _slug(value: str, errors: list[FieldError]) -> str:
+    slug = value.strip()
+    if not slug:
+        errors.append(FieldError("slug", "slug_required"))
+    elif len(slug) > SLUG_MAX:
+        errors.append(FieldError("slug", "slug_too_long"))
+    elif not SLUG_PATTERN.fullmatch(slug):
+        errors.append(FieldError("slug", "bad_slug"))
+    return slug
+
+
+def _name(value: str, errors: list[FieldError]) -> str:
+    name = " ".join(value.split())
+    if not name:
+        errors.append(FieldError("name", "name_required"))
+    elif len(name) > NAME_MAX:
+        errors.append(FieldError("name", "name_too_long"))
+    return name
+
+
+def _description(value: str, errors: list[FieldError]) -> str:
+    description = value.strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors.append(FieldError("description", "description_too_long"))
+    return description
+
+
+def _kind(value: str, errors: list[FieldError]) -> str:
+    kind = value.strip().lower()
+    if kind not in GroupKind.__members__.values():
+        errors.append(FieldError("kind", "unknown_kind"))
+    return kind
+
+
+def _raise(errors: list[FieldError]) -> None:
+    if errors:
+        raise Invalid(errors)
+
+
+class StructureService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    # ------------------------------------------------------------ reading
+
+    async def overview(self) -> list[Area]:
+        """Every area with its groups, the live ones first, each with its document counts."""
+        by_area: dict[int, list[GroupRow]] = {}
+        for row in await queries.groups(self._conn):
+            by_area.setdefault(row.programme_area_id, []).append(row)
+        return [
+            Area(
+                slug=a.slug,
+                name=a.name,
+                archived=a.archived_at is not None,
+                groups=by_area.get(a.id, []),
+            )
+            for a in await queries.areas(self._conn)
+        ]
+
+    async def area(self, slug: str) -> AreaRow:
+        found = await queries.area(self._conn, slug)
+        if found is None:
+            raise NotFound(slug)
+        return found
+
+    async def group(self, slug: str) -> GroupRow:
+        found = await queries.group(self._conn, slug)
+        if found is None:
+            raise NotFound(slug)
+        return found
+
+    async def documents(self) -> list[DocumentRow]:
+        return await queries.documents(self._conn)
+
+    # ------------------------------------------------------------ programme areas
+
+    async def create_area(self, actor: str, *, slug: str, name: str) -> AreaRow:
+        errors: list[FieldError] = []
+        slug, name = _slug(slug, errors), _name(name, errors)
+        _raise(errors)
+        now = self._clock()
+        async with self._conn.transaction():
+            if await queries.area(self._conn, slug) is not None:
+                raise Invalid([FieldError("slug", "slug_taken")])
+            try:
+                async with self._conn.transaction():
+                    area_id = await queries.insert_area(self._conn, slug, name, now)
+            except asyncpg.UniqueViolationError:
+                raise Invalid([FieldError("slug", "slug_taken")]) from None
+            await self._record(actor, "programme_area", area_id, "programme_area.created", now)
+            return await self.area(slug)
+
+    async def update_area(
+        self, actor: str, slug: str, *, name: str | None = None, archived: bool | None = None
+    ) -> AreaRow:
+        """Rename, archive or bring back a programme area. An area is archived only once
+        none of its groups is live, so no live group hangs under an archived area."""
+        errors: list[FieldError] = []
+        new_name = _name(name, errors) if name is not None else None
+        _raise(errors)
+        now = self._clock()
+        async with self._conn.transaction():
+            found = await queries.area(self._conn, slug, lock=True)
+            if found is None:
+                raise NotFound(slug)
+            was_archived = found.archived_at is not None
+            if new_name is None and (archived is None or archived == was_archived):
+                if archived is None:
+                    raise Invalid([FieldError("name", "nothing_to_change")])
+                return found
+            if (
+                archived
+                and not was_archived
+                and await queries.area_has_live_groups(self._conn, found.id)
+            ):
+                raise Refused("area_has_groups")
+            archived_at = found.archived_at
+            if archived is not None and archived != was_archived:
+                archived_at = now if archived else None
+            await queries.update_area(
+                self._conn, found.id, name=new_name or found.name, archived_at=archived_at
+            )
+            if new_name is not None and new_name != found.name:
+                await self._record(actor, "programme_area", found.id, "programme_area.renamed", now)
+            if archived is not None and archived != was_archived:
+                action = "programme_area.archived" if archived else "programme_area.unarchived"
+                await self._record(
+                    actor,
+                    "programme_area",
+                    found.id,
+                    action,
+                    now,
+                    from_state="archived" if was_archived else "active",
+                    to_state="archived" if archived else "active",
+                )
+            return await self.area(slug)
+
+    # ------------------------------------------------------------ subject groups
+
+    async def create_group(
+        self,
+        actor: str,
+        *,
+        slug: str,
+        name: str,
+        kind: str,
+        area: str,
+        description: str = "",
+    ) -> GroupRow:
+        errors: list[FieldError] = []
+        slug, name = _slug(slug, errors), _name(name, errors)
+        kind, description = _kind(kind, errors), _description(description, errors)
+        now = self._clock()
+        async with self._conn.transaction():
+            target = await self._live_area(area, errors)
+            if (
+                not any(e.field == "slug" for e in errors)
+                and await queries.group(self._conn, slug) is not None
+            ):
+                errors.append(FieldError("slug", "slug_taken"))
+            _raise(errors)
+            assert target is not None
+            try:
+                async with self._conn.transaction():
+                    group_id = await queries.insert_group(
+                        self._conn,
+                        slug=slug,
+                        name=name,
+                        kind=kind,
+                        description=description,
+                        area_id=target.id,
+                        now=now,
+                    )
+            except asyncpg.UniqueViolationError:
+                raise Invalid([FieldError("slug", "slug_taken")]) from None
+            await self._record(
+                actor, "subject_group", group_id, "subject_group.created", now, to_state=kind
+            )
+            return await self.group(slug)
+
+    async def update_group(
+        self,
+        actor: str,
+        slug: str,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        description: str | None = None,
+        area: str | None = None,
+        archived: bool | None = None,
+    ) -> GroupRow:
+        """Rename, describe, change the kind of, move, archive or bring back a group: any of
+        these together, all or none."""
+        errors: list[FieldError] = []
+        new_name = _name(name, errors) if name is not None else None
+        new_kind = _kind(kind, errors) if kind is not None else None
+        new_description = _description(description, errors) if description is not None else None
+        now = self._clock()
+        async with self._conn.transaction():
+            found = await queries.group(self._conn, slug, lock=True)
+            if found is None:
+                raise NotFound(slug)
+            target = await self._live_area(area, errors) if area is not None else None
+            _raise(errors)
+            was_archived = found.archived_at is not None
+            archiving = archived is not None and archived != was_archived
+            changes = {
+                "subject_group.renamed": new_name is not None and new_name != found.name,
+                "subject_group.kind_changed": new_kind is not None and new_kind != found.kind,
+                "subject_group.described": new_description is not None
+                and new_description != found.description,
+                "subject_group.moved": target is not None and target.id != found.programme_area_id,
+            }
+            if not any(changes.values()) and not archiving:
+                if all(v is None for v in (name, kind, description, area, archived)):
+                    raise Invalid([FieldError("name", "nothing_to_change")])
+                return found
+            if archiving and archived and found.live_document_count:
+                raise Refused("group_owns_documents")
+            if archiving and not archived and target is None:
+                home = await queries.area(self._conn, found.area_slug)
+                if home is not None and home.archived_at is not None:
+                    raise Refused("area_of_group_archived")
+            await queries.update_group(
+                self._conn,
+                found.id,
+                name=new_name or found.name,
+                kind=new_kind or found.kind,
+                description=found.description if new_description is None else new_description,
+                area_id=target.id if target is not None else found.programme_area_id,
+                archived_at=(now if archived else None) if archiving else found.archived_at,
+            )
+            for action, changed in changes.items():
+                if not changed:
+                    continue
+                states: dict[str, str] = {}
+                if action == "subject_group.kind_changed":
+                    states = {"from_state": found.kind, "to_state": str(new_kind)}
+                elif action == "subject_group.moved" and target is not None:
+                    states = {
+                        "from_state": f"programme_area:{found.programme_area_id}",
+                        "to_state": f"programme_area:{target.id}",
+                    }
+                await self._record(actor, "subject_group", found.id, action, now, **states)
+            if archiving:
+                await self._record(
+                    actor,
+                    "subject_group",
+                    found.id,
+                    "subject_group.archived" if archived else "subject_group.unarchived",
+                    now,
+                    from_state="archived" if was_archived else "active",
+                    to_state="archived" if archived else "active",
+                )
+            return await self.group(slug)
+
+    # ------------------------------------------------------------ documents
+
+    async def assign_document(self, actor: str, document: str, group: str) -> DocumentRow:
+        """Give a guidance document to another group (which then owns it and its routing)."""
+        now = self._clock()
+        async with self._conn.transaction():
+            found = await queries.document(self._conn, document.strip(), lock=True)
+            if found is None:
+                raise NotFound(document)
+            target = await queries.group(self._conn, group.strip())
+            if target is None:
+                raise Invalid([FieldError("group", "unknown_group")])
+            if target.archived_at is not None:
+                raise Invalid([FieldError("group", "group_archived")])
+            if target.id == found.subject_group_id:
+                return found
+            await queries.set_document_group(self._conn, found.id, target.id)
+            await self._record(
+                actor,
+                "document",
+                found.id,
+                "document.group_assigned",
+                now,
+                from_state=f"subject_group:{found.subject_group_id}",
+                to_state=f"subject_group:{target.id}",
+            )
+            moved = await queries.document(self._conn, found.slug)
+            assert moved is not None
+            return moved
+
+    # ------------------------------------------------------------ helpers
+
+    async def _live_area(self, slug: str, errors: list[FieldError]) -> AreaRow | None:
+        found = await queries.area(self._conn, slug.strip())
+        if found is None:
+            errors.append(FieldError("area", "unknown_area"))
+        elif found.archived_at is not None:
+            errors.append(FieldError("area", "area_archived"))
+        return found
+
+    async def _record(
+        self,
+        actor: str,
+        subject_type: str,
+        subject_id: int,
+        action: str,
+        now: dt.datetime,
+        *,
+        from_state: str | None = None,
+        to_state: str | None = None,
+    ) -> None:
+        await audit.record(
+            self._conn,
+            at=now,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            from_state=from_state,
+            to_state=to_state,
+        )
