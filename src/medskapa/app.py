@@ -32,6 +32,7 @@ from medskapa.moderation.web import ModerationApi, ModerationPages, RoutingAdmin
 from medskapa.organisations.web import OrganisationApi, OrganisationPages
 from medskapa.outbox.jobs import notices_lifespan, relay_lifespan
 from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
+from medskapa.regions.web import RegionsApi
 from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
 from medskapa.security.csrf import CsrfMiddleware, csrf_cookie_name
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> Litestar:
             CatalogueApi,
             FeedbackPages,
             FeedbackApi,
+            RegionsApi,
             AccountPages,
             AuthApi,
             ModerationPages,

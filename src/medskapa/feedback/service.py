@@ -26,6 +26,8 @@ from medskapa.feedback.domain import (
 from medskapa.feedback.personal_data import Finding, find_personal_data
 from medskapa.feedback.queries import FeedbackRecord
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
+from medskapa.regions import queries as regions
+from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
 from medskapa.triage import queries as triage_queries
 
@@ -53,6 +55,8 @@ class SubmissionInput(msgspec.Struct, kw_only=True):
     consent_contact: bool = False
     email: str | None = None
     language: str = "sv"
+    care_region: str | None = None
+    """The code of the region where the care took place, when the submitter chose to say."""
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -133,6 +137,12 @@ class FeedbackService:
             except InvalidText as exc:
                 errors.append(FieldError("email", exc.code))
 
+        care_region = _optional(data.care_region)
+        if care_region is not None and (
+            not is_region_code(care_region)
+            or await regions.region_name(self._conn, care_region) is None
+        ):
+            errors.append(FieldError("care_region", "unknown_region"))
         section_key, quote = _optional(data.section), None
         raw_quote = _optional(data.quote)
         document_found, target = await queries.target_version(
@@ -199,8 +209,9 @@ class FeedbackService:
             "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
             "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
             "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
-            "  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            "  $12, $13, (SELECT id FROM contact), $16, $17, $14, $14) RETURNING id), "
+            "  created_at, updated_at, care_region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+            "  $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32) "
+            "  RETURNING id), "
             # The receipt e-mail, in the same statement: it exists exactly when the item does.
             "mail AS ("
             "  INSERT INTO outbox_messages (template, contact_id, language, context, "
@@ -232,6 +243,7 @@ class FeedbackService:
             mail_bucket,
             dt.datetime.fromtimestamp(epoch - epoch % RECEIPT_MAIL_WINDOW, dt.UTC),
             RECEIPT_MAILS_PER_ADDRESS,
+            care_region,
         )
         return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
 

@@ -56,6 +56,12 @@ ERRORS: dict[str, dict[Language, str]] = {
         "sv": "Avsnittet finns inte i den här versionen av kunskapsstödet.",
         "en": "That section is not in this version of the guidance document.",
     },
+    "unknown_region": {
+        "sv": "Den regionen finns inte bland Sveriges 21 regioner. Välj en region i listan "
+        "eller ”Vill inte ange / inte aktuellt”.",
+        "en": "That is not one of Sweden's 21 regions. Choose a region from the list or "
+        "“Prefer not to say / not applicable”.",
+    },
     "quote_not_found": {
         "sv": "Vi hittar inte den citerade texten i avsnittet. Kopiera den ordagrant eller lämna "
         "fältet tomt.",
@@ -228,6 +234,10 @@ UI: dict[Language, dict[str, str]] = {
         "uppgifter som kan visa vem du är.",
         "consent_contact": "Arbetsgruppen får kontakta mig om de vill fråga något "
         "(kräver e-postadress).",
+        "care_region": "I vilken region fick du vården? (valfritt)",
+        "care_region_hint": "Den region där du eller din närstående fick vården, inte där ni "
+        "bor. Det hjälper arbetsgruppen att se skillnader mellan regioner.",
+        "care_region_none": "Vill inte ange / inte aktuellt",
         "email": "E-postadress för besked (valfritt)",
         "email_hint": "Vi skickar besked när något händer med din synpunkt. Adressen sparas för "
         "sig och visas aldrig för arbetsgruppen eller andra.",
@@ -291,6 +301,10 @@ UI: dict[Language, dict[str, str]] = {
         "and without details that could show who you are.",
         "consent_contact": "The working group may contact me with questions "
         "(needs an e-mail address).",
+        "care_region": "In which region did you receive the care? (optional)",
+        "care_region_hint": "The region where you or your relative received care, not where "
+        "you live. It helps the working group see differences between regions.",
+        "care_region_none": "Prefer not to say / not applicable",
         "email": "E-mail address for updates (optional)",
         "email_hint": "We write when something happens to your feedback. The address is kept "
         "apart and never shown to the working group or anyone else.",

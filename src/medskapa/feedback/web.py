@@ -52,6 +52,8 @@ from medskapa.feedback.texts import (
     message,
     moderation_event_text,
 )
+from medskapa.regions import queries as regions
+from medskapa.regions.domain import HealthcareRegion
 from medskapa.security import ratelimit
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, requires
@@ -162,6 +164,8 @@ class FormState(msgspec.Struct, kw_only=True):
     general_error: str | None = None
     findings: list[FoundData] = []
     token: str = ""
+    regions: list[HealthcareRegion] = []
+    """The choices for the region where the care took place."""
 
 
 def _form_id(token: str) -> str:
@@ -263,6 +267,7 @@ class FeedbackPages(Controller):
         state = FormState(
             values={"section": section or "", "version": shown.label},
             token=uuid.uuid4().hex,
+            regions=await regions.grouped(conn),
         )
         return _render_form(request, document, state, _language(lang))
 
@@ -294,13 +299,16 @@ class FeedbackPages(Controller):
                 "category",
                 "role",
                 "text",
+                "care_region",
                 "email",
             )
         }
         values["consent_public"] = _form_value(data, "consent_public") == "ja"
         values["consent_contact"] = _form_value(data, "consent_contact") == "ja"
         token = _form_value(data, FORM_ID_FIELD)
-        state = FormState(values=values, token=token or uuid.uuid4().hex)
+        state = FormState(
+            values=values, token=token or uuid.uuid4().hex, regions=await regions.grouped(conn)
+        )
 
         if _form_value(data, HONEYPOT_FIELD):
             state.general_error = UI[language]["form_rejected"]
@@ -445,6 +453,18 @@ class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     consent_contact: bool = False
     email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
     language: Literal["sv", "en"] = "sv"
+    care_region: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                pattern=r"^[0-9]{2}$",
+                description="Where the care took place, if the submitter wants to say: the "
+                'region\'s two-digit county code (länskod), e.g. "12" for Region Skåne. The '
+                "codes are listed by GET /api/v1/regions.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class FindingOut(msgspec.Struct):
@@ -594,6 +614,7 @@ class FeedbackApi(Controller):
             consent_contact=data.consent_contact,
             email=data.email,
             language=data.language,
+            care_region=data.care_region,
         )
         try:
             if key is None:

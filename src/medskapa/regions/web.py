@@ -1,0 +1,53 @@
+"""The region reference data in the JSON API."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+
+from medskapa.regions import queries
+from medskapa.security.permissions import Permission, requires
+from medskapa.web.deps import Conn
+
+
+class RegionOut(msgspec.Struct):
+    code: str
+    name: str
+    part: str | None = None
+
+
+class HealthcareRegionOut(msgspec.Struct):
+    code: str
+    name: str
+    regions: list[RegionOut]
+
+
+class RegionsOut(msgspec.Struct):
+    healthcare_regions: list[HealthcareRegionOut]
+
+
+class RegionsApi(Controller):
+    path = "/api/v1/regions"
+    tags = ("regions",)
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+
+    @get(
+        "/",
+        summary="Sweden's 21 regions by healthcare region (sjukvårdsregion)",
+        description="A region's `code` is its two-digit county code (länskod); it is what "
+        "`care_region` takes when feedback is submitted. Region Halland is in two healthcare "
+        "regions, each with the municipalities (`part`) that belong there.",
+    )
+    async def regions(self, conn: Conn) -> Response[RegionsOut]:
+        grouped = await queries.grouped(conn)
+        return Response(
+            RegionsOut(
+                [
+                    HealthcareRegionOut(
+                        h.code, h.name, [RegionOut(r.code, r.name, r.part) for r in h.regions]
+                    )
+                    for h in grouped
+                ]
+            ),
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
