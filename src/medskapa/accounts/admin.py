@@ -21,6 +21,7 @@ class RoleChoice(StrEnum):
     ADMIN = "admin"
     GROUP_MEMBER = "group-member"
     GROUP_LEAD = "group-lead"
+    GROUP_PATIENT_REPRESENTATIVE = "group-patient-representative"
     ORGANISATION_MEMBER = "organisation-member"
     ORGANISATION_COORDINATOR = "organisation-coordinator"
 
@@ -30,7 +31,13 @@ GLOBAL = {
     RoleChoice.MODERATOR: "moderator",
     RoleChoice.ADMIN: "admin",
 }
-STAFF = {RoleChoice.MODERATOR, RoleChoice.ADMIN, RoleChoice.GROUP_MEMBER, RoleChoice.GROUP_LEAD}
+# The role each group RoleChoice gives in group_memberships.
+GROUP_ROLES = {
+    RoleChoice.GROUP_MEMBER: "member",
+    RoleChoice.GROUP_LEAD: "lead",
+    RoleChoice.GROUP_PATIENT_REPRESENTATIVE: "patient_representative",
+}
+STAFF = {RoleChoice.MODERATOR, RoleChoice.ADMIN, *GROUP_ROLES}
 
 
 async def _grant(
@@ -42,18 +49,22 @@ async def _grant(
 ) -> None:
     if role in GLOBAL:
         await conn.execute("UPDATE users SET role = $2 WHERE id = $1", user_id, GLOBAL[role])
-    elif role in (RoleChoice.GROUP_MEMBER, RoleChoice.GROUP_LEAD):
+    elif role in GROUP_ROLES:
         if not group:
             raise AccountError("group_required")
-        group_id = await conn.fetchval("SELECT id FROM subject_groups WHERE slug = $1", group)
+        group_id, archived = await conn.fetchrow(
+            "SELECT id, archived_at IS NOT NULL FROM subject_groups WHERE slug = $1", group
+        ) or (None, False)
         if group_id is None:
             raise AccountError("unknown_group")
+        if archived:
+            raise AccountError("group_archived")
         await conn.execute(
             "INSERT INTO group_memberships (user_id, group_id, role) VALUES ($1, $2, $3) "
             "ON CONFLICT (user_id, group_id) DO UPDATE SET role = EXCLUDED.role",
             user_id,
             group_id,
-            "lead" if role == RoleChoice.GROUP_LEAD else "member",
+            GROUP_ROLES[role],
         )
     else:
         if not organisation:

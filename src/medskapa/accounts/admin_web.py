@@ -26,6 +26,8 @@ ROLE_LABELS = {
     RoleChoice.ADMIN: "Administratör",
     RoleChoice.GROUP_MEMBER: "Medlem i en arbetsgrupp",
     RoleChoice.GROUP_LEAD: "Ledare för en arbetsgrupp",
+    RoleChoice.GROUP_PATIENT_REPRESENTATIVE: "Patientföreträdare i en arbetsgrupp (läser "
+    "inkorgen och skriver anteckningar, svarar inte för gruppen)",
     RoleChoice.ORGANISATION_MEMBER: "Medlem i en organisation",
     RoleChoice.ORGANISATION_COORDINATOR: "Samordnare i en organisation",
 }
@@ -41,7 +43,8 @@ async def _users(conn: Conn, search: str | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT u.id, u.email, u.role, u.totp_confirmed_at IS NOT NULL, "
         "  ARRAY(SELECT g.name || ' (' || CASE m.role WHEN 'lead' THEN 'ledare' "
-        "    ELSE 'medlem' END || ')' FROM group_memberships m "
+        "    WHEN 'patient_representative' THEN 'patientföreträdare' ELSE 'medlem' END || ')' "
+        "    FROM group_memberships m "
         "    JOIN subject_groups g ON g.id = m.group_id WHERE m.user_id = u.id ORDER BY g.name), "
         "  ARRAY(SELECT o.name || ' (' || CASE m.role WHEN 'coordinator' THEN 'samordnare' "
         "    ELSE 'medlem' END || ')' FROM organisation_memberships m "
@@ -71,7 +74,9 @@ class UserAdminPages(Controller):
                 "search": search or "",
                 "shown": SHOWN,
                 "roles": ROLE_LABELS,
-                "groups": await conn.fetch("SELECT slug, name FROM subject_groups ORDER BY name"),
+                "groups": await conn.fetch(
+                    "SELECT slug, name FROM subject_groups WHERE archived_at IS NULL ORDER BY name"
+                ),
                 "organisations": await conn.fetch(
                     "SELECT slug, name FROM organisations ORDER BY name"
                 ),

@@ -24,6 +24,7 @@ ERRORS: dict[str, str] = {
     "unknown_user": "Det finns inget konto med den e-postadressen.",
     "group_required": "Ange vilken grupp (--group) rollen gäller.",
     "unknown_group": "Det finns ingen grupp med det namnet.",
+    "group_archived": "Gruppen är arkiverad och kan inte få nya medlemmar.",
     "organisation_required": "Ange vilken organisation (--organisation) rollen gäller.",
     "unknown_organisation": "Det finns ingen organisation med det namnet.",
     "password_wrong": "Lösenordet stämmer inte.",

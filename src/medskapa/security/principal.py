@@ -15,6 +15,9 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+# The roles in a subject group that act for it (answer, change status, assign, forward). A
+# patient representative ("patient_representative") reads the inbox and writes notes only.
+ANSWERING_GROUP_ROLES = frozenset({"member", "lead"})
 
 
 class TokenFacts(msgspec.Struct, frozen=True):
@@ -31,7 +34,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     email: str = ""
     role: Role | None = None
     groups: dict[int, str] = {}
-    """Subject group id → "member" or "lead"."""
+    """Subject group id → "member", "lead" or "patient_representative"."""
     organisations: dict[int, str] = {}
     """Organisation id → "member" or "coordinator"."""
     second_factor: bool = False
@@ -50,6 +53,11 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     def is_staff(self) -> bool:
         """Staff handle other people's text: moderators, admins and subject group members."""
         return self.role in STAFF_ROLES or bool(self.groups)
+
+    @property
+    def answering_groups(self) -> frozenset[int]:
+        """The groups this principal may act for, not only read."""
+        return frozenset(g for g, role in self.groups.items() if role in ANSWERING_GROUP_ROLES)
 
     @property
     def pending(self) -> bool:

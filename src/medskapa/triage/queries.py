@@ -39,8 +39,14 @@ async def groups_by_id(conn: asyncpg.Connection, ids: list[int]) -> list[Group]:
     return [Group(*row) for row in rows]
 
 
-async def group_by_slug(conn: asyncpg.Connection, slug: str) -> Group | None:
-    row = await conn.fetchrow("SELECT id, slug, name FROM subject_groups WHERE slug = $1", slug)
+async def group_by_slug(conn: asyncpg.Connection, slug: str, *, live: bool = False) -> Group | None:
+    """A group by slug; with ``live``, only one that is not archived (one to send items to)."""
+    row = await conn.fetchrow(
+        "SELECT id, slug, name FROM subject_groups WHERE slug = $1 "
+        "AND (NOT $2 OR archived_at IS NULL)",
+        slug,
+        live,
+    )
     return None if row is None else Group(*row)
 
 

@@ -71,6 +71,12 @@ class _Foreign(Exception):
     """The item exists but is not routed to any of the asker's groups."""
 
 
+class NotPermitted(Exception):
+    """The asker sits in the item's group as a patient representative: they read the item and
+    write notes, but do not act for the group (answer, change status, assign, tag, merge,
+    forward). Nothing was written."""
+
+
 class Refused(Exception):
     """The request cannot be carried out; ``unmet`` names each field and rule. Nothing was
     written."""
@@ -163,7 +169,7 @@ class TriageService:
         self, principal: Principal, feedback_id: uuid.UUID, step: GroupStep
     ) -> ItemView:
         async with self._work(principal, feedback_id):
-            record, group = await self._own(principal, feedback_id)
+            record, group = await self._own(principal, feedback_id, acting=True)
             current = FeedbackStatus(record.status)
             try:
                 checked = check_step(current, step)
@@ -249,12 +255,12 @@ class TriageService:
         """Hand the item from the asker's group to another. The item leaves this group's inbox
         and starts afresh (``routed``) in the other's."""
         async with self._work(principal, feedback_id):
-            record, group = await self._own(principal, feedback_id)
+            record, group = await self._own(principal, feedback_id, acting=True)
             unmet: list[Unmet] = []
             current = FeedbackStatus(record.status)
             if not allowed(current, FeedbackStatus.ROUTED, Actor.GROUP_MEMBER):
                 raise Refused([Unmet("to", "not_forwardable")])
-            target = await queries.group_by_slug(self._conn, to_group.strip())
+            target = await queries.group_by_slug(self._conn, to_group.strip(), live=True)
             if target is None:
                 unmet.append(Unmet("group", "unknown_group"))
             elif target.id == group.id:
@@ -307,7 +313,7 @@ class TriageService:
         self, principal: Principal, feedback_id: uuid.UUID, user_id: int | None
     ) -> None:
         async with self._work(principal, feedback_id):
-            record, group = await self._own(principal, feedback_id)
+            record, group = await self._own(principal, feedback_id, acting=True)
             self._open(record)
             now = self._clock()
             if user_id is None:
@@ -320,7 +326,8 @@ class TriageService:
                 return
             is_member = await self._conn.fetchval(
                 "SELECT 1 FROM group_memberships m JOIN users u ON u.id = m.user_id "
-                "WHERE m.group_id = $1 AND m.user_id = $2 AND u.deleted_at IS NULL",
+                "WHERE m.group_id = $1 AND m.user_id = $2 AND u.deleted_at IS NULL "
+                "AND m.role <> 'patient_representative'",
                 group.id,
                 user_id,
             )
@@ -344,7 +351,7 @@ class TriageService:
     ) -> None:
         """Tag the item with exactly these of the group's themes."""
         async with self._work(principal, feedback_id):
-            record, group = await self._own(principal, feedback_id)
+            record, group = await self._own(principal, feedback_id, acting=True)
             known = {t.id: t for t in await queries.themes(self._conn, group.id)}
             wanted = set(theme_ids)
             current = await queries.item_theme_ids(self._conn, record.id, group.id)
@@ -394,7 +401,7 @@ class TriageService:
         if not others:
             raise Refused([Unmet("items", "choose_items")])
         async with self._work(principal, feedback_id):
-            _, group = await self._own(principal, feedback_id, lock=False)
+            _, group = await self._own(principal, feedback_id, lock=False, acting=True)
             ids = [feedback_id, *others]
             found = set(await queries.lock_items(self._conn, ids))
             routed_here = {
@@ -479,17 +486,29 @@ class TriageService:
             raise NotFound(str(feedback_id)) from None
 
     async def _own(
-        self, principal: Principal, feedback_id: uuid.UUID, *, lock: bool = True
+        self,
+        principal: Principal,
+        feedback_id: uuid.UUID,
+        *,
+        lock: bool = True,
+        acting: bool = False,
     ) -> tuple[ItemRecord, Group]:
-        """The item and the asker's group it is routed to, or ``NotFound``. A refusal of an
-        existing item is ``_Foreign``, which ``_work`` writes to the item's trail."""
+        """The item and the asker's group it is routed to (one they act for, when there is
+        one), or ``NotFound``. A refusal of an existing item is ``_Foreign``, which ``_work``
+        writes to the item's trail. ``acting``: the use case acts for the group, which a
+        patient representative may not (``NotPermitted``)."""
         record = await queries.item(self._conn, feedback_id, lock=lock)
         if record is None:
             raise NotFound(str(feedback_id))
         routed_to = await queries.item_groups(self._conn, feedback_id)
-        mine = [g for g in routed_to if g in principal.groups]
+        answering = principal.answering_groups
+        mine = sorted(
+            (g for g in routed_to if g in principal.groups), key=lambda g: g not in answering
+        )
         if not mine:
             raise _Foreign(str(feedback_id))
+        if acting and mine[0] not in answering:
+            raise NotPermitted(str(feedback_id))
         groups = await queries.groups_by_id(self._conn, [mine[0]])
         return record, groups[0]
 
@@ -591,4 +610,4 @@ class TriageService:
         )
 
 
-__all__ = ["FilterInvalid", "NotFound", "Refused", "TriageService"]
+__all__ = ["FilterInvalid", "NotFound", "NotPermitted", "Refused", "TriageService"]

@@ -165,6 +165,13 @@ def message(code: str, language: Language = "sv") -> str:
     return ERRORS.get(code, {"sv": "Värdet kan inte användas.", "en": "Invalid value."})[language]
 
 
+# What a patient representative is told when they try to act for the group.
+NOT_PERMITTED = (
+    "Som patientföreträdare i gruppen kan du läsa synpunkterna och skriva interna anteckningar, "
+    "men du svarar inte för gruppen: du kan inte ändra status, svara, tilldela, sätta teman, "
+    "slå ihop eller skicka vidare. Ingenting har sparats."
+)
+
 # What a group member sees for each status (the submitter's words are in feedback/domain.py).
 GROUP_STATUS_LABELS: dict[str, str] = {
     "received": "Mottagen",

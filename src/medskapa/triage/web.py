@@ -55,7 +55,15 @@ from medskapa.triage.domain import (
     parse_filter,
     snippet,
 )
-from medskapa.triage.service import Inbox, ItemView, NotFound, Refused, TriageService
+from medskapa.triage.service import (
+    Inbox,
+    ItemView,
+    NotFound,
+    NotPermitted,
+    Refused,
+    TriageService,
+)
+from medskapa.web.boundary import BoundaryRefusal
 from medskapa.web.connection import held_connection
 from medskapa.web.deps import Conn, clock
 from medskapa.web.errors import PROBLEM_JSON, Problem
@@ -118,6 +126,15 @@ def _not_found() -> NotFoundException:
     return NotFoundException(detail="No such item in your groups.")
 
 
+def _not_permitted() -> BoundaryRefusal:
+    return BoundaryRefusal(
+        403,
+        "A patient representative reads the group's items and writes notes, but does not act "
+        "for the group (answers, status, assignment, themes, merging, forwarding).",
+        texts.NOT_PERMITTED,
+    )
+
+
 def _form_value(form: dict[str, Any], name: str) -> str:
     value = form.get(name, "")
     if isinstance(value, list):
@@ -174,7 +191,9 @@ async def _later_versions(conn: Conn, view: ItemView) -> list[str]:
 
 async def _other_groups(conn: Conn, view: ItemView) -> list[tuple[str, str]]:
     rows = await conn.fetch(
-        "SELECT slug, name FROM subject_groups WHERE id <> $1 ORDER BY name", view.group.id
+        "SELECT slug, name FROM subject_groups WHERE id <> $1 AND archived_at IS NULL "
+        "ORDER BY name",
+        view.group.id,
     )
     return [(row[0], row[1]) for row in rows]
 
@@ -324,6 +343,7 @@ class TriagePages(Controller):
             context={
                 **_base_context(principal),
                 "group": result.group,
+                "may_answer": result.group.id in principal.answering_groups,
                 "documents": by_document,
                 "more": result.page.next is not None,
                 "done": done,
@@ -354,6 +374,8 @@ class TriagePages(Controller):
             linked = await triage.link_planned(principal_of(request), ids, version)
         except NotFound:
             raise _not_found() from None
+        except NotPermitted:
+            raise _not_permitted() from None
         except Refused as exc:
             return await self._render_planned(
                 request,
@@ -400,14 +422,16 @@ class TriagePages(Controller):
             if item.section_body is not None and item.quote
             else None
         )
+        may_answer = view.group.id in principal.answering_groups
         context = {
             **_base_context(principal),
             "view": view,
+            "may_answer": may_answer,
             "item": item,
             "similar": similar,
             "section_parts": section_parts,
             "passage_words": texts.PASSAGE_WORDS.get(view.passage, ""),
-            "steps": _allowed_steps(item.status),
+            "steps": _allowed_steps(item.status) if may_answer else [],
             "step_labels": texts.STEP_LABELS,
             "close_reasons": texts.CLOSE_REASON_LABELS,
             "forward_reasons": texts.FORWARD_REASON_LABELS,
@@ -415,9 +439,8 @@ class TriagePages(Controller):
             "versions": await _later_versions(conn, view),
             "other_groups": await _other_groups(conn, view),
             "open": item.status in OPEN_FOR_GROUP,
-            "forwardable": allowed(
-                FeedbackStatus(item.status), FeedbackStatus.ROUTED, Actor.GROUP_MEMBER
-            ),
+            "forwardable": may_answer
+            and allowed(FeedbackStatus(item.status), FeedbackStatus.ROUTED, Actor.GROUP_MEMBER),
             "done": done,
             "form": form,
             "errors": errors or {},
@@ -450,6 +473,8 @@ class TriagePages(Controller):
             result = await action(principal)
         except NotFound:
             raise _not_found() from None
+        except NotPermitted:
+            raise _not_permitted() from None
         except Refused as exc:
             try:
                 view = await triage.item(principal, feedback_id)
@@ -864,6 +889,8 @@ class TriageApi(Controller):
             view = await triage.transition(principal_of(request), feedback_id, step)
         except NotFound:
             raise _not_found() from None
+        except NotPermitted:
+            raise _not_permitted() from None
         except Refused as exc:
             return _refused(exc)
         return Response(_item_out(view))
@@ -887,6 +914,8 @@ class TriageApi(Controller):
             )
         except NotFound:
             raise _not_found() from None
+        except NotPermitted:
+            raise _not_permitted() from None
         except Refused as exc:
             return _refused(exc)
         return Response(_item_out(view))
