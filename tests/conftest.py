@@ -32,6 +32,8 @@ async def template_database(pg_url: str) -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
         conn = await asyncpg.connect(with_database(pg_url, name))
         try:
+            await init_connection(conn)
+            bind(conn, AuditKeys.from_secret(TEST_SECRET))
             await migrate(conn)
             await load_demo(conn)
         finally:

@@ -106,8 +106,11 @@ async def _demo(conn: asyncpg.Connection) -> None:
     )
 
 
-async def prepare_database(url: str, *, load_demo_if_empty: bool) -> None:
-    """Migrate, and fill an empty catalogue with the demo content."""
+async def prepare_database(
+    url: str, *, load_demo_if_empty: bool, keys: AuditKeys | None = None
+) -> None:
+    """Migrate, and fill an empty catalogue with the demo content (which goes through the
+    importer and onto the audit trail: ``keys`` are needed for it)."""
 
     async def work(conn: asyncpg.Connection) -> None:
         await _migrate(conn)
@@ -116,7 +119,7 @@ async def prepare_database(url: str, *, load_demo_if_empty: bool) -> None:
         ):
             await _demo(conn)
 
-    await _with_connection(url, work)
+    await _with_connection(url, work, keys)
 
 
 def _secret_key(settings: Settings, embedded: bool) -> str:
@@ -179,7 +182,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         os.environ["MEDSKAPA_BASE_URL"] = local_address
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with database_url(settings) as (url, embedded):
-        asyncio.run(prepare_database(url, load_demo_if_empty=embedded and settings.load_demo))
+        load = embedded and settings.load_demo
+        keys = _audit_keys(settings, embedded) if load else None
+        asyncio.run(prepare_database(url, load_demo_if_empty=load, keys=keys))
         # Worker processes read their settings from the environment.
         os.environ["MEDSKAPA_DATABASE_URL"] = url
         os.environ["MEDSKAPA_SECRET_KEY"] = _secret_key(settings, embedded)
@@ -338,8 +343,8 @@ def cmd_audit_rekey(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
-    with database_url(settings) as (url, _):
-        asyncio.run(_with_connection(url, _demo))
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_with_connection(url, _demo, _audit_keys(settings, embedded)))
 
 
 def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
@@ -508,6 +513,19 @@ def cmd_user_reset_second_factor(settings: Settings, args: argparse.Namespace) -
         asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
 
 
+def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.catalogue.structure_cli import StructureCommandFailed, run
+
+    async def work(conn: asyncpg.Connection) -> None:
+        try:
+            print(await run(conn, args))
+        except StructureCommandFailed as exc:
+            raise CommandError(str(exc)) from exc
+
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medskapa",
@@ -626,6 +644,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.add_argument("--email", required=True)
     reset.set_defaults(handler=cmd_user_reset_second_factor)
+    from medskapa.catalogue.structure_cli import add_commands
+
+    add_commands(commands, cmd_structure)
     return parser
 
 

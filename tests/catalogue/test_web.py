@@ -4,7 +4,7 @@ import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from medskapa.catalogue.demo import read_demo
+from tests.catalogue.demo_view import read_demo
 
 Client = AsyncTestClient[Litestar]
 
@@ -96,6 +96,7 @@ async def test_overlong_search_is_refused_clearly(client: Client) -> None:
 async def test_document_page_has_table_of_contents_and_sections(client: Client) -> None:
     document = next(d for d in read_demo().documents if d.status == "published")
     current = [v for v in document.versions if v.published_on][-1]
+    assert "1 Inledning" in current.sections[0].heading or current.sections[0].number
     response = await client.get(f"/kunskapsstod/{document.slug}")
     assert response.status_code == 200
     text = response.text
@@ -110,7 +111,7 @@ async def test_older_version_is_readable_and_marked(client: Client) -> None:
         d for d in read_demo().documents if len([v for v in d.versions if v.published_on]) > 1
     )
     old = document.versions[0]
-    response = await client.get(f"/kunskapsstod/{document.slug}", params={"version": old.label})
+    response = await client.get(f"/kunskapsstod/{document.slug}", params={"version": old.version})
     assert response.status_code == 200
     assert "Du läser en äldre version" in response.text
     missing = await client.get(f"/kunskapsstod/{document.slug}", params={"version": "99.0"})
@@ -138,9 +139,9 @@ async def test_api_document_has_versions_with_keyed_sections(client: Client) -> 
     assert response.status_code == 200
     body = response.json()
     assert body["slug"] == document.slug
-    assert [v["label"] for v in body["versions"]] == [v.label for v in document.versions]
+    assert [v["label"] for v in body["versions"]] == [v.version for v in document.versions]
     first = body["versions"][-1]["sections"][0]
-    assert set(first) == {"key", "heading", "text"}
+    assert set(first) == {"key", "heading", "text", "number", "level"}
     assert first["key"] == document.versions[-1].sections[0].key
 
 

@@ -16,10 +16,12 @@ import httpx
 import msgspec
 import pytest
 
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.catalogue.demo import load_demo
 from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
+from tests.factories import TEST_SECRET
 
 TEXT = "Det står inte vem jag ska ringa efter utskrivningen. Det borde stå i avsnittet."
 
@@ -62,6 +64,7 @@ async def own_database(own_pg: EmbeddedPostgres) -> str:
     conn = await asyncpg.connect(own_pg.url)
     try:
         await init_connection(conn)
+        bind(conn, AuditKeys.from_secret(TEST_SECRET))
         await migrate(conn)
         await load_demo(conn)
     finally:

@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from medskapa.app import create_app
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.catalogue.demo import load_demo
 from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.migrations import migrate
@@ -54,6 +55,7 @@ async def test_database_outage_gives_503_and_recovers_without_restart(
 ) -> None:
     url = own_server.url
     conn = await asyncpg.connect(url)
+    bind(conn, AuditKeys.from_secret(TEST_SECRET))
     await migrate(conn)
     await load_demo(conn)
     await conn.close()

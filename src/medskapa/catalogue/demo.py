@@ -1,43 +1,29 @@
-"""Demo content: a fictional but realistic catalogue, loaded into an empty database."""
+"""Demo content: a fictional but realistic catalogue, loaded into an empty database.
+
+The national structure comes from ``demo_files/structure.toml``; every document version is a
+Markdown file under ``demo_files/documents`` and goes through the same importer as a real one.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 from pathlib import Path
 
 import asyncpg
 import msgspec
 
-DEMO_FILE = Path(__file__).with_name("demo_content.toml")
+from medskapa.catalogue.authoring import Actor, AuthoringService
+from medskapa.catalogue.importer import label_key, read_markdown
+from medskapa.clock import utc_now
+
+DEMO_DIR = Path(__file__).with_name("demo_files")
+DEMO_ACTOR = Actor(name="demo", admin=True)
 
 
-class DemoSection(msgspec.Struct, frozen=True):
-    key: str
-    heading: str
-    body: str
-
-
-class DemoVersion(msgspec.Struct, frozen=True):
-    label: str
-    sections: list[DemoSection]
-    change_summary: str = ""
-    published_on: dt.date | None = None
-
-
-class DemoDocument(msgspec.Struct, frozen=True):
-    slug: str
-    title: str
-    kind: str
-    status: str
-    subject_group: str
-    summary: str
-    versions: list[DemoVersion]
-
-
-class DemoGroup(msgspec.Struct, frozen=True):
+class DemoGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: str
     name: str
+    kind: str
     programme_area: str
     description: str = ""
 
@@ -47,10 +33,11 @@ class DemoArea(msgspec.Struct, frozen=True):
     name: str
 
 
-class DemoContent(msgspec.Struct, frozen=True):
+class DemoStructure(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     programme_areas: list[DemoArea]
     subject_groups: list[DemoGroup]
-    documents: list[DemoDocument]
+    consultation: list[str] = []
+    """Documents out for consultation: their newest version is a draft the public may read."""
 
 
 class DemoCounts(msgspec.Struct):
@@ -59,17 +46,27 @@ class DemoCounts(msgspec.Struct):
     documents: int = 0
 
 
-def read_demo(path: Path = DEMO_FILE) -> DemoContent:
-    with path.open("rb") as fh:
-        return msgspec.convert(tomllib.load(fh), DemoContent)
+def read_structure(directory: Path = DEMO_DIR) -> DemoStructure:
+    with (directory / "structure.toml").open("rb") as fh:
+        return msgspec.convert(tomllib.load(fh), DemoStructure)
 
 
-async def load_demo(conn: asyncpg.Connection, content: DemoContent | None = None) -> DemoCounts:
+def demo_files(directory: Path = DEMO_DIR) -> list[Path]:
+    """Every version file, in the order they must be imported: per document, oldest first."""
+    files = []
+    for path in (directory / "documents").glob("*.md"):
+        slug, _, label = path.stem.rpartition("-")
+        files.append(((slug, label_key(label)), path))
+    return [path for _, path in sorted(files)]
+
+
+async def load_demo(conn: asyncpg.Connection, directory: Path = DEMO_DIR) -> DemoCounts:
     """Insert what is not there yet (matched by slug), in one transaction."""
-    content = content or read_demo()
+    structure = read_structure(directory)
     counts = DemoCounts()
+    authoring = AuthoringService(conn, utc_now)
     async with conn.transaction():
-        for area in content.programme_areas:
+        for area in structure.programme_areas:
             status = await conn.execute(
                 "INSERT INTO programme_areas (slug, name) VALUES ($1, $2) "
                 "ON CONFLICT (slug) DO NOTHING",
@@ -77,47 +74,31 @@ async def load_demo(conn: asyncpg.Connection, content: DemoContent | None = None
                 area.name,
             )
             counts.programme_areas += status == "INSERT 0 1"
-        for group in content.subject_groups:
+        for group in structure.subject_groups:
             status = await conn.execute(
-                "INSERT INTO subject_groups (slug, name, description, programme_area_id) "
-                "SELECT $1, $2, $3, id FROM programme_areas WHERE slug = $4 "
+                "INSERT INTO subject_groups (slug, name, kind, description, programme_area_id) "
+                "SELECT $1, $2, $3, $4, id FROM programme_areas WHERE slug = $5 "
                 "ON CONFLICT (slug) DO NOTHING",
                 group.slug,
                 group.name,
+                group.kind,
                 group.description,
                 group.programme_area,
             )
             counts.subject_groups += status == "INSERT 0 1"
-        for document in content.documents:
-            document_id = await conn.fetchval(
-                "INSERT INTO guidance_documents (slug, title, kind, status, summary, "
-                "subject_group_id) SELECT $1, $2, $3, $4, $5, id FROM subject_groups "
-                "WHERE slug = $6 ON CONFLICT (slug) DO NOTHING RETURNING id",
-                document.slug,
-                document.title,
-                document.kind,
-                document.status,
-                document.summary.strip(),
-                document.subject_group,
-            )
-            if document_id is None:
+        existing = set(await conn.fetchval("SELECT array_agg(slug) FROM guidance_documents") or [])
+        for path in demo_files(directory):
+            document = read_markdown(path.read_bytes())
+            if document.slug in existing:
                 continue
-            counts.documents += 1
-            for version in document.versions:
-                version_id = await conn.fetchval(
-                    "INSERT INTO document_versions (document_id, label, published_on, "
-                    "change_summary) VALUES ($1, $2, $3, $4) RETURNING id",
-                    document_id,
-                    version.label,
-                    version.published_on,
-                    version.change_summary,
-                )
-                await conn.executemany(
-                    "INSERT INTO sections (version_id, key, position, heading, body) "
-                    "VALUES ($1, $2, $3, $4, $5)",
-                    [
-                        (version_id, s.key, position, s.heading, s.body.strip())
-                        for position, s in enumerate(version.sections, start=1)
-                    ],
-                )
+            result = await authoring.import_document(
+                DEMO_ACTOR, document, publish=document.published_on is not None
+            )
+            counts.documents += result.new_document
+        await conn.execute(
+            "UPDATE guidance_documents SET status = 'consultation' "
+            "WHERE slug = ANY($1::text[]) AND NOT slug = ANY($2::text[])",
+            structure.consultation,
+            list(existing),
+        )
     return counts

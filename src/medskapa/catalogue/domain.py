@@ -70,10 +70,16 @@ class Section(msgspec.Struct, frozen=True):
     key: str
     heading: str
     text: str
+    """Markdown (CommonMark with tables)."""
+    number: str = ""
+    """The number the heading was written with ("4.1"), or empty."""
+    level: int = 2
+    """2 for a section, 3 for a subsection."""
 
     @property
-    def paragraphs(self) -> list[str]:
-        return [p.strip() for p in self.text.split("\n\n") if p.strip()]
+    def title(self) -> str:
+        """The heading as written: "4.1 Läkemedel"."""
+        return f"{self.number} {self.heading}" if self.number else self.heading
 
 
 class Version(msgspec.Struct, frozen=True):

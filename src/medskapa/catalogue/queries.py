@@ -107,7 +107,7 @@ async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
         summary.status == DocumentStatus.CONSULTATION,
     )
     section_rows = await conn.fetch(
-        "SELECT s.version_id, s.key, s.heading, s.body FROM sections s "
+        "SELECT s.version_id, s.key, s.heading, s.body, s.number, s.level FROM sections s "
         "JOIN document_versions v ON v.id = s.version_id "
         "WHERE v.document_id = $1 AND (v.published_on IS NOT NULL OR $2) "
         "ORDER BY s.version_id, s.position",
@@ -115,8 +115,16 @@ async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
         summary.status == DocumentStatus.CONSULTATION,
     )
     sections: dict[int, list[Section]] = {}
-    for version_id, key, heading, body in section_rows:
-        sections.setdefault(version_id, []).append(Section(key, heading, body))
+    for row in section_rows:
+        sections.setdefault(row["version_id"], []).append(
+            Section(
+                key=row["key"],
+                heading=row["heading"],
+                text=row["body"],
+                number=row["number"],
+                level=row["level"],
+            )
+        )
     versions = [
         Version(label, published_on, change_summary, sections.get(version_id, []))
         for version_id, label, published_on, change_summary in version_rows

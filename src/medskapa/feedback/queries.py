@@ -8,6 +8,8 @@ import uuid
 import asyncpg
 import msgspec
 
+from medskapa.catalogue.markdown import plain_text
+
 
 class TargetVersion(msgspec.Struct, frozen=True):
     document_id: int
@@ -38,9 +40,11 @@ async def target_version(
 
 
 async def section_text(conn: asyncpg.Connection, version_id: int, key: str) -> str | None:
-    return await conn.fetchval(
+    """The section's words as a reader sees them (quotes are selected on the page)."""
+    body = await conn.fetchval(
         "SELECT body FROM sections WHERE version_id = $1 AND key = $2", version_id, key
     )
+    return None if body is None else plain_text(body)
 
 
 class FeedbackRecord(msgspec.Struct, frozen=True):

@@ -33,6 +33,7 @@ TEMPLATES = frozenset(
         "feedback_change_planned",
         "feedback_changed",
         "feedback_forwarded",
+        "feedback_passage_placed",
         # to staff
         "group_new_item",
         "group_digest",

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from medskapa.catalogue.markdown import plain_text
 from medskapa.feedback.lifecycle import UNANSWERED
 from medskapa.triage.domain import (
     INBOX_STATUSES,
@@ -268,7 +269,7 @@ async def current_sections(conn: asyncpg.Connection, document_id: int) -> tuple[
         document_id,
     )
     label = rows[0][0] if rows else None
-    return label, {row[1]: row[2] for row in rows}
+    return label, {row[1]: plain_text(row[2]) for row in rows}
 
 
 class VersionRef(msgspec.Struct, frozen=True):

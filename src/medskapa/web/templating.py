@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup
 
 from medskapa import __version__
+from medskapa.catalogue import markdown
 from medskapa.catalogue.domain import KIND_LABELS, STATUS_LABELS
 
 HTMX_PATH = "/static/vendor/htmx-2.0.11/htmx.min.js"
@@ -37,6 +39,8 @@ def configure(engine: JinjaTemplateEngine) -> None:
     env.lstrip_blocks = True
     env.filters["swedish_date"] = swedish_date
     env.filters["local_time"] = local_time
+    # Section bodies: Markdown rendered and sanitised (catalogue/markdown.py), safe to insert.
+    env.filters["markdown"] = lambda text: Markup(markdown.render(text or ""))  # noqa: S704
     env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     env.globals["app_version"] = __version__

@@ -1,0 +1,603 @@
+"""Guidance content in the product: importing documents, drafting versions, the re-anchoring
+report, publishing. One transaction per use case; every change audited.
+
+Who may: an admin, or a lead of the group that owns the document (for an import of a new
+document: of the group the file names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import msgspec
+
+from medskapa.audit import service as audit
+from medskapa.catalogue import anchoring, following, markdown
+from medskapa.catalogue import authoring_queries as queries
+from medskapa.catalogue.importer import (
+    LABEL,
+    MAX_CHANGE_SUMMARY,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    ImportedDocument,
+    Problem,
+    Rejected,
+    SectionDraft,
+    check_sections,
+    label_key,
+    make_section,
+    section_key,
+    split_heading,
+)
+from medskapa.clock import Clock
+from medskapa.outbox.queue import enqueue
+from medskapa.security.principal import Principal, Role
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+SUBJECT = "document"
+QUOTE_CONTEXT = 32
+
+
+class NotFound(Exception):
+    """No such document or version (or not one the asker may see)."""
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """Who is changing content: a signed-in person, or the command line."""
+
+    name: str
+    """The audit trail's actor: a pseudonym or "admin-cli"."""
+    admin: bool
+    lead_of: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(
+            name=principal.pseudonym,
+            admin=principal.role == Role.ADMIN,
+            lead_of=frozenset(g for g, role in principal.groups.items() if role == "lead"),
+        )
+
+    def may_author(self, group_id: int) -> bool:
+        return self.admin or group_id in self.lead_of
+
+
+CLI = Actor(name="admin-cli", admin=True)
+
+
+class ImportResult(msgspec.Struct, frozen=True):
+    slug: str
+    version: str
+    new_document: bool
+    published: bool
+    sections: int
+    removed: list[markdown.Removal]
+    ignored: list[str]
+
+
+class SectionReport(msgspec.Struct, frozen=True):
+    key: str
+    number: str
+    heading: str
+
+
+class AnchorEntry(msgspec.Struct, frozen=True):
+    feedback_id: uuid.UUID
+    status: str
+    category: str
+    received_at: dt.datetime
+    from_version: str
+    from_section: str | None
+    outcome: str
+    section_key: str | None
+    confidence: float
+    passage: str | None
+    """The passage as it reads in this version (for "changed" and "moved"), else None."""
+
+
+class AnchorReport(msgspec.Struct, frozen=True):
+    document: str
+    version: str
+    published: bool
+    built_at: dt.datetime | None
+    counts: dict[str, int]
+    items: list[AnchorEntry]
+
+
+class SectionInput(msgspec.Struct, frozen=True):
+    heading: str
+    body: str
+    number: str = ""
+    level: int = 2
+    key: str | None = None
+    """Kept when given (so feedback on a renamed section stays with it); else from the heading."""
+
+
+def _local_date(now: dt.datetime) -> dt.date:
+    return now.astimezone(STOCKHOLM).date()
+
+
+def _refuse(code: str, field: str | None = None, detail: str = "") -> Rejected:
+    return Rejected([Problem(code, field, detail)])
+
+
+class AuthoringService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    # ------------------------------------------------------------ reading
+
+    async def documents(self, actor: Actor) -> list[queries.DocumentRow]:
+        """The documents this person may author."""
+        return await queries.documents_for(self._conn, None if actor.admin else actor.lead_of)
+
+    async def document(
+        self, actor: Actor, slug: str
+    ) -> tuple[queries.DocumentRow, list[queries.VersionRow]]:
+        document = await queries.document(self._conn, slug)
+        if document is None or not actor.may_author(document.group_id):
+            raise NotFound(slug)
+        return document, await queries.versions(self._conn, document.id)
+
+    async def draft(
+        self, actor: Actor, slug: str, label: str
+    ) -> tuple[queries.DocumentRow, queries.VersionRow, list[queries.SectionRow]]:
+        document, versions = await self.document(actor, slug)
+        version = next((v for v in versions if v.label == label), None)
+        if version is None:
+            raise NotFound(f"{slug}/{label}")
+        return document, version, await queries.sections(self._conn, version.id)
+
+    # ------------------------------------------------------------ import
+
+    async def import_document(
+        self, actor: Actor, imported: ImportedDocument, *, publish: bool = False
+    ) -> ImportResult:
+        """A new document, or a new draft version of an existing one (same slug, a later
+        label); published at once with ``publish``. All or nothing."""
+        now = self._clock()
+        async with self._conn.transaction():
+            group = await queries.group(self._conn, imported.group)
+            if group is None:
+                raise _refuse("unknown_group", "group", imported.group)
+            document = await queries.document(self._conn, imported.slug, lock=True)
+            new_document = document is None
+            if document is None:
+                if group.archived:
+                    raise _refuse("group_archived", "group", imported.group)
+                if not actor.may_author(group.id):
+                    raise _refuse("not_group_lead", "group", imported.group)
+                document_id = await queries.insert_document(
+                    self._conn,
+                    slug=imported.slug,
+                    title=imported.title,
+                    kind=imported.kind,
+                    summary=imported.summary,
+                    group_id=group.id,
+                )
+                await self._audit(actor, document_id, "document.created", now, to_state="draft")
+            else:
+                if not actor.may_author(document.group_id):
+                    raise _refuse("not_group_lead", "group", document.group_slug)
+                if document.group_id != group.id:
+                    raise _refuse("group_differs", "group", document.group_slug)
+                if document.kind != imported.kind:
+                    raise _refuse("kind_differs", "kind", document.kind)
+                if document.status == "archived":
+                    raise _refuse("document_archived", "slug")
+                document_id = document.id
+                await self._check_new_label(document_id, imported.version)
+            version_id = await queries.insert_version(
+                self._conn,
+                document_id=document_id,
+                label=imported.version,
+                title=imported.title,
+                summary=imported.summary,
+                change_summary=imported.change_summary,
+                created_by=actor.name,
+                now=now,
+            )
+            await queries.replace_sections(self._conn, version_id, imported.sections)
+            await self._audit(
+                actor,
+                document_id,
+                "version.imported",
+                now,
+                to_state="draft",
+                reason_code=imported.version,
+            )
+            if publish:
+                await self._publish(
+                    actor,
+                    document_id,
+                    version_id,
+                    imported.change_summary or ("Första versionen." if new_document else ""),
+                    published_on=imported.published_on,
+                    now=now,
+                )
+        return ImportResult(
+            slug=imported.slug,
+            version=imported.version,
+            new_document=new_document,
+            published=publish,
+            sections=len(imported.sections),
+            removed=imported.removed,
+            ignored=imported.ignored,
+        )
+
+    async def _check_new_label(self, document_id: int, label: str) -> None:
+        versions = await queries.versions(self._conn, document_id)
+        if any(v.label == label for v in versions):
+            raise _refuse("version_exists", "version", label)
+        if any(v.is_draft for v in versions):
+            raise _refuse("draft_exists", "version", next(v.label for v in versions if v.is_draft))
+        if versions and label_key(label) <= label_key(versions[-1].label):
+            raise _refuse("version_not_after_current", "version", versions[-1].label)
+
+    # ------------------------------------------------------------ drafting
+
+    async def create_draft(self, actor: Actor, slug: str, label: str) -> None:
+        """A new draft that starts as a copy of the newest version."""
+        now = self._clock()
+        async with self._conn.transaction():
+            document = await queries.document(self._conn, slug, lock=True)
+            if document is None or not actor.may_author(document.group_id):
+                raise NotFound(slug)
+            if document.status == "archived":
+                raise _refuse("document_archived", "slug")
+            if not LABEL.match(label):
+                raise _refuse("bad_version", "version")
+            await self._check_new_label(document.id, label)
+            versions = await queries.versions(self._conn, document.id)
+            base = versions[-1] if versions else None
+            version_id = await queries.insert_version(
+                self._conn,
+                document_id=document.id,
+                label=label,
+                title=(base.title if base and base.title else document.title),
+                summary=(base.summary if base and base.summary is not None else document.summary),
+                change_summary="",
+                created_by=actor.name,
+                now=now,
+            )
+            if base is not None:
+                await queries.replace_sections(
+                    self._conn, version_id, await queries.sections(self._conn, base.id)
+                )
+            await self._audit(
+                actor, document.id, "version.drafted", now, to_state="draft", reason_code=label
+            )
+
+    async def save_draft(
+        self,
+        actor: Actor,
+        slug: str,
+        label: str,
+        *,
+        title: str,
+        summary: str,
+        change_summary: str,
+        sections: Sequence[SectionInput],
+    ) -> list[SectionDraft]:
+        """Replace a draft's text. Section keys are kept where given, so that a renamed
+        section stays the same section for the feedback on it."""
+        problems: list[Problem] = []
+        title, summary, change_summary = title.strip(), summary.strip(), change_summary.strip()
+        if not title:
+            problems.append(Problem("missing_field", "title"))
+        elif len(title) > MAX_TITLE:
+            problems.append(Problem("field_too_long", "title", str(MAX_TITLE)))
+        if len(summary) > MAX_SUMMARY:
+            problems.append(Problem("field_too_long", "summary", str(MAX_SUMMARY)))
+        if len(change_summary) > MAX_CHANGE_SUMMARY:
+            problems.append(Problem("field_too_long", "change_summary", str(MAX_CHANGE_SUMMARY)))
+        drafts: list[SectionDraft] = []
+        for given in sections:
+            heading_text = f"{given.number} {given.heading}" if given.number else given.heading
+            made = make_section(
+                heading_text, given.level if given.level in (2, 3) else 2, given.body
+            )
+            if given.key:
+                made = msgspec.structs.replace(made, key=given.key.strip())
+            elif not made.number and given.number:
+                number, words = split_heading(heading_text)
+                made = msgspec.structs.replace(made, key=section_key(number, words))
+            drafts.append(made)
+        problems += check_sections(drafts)
+        if problems:
+            raise Rejected(problems)
+        now = self._clock()
+        async with self._conn.transaction():
+            document = await queries.document(self._conn, slug, lock=True)
+            if document is None or not actor.may_author(document.group_id):
+                raise NotFound(slug)
+            version = await queries.version(self._conn, document.id, label, lock=True)
+            if version is None:
+                raise NotFound(f"{slug}/{label}")
+            if not version.is_draft:
+                raise _refuse("already_published", "version", label)
+            await queries.update_draft(
+                self._conn,
+                version.id,
+                title=title,
+                summary=summary,
+                change_summary=change_summary,
+                now=now,
+            )
+            await queries.replace_sections(self._conn, version.id, drafts)
+            await self._audit(actor, document.id, "version.edited", now, reason_code=label)
+        return drafts
+
+    # ------------------------------------------------------------ re-anchoring
+
+    async def anchor_report(self, actor: Actor, slug: str, label: str) -> AnchorReport:
+        """Where every open item's passage is in this version. For a draft it is built anew
+        (and stored); a published version's report is the one frozen when it was published."""
+        async with self._conn.transaction():
+            document = await queries.document(self._conn, slug, lock=True)
+            if document is None or not actor.may_author(document.group_id):
+                raise NotFound(slug)
+            version = await queries.version(self._conn, document.id, label, lock=True)
+            if version is None:
+                raise NotFound(f"{slug}/{label}")
+            built_at = version.anchors_built_at
+            if version.is_draft:
+                built_at = self._clock()
+                await self._build_placements(document.id, version.id)
+                await queries.mark_anchors_built(self._conn, version.id, built_at)
+            return await self._report(document.slug, version, built_at)
+
+    async def _build_placements(self, document_id: int, version_id: int) -> int:
+        items = await queries.open_items(self._conn, document_id, version_id)
+        source_ids = {i.placed_version_id or i.version_id for i in items}
+        texts = await queries.sections_of(self._conn, [*source_ids, version_id])
+        new = [_section_text(s) for s in texts[version_id]]
+        by_source: dict[int, list[tuple[queries.OpenItem, anchoring.Anchor]]] = {}
+        gone: list[queries.PlacementRow] = []
+        for item in items:
+            if item.placed_outcome == "gone":
+                gone.append(
+                    queries.PlacementRow(
+                        feedback_id=item.id,
+                        from_version_id=item.placed_version_id or item.version_id,
+                        from_section=item.section_key,
+                        outcome="gone",
+                        section_key=None,
+                        confidence=0.0,
+                        start_offset=None,
+                        end_offset=None,
+                    )
+                )
+                continue
+            source = item.placed_version_id or item.version_id
+            by_source.setdefault(source, []).append((item, _anchor(item, texts[source])))
+        placements = gone
+        for source, entries in by_source.items():
+            old = [_section_text(s) for s in texts[source]]
+            found = anchoring.reanchor([a for _, a in entries], old, new)
+            for (item, anchor), placed in zip(entries, found, strict=True):
+                placements.append(
+                    queries.PlacementRow(
+                        feedback_id=item.id,
+                        from_version_id=source,
+                        from_section=anchor.section_key,
+                        outcome=placed.outcome,
+                        section_key=placed.section_key,
+                        confidence=min(1.0, max(0.0, placed.confidence)),
+                        start_offset=placed.start,
+                        end_offset=placed.end,
+                    )
+                )
+        await queries.store_placements(self._conn, version_id, placements)
+        return len(placements)
+
+    async def _report(
+        self, slug: str, version: queries.VersionRow, built_at: dt.datetime | None
+    ) -> AnchorReport:
+        rows = await queries.report(self._conn, version.id)
+        texts = {
+            s.key: markdown.plain_text(s.body)
+            for s in await queries.sections(self._conn, version.id)
+        }
+        counts = {"same": 0, "moved": 0, "changed": 0, "gone": 0}
+        entries: list[AnchorEntry] = []
+        for row in rows:
+            counts[row.outcome] += 1
+            passage = None
+            if (
+                row.section_key in texts
+                and row.start_offset is not None
+                and row.outcome
+                in (
+                    "moved",
+                    "changed",
+                )
+            ):
+                passage = texts[row.section_key][row.start_offset : row.end_offset]
+            entries.append(
+                AnchorEntry(
+                    feedback_id=row.feedback_id,
+                    status=row.status,
+                    category=row.category,
+                    received_at=row.created_at,
+                    from_version=row.from_label,
+                    from_section=row.from_section,
+                    outcome=row.outcome,
+                    section_key=row.section_key,
+                    confidence=round(row.confidence, 2),
+                    passage=passage,
+                )
+            )
+        return AnchorReport(
+            document=slug,
+            version=version.label,
+            published=not version.is_draft,
+            built_at=built_at,
+            counts=counts,
+            items=entries,
+        )
+
+    # ------------------------------------------------------------ publishing
+
+    async def publish(
+        self, actor: Actor, slug: str, label: str, *, change_summary: str
+    ) -> AnchorReport:
+        """Publish a draft: its re-anchoring report is built and frozen with it, the document
+        takes its title and summary, followers and submitters are told. All or nothing."""
+        change_summary = change_summary.strip()
+        if not change_summary:
+            raise _refuse("change_summary_required", "change_summary")
+        if len(change_summary) > MAX_CHANGE_SUMMARY:
+            raise _refuse("field_too_long", "change_summary", str(MAX_CHANGE_SUMMARY))
+        now = self._clock()
+        async with self._conn.transaction():
+            document = await queries.document(self._conn, slug, lock=True)
+            if document is None or not actor.may_author(document.group_id):
+                raise NotFound(slug)
+            version = await queries.version(self._conn, document.id, label, lock=True)
+            if version is None:
+                raise NotFound(f"{slug}/{label}")
+            await self._publish(actor, document.id, version.id, change_summary, now=now)
+            version = await queries.version(self._conn, document.id, label)
+            assert version is not None
+            return await self._report(document.slug, version, version.anchors_built_at)
+
+    async def _publish(
+        self,
+        actor: Actor,
+        document_id: int,
+        version_id: int,
+        change_summary: str,
+        *,
+        now: dt.datetime,
+        published_on: dt.date | None = None,
+    ) -> None:
+        versions = await queries.versions(self._conn, document_id)
+        version = next(v for v in versions if v.id == version_id)
+        if not version.is_draft:
+            raise _refuse("already_published", "version", version.label)
+        if not change_summary.strip():
+            raise _refuse("change_summary_required", "change_summary")
+        published = [v for v in versions if not v.is_draft]
+        if published and label_key(version.label) <= label_key(published[-1].label):
+            raise _refuse("version_not_after_current", "version", published[-1].label)
+        if not await queries.sections(self._conn, version_id):
+            raise _refuse("empty_document")
+        await self._build_placements(document_id, version_id)
+        # A file may carry the date an earlier publication had (the demo, a migration from
+        # another system); it is then also the moment of publication.
+        published_at = now
+        if published_on is not None:
+            published_at = dt.datetime.combine(published_on, dt.time(12), STOCKHOLM)
+        await queries.publish_version(
+            self._conn,
+            version_id,
+            published_on=published_on or _local_date(now),
+            now=published_at,
+            change_summary=change_summary.strip(),
+        )
+        document = await self._conn.fetchval(
+            "SELECT slug FROM guidance_documents WHERE id = $1", document_id
+        )
+        row = await queries.document(self._conn, document)
+        assert row is not None
+        await queries.update_published_document(
+            self._conn,
+            document_id,
+            title=version.title or row.title,
+            summary=version.summary if version.summary is not None else row.summary,
+        )
+        await self._audit(
+            actor,
+            document_id,
+            "version.published",
+            now,
+            from_state="draft",
+            to_state="published",
+            reason_code=version.label,
+        )
+        await self._tell_submitters(row, version.label, version_id, now)
+        await following.notify_new_version(
+            self._conn, document_id=document_id, version_id=version_id, now=now
+        )
+
+    async def _tell_submitters(
+        self, document: queries.DocumentRow, label: str, version_id: int, now: dt.datetime
+    ) -> None:
+        """Each submitter who left an address hears where their passage is in the new version."""
+        for placed in await queries.placed_contacts(self._conn, version_id):
+            await enqueue(
+                self._conn,
+                "feedback_passage_placed",
+                now=now,
+                contact_id=placed.contact_id,
+                language=placed.language,
+                context={
+                    "document_slug": document.slug,
+                    "document_title": document.title,
+                    "version_label": label,
+                    "outcome": placed.outcome,
+                    "section_path": (
+                        f"/kunskapsstod/{document.slug}?version={label}#avsnitt-{placed.section_key}"
+                        if placed.section_key
+                        else f"/kunskapsstod/{document.slug}?version={label}"
+                    ),
+                    "follow_path": "/folj",
+                },
+            )
+
+    async def _audit(
+        self,
+        actor: Actor,
+        document_id: int,
+        action: str,
+        at: dt.datetime,
+        *,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        reason_code: str | None = None,
+    ) -> None:
+        await audit.record(
+            self._conn,
+            at=at,
+            actor=actor.name,
+            action=action,
+            subject_type=SUBJECT,
+            subject_id=str(document_id),
+            from_state=from_state,
+            to_state=to_state,
+            reason_code=reason_code,
+        )
+
+
+def _section_text(section: queries.SectionRow) -> anchoring.SectionText:
+    return anchoring.SectionText(
+        key=section.key, heading=section.heading, text=markdown.plain_text(section.body)
+    )
+
+
+def _anchor(item: queries.OpenItem, sections: list[queries.SectionRow]) -> anchoring.Anchor:
+    """Where the item's passage was last seen: its own words on its own version, or the span a
+    later version's report found."""
+    if item.placed_version_id is None:
+        return anchoring.Anchor(
+            section_key=item.section_key,
+            exact=item.quote_exact,
+            prefix=item.quote_prefix,
+            suffix=item.quote_suffix,
+        )
+    if item.placed_start is None or item.placed_end is None:
+        return anchoring.Anchor(section_key=item.placed_section)
+    text = next((markdown.plain_text(s.body) for s in sections if s.key == item.placed_section), "")
+    start, end = item.placed_start, item.placed_end
+    return anchoring.Anchor(
+        section_key=item.placed_section,
+        exact=text[start:end] or item.quote_exact,
+        prefix=text[max(0, start - QUOTE_CONTEXT) : start],
+        suffix=text[end : end + QUOTE_CONTEXT],
+    )
