@@ -28,6 +28,8 @@ class Permission(StrEnum):
     WORK_IN_GROUP = "work_in_group"
     """Member of at least one subject group (which group is checked per item)."""
     LEAD_GROUP = "lead_group"
+    AUTHOR_DOCUMENTS = "author_documents"
+    """Admin, or lead of at least one group (which documents is checked per document)."""
     COORDINATE_ORGANISATION = "coordinate_organisation"
     BELONG_TO_ORGANISATION = "belong_to_organisation"
     ADMINISTER = "administer"
@@ -42,6 +44,7 @@ RULES: dict[Permission, Predicate] = {
     Permission.MODERATE: lambda p: p.role in (Role.MODERATOR, Role.ADMIN),
     Permission.WORK_IN_GROUP: lambda p: bool(p.groups),
     Permission.LEAD_GROUP: lambda p: "lead" in p.groups.values(),
+    Permission.AUTHOR_DOCUMENTS: lambda p: p.role == Role.ADMIN or "lead" in p.groups.values(),
     Permission.COORDINATE_ORGANISATION: lambda p: "coordinator" in p.organisations.values(),
     Permission.BELONG_TO_ORGANISATION: lambda p: bool(p.organisations),
     Permission.ADMINISTER: lambda p: p.role == Role.ADMIN,
@@ -54,6 +57,7 @@ NEEDS_SECOND_FACTOR = frozenset(
         Permission.MODERATE,
         Permission.WORK_IN_GROUP,
         Permission.LEAD_GROUP,
+        Permission.AUTHOR_DOCUMENTS,
         Permission.ADMINISTER,
     }
 )
