@@ -69,6 +69,7 @@ def test_every_permission_has_a_rule() -> None:
                 Permission.SIGNED_IN,
                 Permission.WORK_IN_GROUP,
                 Permission.LEAD_GROUP,
+                Permission.AUTHOR_DOCUMENTS,
             },
         ),
         (
@@ -88,6 +89,7 @@ def test_every_permission_has_a_rule() -> None:
                 Permission.SECOND_STEP,
                 Permission.SIGNED_IN,
                 Permission.MODERATE,
+                Permission.AUTHOR_DOCUMENTS,
                 Permission.ADMINISTER,
             },
         ),
