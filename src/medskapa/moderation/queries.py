@@ -43,6 +43,8 @@ class ModerationItem(msgspec.Struct, frozen=True, kw_only=True):
     has_original: bool
     claimed_by: int | None
     claim_expires_at: dt.datetime | None
+    care_region_name: str | None = None
+    """The region where the care took place, if the submitter said."""
 
 
 _ITEM = """
@@ -51,7 +53,7 @@ _ITEM = """
            f.consent_public, f.consent_contact, f.contact_id IS NOT NULL, f.language, f.urgent,
            f.redaction_original_destroyed_at,
            EXISTS (SELECT FROM redaction_originals o WHERE o.feedback_id = f.id),
-           c.moderator_id, c.expires_at
+           c.moderator_id, c.expires_at, (SELECT name FROM regions WHERE code = f.care_region)
     FROM feedback f
     JOIN guidance_documents d ON d.id = f.document_id
     JOIN document_versions v ON v.id = f.version_id

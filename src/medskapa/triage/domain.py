@@ -21,6 +21,7 @@ from medskapa.feedback.domain import (
     collapse_whitespace,
 )
 from medskapa.feedback.lifecycle import Unmet
+from medskapa.regions.domain import is_healthcare_region_code, is_region_code
 
 PAGE_SIZE = 25
 QUERY_MAX = 200
@@ -68,6 +69,10 @@ class InboxFilter(msgspec.Struct, frozen=True, kw_only=True):
     document: str | None = None
     section: str | None = None
     category: Category | None = None
+    region: str | None = None
+    """Where the care took place: a region's county code."""
+    healthcare_region: str | None = None
+    """Where the care took place: any region of this healthcare region."""
     theme: int | None = None
     assignee: Assignee | int | None = None
     older_than_days: int | None = None
@@ -128,6 +133,16 @@ def parse_filter(raw: dict[str, str | None]) -> InboxFilter:
             out["category"] = Category(category)
         else:
             unmet.append(Unmet("category", "choose_one"))
+    if region := values.get("region"):
+        if is_region_code(region):
+            out["region"] = region
+        else:
+            unmet.append(Unmet("region", "unknown_region"))
+    if healthcare_region := values.get("healthcare_region"):
+        if is_healthcare_region_code(healthcare_region):
+            out["healthcare_region"] = healthcare_region
+        else:
+            unmet.append(Unmet("healthcare_region", "unknown_healthcare_region"))
     if theme := values.get("theme"):
         if theme.isdigit() and len(theme) <= 18:
             out["theme"] = int(theme)
@@ -183,6 +198,8 @@ def filter_params(inbox_filter: InboxFilter) -> dict[str, str]:
         ("document", inbox_filter.document),
         ("section", inbox_filter.section),
         ("category", inbox_filter.category),
+        ("region", inbox_filter.region),
+        ("healthcare_region", inbox_filter.healthcare_region),
         ("theme", inbox_filter.theme),
         ("assignee", inbox_filter.assignee),
         ("older_than_days", inbox_filter.older_than_days),

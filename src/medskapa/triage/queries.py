@@ -80,6 +80,7 @@ class InboxRow(msgspec.Struct, frozen=True):
     assignee_id: int | None
     assignee_email: str | None
     themes: list[str]
+    care_region: str | None = None
 
 
 class InboxPage(msgspec.Struct, frozen=True):
@@ -114,6 +115,13 @@ def _inbox_where(group_id: int, f: InboxFilter, user_id: int, p: Params) -> list
         where.append(f"f.section_key = {p(f.section)}")
     if f.category is not None:
         where.append(f"r.category = {p(str(f.category))}")
+    if f.region is not None:
+        where.append(f"f.care_region = {p(f.region)}")
+    if f.healthcare_region is not None:
+        where.append(
+            "f.care_region IN (SELECT m.region FROM healthcare_region_members m "
+            f"WHERE m.healthcare_region = {p(f.healthcare_region)})"
+        )
     if f.theme is not None:
         where.append(
             "EXISTS (SELECT 1 FROM feedback_themes ft WHERE ft.feedback_id = f.id "
@@ -140,7 +148,8 @@ _INBOX_COLUMNS = """
     a.user_id, u.email,
     coalesce(ARRAY(SELECT t.name FROM feedback_themes ft
                    JOIN group_themes t ON t.id = ft.theme_id AND t.group_id = r.group_id
-                   WHERE ft.feedback_id = f.id ORDER BY t.name), '{}')
+                   WHERE ft.feedback_id = f.id ORDER BY t.name), '{}'),
+    f.care_region
 """
 _INBOX_FROM = """
     FROM feedback f
@@ -230,12 +239,14 @@ class ItemRecord(msgspec.Struct, frozen=True):
     language: str
     changed_in_version: str | None
     erased_at: dt.datetime | None
+    care_region_name: str | None = None
 
 
 _ITEM = """
     SELECT f.id, f.status, f.created_at, d.id, d.slug, d.title, v.id, v.label, f.section_key,
            s.heading, s.body, f.quote_exact, f.category, f.submitter_role, f.body,
-           f.consent_public, f.urgent, f.contact_id, f.language, cv.label, f.erased_at
+           f.consent_public, f.urgent, f.contact_id, f.language, cv.label, f.erased_at,
+           (SELECT name FROM regions WHERE code = f.care_region)
     FROM feedback f
     JOIN guidance_documents d ON d.id = f.document_id
     JOIN document_versions v ON v.id = f.version_id
@@ -696,17 +707,20 @@ EXPORT_COLUMNS = (
     "close_reason",
     "answered_at",
     "changed_in_version",
+    "care_region",
+    "care_region_name",
 )
 
 _EXPORT = """
     SELECT f.id, f.created_at, r.routed_at, f.status, d.slug, v.label, f.section_key,
            f.category, f.submitter_role, f.urgent, f.body, la.body, la.will_change,
-           la.reason_code, la.answered_at, cv.label
+           la.reason_code, la.answered_at, cv.label, f.care_region, cr.name
     FROM feedback_routes r
     JOIN feedback f ON f.id = r.feedback_id
     JOIN guidance_documents d ON d.id = f.document_id
     JOIN document_versions v ON v.id = f.version_id
     LEFT JOIN document_versions cv ON cv.id = f.changed_in_version_id
+    LEFT JOIN regions cr ON cr.code = f.care_region
     LEFT JOIN LATERAL (SELECT a.body, a.will_change, a.reason_code, a.answered_at
                        FROM feedback_answers a WHERE a.feedback_id = f.id
                        ORDER BY a.answered_at DESC, a.id DESC LIMIT 1) la ON true

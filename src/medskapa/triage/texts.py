@@ -118,6 +118,14 @@ ERRORS: dict[str, dict[Language, str]] = {
         "sv": "Okänt kunskapsstöd.",
         "en": "Unknown document.",
     },
+    "unknown_region": {
+        "sv": "Välj en region i listan.",
+        "en": "Choose a region by its two-digit county code, e.g. 12 for Region Skåne.",
+    },
+    "unknown_healthcare_region": {
+        "sv": "Välj en sjukvårdsregion i listan.",
+        "en": "Choose a healthcare region by its code, e.g. sodra.",
+    },
     "unknown_section": {
         "sv": "Avsnittet skrivs som nyckel, till exempel 3.2-behandling.",
         "en": "Write the section as its key, for example 3.2-behandling.",

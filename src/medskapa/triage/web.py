@@ -38,6 +38,8 @@ from medskapa.feedback.lifecycle import (
     version_key,
 )
 from medskapa.organisations.domain import STOCKHOLM
+from medskapa.regions import queries as regions
+from medskapa.regions.domain import each_region_once
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.triage import queries, texts
@@ -85,6 +87,19 @@ def _filter_values(
         str | None, QueryParameter(max_length=100, description="Section key, e.g. 3.2-behandling")
     ] = None,
     category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    region: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=10, description="Where the care took place: a region's county code"
+        ),
+    ] = None,
+    healthcare_region: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=40,
+            description="Where the care took place: any region of this healthcare region",
+        ),
+    ] = None,
     theme: Annotated[str | None, QueryParameter(max_length=20, description="Theme id")] = None,
     assignee: Annotated[
         str | None, QueryParameter(max_length=20, description='"me", "nobody" or a user id')
@@ -105,6 +120,8 @@ def _filter_values(
         "document": document,
         "section": section,
         "category": category,
+        "region": region,
+        "healthcare_region": healthcare_region,
         "theme": theme,
         "assignee": assignee,
         "older_than_days": older_than_days,
@@ -176,6 +193,11 @@ async def _documents(conn: Conn) -> list[tuple[str, str]]:
         list(LISTED_STATUSES),
     )
     return [(row[0], row[1]) for row in rows]
+
+
+async def _region_choices(conn: Conn) -> dict[str, Any]:
+    grouped = await regions.grouped(conn)
+    return {"healthcare_regions": grouped, "regions": each_region_once(grouped)}
 
 
 async def _later_versions(conn: Conn, view: ItemView) -> list[str]:
@@ -260,6 +282,7 @@ class TriagePages(Controller):
             "errors": errors,
             "statuses": INBOX_STATUSES,
             "categories": list(Category),
+            **await _region_choices(conn),
             "documents": await _documents(conn),
             "themes": await _group_themes(conn, group_id),
             "members": await _group_members(conn, group_id),
@@ -700,6 +723,8 @@ class InboxItemOut(msgspec.Struct):
     urgent: bool
     assignee_id: int | None
     themes: list[str]
+    care_region: str | None = None
+    """The county code of the region where the care took place, if the submitter said."""
 
 
 class InboxOut(msgspec.Struct):
@@ -807,6 +832,7 @@ def _inbox_out(result: Inbox) -> InboxOut:
                 urgent=r.urgent,
                 assignee_id=r.assignee_id,
                 themes=r.themes,
+                care_region=r.care_region,
             )
             for r in result.page.rows
         ],
