@@ -24,6 +24,7 @@ from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
+from medskapa.catalogue.authoring_api import AuthoringApi, create_document
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
@@ -99,6 +100,8 @@ def create_app(settings: Settings) -> Litestar:
             security_txt,
             CataloguePages,
             CatalogueApi,
+            AuthoringApi,
+            create_document,
             FeedbackPages,
             FeedbackApi,
             RegionsApi,

@@ -526,6 +526,24 @@ def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
+def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.catalogue.authoring_cli import ImportFailed, read, run
+
+    try:
+        read(args)  # a bad file is refused before any database is started or reached
+    except ImportFailed as exc:
+        raise CommandError(str(exc)) from exc
+
+    async def work(conn: asyncpg.Connection) -> None:
+        try:
+            print(await run(conn, args))
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
+
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medskapa",
@@ -647,6 +665,9 @@ def build_parser() -> argparse.ArgumentParser:
     from medskapa.catalogue.structure_cli import add_commands
 
     add_commands(commands, cmd_structure)
+    from medskapa.catalogue.authoring_cli import add_commands as add_document_commands
+
+    add_document_commands(commands, cmd_documents)
     return parser
 
 

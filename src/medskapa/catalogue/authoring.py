@@ -144,6 +144,9 @@ class AuthoringService:
             raise NotFound(slug)
         return document, await queries.versions(self._conn, document.id)
 
+    async def exists(self, slug: str) -> bool:
+        return await queries.document(self._conn, slug) is not None
+
     async def draft(
         self, actor: Actor, slug: str, label: str
     ) -> tuple[queries.DocumentRow, queries.VersionRow, list[queries.SectionRow]]:

@@ -125,6 +125,14 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "Dokumentet är arkiverat och kan inte få nya versioner.",
         "The document is archived and cannot get new versions.",
     ),
+    "document_exists": (
+        "Det finns redan ett dokument med adressnamnet ”{detail}”. Lägg till en ny version i det.",
+        "There is already a document with the slug “{detail}”. Add a new version to it.",
+    ),
+    "unknown_item": (
+        "En av de planerade ändringarna finns inte i dina arbetsgruppers inkorgar.",
+        "One of the planned changes is not in your groups' inboxes.",
+    ),
     "version_exists": (
         "Version {detail} finns redan.",
         "Version {detail} already exists.",
