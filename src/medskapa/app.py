@@ -23,6 +23,7 @@ from medskapa import __version__
 from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
 from medskapa.audit.jobs import checkpoint_lifespan
+from medskapa.catalogue.changes_web import ChangesApi, ChangesPages
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.authoring_api import AuthoringApi, create_document
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
@@ -100,6 +101,8 @@ def create_app(settings: Settings) -> Litestar:
             security_txt,
             CataloguePages,
             CatalogueApi,
+            ChangesPages,
+            ChangesApi,
             AuthoringApi,
             create_document,
             FeedbackPages,

@@ -67,6 +67,9 @@ CONTEXT = {
     "expires": "1 december 2026",
     "path": "/organisationer/hjartforeningen/yttranden/1",
     "how": "changed",
+    "change_summary": HOSTILE,
+    "changes": "/kunskapsstod/kol/andringar?fran=1.0&till=2.0",
+    "unsubscribe": "/bevaka/avsluta/abc",
 }
 
 

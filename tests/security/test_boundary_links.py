@@ -295,6 +295,9 @@ LEGACY_CONTEXT = {
     "deadline": "2026-12-01",
     "expires": "2026-12-01",
     "how": "changed",
+    "change_summary": "Nytt avsnitt",
+    "changes": "http://evil.example/kunskapsstod/kol/andringar?fran=1.0&till=2.0",
+    "unsubscribe": "http://evil.example/bevaka/avsluta/abc",
 }
 
 

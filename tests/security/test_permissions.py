@@ -197,3 +197,30 @@ async def test_a_password_only_staff_session_is_signed_in_nowhere_but_the_second
     await conn.execute("UPDATE sessions SET second_factor_at = now() WHERE user_id = $1", user_id)
     for path in ("/konto", "/arbetsgrupp", "/moderering", "/admin/anvandare"):
         assert (await client.get(path)).status_code == 200, path
+
+
+async def test_only_the_one_click_unsubscribe_post_goes_without_a_csrf_token(
+    app: Litestar, bare_client: AsyncTestClient[Litestar]
+) -> None:
+    """Every unsafe page route refuses a browser-less POST without a token (403), except the
+    RFC 8058 one-click unsubscribe URL (catalogue/following.py), whose path holds its secret."""
+    let_through = []
+    for method, path, _ in routes_by_permission(app):
+        if method in ("GET", "HEAD") or path.startswith("/api/"):
+            continue
+        bare_client.cookies.clear()
+        response = await bare_client.request(method, path, follow_redirects=False)
+        if response.status_code != 403:
+            let_through.append(f"{method} {path}: {response.status_code}")
+    assert let_through == []
+    bare_client.cookies.clear()
+    one_click = await bare_client.post(
+        "/bevaka/avsluta/" + "A" * 43,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status_code == 404, "past the CSRF check: an unknown link, said so"
+    assert "Länken fungerar inte" in one_click.text
+    for near_miss in ("/bevaka/avsluta/" + "A" * 44, "/bevaka/bekrafta/" + "A" * 43):
+        bare_client.cookies.clear()
+        assert (await bare_client.post(near_miss)).status_code == 403, near_miss

@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 
 from medskapa.audit import service as audit
+from medskapa.catalogue.following import notify_consultation_opened
 from medskapa.clock import Clock
 from medskapa.feedback import queries as feedback_queries
 from medskapa.feedback.domain import (
@@ -650,6 +651,7 @@ class OrganisationService:
             assert found is not None
             for org_id in await queries.answering_organisations(self._conn, consultation_id):
                 await self._tell_coordinators(org_id, "consultation_opened", found, now)
+            await notify_consultation_opened(self._conn, consultation_id=consultation_id, now=now)
         return found
 
     async def _tell_coordinators(

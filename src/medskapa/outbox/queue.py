@@ -46,6 +46,11 @@ TEMPLATES = frozenset(
         "consultation_reminder",
         "consultation_preview",
         "statement_answered",
+        # to people who follow a document (catalogue/following.py)
+        "follow_confirm",
+        "follow_already",
+        "follow_new_version",
+        "follow_consultation",
     }
 )
 

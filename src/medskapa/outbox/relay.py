@@ -112,6 +112,11 @@ def build_message(row: Claimed, settings: Settings, key: bytes, now: dt.datetime
     msg["Message-ID"] = message_id(row.id, key, sender_domain(settings))
     msg["Auto-Submitted"] = "auto-generated"
     msg["Content-Language"] = "sv, en"
+    if rendered.unsubscribe is not None:
+        # RFC 8058 one-click: the mail program POSTs "List-Unsubscribe=One-Click" to this URL.
+        # (RFC 8058 also wants a DKIM signature covering both headers: the sending MTA's job.)
+        msg["List-Unsubscribe"] = f"<{rendered.unsubscribe}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
     return msg

@@ -12,6 +12,11 @@ write ``{{ absolute(link) }}`` for a stored path and ``{{ base_url }}/folj`` for
 a ``base_url`` stored in a row (older rows have one) is ignored. Rows queued before links
 were paths hold full URLs: ``absolute`` keeps their path and query and puts the configured
 host in front.
+
+One context key is also a header: ``unsubscribe``, the path of a one-click unsubscribe link
+(mail to followers of a document). ``Rendered.unsubscribe`` is its absolute URL, which the
+relay puts in ``List-Unsubscribe`` with ``List-Unsubscribe-Post`` (RFC 8058); the body shows
+the same link for people.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ class Rendered(msgspec.Struct, frozen=True):
     subject: str
     text: str
     html: str
+    unsubscribe: str | None = None
+    """Absolute one-click unsubscribe URL, for the List-Unsubscribe header; None for mail
+    that is not a subscription."""
 
 
 class TemplateMissing(LookupError):
@@ -59,13 +67,17 @@ def _closed(labels: dict[str, str]) -> Any:
     return lambda code: labels.get(code, code)
 
 
+def _join(base_url: str, target: str) -> str:
+    parts = urlsplit(str(target))
+    path = "/" + parts.path.lstrip("/")
+    return base_url + urlunsplit(("", "", path, parts.query, parts.fragment))
+
+
 @jinja2.pass_context
 def _absolute(context: jinja2.runtime.Context, target: str) -> str:
     """The configured base URL followed by the path (and query) of ``target``; whatever host
     ``target`` names, if any, is dropped."""
-    parts = urlsplit(str(target))
-    path = "/" + parts.path.lstrip("/")
-    return context["base_url"] + urlunsplit(("", "", path, parts.query, parts.fragment))
+    return _join(context["base_url"], target)
 
 
 @functools.cache
@@ -98,4 +110,10 @@ def render(template: str, context: dict[str, Any], *, base_url: str) -> Rendered
         raise TemplateMissing(template) from exc
     # A header must not contain a line break, whatever a context value holds.
     subject = " ".join(subject.split())
-    return Rendered(subject=subject, text=text, html=html)
+    unsubscribe = context.get("unsubscribe")
+    return Rendered(
+        subject=subject,
+        text=text,
+        html=html,
+        unsubscribe=_join(context["base_url"], unsubscribe) if unsubscribe else None,
+    )

@@ -8,6 +8,9 @@
   the form must send the same value.
 - Requests with an API token (``Authorization: Bearer``) and JSON API calls without a session
   carry no ambient credential a foreign site could use: no token is needed there.
+- Paths given as ``exempt`` (a regular expression matched against the whole path) are POSTed
+  to by programs that hold no cookie at all, and carry their own secret in the path instead:
+  the one-click unsubscribe link of RFC 8058 (see app.py for why it is safe).
 
 Runs inside the authentication middleware, which puts the session's token in ``scope["auth"]``.
 Templates read the token from Litestar's scope state (``csrf_input``, ``csrf_token()``).
@@ -16,6 +19,7 @@ Templates read the token from Litestar's scope state (``csrf_input``, ``csrf_tok
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -53,10 +57,18 @@ def _usable(value: str | None) -> bool:
 
 
 class CsrfMiddleware:
-    def __init__(self, app: ASGIApp, *, cookie_name: str, secure: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cookie_name: str,
+        secure: bool,
+        exempt: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.cookie_name = cookie_name
         self.secure = secure
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or scope["path"].startswith("/static/"):
@@ -74,7 +86,12 @@ class CsrfMiddleware:
         else:
             expected = cookie if _usable(cookie) else None
         state = ScopeState.from_scope(scope)
-        if scope["method"] in SAFE_METHODS:
+        exempt = (
+            self.exempt is not None
+            and scope["method"] == "POST"
+            and self.exempt.fullmatch(scope["path"]) is not None
+        )
+        if scope["method"] in SAFE_METHODS or exempt:
             if expected is None:
                 expected = new_token()
                 send = self._setting_cookie(send, expected)

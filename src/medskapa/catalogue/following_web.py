@@ -1,0 +1,207 @@
+"""Pages for following a document by e-mail: the form, the confirm link, the unsubscribe link.
+
+Links in mail never act on GET (mail scanners open them): GET shows a page with a button, and
+the button POSTs. The unsubscribe URL also takes the RFC 8058 one-click POST from a mail
+program, which holds no cookie and so no CSRF token: app.py exempts that one path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, PathParameter
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_404_NOT_FOUND,
+    HTTP_410_GONE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+
+from medskapa.catalogue.following import (
+    DocumentNotFollowable,
+    FollowedDocument,
+    FollowingService,
+    FollowInvalid,
+    FollowLimited,
+    LinkView,
+    TokenProblem,
+)
+from medskapa.clock import Clock
+from medskapa.security.permissions import Permission, requires
+from medskapa.web.deps import Conn, clock, receipt_key
+
+MAX_FORM_BYTES = 4096
+
+ERRORS = {
+    "email_required": "Skriv den e-postadress du vill få breven till.",
+    "email_format": "Det ser inte ut som en e-postadress. Skriv den som namn@exempel.se.",
+    "email_characters": "E-postadressen innehåller tecken som inte får finnas i en adress.",
+    "limited": "Du har bett om att bevaka många gånger på kort tid. Vänta {minutes} och försök "
+    "igen.",
+}
+
+Token = Annotated[str, PathParameter(max_length=100)]
+
+
+async def provide_following(
+    conn: Conn, clock: NamedDependency[Clock], receipt_key: NamedDependency[bytes]
+) -> FollowingService:
+    return FollowingService(conn, clock, receipt_key)
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "en minut" if minutes == 1 else f"{minutes} minuter"
+
+
+def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
+    return Template(
+        f"catalogue/{name}.html",
+        context=context,
+        status_code=status,
+        # The pages name a token in their URL and form: keep them out of every cache.
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _problem(exc: TokenProblem, purpose: Literal["confirm", "unsubscribe"]) -> Template:
+    status = HTTP_404_NOT_FOUND if exc.code == "unknown" else HTTP_410_GONE
+    return _page(
+        "follow_link", status, purpose=purpose, problem=exc.code, document=exc.document, view=None
+    )
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+class FollowingPages(Controller):
+    include_in_schema = False
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "receipt_key": Provide(receipt_key),
+        "clock": Provide(clock, sync_to_thread=False),
+        "following": Provide(provide_following),
+    }
+
+    @get("/kunskapsstod/{slug:str}/bevaka", name="follow-document")
+    async def form(
+        self, following: NamedDependency[FollowingService], slug: FromPath[str]
+    ) -> Template:
+        document = await self._document(following, slug)
+        return _page("follow", document=document, email="", error=None, sent=False)
+
+    @post(
+        "/kunskapsstod/{slug:str}/bevaka",
+        name="follow-document-request",
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def follow(
+        self,
+        request: Request[Any, Any, Any],
+        following: NamedDependency[FollowingService],
+        slug: FromPath[str],
+    ) -> Template:
+        document = await self._document(following, slug)
+        form = await request.form()
+        email = _field(dict(form), "email")[:300]
+        try:
+            await following.follow(slug, email, client=_client(request))
+        except FollowInvalid as exc:
+            return _page(
+                "follow",
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                document=document,
+                email=email,
+                error=ERRORS.get(exc.code, ERRORS["email_format"]),
+                sent=False,
+            )
+        except FollowLimited as exc:
+            page = _page(
+                "follow",
+                HTTP_429_TOO_MANY_REQUESTS,
+                document=document,
+                email=email,
+                error=ERRORS["limited"].format(minutes=_minutes(exc.retry_after)),
+                sent=False,
+            )
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        except DocumentNotFollowable as exc:
+            raise NotFoundException(detail="No guidance document is published there.") from exc
+        # The same answer whether the address was new, waiting or already following.
+        return _page("follow", document=document, email="", error=None, sent=True)
+
+    async def _document(self, following: FollowingService, slug: str) -> FollowedDocument:
+        try:
+            return await following.document(slug)
+        except DocumentNotFollowable as exc:
+            raise NotFoundException(detail="No guidance document is published there.") from exc
+
+    @get("/bevaka/bekrafta/{token:str}", name="follow-confirm")
+    async def confirm_page(
+        self, following: NamedDependency[FollowingService], token: Token
+    ) -> Template:
+        try:
+            view = await following.look(token, "confirm")
+        except TokenProblem as exc:
+            return _problem(exc, "confirm")
+        return self._link_page("confirm", view, token, done=False)
+
+    @post("/bevaka/bekrafta/{token:str}", request_max_body_size=MAX_FORM_BYTES)
+    async def confirm(self, following: NamedDependency[FollowingService], token: Token) -> Template:
+        try:
+            view = await following.confirm(token)
+        except TokenProblem as exc:
+            return _problem(exc, "confirm")
+        return self._link_page("confirm", view, token, done=True)
+
+    @get("/bevaka/avsluta/{token:str}", name="follow-unsubscribe")
+    async def unsubscribe_page(
+        self, following: NamedDependency[FollowingService], token: Token
+    ) -> Template:
+        try:
+            view = await following.look(token, "unsubscribe")
+        except TokenProblem as exc:
+            return _problem(exc, "unsubscribe")
+        return self._link_page("unsubscribe", view, token, done=False)
+
+    @post("/bevaka/avsluta/{token:str}", request_max_body_size=MAX_FORM_BYTES)
+    async def unsubscribe(
+        self,
+        request: Request[Any, Any, Any],
+        following: NamedDependency[FollowingService],
+        token: Token,
+    ) -> Template:
+        # The button on the page and a mail program's one-click POST (RFC 8058: the body
+        # "List-Unsubscribe=One-Click") both end here; the audit trail tells them apart.
+        form = await request.form()
+        one_click = _field(dict(form), "List-Unsubscribe") == "One-Click"
+        try:
+            view = await following.unsubscribe(token, one_click=one_click)
+        except TokenProblem as exc:
+            return _problem(exc, "unsubscribe")
+        return self._link_page("unsubscribe", view, token, done=True)
+
+    def _link_page(
+        self, purpose: Literal["confirm", "unsubscribe"], view: LinkView, token: str, done: bool
+    ) -> Template:
+        return _page(
+            "follow_link",
+            purpose=purpose,
+            problem=None,
+            document=view.document,
+            view=view,
+            token=token,
+            done=done,
+        )
