@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,8 @@ from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.changes_web import ChangesApi, ChangesPages
+from medskapa.catalogue.following import UNSUBSCRIBE_PATH_PATTERN
+from medskapa.catalogue.following_web import FollowingPages
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.authoring_api import AuthoringApi, create_document
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
@@ -101,10 +104,11 @@ def create_app(settings: Settings) -> Litestar:
             security_txt,
             CataloguePages,
             CatalogueApi,
-            ChangesPages,
-            ChangesApi,
             AuthoringApi,
             create_document,
+            ChangesPages,
+            ChangesApi,
+            FollowingPages,
             FeedbackPages,
             FeedbackApi,
             RegionsApi,
@@ -160,6 +164,12 @@ def create_app(settings: Settings) -> Litestar:
                 CsrfMiddleware,
                 cookie_name=csrf_cookie_name(settings),
                 secure=not insecure,
+                # The one exemption: RFC 8058 one-click unsubscribe. A mail program POSTs
+                # "List-Unsubscribe=One-Click" to the URL in the List-Unsubscribe header with no
+                # cookie, so it can carry no CSRF token. It needs none: the URL's own random
+                # token (only its hash is stored) is the credential, a foreign site cannot
+                # know it, and the worst a forged request could do is stop one follower's mail.
+                exempt=re.compile(UNSUBSCRIBE_PATH_PATTERN),
             ),
         ],
         exception_handlers=exception_handlers(),
