@@ -61,6 +61,17 @@ def test_every_permission_has_a_rule() -> None:
                 Permission.WORK_IN_GROUP,
             },
         ),
+        # A patient representative reads the group's inbox (which group and what they may do
+        # there is checked per item in triage/service.py), and leads nothing.
+        (
+            Principal(user_id=9, role=Role.PATIENT, groups={7: "patient_representative"}),
+            {
+                Permission.PUBLIC,
+                Permission.SECOND_STEP,
+                Permission.SIGNED_IN,
+                Permission.WORK_IN_GROUP,
+            },
+        ),
         (
             Principal(user_id=4, role=Role.PATIENT, groups={7: "lead"}),
             {
