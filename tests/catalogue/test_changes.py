@@ -315,3 +315,12 @@ def test_leftover_sections_pair_by_similar_text_not_by_position() -> None:
     ]
     statuses = [(c.status, c.key, c.old_key) for c in compare_sections(old, new)]
     assert statuses == [("added", "2-b", None), ("changed", "3-a", "2-a")]
+
+
+async def test_document_page_links_each_later_version_to_what_changed(
+    client: Client, versions: dict[str, int]
+) -> None:
+    page = (await client.get(f"/kunskapsstod/{SLUG}")).text
+    assert f'href="/kunskapsstod/{SLUG}/andringar?till=1.1"' in page
+    assert "andringar?till=1.0" not in page
+    assert "andringar?till=1.2" not in page
