@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 
 from medskapa.catalogue import importer
@@ -159,7 +159,7 @@ def _not_found(slug: str) -> NotFoundException:
 async def create_document(
     request: Request[Any, Any, Any],
     authoring: NamedDependency[AuthoringService],
-    data: DocumentIn,
+    data: JSONBody[DocumentIn],
 ) -> Response[Any]:
     fields = {
         "slug": data.slug,
@@ -213,8 +213,9 @@ class AuthoringApi(Controller):
         self,
         request: Request[Any, Any, Any],
         authoring: NamedDependency[AuthoringService],
-        data: Annotated[bytes, Body(media_type="text/markdown")],
-        publish: bool = False,
+        publish: Annotated[
+            bool, QueryParameter(description="Publish the version at once.")
+        ] = False,
         slug: Annotated[str | None, QueryParameter(max_length=100)] = None,
         kind: Annotated[str | None, QueryParameter(max_length=50)] = None,
         group: Annotated[str | None, QueryParameter(max_length=100)] = None,
@@ -222,10 +223,13 @@ class AuthoringApi(Controller):
         title: Annotated[str | None, QueryParameter(max_length=300)] = None,
     ) -> Response[Any]:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        # The file is the body as it came (Litestar would decode a typed body as JSON); its
+        # size is capped by request_max_body_size before any of it is read.
+        data = await request.body()
         try:
-            if media in ("text/markdown", "text/x-markdown", "text/plain"):
+            if media == "text/markdown":
                 document = importer.read_markdown(data)
-            elif media in ("text/html", "application/xhtml+xml"):
+            elif media == "text/html":
                 fields = {"slug": slug, "kind": kind, "group": group, "version": version}
                 if title:
                     fields["title"] = title
@@ -253,7 +257,7 @@ class AuthoringApi(Controller):
         authoring: NamedDependency[AuthoringService],
         slug: FromPath[str],
         label: FromPath[Label],
-        data: DraftIn,
+        data: JSONBody[DraftIn],
     ) -> Response[Any]:
         actor = Actor.of(principal_of(request))
         try:
@@ -309,7 +313,7 @@ class AuthoringApi(Controller):
         clock: NamedDependency[Clock],
         slug: FromPath[str],
         label: FromPath[Label],
-        data: PublishIn,
+        data: JSONBody[PublishIn],
     ) -> Response[Any]:
         principal = principal_of(request)
         try:

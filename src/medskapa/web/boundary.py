@@ -106,6 +106,13 @@ def _foreign_origin() -> BoundaryRefusal:
     )
 
 
+# API routes that take a file as the body. Only types a foreign page cannot send without a
+# CORS preflight (never text/plain, form or multipart), so the 415 rule's reason still holds.
+RAW_UPLOADS: dict[str, frozenset[str]] = {
+    "/api/v1/documents/import": frozenset({"text/markdown", "text/html"}),
+}
+
+
 def _not_json() -> BoundaryRefusal:
     return BoundaryRefusal(
         HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -194,7 +201,9 @@ def request_boundary(public_origin: str) -> Callable[[ASGIApp], ASGIApp]:
                     raise _foreign_origin()
                 if has_body and scope["path"].startswith("/api/"):
                     media = (content_type or b"").decode("latin-1").split(";")[0].strip()
-                    if not _JSON.fullmatch(media.lower()):
+                    if not _JSON.fullmatch(media.lower()) and media.lower() not in (
+                        RAW_UPLOADS.get(scope["path"], ())
+                    ):
                         raise _not_json()
             await app(scope, receive, send)
 
