@@ -292,6 +292,15 @@ async def test_feedback_follows_the_text_into_the_new_version(
     # The report is stored with the version and does not change afterwards.
     stored = await client.get(f"/api/v1/documents/{SLUG}/versions/1.1/anchors", headers=headers)
     assert stored.json()["items"] == published.json()["items"]
+    # The submitter's status page says where the passage is now, and links it.
+    status = await client.post("/folj", data={"kod": changed_quote.receipt_code})
+    assert 'data-passage-outcome="changed"' in status.text
+    assert "stycket har skrivits om" in status.text
+    assert f'href="/kunskapsstod/{SLUG}?version=1.1#avsnitt-2-utredning">2 Utredning</a>' in (
+        status.text
+    )
+    unchanged = await client.post("/folj", data={"kod": same_quote.receipt_code})
+    assert 'data-passage-outcome="same"' in unchanged.text
     # The submitter who left an address hears where the passage went.
     mail = await conn.fetchrow(
         "SELECT context FROM outbox_messages WHERE template = 'feedback_passage_placed'"

@@ -578,6 +578,12 @@ class AuthoringService:
         )
 
 
+async def where_now(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> queries.Placement | None:
+    """Where an item's passage is in the newest published version that placed it, for the
+    item's pages; None while no version has been published since it was sent."""
+    return await queries.current_placement(conn, feedback_id)
+
+
 def _section_text(section: queries.SectionRow) -> anchoring.SectionText:
     return anchoring.SectionText(
         key=section.key, heading=section.heading, text=markdown.plain_text(section.body)

@@ -10,6 +10,8 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
+from medskapa.catalogue.authoring import where_now
+from medskapa.catalogue.authoring_queries import Placement
 from medskapa.clock import Clock
 from medskapa.feedback import lifecycle, queries
 from medskapa.feedback.domain import (
@@ -82,6 +84,8 @@ class FeedbackView(msgspec.Struct, frozen=True):
     timeline: list[AuditEvent]
     answers: list[triage_queries.AnswerRecord] = []
     """The group's answers, oldest first: public words, shown to whoever holds the code."""
+    placement: Placement | None = None
+    """Where the passage is in the newest version published since (catalogue/authoring.py)."""
 
 
 class UnknownReceipt(Exception):
@@ -262,7 +266,7 @@ class FeedbackService:
         record = await self._record(code)
         timeline = await audit.events_for(self._conn, SUBJECT, str(record.id))
         answers = await triage_queries.answers(self._conn, record.id)
-        return FeedbackView(record, timeline, answers)
+        return FeedbackView(record, timeline, answers, await where_now(self._conn, record.id))
 
     async def withdraw(self, code: str) -> FeedbackView:
         async with self._conn.transaction():

@@ -234,6 +234,7 @@ def _status_context(view: FeedbackView, code: str, language: Language) -> dict[s
         "withdrawable": view.record.status
         in (FeedbackStatus.RECEIVED, FeedbackStatus.ROUTED, FeedbackStatus.IN_REVIEW),
         "answers": view.answers,
+        "placement": view.placement,
     }
 
 

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from markupsafe import escape
 
+from medskapa.catalogue.authoring import where_now
 from medskapa.catalogue.domain import LISTED_STATUSES
 from medskapa.catalogue.domain import PUBLIC_STATUSES as PUBLIC_DOCUMENT_STATUSES
 from medskapa.clock import Clock
@@ -454,6 +455,7 @@ class TriagePages(Controller):
             "similar": similar,
             "section_parts": section_parts,
             "passage_words": texts.PASSAGE_WORDS.get(view.passage, ""),
+            "placement": await where_now(conn, item.id),
             "steps": _allowed_steps(item.status) if may_answer else [],
             "step_labels": texts.STEP_LABELS,
             "close_reasons": texts.CLOSE_REASON_LABELS,
