@@ -161,8 +161,9 @@ async def test_planned_changes_cannot_be_linked(
         )
         assert done.status_code == 200
     await conn.execute(
-        "INSERT INTO document_versions (document_id, label, published_on) "
-        "SELECT id, '9.1', '2026-11-21' FROM guidance_documents WHERE slug = $1",
+        "INSERT INTO document_versions (document_id, label, published_on, published_at) "
+        "SELECT id, '9.1', '2026-11-21', '2026-11-21T10:00Z' FROM guidance_documents "
+        "WHERE slug = $1",
         DOC,
     )
     page = await client.get(f"/arbetsgrupp/{GROUP}/planerade")
@@ -247,4 +248,63 @@ async def make_staff_membership(
         user_id,
         group,
         role,
+    )
+
+
+async def test_admin_page_grants_the_role_but_not_in_an_archived_group(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    admin = await make_staff(conn, "admin@region.se", role=RoleChoice.ADMIN)
+    person = await make_staff(conn, "eva@patientforeningen.se", role=RoleChoice.PATIENT)
+    await sign_in_staff(client, conn, admin)
+    page = await client.get("/admin/anvandare")
+    assert 'value="group-patient-representative"' in page.text
+    granted = await client.post(
+        "/admin/anvandare/roll",
+        data={
+            "email": "eva@patientforeningen.se",
+            "role": "group-patient-representative",
+            "group": GROUP,
+        },
+    )
+    assert "Rollen är given" in granted.text
+    assert "(patientföreträdare)" in granted.text
+    assert (
+        await conn.fetchval("SELECT role FROM group_memberships WHERE user_id = $1", person)
+        == "patient_representative"
+    )
+    await conn.execute("UPDATE subject_groups SET archived_at = now() WHERE slug = $1", OTHER)
+    before = await stored_memberships(conn)
+    refused = await client.post(
+        "/admin/anvandare/roll",
+        data={"email": "eva@patientforeningen.se", "role": "group-member", "group": OTHER},
+    )
+    assert refused.status_code == 422
+    assert "Gruppen är arkiverad och kan inte få nya medlemmar." in refused.text
+    assert await stored_memberships(conn) == before
+
+
+async def stored_memberships(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT user_id, group_id, role FROM group_memberships ORDER BY 1, 2")
+
+
+async def test_set_role_from_the_shell(database_url: str, conn: asyncpg.Connection) -> None:
+    from tests.test_cli import run_cli
+
+    person = await make_staff(conn, "eva@patientforeningen.se", role=RoleChoice.PATIENT)
+    result = run_cli(
+        "user",
+        "set-role",
+        "--email",
+        "eva@patientforeningen.se",
+        "--role",
+        "group-patient-representative",
+        "--group",
+        GROUP,
+        env={"MEDSKAPA_DATABASE_URL": database_url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        await conn.fetchval("SELECT role FROM group_memberships WHERE user_id = $1", person)
+        == "patient_representative"
     )
