@@ -29,6 +29,7 @@ from medskapa.catalogue.following import UNSUBSCRIBE_PATH_PATTERN
 from medskapa.catalogue.following_web import FollowingPages
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.authoring_api import AuthoringApi, create_document
+from medskapa.catalogue.authoring_pages import AuthoringPages
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
@@ -120,6 +121,7 @@ def create_app(settings: Settings) -> Litestar:
             OutboxAdminPages,
             UserAdminPages,
             StructureAdminPages,
+            AuthoringPages,
             StructureApi,
             DevMailboxPages,
             OrganisationPages,

@@ -1,0 +1,594 @@
+"""Guidance content in the browser, for group leads and admins (/admin/dokument): the
+documents one may author and a file import, a document's versions and a new draft, the draft
+editor, its preview, the re-anchoring report and publishing (with the planned changes it
+makes). Parse, authorise, render; the rules are in catalogue/authoring.py."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
+
+from medskapa.catalogue import importer
+from medskapa.catalogue.authoring import (
+    Actor,
+    AuthoringService,
+    NotFound,
+)
+from medskapa.catalogue.authoring_api import CONFLICTS, provide_authoring
+from medskapa.catalogue.authoring_forms import (
+    HTML_FIELDS,
+    SECTION_ANCHOR,
+    SectionForm,
+    apply_action,
+    blank_headings,
+    editor_errors,
+    form_list,
+    form_value,
+    import_errors,
+    label_text,
+    next_label,
+    publish_errors,
+    read_sections,
+    report_rows,
+    sections_view,
+)
+from medskapa.catalogue.authoring_queries import DocumentRow, VersionRow
+from medskapa.catalogue.authoring_texts import ignored_text, problem_text, removal_text
+from medskapa.catalogue.domain import KIND_LABELS
+from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected, label_key
+from medskapa.catalogue.structure import StructureService
+from medskapa.clock import Clock
+from medskapa.feedback.domain import CATEGORY_LABELS, FeedbackStatus
+from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.principal import Principal
+from medskapa.triage import texts as triage_texts
+from medskapa.triage.domain import InboxFilter, Sort
+from medskapa.triage.queries import InboxRow
+from medskapa.triage.service import NotFound as TriageNotFound
+from medskapa.triage.service import NotPermitted, TriageService
+from medskapa.triage.service import Refused as TriageRefused
+from medskapa.web.deps import Conn, clock
+
+PAGE = "/admin/dokument"
+MAX_FORM_BYTES = 16 * 1024
+# A draft's whole text in one form: a 2 MB document, percent-encoded (å is six bytes).
+MAX_EDITOR_BYTES = 6 * MAX_FILE_BYTES
+# Room for the form fields around the file, and for a file a little too large to be told so
+# in words (the importer's limit) rather than refused unread.
+MAX_UPLOAD_BYTES = 2 * MAX_FILE_BYTES
+PLANNED_LIMIT = 500
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
+HTML_SUFFIXES = (".html", ".htm")
+
+DONE = {
+    "skapat": "Utkastet är skapat som en kopia av den senaste versionen.",
+    "sparat": "Utkastet är sparat.",
+}
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def _no_store(template: str, context: dict[str, Any], status: int = HTTP_200_OK) -> Template:
+    return Template(
+        template, context=context, status_code=status, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _status(problems: list[Problem]) -> int:
+    if problems and all(p.code in CONFLICTS for p in problems):
+        return HTTP_409_CONFLICT
+    return HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def _not_found() -> NotFoundException:
+    return NotFoundException(
+        detail="Det finns inget dokument eller ingen version här som du kan ändra."
+    )
+
+
+class AuthoringPages(Controller):
+    path = PAGE
+    include_in_schema = False
+    guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "clock": Provide(clock, sync_to_thread=False),
+        "authoring": Provide(provide_authoring),
+    }
+
+    # ------------------------------------------------------------ the list and the import
+
+    async def _index(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        authoring: AuthoringService,
+        clock: Clock,
+        *,
+        errors: dict[str, str] | None = None,
+        summary: list[tuple[str, str]] | None = None,
+        values: dict[str, str] | None = None,
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        actor = Actor.of(principal_of(request))
+        rows = []
+        for document in await authoring.documents(actor):
+            _, versions = await authoring.document(actor, document.slug)
+            published = [v for v in versions if not v.is_draft]
+            rows.append(
+                {
+                    "document": document,
+                    "current": published[-1].label if published else None,
+                    "draft": next((v.label for v in versions if v.is_draft), None),
+                }
+            )
+        groups = [
+            g
+            for area in await StructureService(conn, clock).overview()
+            for g in area.groups
+            if g.archived_at is None and actor.may_author(g.id)
+        ]
+        return _no_store(
+            "admin/documents/index.html",
+            {
+                "rows": rows,
+                "groups": sorted(groups, key=lambda g: g.name.lower()),
+                "kinds": KIND_LABELS,
+                "errors": errors or {},
+                "summary_items": summary or [],
+                "values": values or {},
+                "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+            },
+            status,
+        )
+
+    @get("/", name="authoring-documents")
+    async def index(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        authoring: NamedDependency[AuthoringService],
+        clock: NamedDependency[Clock],
+    ) -> Template:
+        return await self._index(request, conn, authoring, clock)
+
+    @post("/", request_max_body_size=MAX_UPLOAD_BYTES)
+    async def import_file(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        authoring: NamedDependency[AuthoringService],
+        clock: NamedDependency[Clock],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template:
+        values = {k: v[:300] for k, v in data.items() if isinstance(v, str)}
+        upload = data.get("file")
+        publish = values.get("publish") == "ja"
+        html = isinstance(upload, UploadFile) and upload.filename.lower().endswith(HTML_SUFFIXES)
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise Rejected([Problem("no_file", "file")])
+            content = await upload.read()
+            if html:
+                fields = {name: values.get(name, "").strip() for name in HTML_FIELDS}
+                document = importer.read_html(content, {k: v for k, v in fields.items() if v})
+            elif upload.filename.lower().endswith(MARKDOWN_SUFFIXES):
+                document = importer.read_markdown(content)
+            else:
+                raise Rejected([Problem("unsupported_format", "file")])
+            result = await authoring.import_document(
+                Actor.of(principal_of(request)), document, publish=publish
+            )
+        except Rejected as exc:
+            errors, summary = import_errors(exc.problems, html=html)
+            return await self._index(
+                request,
+                conn,
+                authoring,
+                clock,
+                errors=errors,
+                summary=summary,
+                values=values,
+                status=_status(exc.problems),
+            )
+        finally:
+            if isinstance(upload, UploadFile):
+                await upload.close()
+        return _no_store(
+            "admin/documents/imported.html",
+            {
+                "result": result,
+                "removed": [removal_text(r) for r in result.removed],
+                "ignored": [ignored_text(code) for code in result.ignored],
+            },
+        )
+
+    # ------------------------------------------------------------ a document and its versions
+
+    async def _document(
+        self,
+        request: AnyRequest,
+        authoring: AuthoringService,
+        slug: str,
+        *,
+        errors: dict[str, str] | None = None,
+        label: str = "",
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        try:
+            document, versions = await authoring.document(Actor.of(principal_of(request)), slug)
+        except NotFound:
+            raise _not_found() from None
+        latest = versions[-1].label if versions else None
+        return _no_store(
+            "admin/documents/document.html",
+            {
+                "document": document,
+                "versions": list(reversed(versions)),
+                "draft": next((v for v in versions if v.is_draft), None),
+                "latest": latest,
+                "suggested": label or next_label(latest),
+                "errors": errors or {},
+            },
+            status,
+        )
+
+    @get("/{slug:str}", name="authoring-document")
+    async def document(
+        self, request: AnyRequest, authoring: NamedDependency[AuthoringService], slug: FromPath[str]
+    ) -> Template:
+        return await self._document(request, authoring, slug)
+
+    @post("/{slug:str}", request_max_body_size=MAX_FORM_BYTES)
+    async def create_draft(
+        self,
+        request: AnyRequest,
+        authoring: NamedDependency[AuthoringService],
+        slug: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        label = form_value(data, "label").strip()[:20]
+        try:
+            if not label:
+                raise Rejected([Problem("missing_label", "version")])
+            await authoring.create_draft(Actor.of(principal_of(request)), slug, label)
+        except NotFound:
+            raise _not_found() from None
+        except Rejected as exc:
+            message = " ".join(label_text(p) for p in exc.problems)
+            return await self._document(
+                request,
+                authoring,
+                slug,
+                errors={"label": message},
+                label=label,
+                status=_status(exc.problems),
+            )
+        return Redirect(f"{PAGE}/{slug}/{label}?klart=skapat", status_code=303)
+
+    # ------------------------------------------------------------ the editor
+
+    async def _editor(
+        self,
+        request: AnyRequest,
+        authoring: AuthoringService,
+        slug: str,
+        label: str,
+        *,
+        form: dict[str, Any] | None = None,
+        sections: list[SectionForm] | None = None,
+        errors: dict[str, str] | None = None,
+        notice: str | None = None,
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        actor = Actor.of(principal_of(request))
+        try:
+            document, version, stored = await authoring.draft(actor, slug, label)
+        except NotFound:
+            raise _not_found() from None
+        if not version.is_draft:
+            error = " ".join((errors or {}).values()) or None
+            return await self._published(
+                request, authoring, document, version, notice=notice, error=error, status=status
+            )
+        if sections is None:
+            sections = [SectionForm(s.key, s.number, s.heading, s.level, s.body) for s in stored]
+        fields = form or {
+            "title": version.title or document.title,
+            "summary": version.summary if version.summary is not None else document.summary,
+            "change_summary": version.change_summary,
+        }
+        return _no_store(
+            "admin/documents/editor.html",
+            {
+                "document": document,
+                "version": version,
+                "fields": fields,
+                "sections": sections,
+                "errors": errors or {},
+                "notice": notice,
+                "anchor": SECTION_ANCHOR,
+                "base": f"{PAGE}/{slug}/{label}",
+            },
+            status,
+        )
+
+    async def _published(
+        self,
+        request: AnyRequest,
+        authoring: AuthoringService,
+        document: DocumentRow,
+        version: VersionRow,
+        *,
+        notice: str | None = None,
+        error: str | None = None,
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        actor = Actor.of(principal_of(request))
+        try:
+            _, _, stored = await authoring.draft(actor, document.slug, version.label)
+            _, versions = await authoring.document(actor, document.slug)
+            report = await authoring.anchor_report(actor, document.slug, version.label)
+        except NotFound:
+            raise _not_found() from None
+        earlier = [
+            v for v in versions if not v.is_draft and label_key(v.label) < label_key(version.label)
+        ]
+        return _no_store(
+            "admin/documents/published.html",
+            {
+                "document": document,
+                "version": version,
+                "sections": sections_view(stored),
+                "report": report_rows(report),
+                "counts": report.counts,
+                "previous": earlier[-1].label if earlier else None,
+                "notice": notice,
+                "error": error,
+            },
+            status,
+        )
+
+    @get("/{slug:str}/{label:str}", name="authoring-version")
+    async def version(
+        self,
+        request: AnyRequest,
+        authoring: NamedDependency[AuthoringService],
+        slug: FromPath[str],
+        label: FromPath[str],
+        done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
+        linked: Annotated[int | None, QueryParameter(name="kopplade", ge=0, le=10_000)] = None,
+    ) -> Template:
+        notice = DONE.get(done or "")
+        if done == "publicerad":
+            notice = f"Version {label} är publicerad."
+            if linked:
+                notice += f" {linked} planerade ändringar är markerade som gjorda i den."
+        return await self._editor(request, authoring, slug, label, notice=notice)
+
+    @post("/{slug:str}/{label:str}", request_max_body_size=MAX_EDITOR_BYTES)
+    async def save(
+        self,
+        request: AnyRequest,
+        authoring: NamedDependency[AuthoringService],
+        slug: FromPath[str],
+        label: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        sections = read_sections(data)
+        fields = {name: form_value(data, name) for name in ("title", "summary", "change_summary")}
+        changed = apply_action(sections, form_value(data, "action"))
+        if changed is not None:
+            # Add, remove, move: only the form changes; "Spara" stores it.
+            new_sections, told, _ = changed
+            return await self._editor(
+                request,
+                authoring,
+                slug,
+                label,
+                form=fields,
+                sections=new_sections,
+                notice=f"{told} Ändringen är inte sparad förrän du trycker på Spara utkastet.",
+            )
+        try:
+            if blank := blank_headings(sections):
+                raise Rejected(blank)
+            await authoring.save_draft(
+                Actor.of(principal_of(request)),
+                slug,
+                label,
+                title=fields["title"],
+                summary=fields["summary"],
+                change_summary=fields["change_summary"],
+                sections=[s.as_input() for s in sections],
+            )
+        except NotFound:
+            raise _not_found() from None
+        except Rejected as exc:
+            return await self._editor(
+                request,
+                authoring,
+                slug,
+                label,
+                form=fields,
+                sections=sections,
+                errors=editor_errors(exc.problems, sections),
+                status=_status(exc.problems),
+            )
+        return Redirect(f"{PAGE}/{slug}/{label}?klart=sparat", status_code=303)
+
+    @get("/{slug:str}/{label:str}/forhandsgranska", name="authoring-preview")
+    async def preview(
+        self,
+        request: AnyRequest,
+        authoring: NamedDependency[AuthoringService],
+        slug: FromPath[str],
+        label: FromPath[str],
+    ) -> Template:
+        try:
+            document, version, stored = await authoring.draft(
+                Actor.of(principal_of(request)), slug, label
+            )
+        except NotFound:
+            raise _not_found() from None
+        return _no_store(
+            "admin/documents/preview.html",
+            {
+                "document": document,
+                "version": version,
+                "title": version.title or document.title,
+                "summary": version.summary if version.summary is not None else document.summary,
+                "sections": sections_view(stored),
+            },
+        )
+
+    # ------------------------------------------------------------ report and publishing
+
+    async def _publish_page(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        authoring: AuthoringService,
+        clock: Clock,
+        slug: str,
+        label: str,
+        *,
+        errors: dict[str, str] | None = None,
+        change_summary: str | None = None,
+        chosen: set[str] | None = None,
+        status: int = HTTP_200_OK,
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        actor = Actor.of(principal)
+        try:
+            document, version, _ = await authoring.draft(actor, slug, label)
+            if not version.is_draft and errors:
+                # Published meanwhile (another tab, a colleague): say so on its read-only page.
+                return await self._published(
+                    request,
+                    authoring,
+                    document,
+                    version,
+                    error=" ".join(errors.values()),
+                    status=status,
+                )
+            if not version.is_draft:
+                return Redirect(f"{PAGE}/{slug}/{label}", status_code=303)
+            report = await authoring.anchor_report(actor, slug, label)
+        except NotFound:
+            raise _not_found() from None
+        return _no_store(
+            "admin/documents/publish.html",
+            {
+                "document": document,
+                "version": version,
+                "report": report_rows(report),
+                "counts": report.counts,
+                "planned": await _planned(conn, clock, principal, document),
+                "may_link": document.group_id in principal.answering_groups,
+                "change_summary": version.change_summary
+                if change_summary is None
+                else change_summary,
+                "chosen": chosen or set(),
+                "errors": errors or {},
+                "category_labels": CATEGORY_LABELS,
+            },
+            status,
+        )
+
+    @get("/{slug:str}/{label:str}/publicera", name="authoring-publish")
+    async def publish_page(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        authoring: NamedDependency[AuthoringService],
+        clock: NamedDependency[Clock],
+        slug: FromPath[str],
+        label: FromPath[str],
+    ) -> Response[Any]:
+        return await self._publish_page(request, conn, authoring, clock, slug, label)
+
+    @post("/{slug:str}/{label:str}/publicera", request_max_body_size=MAX_FORM_BYTES * 4)
+    async def publish(
+        self,
+        request: AnyRequest,
+        conn: Conn,
+        authoring: NamedDependency[AuthoringService],
+        clock: NamedDependency[Clock],
+        slug: FromPath[str],
+        label: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        change_summary = form_value(data, "change_summary")
+        chosen = form_list(data, "item")[:PLANNED_LIMIT]
+        errors: dict[str, str] = {}
+        try:
+            ids = [uuid.UUID(value) for value in chosen]
+        except ValueError:
+            ids, errors = [], {"items": "Välj bland de planerade ändringarna i listan."}
+        if not errors:
+            try:
+                async with conn.transaction():
+                    await authoring.publish(
+                        Actor.of(principal), slug, label, change_summary=change_summary
+                    )
+                    if ids:
+                        await TriageService(conn, clock).link_planned(principal, ids, label)
+            except NotFound:
+                raise _not_found() from None
+            except Rejected as exc:
+                errors = publish_errors(exc.problems)
+            except (TriageNotFound, NotPermitted):
+                errors = {"items": problem_text(Problem("unknown_item"))}
+            except TriageRefused as exc:
+                errors = {"items": " ".join(triage_texts.message(u.code) for u in exc.unmet)}
+            else:
+                return Redirect(
+                    f"{PAGE}/{slug}/{label}?klart=publicerad&kopplade={len(set(ids))}",
+                    status_code=303,
+                )
+        return await self._publish_page(
+            request,
+            conn,
+            authoring,
+            clock,
+            slug,
+            label,
+            errors=errors,
+            change_summary=change_summary,
+            chosen=set(chosen),
+            status=HTTP_409_CONFLICT if "version" in errors else HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def _planned(
+    conn: Conn, clock: Clock, principal: Principal, document: DocumentRow
+) -> list[InboxRow]:
+    """The document's planned changes in its group's inbox, for those who act for the group
+    (an admin outside the group, or a patient representative, cannot link them)."""
+    if document.group_id not in principal.answering_groups:
+        return []
+    try:
+        inbox = await TriageService(conn, clock).inbox(
+            principal,
+            document.group_slug,
+            InboxFilter(
+                status=FeedbackStatus.CHANGE_PLANNED, document=document.slug, sort=Sort.OLDEST
+            ),
+            page_size=PLANNED_LIMIT,
+        )
+    except TriageNotFound:
+        return []
+    return inbox.page.rows
