@@ -157,8 +157,9 @@ class ChangesApi(Controller):
         "version before the current one against the current one.",
         opt={"problems": [404, 422]},
     )
-    # The labels are checked by ``compare`` (digits and dots, at most 20 characters), so
-    # that a problem names the parameter as the client wrote it ("from", not "from_label").
+    # The labels are checked by ``compare`` (digits and dots, at most 20 characters; the schema
+    # says so too), so that a problem names the parameter as the client wrote it ("from", not
+    # "from_label").
     async def changes(
         self,
         conn: Conn,
@@ -168,6 +169,7 @@ class ChangesApi(Controller):
             QueryParameter(
                 name="from",
                 description="The older published version's label, e.g. 1.0.",
+                schema_extra={"pattern": LABEL.pattern, "maxLength": LABEL_MAX},
             ),
         ] = None,
         to_label: Annotated[
@@ -175,6 +177,7 @@ class ChangesApi(Controller):
             QueryParameter(
                 name="to",
                 description="The newer published version's label, e.g. 1.1.",
+                schema_extra={"pattern": LABEL.pattern, "maxLength": LABEL_MAX},
             ),
         ] = None,
     ) -> Comparison:
