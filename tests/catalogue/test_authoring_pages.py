@@ -436,6 +436,7 @@ async def test_publishing_links_the_planned_changes_chosen(
     await draft(client, slug, label)
     page = await client.get(f"{PAGE}/{slug}/{label}/publicera")
     assert f'value="{item.id}"' in page.text
+    assert 'class="field-error"' not in page.text, "no error before anything was sent"
     published = await client.post(
         f"{PAGE}/{slug}/{label}/publicera",
         data={"change_summary": "Omskrivet avsnitt.", "item": str(item.id)},

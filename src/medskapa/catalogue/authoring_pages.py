@@ -534,7 +534,7 @@ class AuthoringPages(Controller):
         try:
             ids = [uuid.UUID(value) for value in chosen]
         except ValueError:
-            ids, errors = [], {"items": "Välj bland de planerade ändringarna i listan."}
+            ids, errors = [], {"planned": "Välj bland de planerade ändringarna i listan."}
         if not errors:
             try:
                 async with conn.transaction():
@@ -548,9 +548,9 @@ class AuthoringPages(Controller):
             except Rejected as exc:
                 errors = publish_errors(exc.problems)
             except (TriageNotFound, NotPermitted):
-                errors = {"items": problem_text(Problem("unknown_item"))}
+                errors = {"planned": problem_text(Problem("unknown_item"))}
             except TriageRefused as exc:
-                errors = {"items": " ".join(triage_texts.message(u.code) for u in exc.unmet)}
+                errors = {"planned": " ".join(triage_texts.message(u.code) for u in exc.unmet)}
             else:
                 return Redirect(
                     f"{PAGE}/{slug}/{label}?klart=publicerad&kopplade={len(set(ids))}",
