@@ -308,3 +308,39 @@ async def test_set_role_from_the_shell(database_url: str, conn: asyncpg.Connecti
         await conn.fetchval("SELECT role FROM group_memberships WHERE user_id = $1", person)
         == "patient_representative"
     )
+
+
+async def test_cannot_open_a_consultation_for_the_group(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """Sending a document out on consultation acts for the group too."""
+    import datetime as dt
+
+    user_id = await make_staff(
+        conn, "karin@patientforeningen.se", "nag-kol", RoleChoice.GROUP_PATIENT_REPRESENTATIVE
+    )
+    headers = await api_token(conn, user_id)
+    today = dt.datetime.now(dt.UTC).date()
+    before = await conn.fetchval("SELECT count(*) FROM consultations")
+    response = await client.post(
+        "/api/v1/consultations",
+        headers=headers,
+        json={
+            "document": "kol",
+            "version": "2.0",
+            "title": "Remiss KOL 2.0",
+            "questions": ["Saknas något?"],
+            "start": today.isoformat(),
+            "deadline": (today + dt.timedelta(days=14)).isoformat(),
+            "organisations": [],
+            "open_to_all_verified": True,
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert {e["field"]: e["code"] for e in response.json()["errors"]}["document"] == (
+        "not_your_group"
+    )
+    assert await conn.fetchval("SELECT count(*) FROM consultations") == before
+    await sign_in_staff(client, conn, user_id)
+    page = await client.get("/remisser/ny")
+    assert 'value="kol@' not in page.text

@@ -573,7 +573,8 @@ class OrganisationService:
         version_id = None
         if document is None:
             errors.append(FieldError("document", "unknown_document"))
-        elif document["subject_group_id"] not in principal.groups:
+        elif document["subject_group_id"] not in principal.answering_groups:
+            # A patient representative sits in the group but does not act for it.
             errors.append(FieldError("document", "not_your_group"))
         else:
             version_id = await self._conn.fetchval(
@@ -757,6 +758,8 @@ class OrganisationService:
         found = await self.consultation(principal, consultation_id)
         if found.group_id not in principal.groups:
             raise await self._not_found(principal, "consultation", found.id)
+        if found.group_id not in principal.answering_groups:
+            raise Refused("patient_representative")
         now = self._clock()
         if domain.is_open(now, found.closes_at):
             raise Refused("consultation_open")

@@ -86,6 +86,12 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "The document belongs to another group; you can only open consultations on your "
         "own group's documents.",
     },
+    "patient_representative": {
+        "sv": "Som patientföreträdare i gruppen kan du läsa remissen och svaren, men du skickar "
+        "inte ut eller delar något för gruppen.",
+        "en": "A patient representative reads the group's consultations but does not act for "
+        "the group.",
+    },
     "unknown_organisation": {
         "sv": "Det finns ingen organisation med det namnet.",
         "en": "There is no organisation with that name.",

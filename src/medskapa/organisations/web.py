@@ -755,7 +755,7 @@ class OrganisationPages(Controller):
         return _page(
             "consultations",
             consultations=await organisations.consultations(principal),
-            may_open=bool(principal.groups) and principal.second_factor,
+            may_open=bool(principal.answering_groups) and principal.second_factor,
             now=organisations.now(),
         )
 
@@ -770,7 +770,7 @@ class OrganisationPages(Controller):
         return _page(
             "consultation_form",
             status,
-            documents=await queries.group_documents(conn, list(principal.groups)),
+            documents=await queries.group_documents(conn, list(principal.answering_groups)),
             organisations=await queries.verified_organisations(conn),
             values=extra.pop("values", {"questions": ["", ""], "organisations": []}),
             errors=extra.pop("errors", {}),
