@@ -311,3 +311,36 @@ async def test_archived_area_leaves_the_public_filter(conn: asyncpg.Connection) 
     assert "njursjukdomar" in [a.slug for a in await programme_areas(conn)]
     await structure(conn).update_area(ADMIN, "njursjukdomar", archived=True)
     assert "njursjukdomar" not in [a.slug for a in await programme_areas(conn)]
+
+
+async def test_group_still_reached_by_a_rule_or_holding_open_items_is_not_archived(
+    conn: asyncpg.Connection,
+) -> None:
+    from tests.factories import make_feedback, route_to
+
+    await new_area(conn)
+    group = await new_group(conn)
+    rule_id = await conn.fetchval(
+        "INSERT INTO routing_rules (name, kind, keyword, created_at, updated_at) "
+        "VALUES ('Njurar', 'keyword', 'njure', now(), now()) RETURNING id"
+    )
+    await conn.execute(
+        "INSERT INTO routing_rule_groups (rule_id, group_id) VALUES ($1, $2)", rule_id, group.id
+    )
+    s = structure(conn)
+    before = await counts(conn)
+    with pytest.raises(Refused) as exc:
+        await s.update_group(ADMIN, "nag-njursvikt", archived=True)
+    assert exc.value.code == "group_has_rules"
+    assert await counts(conn) == before
+    await conn.execute("UPDATE routing_rules SET active = false WHERE id = $1", rule_id)
+    item = await make_feedback(conn)
+    await route_to(conn, item.id, "nag-njursvikt")
+    before = await counts(conn)
+    with pytest.raises(Refused) as exc:
+        await s.update_group(ADMIN, "nag-njursvikt", archived=True)
+    assert exc.value.code == "group_has_open_items"
+    assert await counts(conn) == before
+    await conn.execute("UPDATE feedback SET status = 'closed' WHERE id = $1", item.id)
+    archived = await s.update_group(ADMIN, "nag-njursvikt", archived=True)
+    assert archived.archived_at == FIXED_NOW

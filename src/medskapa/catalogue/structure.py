@@ -20,6 +20,7 @@ from medskapa.audit import service as audit
 from medskapa.catalogue import structure_queries as queries
 from medskapa.catalogue.structure_queries import AreaRow, DocumentRow, GroupRow
 from medskapa.clock import Clock
+from medskapa.feedback.lifecycle import OPEN_FOR_GROUP
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 SLUG_MAX = 100
@@ -85,6 +86,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Gruppen äger dokument som inte är arkiverade. Flytta dokumenten till en annan grupp "
         "först, eller arkivera dem.",
         "The group owns documents that are not archived; assign them to another group first.",
+    ),
+    "group_has_rules": (
+        "En aktiv dirigeringsregel skickar synpunkter till gruppen. Ändra eller inaktivera "
+        "regeln först.",
+        "An active routing rule sends items to the group; change or deactivate it first.",
+    ),
+    "group_has_open_items": (
+        "Gruppen har synpunkter som inte är färdigbehandlade. Besvara, avsluta eller skicka "
+        "dem vidare först.",
+        "The group has items it has not finished; answer, close or forward them first.",
     ),
     "area_has_groups": (
         "Programområdet har grupper som inte är arkiverade. Flytta eller arkivera grupperna först.",
@@ -353,8 +364,8 @@ class StructureService:
                 if all(v is None for v in (name, kind, description, area, archived)):
                     raise Invalid([FieldError("name", "nothing_to_change")])
                 return found
-            if archiving and archived and found.live_document_count:
-                raise Refused("group_owns_documents")
+            if archiving and archived:
+                await self._may_archive(found)
             if archiving and not archived and target is None:
                 home = await queries.area(self._conn, found.area_slug)
                 if home is not None and home.archived_at is not None:
@@ -423,6 +434,15 @@ class StructureService:
             return moved
 
     # ------------------------------------------------------------ helpers
+
+    async def _may_archive(self, group: GroupRow) -> None:
+        """A group is archived only when nothing would reach it or wait in it any more."""
+        if group.live_document_count:
+            raise Refused("group_owns_documents")
+        if await queries.active_rules_to(self._conn, group.id):
+            raise Refused("group_has_rules")
+        if await queries.open_items_in(self._conn, group.id, [str(s) for s in OPEN_FOR_GROUP]):
+            raise Refused("group_has_open_items")
 
     async def _live_area(self, slug: str, errors: list[FieldError]) -> AreaRow | None:
         found = await queries.area(self._conn, slug.strip())

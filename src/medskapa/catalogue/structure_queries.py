@@ -81,6 +81,25 @@ async def area_has_live_groups(conn: asyncpg.Connection, area_id: int) -> bool:
     )
 
 
+async def active_rules_to(conn: asyncpg.Connection, group_id: int) -> bool:
+    """Whether an active routing rule sends items to the group."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT FROM routing_rule_groups rg "
+        "JOIN routing_rules r ON r.id = rg.rule_id WHERE rg.group_id = $1 AND r.active)",
+        group_id,
+    )
+
+
+async def open_items_in(conn: asyncpg.Connection, group_id: int, open_statuses: list[str]) -> bool:
+    """Whether the group's inbox holds an item it still has to work on."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT FROM feedback_routes r JOIN feedback f ON f.id = r.feedback_id "
+        "WHERE r.group_id = $1 AND f.status = ANY($2::text[]))",
+        group_id,
+        open_statuses,
+    )
+
+
 async def insert_area(conn: asyncpg.Connection, slug: str, name: str, now: dt.datetime) -> int:
     return await conn.fetchval(
         "INSERT INTO programme_areas (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",

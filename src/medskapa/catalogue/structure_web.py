@@ -523,8 +523,9 @@ class StructureApi(Controller):
     @patch(
         "/groups/{slug:str}",
         summary="Rename, describe, change the kind of, move, archive or bring back a group",
-        description="All given fields change together or none does. A group that owns a "
-        "document that is not archived is not archived (409).",
+        description="All given fields change together or none does. A group is not archived "
+        "(409) while it owns a document that is not archived, an active routing rule sends "
+        "items to it, or it has items it has not finished.",
         request_max_body_size=MAX_FORM_BYTES,
         opt={"problems": [404, 409, 422]},
     )
