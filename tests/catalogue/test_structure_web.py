@@ -282,3 +282,14 @@ async def test_api_problems(
     )
     assert extra.status_code in (400, 422)
     assert await counts(conn) == before
+
+
+async def test_api_takes_only_a_boolean_for_archived(
+    client: Client, conn: asyncpg.Connection, admin_api: dict[str, str]
+) -> None:
+    before = await counts(conn)
+    for url in ("/api/v1/programme-areas/psykisk-halsa", "/api/v1/groups/nag-kol"):
+        for value in (0, "false", "nej"):
+            response = await client.patch(url, json={"archived": value}, headers=admin_api)
+            assert response.status_code == 422, (url, value)
+    assert await counts(conn) == before

@@ -5,12 +5,12 @@ in catalogue/structure.py."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -318,6 +318,8 @@ class StructureAdminPages(Controller):
 
 # ---------------------------------------------------------------- JSON API
 
+Change = TypeVar("Change")
+
 Slug = Annotated[str, msgspec.Meta(max_length=SLUG_MAX * 2)]
 Name = Annotated[str, msgspec.Meta(max_length=NAME_MAX * 2)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX * 2)]
@@ -393,6 +395,17 @@ def _group_out(g: GroupRow) -> GroupOut:
 
 def _document_out(d: DocumentRow) -> DocumentGroupOut:
     return DocumentGroupOut(document=d.slug, group=d.group_slug)
+
+
+async def _strictly(request: AnyRequest, shape: type[Change]) -> Change:
+    """The body decoded again without Litestar's lax conversions, which would take 0 or "no"
+    for a boolean: ``archived`` must be true, false or null, as the schema says."""
+    try:
+        return msgspec.json.decode(await request.body(), type=shape)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(
+            detail="Some values are not valid.", extra=[{"key": "body", "message": str(exc)}]
+        ) from None
 
 
 # Field names in the API that the service calls by another name.
@@ -480,10 +493,15 @@ class StructureApi(Controller):
         slug: FromPath[str],
         data: JSONBody[AreaChange],
     ) -> Response[Any]:
+        change = await _strictly(request, AreaChange)
+
         async def work() -> AreaOut:
             return _area_out(
                 await structure.update_area(
-                    principal_of(request).pseudonym, slug, name=data.name, archived=data.archived
+                    principal_of(request).pseudonym,
+                    slug,
+                    name=change.name,
+                    archived=change.archived,
                 )
             )
 
@@ -536,16 +554,18 @@ class StructureApi(Controller):
         slug: FromPath[str],
         data: JSONBody[GroupChange],
     ) -> Response[Any]:
+        change = await _strictly(request, GroupChange)
+
         async def work() -> GroupOut:
             return _group_out(
                 await structure.update_group(
                     principal_of(request).pseudonym,
                     slug,
-                    name=data.name,
-                    kind=data.kind,
-                    description=data.description,
-                    area=data.programme_area,
-                    archived=data.archived,
+                    name=change.name,
+                    kind=change.kind,
+                    description=change.description,
+                    area=change.programme_area,
+                    archived=change.archived,
                 )
             )
 
