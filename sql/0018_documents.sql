@@ -23,6 +23,20 @@ ALTER TABLE document_versions
     ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
 UPDATE document_versions SET published_at = published_on::timestamptz
 WHERE published_on IS NOT NULL;
+-- A version inserted already published (by hand, or by an older tool) gets the start of its
+-- publication day as the moment it was published.
+CREATE FUNCTION fill_published_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.published_on IS NOT NULL AND NEW.published_at IS NULL THEN
+        NEW.published_at := NEW.published_on::timestamptz;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER fill_published_at
+    BEFORE INSERT OR UPDATE ON document_versions
+    FOR EACH ROW EXECUTE FUNCTION fill_published_at();
 ALTER TABLE document_versions ADD CONSTRAINT document_versions_published_check
     CHECK ((published_on IS NULL) = (published_at IS NULL));
 

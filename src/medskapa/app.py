@@ -24,12 +24,12 @@ from medskapa import __version__
 from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.web import AccountPages, AuthApi
 from medskapa.audit.jobs import checkpoint_lifespan
+from medskapa.catalogue.authoring_api import AuthoringApi
+from medskapa.catalogue.authoring_pages import AuthoringPages
 from medskapa.catalogue.changes_web import ChangesApi, ChangesPages
 from medskapa.catalogue.following import UNSUBSCRIBE_PATH_PATTERN
 from medskapa.catalogue.following_web import FollowingPages
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
-from medskapa.catalogue.authoring_api import AuthoringApi, create_document
-from medskapa.catalogue.authoring_pages import AuthoringPages
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
@@ -106,7 +106,6 @@ def create_app(settings: Settings) -> Litestar:
             CataloguePages,
             CatalogueApi,
             AuthoringApi,
-            create_document,
             ChangesPages,
             ChangesApi,
             FollowingPages,

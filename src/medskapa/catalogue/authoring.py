@@ -300,7 +300,10 @@ class AuthoringService:
         if len(change_summary) > MAX_CHANGE_SUMMARY:
             problems.append(Problem("field_too_long", "change_summary", str(MAX_CHANGE_SUMMARY)))
         drafts: list[SectionDraft] = []
-        for given in sections:
+        for position, given in enumerate(sections, start=1):
+            if not given.heading.strip():
+                # A number alone would otherwise become the heading.
+                problems.append(Problem("empty_heading", "sections", str(position)))
             heading_text = f"{given.number} {given.heading}" if given.number else given.heading
             made = make_section(
                 heading_text, given.level if given.level in (2, 3) else 2, given.body

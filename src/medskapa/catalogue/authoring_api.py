@@ -142,25 +142,17 @@ def _not_found(slug: str) -> NotFoundException:
     return NotFoundException(detail=f"You cannot author a document or version at {slug!r}.")
 
 
-@post(
-    "/api/v1/documents",
-    summary="Create a guidance document with its first draft version",
-    status_code=HTTP_201_CREATED,
-    opt={"problems": [409, 422]},
-    # Beside the public GET on the same path (Litestar keeps one route per path), so it names
-    # its own permission and dependencies.
-    guards=[requires(Permission.AUTHOR_DOCUMENTS)],
-    dependencies={
-        "clock": Provide(clock, sync_to_thread=False),
-        "authoring": Provide(provide_authoring),
-    },
-    tags=["content"],
-)
+AUTHORING_DEPENDENCIES = {
+    "clock": Provide(clock, sync_to_thread=False),
+    "authoring": Provide(provide_authoring),
+}
+
+
 async def create_document(
-    request: Request[Any, Any, Any],
-    authoring: NamedDependency[AuthoringService],
-    data: JSONBody[DocumentIn],
+    request: Request[Any, Any, Any], authoring: AuthoringService, data: DocumentIn
 ) -> Response[Any]:
+    """``POST /api/v1/documents``, which lives in catalogue/web.py's CatalogueApi beside the
+    public list on the same path (one controller per path keeps OPTIONS and Allow right)."""
     fields = {
         "slug": data.slug,
         "title": data.title,
@@ -191,10 +183,7 @@ class AuthoringApi(Controller):
     path = "/api/v1/documents"
     tags = ("content",)
     guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
-    dependencies = {  # noqa: RUF012
-        "clock": Provide(clock, sync_to_thread=False),
-        "authoring": Provide(provide_authoring),
-    }
+    dependencies = AUTHORING_DEPENDENCIES
 
     @post(
         "/import",

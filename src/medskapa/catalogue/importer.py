@@ -284,7 +284,7 @@ def _safe_bodies(sections: list[SectionDraft]) -> list[SectionDraft]:
     """Bodies as stored: raw HTML in Markdown is sanitised once here, so that what is stored
     is what is shown, and the report can say what was taken out."""
     return [
-        msgspec.structs.replace(s, body=_sanitise_markdown(s.body))
+        msgspec.structs.replace(s, body=_sanitise_markdown(s.body).strip())
         if markdown.removals(s.body)
         else s
         for s in sections

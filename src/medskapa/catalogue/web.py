@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
+from litestar.status_codes import HTTP_201_CREATED
 
 from medskapa.catalogue import queries
+from medskapa.catalogue.authoring import AuthoringService
+from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
@@ -102,11 +106,12 @@ class DocumentList(msgspec.Struct):
 
 
 class CatalogueApi(Controller):
+    """Each route names its permission: reading is public, creating is for authors."""
+
     path = "/api/v1/documents"
     tags = ("catalogue",)
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
 
-    @get("/", summary="List guidance documents")
+    @get("/", summary="List guidance documents", guards=[requires(Permission.PUBLIC)])
     async def list_documents(
         self,
         conn: Conn,
@@ -127,7 +132,28 @@ class CatalogueApi(Controller):
         documents = await queries.list_documents(conn, programme_area=area_slug, query=_clean(q))
         return DocumentList(documents)
 
-    @get("/{slug:str}", summary="One guidance document with its versions and sections")
+    @post(
+        "/",
+        summary="Create a guidance document with its first draft version",
+        status_code=HTTP_201_CREATED,
+        tags=["content"],
+        guards=[requires(Permission.AUTHOR_DOCUMENTS)],
+        dependencies=AUTHORING_DEPENDENCIES,
+        opt={"problems": [409, 422]},
+    )
+    async def create_document(
+        self,
+        request: Request[Any, Any, Any],
+        authoring: NamedDependency[AuthoringService],
+        data: JSONBody[DocumentIn],
+    ) -> Response[Any]:
+        return await create_document(request, authoring, data)
+
+    @get(
+        "/{slug:str}",
+        summary="One guidance document with its versions and sections",
+        guards=[requires(Permission.PUBLIC)],
+    )
     async def get_document(self, conn: Conn, slug: FromPath[str]) -> Document:
         document = await queries.get_document(conn, slug)
         if document is None:
