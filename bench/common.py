@@ -17,11 +17,14 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from medskapa.audit.keys import AuditKeys, bind
 from medskapa.catalogue.demo import load_demo
 from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 
+# The demo goes through the importer, which writes the audit trail: it needs keys.
+BENCH_SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -59,6 +62,7 @@ async def fresh_database(server_url: str, name: str) -> str:
     conn = await asyncpg.connect(url)
     try:
         await init_connection(conn)
+        bind(conn, AuditKeys.from_secret(BENCH_SECRET))
         await migrate(conn)
         await load_demo(conn)
     finally:

@@ -44,7 +44,10 @@ async def test_rekey_brings_an_old_trail_under_the_key(
     assert "unkeyed hash: forged, or written before the audit key existed" in (
         report.first_break.problem
     )
-    assert report.breaks == 4  # every chain, once
+    chains = await conn.fetchval(
+        "SELECT count(DISTINCT (subject_type, subject_id)) FROM audit_events"
+    )
+    assert report.breaks == chains  # every chain, once
 
     env = {
         "MEDSKAPA_DATABASE_URL": database_url,
@@ -52,10 +55,11 @@ async def test_rekey_brings_an_old_trail_under_the_key(
     }
     done = run_cli("audit", "rekey", env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "Re-chained 9 of 9 events under the audit key."
+    events = await conn.fetchval("SELECT count(*) FROM audit_events")
+    assert done.stdout.strip() == f"Re-chained {events} of {events} events under the audit key."
     assert (await verify(conn)).intact
     again = run_cli("audit", "rekey", env=env)
-    assert again.stdout.strip() == "Re-chained 0 of 9 events under the audit key."
+    assert again.stdout.strip() == f"Re-chained 0 of {events} events under the audit key."
 
     # From now on checkpoints can be written, and rekey refuses for good.
     assert run_cli("audit", "checkpoint", env=env).returncode == 0
