@@ -29,6 +29,7 @@ from medskapa.catalogue.authoring_pages import AuthoringPages
 from medskapa.catalogue.changes_web import ChangesApi, ChangesPages
 from medskapa.catalogue.following import UNSUBSCRIBE_PATH_PATTERN
 from medskapa.catalogue.following_web import FollowingPages
+from medskapa.catalogue.jobs import lapsed_followers_lifespan
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import create_pool
@@ -179,6 +180,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[
             _lifespan(settings),
             purge_lifespan(settings),
+            lapsed_followers_lifespan(settings),
             notices_lifespan(settings),
             relay_lifespan(settings),
             checkpoint_lifespan(settings),

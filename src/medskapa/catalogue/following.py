@@ -266,6 +266,27 @@ class FollowingService:
         return LinkView(document=view.document, state="unsubscribed")
 
 
+async def erase_lapsed(conn: asyncpg.Connection, now: dt.datetime, *, batch: int = 500) -> int:
+    """Erase the addresses of follows never confirmed once their confirmation links have
+    expired: an address nobody confirmed is kept no longer than the link to confirm it.
+    Returns how many were erased (at most ``batch``; call again while it returns ``batch``)."""
+    async with conn.transaction():
+        lapsed = await queries.lapsed_unconfirmed(conn, now, batch)
+        for follower_id, _ in lapsed:
+            await audit.record(
+                conn,
+                at=now,
+                actor="retention",
+                action="follower.lapsed",
+                subject_type=SUBJECT,
+                subject_id=str(follower_id),
+                from_state="pending",
+                to_state="erased",
+            )
+        await queries.erase_contacts(conn, [contact for _, contact in lapsed])
+    return len(lapsed)
+
+
 _MONTHS = (
     "januari",
     "februari",

@@ -224,3 +224,25 @@ async def consultation_facts(
         consultation_id,
     )
     return ConsultationFacts(**row) if row else None
+
+
+async def lapsed_unconfirmed(
+    conn: asyncpg.Connection, now: dt.datetime, limit: int
+) -> list[tuple[int, int]]:
+    """(follower id, contact id) of follows never confirmed whose every confirmation link has
+    expired, locked; rows another process holds are skipped."""
+    rows = await conn.fetch(
+        "SELECT f.id, f.contact_id FROM followers f "
+        "WHERE f.confirmed_at IS NULL AND f.unsubscribed_at IS NULL "
+        "AND NOT EXISTS (SELECT FROM follower_tokens t WHERE t.follower_id = f.id "
+        "                AND t.purpose = 'confirm' AND t.expires_at > $1) "
+        "ORDER BY f.id LIMIT $2 FOR UPDATE OF f SKIP LOCKED",
+        now,
+        limit,
+    )
+    return [(row["id"], row["contact_id"]) for row in rows]
+
+
+async def erase_contacts(conn: asyncpg.Connection, contact_ids: list[int]) -> None:
+    """The addresses go; their followers, tokens and unsent mail go with them (cascade)."""
+    await conn.execute("DELETE FROM contacts WHERE id = ANY($1::bigint[])", contact_ids)
