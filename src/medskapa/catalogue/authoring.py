@@ -8,7 +8,6 @@ document: of the group the file names).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -16,8 +15,8 @@ import asyncpg
 import msgspec
 
 from medskapa.audit import service as audit
-from medskapa.catalogue import anchoring, following, markdown
 from medskapa.catalogue import authoring_queries as queries
+from medskapa.catalogue import following, markdown, reanchoring
 from medskapa.catalogue.importer import (
     LABEL,
     MAX_CHANGE_SUMMARY,
@@ -33,13 +32,13 @@ from medskapa.catalogue.importer import (
     section_key,
     split_heading,
 )
+from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.clock import Clock
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal, Role
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SUBJECT = "document"
-QUOTE_CONTEXT = 32
 
 
 class NotFound(Exception):
@@ -77,35 +76,6 @@ class ImportResult(msgspec.Struct, frozen=True):
     sections: int
     removed: list[markdown.Removal]
     ignored: list[str]
-
-
-class SectionReport(msgspec.Struct, frozen=True):
-    key: str
-    number: str
-    heading: str
-
-
-class AnchorEntry(msgspec.Struct, frozen=True):
-    feedback_id: uuid.UUID
-    status: str
-    category: str
-    received_at: dt.datetime
-    from_version: str
-    from_section: str | None
-    outcome: str
-    section_key: str | None
-    confidence: float
-    passage: str | None
-    """The passage as it reads in this version (for "changed" and "moved"), else None."""
-
-
-class AnchorReport(msgspec.Struct, frozen=True):
-    document: str
-    version: str
-    published: bool
-    built_at: dt.datetime | None
-    counts: dict[str, int]
-    items: list[AnchorEntry]
 
 
 class SectionInput(msgspec.Struct, frozen=True):
@@ -354,99 +324,9 @@ class AuthoringService:
             built_at = version.anchors_built_at
             if version.is_draft:
                 built_at = self._clock()
-                await self._build_placements(document.id, version.id)
+                await reanchoring.build_placements(self._conn, document.id, version.id)
                 await queries.mark_anchors_built(self._conn, version.id, built_at)
-            return await self._report(document.slug, version, built_at)
-
-    async def _build_placements(self, document_id: int, version_id: int) -> int:
-        items = await queries.open_items(self._conn, document_id, version_id)
-        source_ids = {i.placed_version_id or i.version_id for i in items}
-        texts = await queries.sections_of(self._conn, [*source_ids, version_id])
-        new = [_section_text(s) for s in texts[version_id]]
-        by_source: dict[int, list[tuple[queries.OpenItem, anchoring.Anchor]]] = {}
-        gone: list[queries.PlacementRow] = []
-        for item in items:
-            if item.placed_outcome == "gone":
-                gone.append(
-                    queries.PlacementRow(
-                        feedback_id=item.id,
-                        from_version_id=item.placed_version_id or item.version_id,
-                        from_section=item.section_key,
-                        outcome="gone",
-                        section_key=None,
-                        confidence=0.0,
-                        start_offset=None,
-                        end_offset=None,
-                    )
-                )
-                continue
-            source = item.placed_version_id or item.version_id
-            by_source.setdefault(source, []).append((item, _anchor(item, texts[source])))
-        placements = gone
-        for source, entries in by_source.items():
-            old = [_section_text(s) for s in texts[source]]
-            found = anchoring.reanchor([a for _, a in entries], old, new)
-            for (item, anchor), placed in zip(entries, found, strict=True):
-                placements.append(
-                    queries.PlacementRow(
-                        feedback_id=item.id,
-                        from_version_id=source,
-                        from_section=anchor.section_key,
-                        outcome=placed.outcome,
-                        section_key=placed.section_key,
-                        confidence=min(1.0, max(0.0, placed.confidence)),
-                        start_offset=placed.start,
-                        end_offset=placed.end,
-                    )
-                )
-        await queries.store_placements(self._conn, version_id, placements)
-        return len(placements)
-
-    async def _report(
-        self, slug: str, version: queries.VersionRow, built_at: dt.datetime | None
-    ) -> AnchorReport:
-        rows = await queries.report(self._conn, version.id)
-        texts = {
-            s.key: markdown.plain_text(s.body)
-            for s in await queries.sections(self._conn, version.id)
-        }
-        counts = {"same": 0, "moved": 0, "changed": 0, "gone": 0}
-        entries: list[AnchorEntry] = []
-        for row in rows:
-            counts[row.outcome] += 1
-            passage = None
-            if (
-                row.section_key in texts
-                and row.start_offset is not None
-                and row.outcome
-                in (
-                    "moved",
-                    "changed",
-                )
-            ):
-                passage = texts[row.section_key][row.start_offset : row.end_offset]
-            entries.append(
-                AnchorEntry(
-                    feedback_id=row.feedback_id,
-                    status=row.status,
-                    category=row.category,
-                    received_at=row.created_at,
-                    from_version=row.from_label,
-                    from_section=row.from_section,
-                    outcome=row.outcome,
-                    section_key=row.section_key,
-                    confidence=round(row.confidence, 2),
-                    passage=passage,
-                )
-            )
-        return AnchorReport(
-            document=slug,
-            version=version.label,
-            published=not version.is_draft,
-            built_at=built_at,
-            counts=counts,
-            items=entries,
-        )
+            return await reanchoring.report(self._conn, document.slug, version, built_at)
 
     # ------------------------------------------------------------ publishing
 
@@ -471,7 +351,9 @@ class AuthoringService:
             await self._publish(actor, document.id, version.id, change_summary, now=now)
             version = await queries.version(self._conn, document.id, label)
             assert version is not None
-            return await self._report(document.slug, version, version.anchors_built_at)
+            return await reanchoring.report(
+                self._conn, document.slug, version, version.anchors_built_at
+            )
 
     async def _publish(
         self,
@@ -494,7 +376,7 @@ class AuthoringService:
             raise _refuse("version_not_after_current", "version", published[-1].label)
         if not await queries.sections(self._conn, version_id):
             raise _refuse("empty_document")
-        await self._build_placements(document_id, version_id)
+        await reanchoring.build_placements(self._conn, document_id, version_id)
         # A file may carry the date an earlier publication had (the demo, a migration from
         # another system); it is then also the moment of publication.
         published_at = now
@@ -579,37 +461,3 @@ class AuthoringService:
             to_state=to_state,
             reason_code=reason_code,
         )
-
-
-async def where_now(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> queries.Placement | None:
-    """Where an item's passage is in the newest published version that placed it, for the
-    item's pages; None while no version has been published since it was sent."""
-    return await queries.current_placement(conn, feedback_id)
-
-
-def _section_text(section: queries.SectionRow) -> anchoring.SectionText:
-    return anchoring.SectionText(
-        key=section.key, heading=section.heading, text=markdown.plain_text(section.body)
-    )
-
-
-def _anchor(item: queries.OpenItem, sections: list[queries.SectionRow]) -> anchoring.Anchor:
-    """Where the item's passage was last seen: its own words on its own version, or the span a
-    later version's report found."""
-    if item.placed_version_id is None:
-        return anchoring.Anchor(
-            section_key=item.section_key,
-            exact=item.quote_exact,
-            prefix=item.quote_prefix,
-            suffix=item.quote_suffix,
-        )
-    if item.placed_start is None or item.placed_end is None:
-        return anchoring.Anchor(section_key=item.placed_section)
-    text = next((markdown.plain_text(s.body) for s in sections if s.key == item.placed_section), "")
-    start, end = item.placed_start, item.placed_end
-    return anchoring.Anchor(
-        section_key=item.placed_section,
-        exact=text[start:end] or item.quote_exact,
-        prefix=text[max(0, start - QUOTE_CONTEXT) : start],
-        suffix=text[end : end + QUOTE_CONTEXT],
-    )

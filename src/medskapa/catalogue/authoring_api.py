@@ -16,7 +16,6 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_409_CONFLICT, HTTP_422_
 from medskapa.catalogue import importer
 from medskapa.catalogue.authoring import (
     Actor,
-    AnchorReport,
     AuthoringService,
     ImportResult,
     NotFound,
@@ -24,6 +23,7 @@ from medskapa.catalogue.authoring import (
 )
 from medskapa.catalogue.authoring_texts import ignored_text, problem_text, removal_text
 from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected
+from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.triage.service import NotFound as TriageNotFound

@@ -13,9 +13,10 @@ from typing import Any
 
 import msgspec
 
-from medskapa.catalogue.authoring import AnchorReport, SectionInput
+from medskapa.catalogue.authoring import SectionInput
 from medskapa.catalogue.authoring_texts import problem_text
 from medskapa.catalogue.importer import MAX_SECTIONS, Problem, make_section
+from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.feedback.domain import CATEGORY_LABELS
 from medskapa.triage import texts as triage_texts
 

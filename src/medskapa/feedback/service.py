@@ -10,8 +10,8 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
-from medskapa.catalogue.authoring import where_now
 from medskapa.catalogue.authoring_queries import Placement
+from medskapa.catalogue.reanchoring import where_now
 from medskapa.clock import Clock
 from medskapa.feedback import lifecycle, queries
 from medskapa.feedback.domain import (

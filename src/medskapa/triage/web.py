@@ -20,9 +20,9 @@ from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from markupsafe import escape
 
-from medskapa.catalogue.authoring import where_now
 from medskapa.catalogue.domain import LISTED_STATUSES
 from medskapa.catalogue.domain import PUBLIC_STATUSES as PUBLIC_DOCUMENT_STATUSES
+from medskapa.catalogue.reanchoring import where_now
 from medskapa.clock import Clock
 from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, Category, FeedbackStatus
 from medskapa.feedback.lifecycle import (
