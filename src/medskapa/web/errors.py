@@ -69,7 +69,8 @@ _HTML_DETAILS: dict[int, str] = {
     404: "Vi hittar inte det du letar efter. "
     "Adressen kan vara fel, eller så har sidan tagits bort.",
     408: "Det du skickade kom inte fram i tid. Försök igen; ingenting har sparats halvvägs.",
-    413: "Det du skickade är för stort. En synpunkt får vara högst 5 000 tecken.",
+    413: "Det du skickade är för stort. En synpunkt får vara högst 5 000 tecken och en fil "
+    "högst 2 MB.",
     429: "Du har skickat många förfrågningar på kort tid. Vänta en stund och försök igen.",
     500: "Ett oväntat fel uppstod. Ingenting av det du skickat har sparats halvvägs. "
     "Försök igen om en stund.",
