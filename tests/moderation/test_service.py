@@ -626,3 +626,17 @@ async def test_queue_counts_by_document_category_age_and_filter(conn: asyncpg.Co
     assert only.matching == 1
     assert [i.created_at for i in only.items] == [FIXED_NOW - dt.timedelta(days=2)]
     assert only.counts.total == 5, "the summary counts the whole queue, filters or not"
+
+
+async def test_a_new_rule_cannot_send_items_to_an_archived_group(conn: asyncpg.Connection) -> None:
+    admin = Principal(user_id=1, role=Role.ADMIN, second_factor=True)
+    await conn.execute(
+        "UPDATE subject_groups SET archived_at = $1 WHERE slug = 'nag-kol'", FIXED_NOW
+    )
+    rule = RuleInput(
+        name="KOL", kind="category", category="missing_information", groups=["nag-kol"]
+    )
+    with pytest.raises(InputInvalid) as refused:
+        await RoutingRules(conn, lambda: FIXED_NOW).create(admin, rule)
+    assert [(e.field, e.code) for e in refused.value.errors] == [("groups", "unknown_group")]
+    assert await conn.fetchval("SELECT count(*) FROM routing_rules") == 0

@@ -349,9 +349,14 @@ class GroupRef(msgspec.Struct, frozen=True):
     name: str
 
 
-async def groups(conn: asyncpg.Connection) -> list[GroupRef]:
-    rows = await conn.fetch("SELECT id, slug, name FROM subject_groups ORDER BY name")
-    return [GroupRef(*row) for row in rows]
+async def groups(conn: asyncpg.Connection, *, live: bool = False) -> list[GroupRef]:
+    """Every group, or with ``live`` only those not archived (the ones a new rule may name)."""
+    rows = await conn.fetch(
+        "SELECT id, slug, name FROM subject_groups WHERE NOT $1 OR archived_at IS NULL "
+        "ORDER BY name",
+        live,
+    )
+    return [GroupRef(id=row["id"], slug=row["slug"], name=row["name"]) for row in rows]
 
 
 class RuleView(msgspec.Struct, frozen=True, kw_only=True):

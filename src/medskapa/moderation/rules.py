@@ -134,7 +134,7 @@ class RoutingRules:
         else:
             errors.append(FieldError("priority", "priority_range"))
         slugs = list(dict.fromkeys(s.strip() for s in data.groups if s.strip()))
-        known = {g.slug: g.id for g in await queries.groups(self._conn)}
+        known = {g.slug: g.id for g in await queries.groups(self._conn, live=True)}
         if not slugs:
             errors.append(FieldError("groups", "groups_required"))
         elif any(s not in known for s in slugs):

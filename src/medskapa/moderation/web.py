@@ -369,7 +369,7 @@ class RoutingAdminPages(Controller):
         return {
             "rules": await rules.list(),
             "documents": await queries.documents(conn),
-            "groups": await queries.groups(conn),
+            "groups": await queries.groups(conn, live=True),
             "kinds": list(RuleKind),
             "kind_labels": texts.RULE_KIND_LABELS,
             "categories": list(Category),
