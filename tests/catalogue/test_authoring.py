@@ -278,6 +278,9 @@ async def test_feedback_follows_the_text_into_the_new_version(
     assert outcomes[str(changed_quote.id)]["outcome"] == "changed"
     assert 0.5 < outcomes[str(changed_quote.id)]["confidence"] < 1
     assert "tio dagar" in outcomes[str(changed_quote.id)]["passage"]
+    # Sections are named as a reader knows them, in the old version and the new.
+    assert outcomes[str(changed_quote.id)]["from_heading"] == "2 Utredning"
+    assert outcomes[str(changed_quote.id)]["heading"] == "2 Utredning"
     assert outcomes[str(same_quote.id)]["outcome"] == "same"
     assert outcomes[str(whole_section.id)]["section_key"] == "4-behandling"
     assert report["counts"]["changed"] >= 1

@@ -263,6 +263,8 @@ def report_rows(report: AnchorReport) -> list[dict[str, Any]]:
             "status": triage_texts.GROUP_STATUS_LABELS.get(entry.status, entry.status),
             "from_version": entry.from_version,
             "from_section": entry.from_section,
+            "from_heading": entry.from_heading,
+            "heading": entry.heading,
             "outcome": entry.outcome,
             "outcome_text": outcome_text(entry.outcome, entry.confidence),
             "section_key": entry.section_key,

@@ -94,6 +94,8 @@ class ReportRow(msgspec.Struct, frozen=True):
     created_at: dt.datetime
     from_label: str
     from_section: str | None
+    from_heading: str | None
+    heading: str | None
     quote_exact: str | None
     outcome: str
     section_key: str | None
@@ -358,11 +360,15 @@ async def report(conn: asyncpg.Connection, version_id: int) -> list[ReportRow]:
     rows = await conn.fetch(
         """
         SELECT ap.feedback_id, f.status, f.category, f.created_at, v.label AS from_label,
-               ap.from_section, f.quote_exact, ap.outcome, ap.section_key, ap.confidence,
-               ap.start_offset, ap.end_offset
+               ap.from_section, ap.outcome, ap.section_key, ap.confidence,
+               ap.start_offset, ap.end_offset, f.quote_exact,
+               nullif(concat_ws(' ', nullif(fs.number, ''), fs.heading), '') AS from_heading,
+               nullif(concat_ws(' ', nullif(s.number, ''), s.heading), '') AS heading
         FROM anchor_placements ap
         JOIN feedback f ON f.id = ap.feedback_id
         JOIN document_versions v ON v.id = ap.from_version_id
+        LEFT JOIN sections fs ON fs.version_id = ap.from_version_id AND fs.key = ap.from_section
+        LEFT JOIN sections s ON s.version_id = ap.version_id AND s.key = ap.section_key
         WHERE ap.version_id = $1
         ORDER BY CASE ap.outcome WHEN 'gone' THEN 0 WHEN 'changed' THEN 1
                                  WHEN 'moved' THEN 2 ELSE 3 END, f.created_at, f.id

@@ -23,8 +23,12 @@ class AnchorEntry(msgspec.Struct, frozen=True):
     received_at: dt.datetime
     from_version: str
     from_section: str | None
+    from_heading: str | None
+    """The section's heading as written in that version ("2 Utredning")."""
     outcome: str
     section_key: str | None
+    heading: str | None
+    """Where it is now: the heading in this version."""
     confidence: float
     passage: str | None
     """The passage as it reads in this version (for "changed" and "moved"), else None."""
@@ -117,6 +121,8 @@ async def report(
                 received_at=row.created_at,
                 from_version=row.from_label,
                 from_section=row.from_section,
+                from_heading=row.from_heading,
+                heading=row.heading,
                 outcome=row.outcome,
                 section_key=row.section_key,
                 confidence=round(row.confidence, 2),
