@@ -38,6 +38,8 @@ class Doc(msgspec.Struct, frozen=True):
     url: str
     section_key: str
     section_heading: str
+    section_title: str
+    """The heading as the page writes it, with its number: "3 Utredning"."""
 
 
 class Stored(msgspec.Struct, frozen=True):
@@ -75,13 +77,20 @@ async def doc(db: asyncpg.Connection, server: SharedServer) -> Doc:
     """A published demo document and its third section (the first ones sit near the top, so
     the third also proves that the form opens where the reader is)."""
     row = await db.fetchrow(
-        "SELECT d.slug, s.key, s.heading FROM guidance_documents d "
+        "SELECT d.slug, s.key, s.heading, concat_ws(' ', nullif(s.number, ''), s.heading) "
+        "AS title FROM guidance_documents d "
         "JOIN current_versions cv ON cv.document_id = d.id "
         "JOIN sections s ON s.version_id = cv.version_id AND s.position = 3 "
         "WHERE d.status = 'published' ORDER BY d.slug LIMIT 1"
     )
     assert row is not None
-    return Doc(row["slug"], f"{server.url}/kunskapsstod/{row['slug']}", row["key"], row["heading"])
+    return Doc(
+        row["slug"],
+        f"{server.url}/kunskapsstod/{row['slug']}",
+        row["key"],
+        row["heading"],
+        row["title"],
+    )
 
 
 def marker() -> str:
@@ -197,7 +206,7 @@ async def open_inline_form(page: Page, doc: Doc, target: Target) -> Locator:
         slot = page.locator("#synpunkt-dokument")
     elif target == "section":
         await page.get_by_role(
-            "link", name=f"Lämna synpunkt på avsnittet {doc.section_heading}"
+            "link", name=f"Lämna synpunkt på avsnittet {doc.section_title}"
         ).click()
         slot = page.locator(f"#synpunkt-{doc.section_key}")
     else:
@@ -374,7 +383,7 @@ async def test_submit_follow_withdraw_erase_without_javascript(
         await page.get_by_role("link", name="Lämna synpunkt på hela kunskapsstödet").click()
     else:
         await page.get_by_role(
-            "link", name=f"Lämna synpunkt på avsnittet {doc.section_heading}"
+            "link", name=f"Lämna synpunkt på avsnittet {doc.section_title}"
         ).click()
     await page.wait_for_url(re.compile(r"/synpunkt\?"))
     await expect(page.get_by_role("heading", level=1)).to_have_text("Lämna synpunkt")
@@ -418,7 +427,7 @@ async def test_the_whole_flow_by_keyboard_alone(
 ) -> None:
     word = marker()
     await page.goto(doc.url)
-    opener = page.get_by_role("link", name=f"Lämna synpunkt på avsnittet {doc.section_heading}")
+    opener = page.get_by_role("link", name=f"Lämna synpunkt på avsnittet {doc.section_title}")
     await tab_to(page, opener)
     await page.keyboard.press("Enter")
 
@@ -533,7 +542,7 @@ async def test_cancel_closes_the_form_in_place_and_returns_to_its_opener(
     await expect(form).to_have_count(0)
     assert page.url == doc.url
     await expect(
-        page.get_by_role("link", name=f"Lämna synpunkt på avsnittet {doc.section_heading}")
+        page.get_by_role("link", name=f"Lämna synpunkt på avsnittet {doc.section_title}")
     ).to_be_focused()
 
 
