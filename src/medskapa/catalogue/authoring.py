@@ -203,6 +203,23 @@ class AuthoringService:
             ignored=imported.ignored,
         )
 
+    async def _locked_document(self, actor: Actor, slug: str) -> queries.DocumentRow:
+        """The document, locked for this transaction, if this person may author it."""
+        document = await queries.document(self._conn, slug, lock=True)
+        if document is None or not actor.may_author(document.group_id):
+            raise NotFound(slug)
+        return document
+
+    async def _locked(
+        self, actor: Actor, slug: str, label: str
+    ) -> tuple[queries.DocumentRow, queries.VersionRow]:
+        """The document and one of its versions, both locked for this transaction."""
+        document = await self._locked_document(actor, slug)
+        version = await queries.version(self._conn, document.id, label, lock=True)
+        if version is None:
+            raise NotFound(f"{slug}/{label}")
+        return document, version
+
     async def _check_new_label(self, document_id: int, label: str) -> None:
         versions = await queries.versions(self._conn, document_id)
         if any(v.label == label for v in versions):
@@ -218,9 +235,7 @@ class AuthoringService:
         """A new draft that starts as a copy of the newest version."""
         now = self._clock()
         async with self._conn.transaction():
-            document = await queries.document(self._conn, slug, lock=True)
-            if document is None or not actor.may_author(document.group_id):
-                raise NotFound(slug)
+            document = await self._locked_document(actor, slug)
             if document.status == "archived":
                 raise _refuse("document_archived", "slug")
             if not LABEL.match(label):
@@ -289,12 +304,7 @@ class AuthoringService:
             raise Rejected(problems)
         now = self._clock()
         async with self._conn.transaction():
-            document = await queries.document(self._conn, slug, lock=True)
-            if document is None or not actor.may_author(document.group_id):
-                raise NotFound(slug)
-            version = await queries.version(self._conn, document.id, label, lock=True)
-            if version is None:
-                raise NotFound(f"{slug}/{label}")
+            document, version = await self._locked(actor, slug, label)
             if not version.is_draft:
                 raise _refuse("already_published", "version", label)
             await queries.update_draft(
@@ -315,12 +325,7 @@ class AuthoringService:
         """Where every open item's passage is in this version. For a draft it is built anew
         (and stored); a published version's report is the one frozen when it was published."""
         async with self._conn.transaction():
-            document = await queries.document(self._conn, slug, lock=True)
-            if document is None or not actor.may_author(document.group_id):
-                raise NotFound(slug)
-            version = await queries.version(self._conn, document.id, label, lock=True)
-            if version is None:
-                raise NotFound(f"{slug}/{label}")
+            document, version = await self._locked(actor, slug, label)
             built_at = version.anchors_built_at
             if version.is_draft:
                 built_at = self._clock()
@@ -342,12 +347,7 @@ class AuthoringService:
             raise _refuse("field_too_long", "change_summary", str(MAX_CHANGE_SUMMARY))
         now = self._clock()
         async with self._conn.transaction():
-            document = await queries.document(self._conn, slug, lock=True)
-            if document is None or not actor.may_author(document.group_id):
-                raise NotFound(slug)
-            version = await queries.version(self._conn, document.id, label, lock=True)
-            if version is None:
-                raise NotFound(f"{slug}/{label}")
+            document, version = await self._locked(actor, slug, label)
             await self._publish(actor, document.id, version.id, change_summary, now=now)
             version = await queries.version(self._conn, document.id, label)
             assert version is not None
