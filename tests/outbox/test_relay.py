@@ -70,6 +70,8 @@ CONTEXT = {
     "change_summary": HOSTILE,
     "changes": "/kunskapsstod/kol/andringar?fran=1.0&till=2.0",
     "unsubscribe": "/bevaka/avsluta/abc",
+    "outcome": "changed",
+    "section_path": "/kunskapsstod/kol?version=2.0#avsnitt-3-utredning",
 }
 
 

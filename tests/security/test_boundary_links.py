@@ -298,6 +298,8 @@ LEGACY_CONTEXT = {
     "change_summary": "Nytt avsnitt",
     "changes": "http://evil.example/kunskapsstod/kol/andringar?fran=1.0&till=2.0",
     "unsubscribe": "http://evil.example/bevaka/avsluta/abc",
+    "outcome": "moved",
+    "section_path": "http://evil.example/kunskapsstod/kol?version=2.0#avsnitt-3-utredning",
 }
 
 
