@@ -145,6 +145,10 @@ async def test_lead_drafts_edits_previews_and_publishes(
 
     text, form = await draft(client, slug, label)
     assert "Utkastet är skapat" in text
+    # The list shows each document's current version and its draft.
+    row = (await client.get(PAGE)).text.split(f'<tr data-document="{slug}">')[1].split("</tr>")[0]
+    assert f"<td>{current}</td>" in row
+    assert f'<a href="{PAGE}/{slug}/{label}">Utkast {label}</a>' in row
     assert form["section-0-key"], "the hidden key is kept"
     key = form["section-0-key"]
     form["section-0-heading"] = "Ny rubrik för avsnittet"

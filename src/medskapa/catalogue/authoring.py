@@ -102,9 +102,9 @@ class AuthoringService:
 
     # ------------------------------------------------------------ reading
 
-    async def documents(self, actor: Actor) -> list[queries.DocumentRow]:
-        """The documents this person may author."""
-        return await queries.documents_for(self._conn, None if actor.admin else actor.lead_of)
+    async def overview(self, actor: Actor) -> list[queries.DocumentOverview]:
+        """The documents this person may author, each with its current version and draft."""
+        return await queries.overview(self._conn, None if actor.admin else actor.lead_of)
 
     async def document(
         self, actor: Actor, slug: str

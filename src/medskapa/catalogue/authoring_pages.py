@@ -119,17 +119,10 @@ class AuthoringPages(Controller):
         status: int = HTTP_200_OK,
     ) -> Template:
         actor = Actor.of(principal_of(request))
-        rows = []
-        for document in await authoring.documents(actor):
-            _, versions = await authoring.document(actor, document.slug)
-            published = [v for v in versions if not v.is_draft]
-            rows.append(
-                {
-                    "document": document,
-                    "current": published[-1].label if published else None,
-                    "draft": next((v.label for v in versions if v.is_draft), None),
-                }
-            )
+        rows = [
+            {"document": o.document, "current": o.current, "draft": o.draft}
+            for o in await authoring.overview(actor)
+        ]
         groups = [
             g
             for area in await StructureService(conn, clock).overview()

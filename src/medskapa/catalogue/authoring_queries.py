@@ -128,15 +128,38 @@ async def document(
     return DocumentRow(**row) if row else None
 
 
-async def documents_for(
+class DocumentOverview(msgspec.Struct, frozen=True):
+    document: DocumentRow
+    current: str | None
+    """The newest published version's label."""
+    draft: str | None
+
+
+_BY_LABEL = "string_to_array(v.label, '.')::int[] DESC"
+
+
+async def overview(
     conn: asyncpg.Connection, group_ids: Sequence[int] | None
-) -> list[DocumentRow]:
-    """Documents owned by these groups (all documents when None), by title."""
+) -> list[DocumentOverview]:
+    """Documents owned by these groups (all when None), by title, each with its current
+    version and its draft: one query for the whole list."""
     rows = await conn.fetch(
-        _DOCUMENT + " WHERE $1::bigint[] IS NULL OR g.id = ANY($1::bigint[]) ORDER BY d.title",
+        "SELECT d.id, d.slug, d.title, d.kind, d.status, d.summary, g.id AS group_id, "
+        "g.slug AS group_slug, g.name AS group_name, "
+        "(SELECT v.label FROM document_versions v WHERE v.document_id = d.id "
+        f" AND v.published_on IS NOT NULL ORDER BY {_BY_LABEL} LIMIT 1) AS current, "
+        "(SELECT v.label FROM document_versions v WHERE v.document_id = d.id "
+        f" AND v.published_on IS NULL ORDER BY {_BY_LABEL} LIMIT 1) AS draft "
+        "FROM guidance_documents d JOIN subject_groups g ON g.id = d.subject_group_id "
+        "WHERE $1::bigint[] IS NULL OR g.id = ANY($1::bigint[]) ORDER BY d.title",
         None if group_ids is None else list(group_ids),
     )
-    return [DocumentRow(**row) for row in rows]
+    found = []
+    for row in rows:
+        values = dict(row)
+        current, draft = values.pop("current"), values.pop("draft")
+        found.append(DocumentOverview(DocumentRow(**values), current, draft))
+    return found
 
 
 _VERSION_COLUMNS = """id, label, published_on, published_at, title, summary, change_summary,
