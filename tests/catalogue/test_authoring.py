@@ -385,3 +385,35 @@ def test_cli_imports_and_publishes_and_refuses_twice(database_url: str, tmp_path
     bad.write_text("x")
     third = run_cli("documents", "import", str(bad), env=env)
     assert "must be Markdown (.md) or a saved HTML page (.html)" in third.stderr
+
+
+async def test_two_imports_of_one_new_document_at_once_store_it_once(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    import asyncio
+
+    from medskapa.audit.keys import AuditKeys, bind
+    from medskapa.db.pool import init_connection
+    from tests.factories import TEST_SECRET
+
+    async def one() -> str:
+        own = await asyncpg.connect(database_url)
+        try:
+            await init_connection(own)
+            bind(own, AuditKeys.from_secret(TEST_SECRET))
+            try:
+                await AuthoringService(own, lambda: NOW).import_document(
+                    CLI, read_markdown(MARKDOWN)
+                )
+            except Rejected as exc:
+                return exc.problems[0].code
+            return "imported"
+        finally:
+            await own.close()
+
+    results = await asyncio.gather(one(), one())
+    # Whichever comes second is refused by name (the slug, or the version if the first had
+    # committed before it looked), never a database error.
+    assert results.count("imported") == 1
+    assert {r for r in results if r != "imported"} <= {"document_exists", "version_exists"}
+    assert await conn.fetchval("SELECT count(*) FROM guidance_documents WHERE slug = $1", SLUG) == 1

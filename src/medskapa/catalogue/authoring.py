@@ -145,14 +145,18 @@ class AuthoringService:
                     raise _refuse("group_archived", "group", imported.group)
                 if not actor.may_author(group.id):
                     raise _refuse("not_group_lead", "group", imported.group)
-                document_id = await queries.insert_document(
-                    self._conn,
-                    slug=imported.slug,
-                    title=imported.title,
-                    kind=imported.kind,
-                    summary=imported.summary,
-                    group_id=group.id,
-                )
+                try:
+                    document_id = await queries.insert_document(
+                        self._conn,
+                        slug=imported.slug,
+                        title=imported.title,
+                        kind=imported.kind,
+                        summary=imported.summary,
+                        group_id=group.id,
+                    )
+                except asyncpg.UniqueViolationError:
+                    # Another import of the same new slug committed first.
+                    raise _refuse("document_exists", "slug", imported.slug) from None
                 await self._audit(actor, document_id, "document.created", now, to_state="draft")
             else:
                 if not actor.may_author(document.group_id):
