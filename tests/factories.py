@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from unittest import mock
 
 import asyncpg
 import pyotp
@@ -16,6 +17,7 @@ from medskapa.audit import service as audit
 from medskapa.feedback.service import FeedbackService, SubmissionInput, Submitted
 from medskapa.organisations.service import OrganisationService
 from medskapa.security.factors import FactorBox
+from medskapa.security.passwords import hash_password
 from medskapa.security.principal import Principal
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 from medskapa.security.sessions import create_session, load_session
@@ -77,6 +79,26 @@ def _signed_in(client: AsyncTestClient[Any], token: str, csrf: str) -> None:
     client.cookies.set(CSRF_COOKIE, csrf, domain=HOST)
 
 
+_FACTORY_HASHES: dict[str, str] = {}
+
+
+async def _factory_hash(password: str) -> str:
+    """One real argon2id hash per factory password, made once per test process. Hashing at
+    production cost (64 MiB, 3 passes, ~0.2 s) for every user a test set up was most of the
+    suite's fixture time. Only factory users share it: registration, login, password change
+    and the storage tests go through ``hash_password`` as it is (tests/security/test_asvs.py
+    checks that two accounts never share a salt)."""
+    if password not in _FACTORY_HASHES:
+        _FACTORY_HASHES[password] = await hash_password(password)
+    return _FACTORY_HASHES[password]
+
+
+async def _create_user(conn: asyncpg.Connection, **values: Any) -> int:
+    """``create_user`` as `medskapa user create` runs it, with the factory's hash."""
+    with mock.patch("medskapa.accounts.admin.hash_password", _factory_hash):
+        return await create_user(conn, **values)
+
+
 async def make_staff(
     conn: asyncpg.Connection,
     email: str,
@@ -84,7 +106,7 @@ async def make_staff(
     role: RoleChoice = RoleChoice.GROUP_MEMBER,
 ) -> int:
     """A staff user (by default a member of ``group``), created as `medskapa user` does."""
-    return await create_user(
+    return await _create_user(
         conn, email=email, password=STAFF_PASSWORD, role=role, now=FIXED_NOW, group=group
     )
 
@@ -162,7 +184,7 @@ async def make_person(
     role: RoleChoice = RoleChoice.PATIENT,
 ) -> int:
     """A non-staff account, optionally a member or coordinator of ``organisation``."""
-    return await create_user(
+    return await _create_user(
         conn,
         email=email,
         password=MEMBER_PASSWORD,
