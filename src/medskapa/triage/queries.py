@@ -790,3 +790,45 @@ async def _batches(
                 rows = []
         if rows:
             yield rows
+
+
+async def unassign(conn: asyncpg.Connection, feedback_id: uuid.UUID, group_id: int) -> None:
+    await conn.execute(
+        "DELETE FROM feedback_assignments WHERE feedback_id = $1 AND group_id = $2",
+        feedback_id,
+        group_id,
+    )
+
+
+async def may_be_assigned(conn: asyncpg.Connection, group_id: int, user_id: int) -> bool:
+    """A live member or lead of the group; a patient representative acts for no one."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM group_memberships m JOIN users u ON u.id = m.user_id "
+        "WHERE m.group_id = $1 AND m.user_id = $2 AND u.deleted_at IS NULL "
+        "AND m.role <> 'patient_representative'",
+        group_id,
+        user_id,
+    )
+    return bool(found)
+
+
+async def assign(
+    conn: asyncpg.Connection,
+    feedback_id: uuid.UUID,
+    group_id: int,
+    user_id: int,
+    *,
+    by: str,
+    at: dt.datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO feedback_assignments (feedback_id, group_id, user_id, assigned_by, "
+        "assigned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (feedback_id, group_id) "
+        "DO UPDATE SET user_id = EXCLUDED.user_id, assigned_by = EXCLUDED.assigned_by, "
+        "assigned_at = EXCLUDED.assigned_at",
+        feedback_id,
+        group_id,
+        user_id,
+        by,
+        at,
+    )

@@ -317,32 +317,13 @@ class TriageService:
             self._open(record)
             now = self._clock()
             if user_id is None:
-                await self._conn.execute(
-                    "DELETE FROM feedback_assignments WHERE feedback_id = $1 AND group_id = $2",
-                    record.id,
-                    group.id,
-                )
+                await queries.unassign(self._conn, record.id, group.id)
                 await self._audit(principal, record, "feedback.unassigned", now)
                 return
-            is_member = await self._conn.fetchval(
-                "SELECT 1 FROM group_memberships m JOIN users u ON u.id = m.user_id "
-                "WHERE m.group_id = $1 AND m.user_id = $2 AND u.deleted_at IS NULL "
-                "AND m.role <> 'patient_representative'",
-                group.id,
-                user_id,
-            )
-            if not is_member:
+            if not await queries.may_be_assigned(self._conn, group.id, user_id):
                 raise Refused([Unmet("assignee", "not_a_member")])
-            await self._conn.execute(
-                "INSERT INTO feedback_assignments (feedback_id, group_id, user_id, assigned_by, "
-                "assigned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (feedback_id, group_id) "
-                "DO UPDATE SET user_id = EXCLUDED.user_id, assigned_by = EXCLUDED.assigned_by, "
-                "assigned_at = EXCLUDED.assigned_at",
-                record.id,
-                group.id,
-                user_id,
-                principal.pseudonym,
-                now,
+            await queries.assign(
+                self._conn, record.id, group.id, user_id, by=principal.pseudonym, at=now
             )
             await self._audit(principal, record, "feedback.assigned", now)
 
