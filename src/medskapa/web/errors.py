@@ -26,6 +26,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from medskapa import errors
 from medskapa.db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
 from medskapa.security.permissions import SecondFactorRequired
 from medskapa.web.boundary import BoundaryRefusal
@@ -52,6 +53,7 @@ _TITLES: dict[int, tuple[str, str]] = {
     401: ("Du behöver logga in", "Unauthorized"),
     403: ("Du har inte behörighet", "Forbidden"),
     404: ("Sidan finns inte", "Not found"),
+    409: ("Det går inte just nu", "Conflict"),
     405: ("Metoden stöds inte här", "Method not allowed"),
     408: ("Det tog för lång tid", "Request timeout"),
     413: ("För stort innehåll", "Content too large"),
@@ -148,6 +150,42 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     )
 
 
+def handle_not_found(request: Request[Any, Any, Any], exc: errors.NotFound) -> Response[Any]:
+    return _respond(request, 404, exc.detail)
+
+
+def handle_refused(request: Request[Any, Any, Any], exc: errors.Refused) -> Response[Any]:
+    """409 (or 403): the reason in English for the API, with its code; in Swedish on a page."""
+    return _respond(
+        request,
+        exc.status,
+        exc.message("en"),
+        [{"code": exc.code, "message": exc.message("en")}],
+        page_detail=exc.message("sv"),
+    )
+
+
+def handle_invalid(request: Request[Any, Any, Any], exc: errors.Invalid) -> Response[Any]:
+    """422 with each field, code and message for the API; a page (400) that lists what to
+    correct, in Swedish, where the handler did not show its form again."""
+    if is_api(request):
+        return _respond(
+            request,
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            "Some fields are not valid.",
+            [
+                {"field": e.field, "code": e.code, "message": exc.message(e, "en")}
+                for e in exc.errors
+            ],
+        )
+    return _respond(
+        request,
+        HTTP_400_BAD_REQUEST,
+        page_detail="Något av det du skickade behöver rättas. Gå tillbaka och försök igen.",
+        errors=[{"field": e.field, "message": exc.message(e, "sv")} for e in exc.errors],
+    )
+
+
 def handle_nul_character(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """PostgreSQL stores no NUL in text (nor ``\\u0000`` in jsonb): a value that holds one,
     from any form or JSON field, is refused as the client's mistake (422 in the API, like any
@@ -226,6 +264,9 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 def exception_handlers() -> dict[Any, Any]:
     handlers: dict[Any, Any] = {
         HTTPException: handle_http_exception,
+        errors.NotFound: handle_not_found,
+        errors.Refused: handle_refused,
+        errors.Invalid: handle_invalid,
         DatabaseUnavailable: handle_unavailable,
         asyncpg.CharacterNotInRepertoireError: handle_nul_character,
         asyncpg.UntranslatableCharacterError: handle_nul_character,
