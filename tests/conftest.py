@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -12,9 +13,22 @@ from medskapa.audit.keys import AuditKeys, bind
 from medskapa.catalogue.demo import load_demo
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
+from medskapa.security import passwords
 from medskapa.settings import Settings
 from tests.factories import TEST_SECRET, csrf_follows_cookie
 from tests.pg import server_url, unique_name, with_database
+
+# argon2id at the lowest cost argon2 allows (8 KiB, one pass): a hash takes microseconds
+# instead of ~0.2 s of CPU. Production's parameters (passwords.HASHER) are what the tests
+# marked ``production_argon2`` run with, and what every server process the tests start
+# (tests/live.py: the browser and fault tests) hashes with.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("production_argon2") is None:
+        monkeypatch.setattr(passwords, "HASHER", FAST_HASHER)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from medskapa.accounts.service import AccountService
 from medskapa.audit import service as audit
 from medskapa.feedback.service import FeedbackService, SubmissionInput, Submitted
 from medskapa.organisations.service import OrganisationService
+from medskapa.security import passwords
 from medskapa.security.factors import FactorBox
 from medskapa.security.passwords import hash_password
 from medskapa.security.principal import Principal
@@ -88,9 +89,11 @@ async def _factory_hash(password: str) -> str:
     suite's fixture time. Only factory users share it: registration, login, password change
     and the storage tests go through ``hash_password`` as it is (tests/security/test_asvs.py
     checks that two accounts never share a salt)."""
-    if password not in _FACTORY_HASHES:
-        _FACTORY_HASHES[password] = await hash_password(password)
-    return _FACTORY_HASHES[password]
+    # Keyed by the hasher too: a test that runs with production's parameters gets its own.
+    key = f"{id(passwords.HASHER)}:{password}"
+    if key not in _FACTORY_HASHES:
+        _FACTORY_HASHES[key] = await hash_password(password)
+    return _FACTORY_HASHES[key]
 
 
 async def _create_user(conn: asyncpg.Connection, **values: Any) -> int:

@@ -345,6 +345,7 @@ async def test_reset_links_last_thirty_minutes_and_confirmation_links_two_days(
 # ------------------------------------------------------------------ V2.4 password storage
 
 
+@pytest.mark.production_argon2
 async def test_passwords_are_stored_as_argon2id_with_a_salt_of_their_own(
     client: Client, conn: asyncpg.Connection
 ) -> None:
