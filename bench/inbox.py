@@ -6,12 +6,12 @@ Starts a PostgreSQL (embedded, or MEDSKAPA_BENCH_DATABASE_URL), a fresh database
 catalogue, and generates ``--items`` feedback items in one SQL statement per 100,000: spread
 over the demo documents and their current versions, over two years, all categories, most routed
 to the document's owner group in the inbox's statuses. It then times, through the app's own
-query functions (triage/queries.py), what a group member's inbox page does: the first page,
-a page deep in the list (by cursor), each filter, a Swedish full-text search, the status counts
-and the oldest unanswered item, and "similar items" for one item. Each is run ``--repeat`` times
-per run; the figures are the medians over ``--runs`` runs of each run's p50 and p99. The plan of
-the first page and of the search are written beside the figures. Results are appended to
-docs/benchmarks.md.
+query functions (triage/inbox_queries.py, cluster_queries.py), what a group member's inbox
+page does: the first page, a page deep in the list (by cursor), each filter, a Swedish full-text
+search, the status counts and the oldest unanswered item, and "similar items" for one item. Each
+is run ``--repeat`` times per run; the figures are the medians over ``--runs`` runs of each run's
+p50 and p99. The plan of the first page and of the search are written beside the figures.
+Results are appended to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from bench.common import (
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 from medskapa.feedback.domain import Category, FeedbackStatus
-from medskapa.triage import queries
+from medskapa.triage import cluster_queries, inbox_queries
 from medskapa.triage.domain import Assignee, Cursor, InboxFilter, Sort
 
 PAGE = 25
@@ -109,7 +109,7 @@ async def timed(
 ) -> tuple[float, float, int | None]:
     """(p50, p99, rows on the page, for an inbox page) of ``repeat`` calls."""
     first = await call()  # warm the cache and the statement
-    rows = len(first.rows) if isinstance(first, queries.InboxPage) else None
+    rows = len(first.rows) if isinstance(first, inbox_queries.InboxPage) else None
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -140,7 +140,7 @@ async def measure(
     )
 
     def page(**f: object) -> Callable[[], Awaitable[object]]:
-        return lambda: queries.inbox(conn, group_id, InboxFilter(**f), 0, PAGE)
+        return lambda: inbox_queries.inbox(conn, group_id, InboxFilter(**f), 0, PAGE)
 
     cases: dict[str, Callable[[], Awaitable[object]]] = {
         "first page (newest)": page(),
@@ -153,9 +153,9 @@ async def measure(
         "filter: unassigned": page(assignee=Assignee.NOBODY),
         "search 'biverkningarna'": page(query="biverkningarna"),
         "search 'tolk' + status answered": page(query="tolk", status=FeedbackStatus.ANSWERED),
-        "status counts": lambda: queries.status_counts(conn, group_id),
-        "oldest unanswered": lambda: queries.oldest_unanswered(conn, group_id),
-        "similar items": lambda: queries.similar(conn, one, group_id),
+        "status counts": lambda: inbox_queries.status_counts(conn, group_id),
+        "oldest unanswered": lambda: inbox_queries.oldest_unanswered(conn, group_id),
+        "similar items": lambda: cluster_queries.similar(conn, one, group_id),
     }
     return {name: await timed(call, repeat) for name, call in cases.items()}
 
@@ -169,7 +169,7 @@ async def plan(conn: asyncpg.Connection, group_id: int, f: InboxFilter) -> str:
             captured.append((sql, args))
             return await conn.fetch(sql, *args)
 
-    await queries.inbox(Recorder(), group_id, f, 0, PAGE)  # type: ignore[arg-type]
+    await inbox_queries.inbox(Recorder(), group_id, f, 0, PAGE)  # type: ignore[arg-type]
     sql, args = captured[0]
     rows = await conn.fetch(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", *args)
     return "\n".join(row[0] for row in rows)
@@ -234,8 +234,9 @@ async def main(args: argparse.Namespace) -> None:
         )
         + f"The busiest group has {in_group:,} items. Pages of {PAGE}. Figures: medians over "
         f"{args.runs} runs of each run's p50 and p99 of {args.repeat} calls, in ms, through "
-        "triage/queries.py on one connection. Rows: how many the first page holds (a filter "
-        "the group has no item for is the slowest case for an index walk).\n",
+        "triage/inbox_queries.py and cluster_queries.py on one connection. Rows: how many the "
+        "first page holds (a filter the group has no item for is the slowest case for an index "
+        "walk).\n",
         "| query | rows | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",
     ]

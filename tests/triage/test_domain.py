@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
+from medskapa.errors import Invalid
 from medskapa.triage.domain import (
     Assignee,
     Cursor,
-    FilterInvalid,
     InboxFilter,
     PassageState,
     Sort,
@@ -24,9 +24,9 @@ from medskapa.triage.domain import (
 
 
 def unmet(raw: dict[str, str | None]) -> list[tuple[str, str]]:
-    with pytest.raises(FilterInvalid) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_filter(raw)
-    return [(u.field, u.code) for u in caught.value.unmet]
+    return [(u.field, u.code) for u in caught.value.errors]
 
 
 def test_empty_values_mean_no_filter() -> None:
@@ -106,7 +106,7 @@ def test_cursors_survive_the_round_trip_and_forgeries_are_refused() -> None:
     cursor = Cursor(dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC), uuid.uuid4())
     assert decode_cursor(encode_cursor(cursor)) == cursor
     for forged in ("", "e30", encode_cursor(cursor)[:-3], "WyIyMDI2LTAxLTAyVDAzOjA0OjA1IiwieCJd"):
-        with pytest.raises(FilterInvalid):
+        with pytest.raises(Invalid):
             decode_cursor(forged)
 
 

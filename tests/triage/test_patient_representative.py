@@ -12,8 +12,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
+from medskapa.errors import Refused
 from medskapa.feedback.lifecycle import GroupStep
-from medskapa.triage.service import NotPermitted, TriageService
+from medskapa.triage.service import TriageService
 from tests.factories import (
     FIXED_NOW,
     api_token,
@@ -235,8 +236,9 @@ async def test_representative_in_one_group_member_in_another_acts_for_the_second
     view = await triage.transition(principal, item, GroupStep(target="in_review"))
     assert view.group.slug == OTHER
     only_rep = await routed(conn)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(Refused) as refused:
         await triage.transition(principal, only_rep, GroupStep(target="in_review"))
+    assert (refused.value.code, refused.value.status) == ("not_permitted", 403)
 
 
 async def make_staff_membership(

@@ -10,13 +10,14 @@ import asyncpg
 import pytest
 
 from medskapa.audit.verify import verify
+from medskapa.errors import Invalid, NotFound
 from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import GroupStep
 from medskapa.security.principal import Principal
-from medskapa.triage import queries
+from medskapa.triage import inbox_queries
+from medskapa.triage.cluster_queries import has_trigrams
 from medskapa.triage.domain import InboxFilter, PassageState
-from medskapa.triage.queries import has_trigrams
-from medskapa.triage.service import NotFound, Refused, TriageService
+from medskapa.triage.service import TriageService
 from tests.factories import FIXED_NOW, make_feedback, make_staff, route_to
 
 DOC = "hjartsvikt-nyupptackt"
@@ -191,9 +192,9 @@ async def test_refused_steps_write_nothing(
     if status == "change_planned":
         await service.transition(member, item, GroupStep(target="change_planned", answer=PLAN))
     before = await snapshot(conn, item)
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Invalid) as refused:
         await service.transition(member, item, step)
-    assert [(u.field, u.code) for u in refused.value.unmet] == [(field, code)]
+    assert [(u.field, u.code) for u in refused.value.errors] == [(field, code)]
     assert await snapshot(conn, item) == before
 
 
@@ -209,9 +210,9 @@ async def test_a_draft_version_cannot_be_the_changed_version(
         "SELECT id, '2.0' FROM guidance_documents WHERE slug = $1",
         DOC,
     )
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Invalid) as refused:
         await service.transition(member, item, GroupStep(target="changed", version="2.0"))
-    assert refused.value.unmet[0].code == "version_not_published"
+    assert refused.value.errors[0].code == "version_not_published"
 
 
 async def test_another_groups_member_gets_not_found_and_the_attempt_is_on_the_trail(
@@ -278,16 +279,16 @@ async def test_forwarding_moves_the_item_to_the_other_groups_inbox(
 async def test_forwarding_names_each_problem(conn: asyncpg.Connection, member: Principal) -> None:
     item = await routed_item(conn)
     before = await snapshot(conn, item)
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Invalid) as refused:
         await triage(conn).forward(member, item, GROUP, "", "x" * 1001)
-    assert [(u.field, u.code) for u in refused.value.unmet] == [
+    assert [(u.field, u.code) for u in refused.value.errors] == [
         ("group", "same_group"),
         ("reason", "reason_required"),
         ("note", "note_too_long"),
     ]
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Invalid) as refused:
         await triage(conn).forward(member, item, "nag-finns-inte", "wrong_routing", None)
-    assert [(u.field, u.code) for u in refused.value.unmet] == [("group", "unknown_group")]
+    assert [(u.field, u.code) for u in refused.value.errors] == [("group", "unknown_group")]
     assert await snapshot(conn, item) == before
 
 
@@ -310,9 +311,9 @@ async def test_merge_joins_clusters_and_similar_items_are_found(
     assert again == cluster
     view = await service.item(member, first)
     assert {c.id for c in view.cluster} == {second, third}
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Invalid) as refused:
         await service.merge(member, first, [elsewhere])
-    assert refused.value.unmet[0].code == "not_in_group"
+    assert refused.value.errors[0].code == "not_in_group"
     assert (
         await conn.fetchval("SELECT count(*) FROM audit_events WHERE action = 'feedback.merged'")
         == 3
@@ -340,14 +341,14 @@ async def test_themes_notes_and_assignment_stay_in_the_group(
         "WHERE g.slug = $1 LIMIT 1",
         OTHER,
     )
-    with pytest.raises(Refused):
+    with pytest.raises(Invalid):
         await service.set_themes(member, item, [other_theme])
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Invalid) as refused:
         await service.assign(member, item, outsider.user_id)
-    assert refused.value.unmet[0].code == "not_a_member"
-    with pytest.raises(Refused) as refused:
+    assert refused.value.errors[0].code == "not_a_member"
+    with pytest.raises(Invalid) as refused:
         await service.add_note(member, item, "   ")
-    assert refused.value.unmet[0].code == "note_required"
+    assert refused.value.errors[0].code == "note_required"
     inbox = await service.inbox(
         member, GROUP, InboxFilter(theme=names["Sakfel"], assignee=member.user_id)
     )
@@ -429,11 +430,11 @@ async def test_every_route_follows_its_item_so_each_group_filters_right(
     )
     assert [tuple(c) for c in copies] == [("in_review", "suggestion", True, True)] * 2
 
-    def ids(page: queries.InboxPage) -> list[uuid.UUID]:
+    def ids(page: inbox_queries.InboxPage) -> list[uuid.UUID]:
         return [row.id for row in page.rows]
 
     in_review = InboxFilter(status=FeedbackStatus.IN_REVIEW)
-    assert ids(await queries.inbox(conn, other, in_review, 0, 25)) == [item]
+    assert ids(await inbox_queries.inbox(conn, other, in_review, 0, 25)) == [item]
     routed = InboxFilter(status=FeedbackStatus.ROUTED)
-    assert ids(await queries.inbox(conn, other, routed, 0, 25)) == []
-    assert await queries.oldest_unanswered(conn, other) == FIXED_NOW
+    assert ids(await inbox_queries.inbox(conn, other, routed, 0, 25)) == []
+    assert await inbox_queries.oldest_unanswered(conn, other) == FIXED_NOW

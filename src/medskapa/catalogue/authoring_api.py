@@ -26,8 +26,8 @@ from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected
 from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, principal_of, requires
-from medskapa.triage.service import NotFound as TriageNotFound
-from medskapa.triage.service import Refused as TriageRefused
+from medskapa.errors import Invalid as TriageRefused
+from medskapa.errors import NotFound as TriageNotFound
 from medskapa.triage.service import TriageService
 from medskapa.web.deps import Conn, clock
 from medskapa.web.errors import PROBLEM_JSON
@@ -325,7 +325,7 @@ class AuthoringApi(Controller):
             )
         except TriageRefused as exc:
             return rejected(
-                Rejected([Problem(u.code, "link_planned") for u in exc.unmet]),
+                Rejected([Problem(u.code, "link_planned") for u in exc.errors]),
                 detail="Planned changes could not be linked; nothing was published.",
             )
         return Response(report)

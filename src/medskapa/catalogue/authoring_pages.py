@@ -52,10 +52,10 @@ from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.triage import texts as triage_texts
 from medskapa.triage.domain import InboxFilter, Sort
-from medskapa.triage.queries import InboxRow
-from medskapa.triage.service import NotFound as TriageNotFound
-from medskapa.triage.service import NotPermitted, TriageService
-from medskapa.triage.service import Refused as TriageRefused
+from medskapa.triage.service import InboxRow, TriageService
+from medskapa.errors import NotFound as TriageNotFound
+from medskapa.errors import Refused as NotPermitted
+from medskapa.errors import Invalid as TriageRefused
 from medskapa.web.deps import Conn, clock
 
 PAGE = "/admin/dokument"
@@ -543,7 +543,7 @@ class AuthoringPages(Controller):
             except (TriageNotFound, NotPermitted):
                 errors = {"planned": problem_text(Problem("unknown_item"))}
             except TriageRefused as exc:
-                errors = {"planned": " ".join(triage_texts.message(u.code) for u in exc.unmet)}
+                errors = {"planned": " ".join(exc.message(e) for e in exc.errors)}
             else:
                 return Redirect(
                     f"{PAGE}/{slug}/{label}?klart=publicerad&kopplade={len(set(ids))}",

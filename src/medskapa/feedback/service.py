@@ -31,7 +31,7 @@ from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
 from medskapa.regions import queries as regions
 from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
-from medskapa.triage import queries as triage_queries
+from medskapa.triage import service as triage_queries
 
 SUBJECT = "feedback"
 # Anyone may leave any address for the receipt: at most this many receipt mails go to one

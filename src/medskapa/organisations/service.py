@@ -54,8 +54,8 @@ from medskapa.outbox.queue import enqueue
 from medskapa.security import ratelimit
 from medskapa.security.principal import Principal
 from medskapa.security.secrets import derive
-from medskapa.triage import queries as triage_queries
-from medskapa.triage.queries import AnswerRecord
+from medskapa.triage import service as triage_queries
+from medskapa.triage.service import AnswerRecord
 
 
 class NotFound(Exception):

@@ -38,7 +38,7 @@ from medskapa.organisations.texts import message
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.triage.texts import CLOSE_REASON_LABELS
-from medskapa.triage.web import AnswerOut, answer_out
+from medskapa.triage.dto import AnswerOut, answer_out
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.errors import PROBLEM_JSON, Problem
 

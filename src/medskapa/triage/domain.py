@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import msgspec
 
+from medskapa.errors import FieldError, Invalid
 from medskapa.feedback.domain import (
     Category,
     FeedbackStatus,
@@ -20,8 +21,8 @@ from medskapa.feedback.domain import (
     clean_text,
     collapse_whitespace,
 )
-from medskapa.feedback.lifecycle import Unmet
 from medskapa.regions.domain import is_healthcare_region_code, is_region_code
+from medskapa.triage import texts
 
 PAGE_SIZE = 25
 QUERY_MAX = 200
@@ -85,12 +86,6 @@ class InboxFilter(msgspec.Struct, frozen=True, kw_only=True):
         return msgspec.structs.replace(self, after=None)
 
 
-class FilterInvalid(Exception):
-    def __init__(self, unmet: list[Unmet]) -> None:
-        super().__init__(", ".join(f"{u.field}: {u.code}" for u in unmet))
-        self.unmet = unmet
-
-
 def encode_cursor(cursor: Cursor) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
 
@@ -100,16 +95,16 @@ def decode_cursor(value: str) -> Cursor:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         cursor = msgspec.json.decode(raw, type=Cursor)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise FilterInvalid([Unmet("after", "cursor_invalid")]) from None
+        raise Invalid([FieldError("after", "cursor_invalid")], texts.ERRORS) from None
     if cursor.at.tzinfo is None:
-        raise FilterInvalid([Unmet("after", "cursor_invalid")])
+        raise Invalid([FieldError("after", "cursor_invalid")], texts.ERRORS)
     return cursor
 
 
 def parse_filter(raw: dict[str, str | None]) -> InboxFilter:
     """An ``InboxFilter`` from query-string values (empty means "not filtered"), or
-    ``FilterInvalid`` naming each value it cannot use."""
-    unmet: list[Unmet] = []
+    ``Invalid`` naming each value it cannot use."""
+    unmet: list[FieldError] = []
     values = {k: (v or "").strip() for k, v in raw.items()}
     out: dict[str, object] = {}
 
@@ -117,76 +112,76 @@ def parse_filter(raw: dict[str, str | None]) -> InboxFilter:
         if status in INBOX_STATUSES:
             out["status"] = FeedbackStatus(status)
         else:
-            unmet.append(Unmet("status", "unknown_status"))
+            unmet.append(FieldError("status", "unknown_status"))
     if document := values.get("document"):
         if _SLUG.match(document) and len(document) <= 200:
             out["document"] = document
         else:
-            unmet.append(Unmet("document", "unknown_document"))
+            unmet.append(FieldError("document", "unknown_document"))
     if section := values.get("section"):
         if _SECTION.match(section) and len(section) <= 100:
             out["section"] = section
         else:
-            unmet.append(Unmet("section", "unknown_section"))
+            unmet.append(FieldError("section", "unknown_section"))
     if category := values.get("category"):
         if category in Category.__members__.values():
             out["category"] = Category(category)
         else:
-            unmet.append(Unmet("category", "choose_one"))
+            unmet.append(FieldError("category", "choose_one"))
     if region := values.get("region"):
         if is_region_code(region):
             out["region"] = region
         else:
-            unmet.append(Unmet("region", "unknown_region"))
+            unmet.append(FieldError("region", "unknown_region"))
     if healthcare_region := values.get("healthcare_region"):
         if is_healthcare_region_code(healthcare_region):
             out["healthcare_region"] = healthcare_region
         else:
-            unmet.append(Unmet("healthcare_region", "unknown_healthcare_region"))
+            unmet.append(FieldError("healthcare_region", "unknown_healthcare_region"))
     if theme := values.get("theme"):
         if theme.isdigit() and len(theme) <= 18:
             out["theme"] = int(theme)
         else:
-            unmet.append(Unmet("theme", "unknown_theme"))
+            unmet.append(FieldError("theme", "unknown_theme"))
     if assignee := values.get("assignee"):
         if assignee in Assignee.__members__.values():
             out["assignee"] = Assignee(assignee)
         elif assignee.isdigit() and len(assignee) <= 18:
             out["assignee"] = int(assignee)
         else:
-            unmet.append(Unmet("assignee", "unknown_assignee"))
+            unmet.append(FieldError("assignee", "unknown_assignee"))
     if older := values.get("older_than_days"):
         if older.isdigit() and int(older) <= MAX_AGE_DAYS:
             out["older_than_days"] = int(older)
         else:
-            unmet.append(Unmet("older_than_days", "days_out_of_range"))
+            unmet.append(FieldError("older_than_days", "days_out_of_range"))
     if urgent := values.get("urgent"):
         if urgent in ("true", "ja", "1"):
             out["urgent"] = True
         elif urgent not in ("false", "nej", "0"):
-            unmet.append(Unmet("urgent", "choose_one"))
+            unmet.append(FieldError("urgent", "choose_one"))
     if query := values.get("q"):
         try:
             query = collapse_whitespace(clean_text(query, multiline=False))
         except InvalidText as exc:
-            unmet.append(Unmet("q", exc.code))
+            unmet.append(FieldError("q", exc.code))
         else:
             if len(query) > QUERY_MAX:
-                unmet.append(Unmet("q", "query_too_long"))
+                unmet.append(FieldError("q", "query_too_long"))
             elif query:
                 out["query"] = query
     if sort := values.get("sort"):
         if sort in Sort.__members__.values():
             out["sort"] = Sort(sort)
         else:
-            unmet.append(Unmet("sort", "choose_one"))
+            unmet.append(FieldError("sort", "choose_one"))
     if after := values.get("after"):
         try:
             out["after"] = decode_cursor(after)
-        except FilterInvalid as exc:
-            unmet += exc.unmet
+        except Invalid as exc:
+            unmet += exc.errors
     if unmet:
-        raise FilterInvalid(unmet)
+        raise Invalid(unmet, texts.ERRORS)
     return InboxFilter(**out)  # type: ignore[arg-type]
 
 

@@ -4,7 +4,11 @@ every change writes its audit event (and, where the submitter left an address, i
 that same transaction.
 
 An item belongs to the groups it is routed to. Anyone else asking for it gets ``NotFound``, the
-same as for an item that does not exist, and the attempt is written to the item's trail.
+same as for an item that does not exist, and the attempt is written to the item's trail. A
+patient representative in the group reads the item and writes notes, but does not act for the
+group (answer, change status, assign, tag, merge, forward): ``Refused("not_permitted")``, 403.
+Input the group cannot use is ``Invalid``, each error naming its field. Nothing is written when
+one of them is raised.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import msgspec
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import (
     FORWARD_NOTE_MAX,
@@ -28,25 +33,24 @@ from medskapa.feedback.lifecycle import (
     ForwardReason,
     GroupStep,
     StepRefused,
-    Unmet,
     allowed,
     check_step,
     later_version,
 )
-from medskapa.organisations import queries as organisation_queries
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
-from medskapa.triage import queries
+from medskapa.triage import cluster_queries, group_queries, inbox_queries, item_queries, texts
 from medskapa.triage.domain import (
     PAGE_SIZE,
-    FilterInvalid,
     InboxFilter,
     PassageState,
     age_in_days,
     clean_note,
     passage_state,
 )
-from medskapa.triage.queries import Group, InboxPage, ItemRecord
+from medskapa.triage.group_queries import Group
+from medskapa.triage.inbox_queries import InboxPage, InboxRow
+from medskapa.triage.item_queries import AnswerRecord, ItemRecord
 
 SUBJECT = "feedback"
 
@@ -63,27 +67,27 @@ FORWARDED_TEMPLATE = "feedback_forwarded"
 STATEMENT_ANSWERED_TEMPLATE = "statement_answered"
 
 
-class NotFound(Exception):
-    """No such item, or not one of the asker's groups' items: the asker cannot tell which."""
+NO_SUCH_ITEM = "No such item in your groups."
+NOT_A_MEMBER = "You are not a member of that group."
 
 
 class _Foreign(Exception):
     """The item exists but is not routed to any of the asker's groups."""
 
 
-class NotPermitted(Exception):
-    """The asker sits in the item's group as a patient representative: they read the item and
-    write notes, but do not act for the group (answer, change status, assign, tag, merge,
-    forward). Nothing was written."""
+def _invalid(*errors: FieldError) -> Invalid:
+    return Invalid(list(errors), texts.ERRORS)
 
 
-class Refused(Exception):
-    """The request cannot be carried out; ``unmet`` names each field and rule. Nothing was
-    written."""
+def _not_permitted() -> Refused:
+    """The asker sits in the item's group as a patient representative."""
+    return Refused("not_permitted", texts.ERRORS, status=403)
 
-    def __init__(self, unmet: list[Unmet]) -> None:
-        super().__init__(", ".join(f"{u.field}: {u.code}" for u in unmet))
-        self.unmet = unmet
+
+async def answers(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> list[AnswerRecord]:
+    """The groups' answers to an item, oldest first, for the areas that show them to the one
+    who wrote it (the follow page, an organisation's statement)."""
+    return await item_queries.answers(conn, feedback_id)
 
 
 class Inbox(msgspec.Struct, frozen=True):
@@ -102,15 +106,15 @@ class ItemView(msgspec.Struct, frozen=True):
     passage_section: str | None
     current_version: str | None
     timeline: list[AuditEvent]
-    answers: list[queries.AnswerRecord]
-    notes: list[queries.Note]
-    forwards: list[queries.Forward]
+    answers: list[AnswerRecord]
+    notes: list[item_queries.Note]
+    forwards: list[item_queries.Forward]
     assignee_id: int | None
-    members: list[queries.Member]
-    themes: list[queries.Theme]
+    members: list[group_queries.Member]
+    themes: list[group_queries.Theme]
     item_themes: set[int]
     cluster_id: int | None
-    cluster: list[queries.ClusterItem]
+    cluster: list[cluster_queries.ClusterItem]
 
 
 class TriageService:
@@ -121,13 +125,13 @@ class TriageService:
     # ------------------------------------------------------------ reading
 
     async def my_groups(self, principal: Principal) -> list[Group]:
-        return await queries.groups_by_id(self._conn, list(principal.groups))
+        return await group_queries.groups_by_id(self._conn, list(principal.groups))
 
     async def group(self, principal: Principal, slug: str) -> Group:
         """One of the asker's groups by slug; ``NotFound`` for any other."""
-        group = await queries.group_by_slug(self._conn, slug)
+        group = await group_queries.group_by_slug(self._conn, slug)
         if group is None or group.id not in principal.groups:
-            raise NotFound(slug)
+            raise NotFound(NOT_A_MEMBER)
         return group
 
     async def inbox(
@@ -136,11 +140,11 @@ class TriageService:
         group = await self.group(principal, slug)
         assert principal.user_id is not None
         async with self._conn.transaction(isolation="repeatable_read", readonly=True):
-            page = await queries.inbox(
+            page = await inbox_queries.inbox(
                 self._conn, group.id, inbox_filter, principal.user_id, page_size
             )
-            counts = await queries.status_counts(self._conn, group.id)
-            oldest = await queries.oldest_unanswered(self._conn, group.id)
+            counts = await inbox_queries.status_counts(self._conn, group.id)
+            oldest = await inbox_queries.oldest_unanswered(self._conn, group.id)
         return Inbox(
             group,
             page,
@@ -158,10 +162,12 @@ class TriageService:
             await self._own(principal, feedback_id, lock=False)
             return await audit.events_for(self._conn, SUBJECT, str(feedback_id))
 
-    async def similar(self, principal: Principal, feedback_id: uuid.UUID) -> list[queries.Similar]:
+    async def similar(
+        self, principal: Principal, feedback_id: uuid.UUID
+    ) -> list[cluster_queries.Similar]:
         async with self._work(principal, feedback_id):
             _, group = await self._own(principal, feedback_id, lock=False)
-            return await queries.similar(self._conn, feedback_id, group.id)
+            return await cluster_queries.similar(self._conn, feedback_id, group.id)
 
     # ------------------------------------------------------------ changing
 
@@ -174,24 +180,24 @@ class TriageService:
             try:
                 checked = check_step(current, step)
             except StepRefused as exc:
-                raise Refused(exc.unmet) from None
+                raise _invalid(*(FieldError(u.field, u.code) for u in exc.unmet)) from None
             version = None
             if checked.version is not None:
-                version = await queries.document_version(
+                version = await item_queries.document_version(
                     self._conn, record.document_id, checked.version
                 )
                 if version is None:
-                    raise Refused([Unmet("version", "unknown_version")])
+                    raise _invalid(FieldError("version", "unknown_version"))
                 if version.published_on is None:
-                    raise Refused([Unmet("version", "version_not_published")])
+                    raise _invalid(FieldError("version", "version_not_published"))
                 if not later_version(record.version_label, version.label):
-                    raise Refused([Unmet("version", "version_not_later")])
+                    raise _invalid(FieldError("version", "version_not_later"))
             now = self._clock()
-            await queries.set_status(
+            await item_queries.set_status(
                 self._conn, record.id, checked.target, now, version.id if version else None
             )
             if checked.target is not FeedbackStatus.IN_REVIEW:
-                await queries.insert_answer(
+                await item_queries.insert_answer(
                     self._conn,
                     feedback_id=record.id,
                     group_id=group.id,
@@ -236,7 +242,7 @@ class TriageService:
         """Mark planned changes as made in ``version``, all or none: the step a group takes
         when it publishes the version that carries them. Returns how many were linked."""
         if not feedback_ids:
-            raise Refused([Unmet("items", "choose_items")])
+            raise _invalid(FieldError("items", "choose_items"))
         async with self._conn.transaction():
             for feedback_id in sorted(set(feedback_ids)):
                 await self.transition(
@@ -256,46 +262,43 @@ class TriageService:
         and starts afresh (``routed``) in the other's."""
         async with self._work(principal, feedback_id):
             record, group = await self._own(principal, feedback_id, acting=True)
-            unmet: list[Unmet] = []
+            unmet: list[FieldError] = []
             current = FeedbackStatus(record.status)
             if not allowed(current, FeedbackStatus.ROUTED, Actor.GROUP_MEMBER):
-                raise Refused([Unmet("to", "not_forwardable")])
-            target = await queries.group_by_slug(self._conn, to_group.strip(), live=True)
+                raise _invalid(FieldError("to", "not_forwardable"))
+            target = await group_queries.group_by_slug(self._conn, to_group.strip(), live=True)
             if target is None:
-                unmet.append(Unmet("group", "unknown_group"))
+                unmet.append(FieldError("group", "unknown_group"))
             elif target.id == group.id:
-                unmet.append(Unmet("group", "same_group"))
-            elif target.id in await queries.item_groups(self._conn, record.id):
-                unmet.append(Unmet("group", "already_routed_there"))
+                unmet.append(FieldError("group", "same_group"))
+            elif target.id in await item_queries.item_groups(self._conn, record.id):
+                unmet.append(FieldError("group", "already_routed_there"))
             if reason not in ForwardReason.__members__.values():
-                unmet.append(Unmet("reason", "unknown_reason" if reason else "reason_required"))
+                unmet.append(
+                    FieldError("reason", "unknown_reason" if reason else "reason_required")
+                )
             cleaned_note = None
             if note and note.strip():
                 cleaned_note, code = clean_note(note, FORWARD_NOTE_MAX)
                 if code is not None:
-                    unmet.append(Unmet("note", code))
+                    unmet.append(FieldError("note", code))
             if unmet:
-                raise Refused(unmet)
+                raise _invalid(*unmet)
             assert target is not None
             now = self._clock()
-            await self._conn.execute(
-                "INSERT INTO feedback_forwards (feedback_id, from_group_id, to_group_id, "
-                "reason_code, note, actor, forwarded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                record.id,
-                group.id,
-                target.id,
-                reason,
-                cleaned_note,
-                principal.pseudonym,
-                now,
+            await item_queries.insert_forward(
+                self._conn,
+                feedback_id=record.id,
+                from_group_id=group.id,
+                to_group_id=target.id,
+                reason_code=reason,
+                note=cleaned_note,
+                actor=principal.pseudonym,
+                at=now,
             )
-            await queries.move_route(self._conn, record.id, group.id, target.id, now)
-            await self._conn.execute(
-                "DELETE FROM feedback_assignments WHERE feedback_id = $1 AND group_id = $2",
-                record.id,
-                group.id,
-            )
-            await queries.set_status(self._conn, record.id, FeedbackStatus.ROUTED, now)
+            await item_queries.move_route(self._conn, record.id, group.id, target.id, now)
+            await item_queries.unassign(self._conn, record.id, group.id)
+            await item_queries.set_status(self._conn, record.id, FeedbackStatus.ROUTED, now)
             await self._audit(
                 principal,
                 record,
@@ -317,12 +320,12 @@ class TriageService:
             self._open(record)
             now = self._clock()
             if user_id is None:
-                await queries.unassign(self._conn, record.id, group.id)
+                await item_queries.unassign(self._conn, record.id, group.id)
                 await self._audit(principal, record, "feedback.unassigned", now)
                 return
-            if not await queries.may_be_assigned(self._conn, group.id, user_id):
-                raise Refused([Unmet("assignee", "not_a_member")])
-            await queries.assign(
+            if not await group_queries.may_be_assigned(self._conn, group.id, user_id):
+                raise _invalid(FieldError("assignee", "not_a_member"))
+            await item_queries.assign(
                 self._conn, record.id, group.id, user_id, by=principal.pseudonym, at=now
             )
             await self._audit(principal, record, "feedback.assigned", now)
@@ -333,25 +336,22 @@ class TriageService:
         """Tag the item with exactly these of the group's themes."""
         async with self._work(principal, feedback_id):
             record, group = await self._own(principal, feedback_id, acting=True)
-            known = {t.id: t for t in await queries.themes(self._conn, group.id)}
+            known = {t.id: t for t in await group_queries.themes(self._conn, group.id)}
             wanted = set(theme_ids)
-            current = await queries.item_theme_ids(self._conn, record.id, group.id)
+            current = await item_queries.item_theme_ids(self._conn, record.id, group.id)
             added = wanted - current
             if any(t not in known or known[t].archived for t in added):
-                raise Refused([Unmet("themes", "unknown_theme")])
+                raise _invalid(FieldError("themes", "unknown_theme"))
             if wanted == current:
                 return
             now = self._clock()
-            await self._conn.execute(
-                "DELETE FROM feedback_themes "
-                "WHERE feedback_id = $1 AND theme_id = ANY($2::bigint[])",
+            await item_queries.change_themes(
+                self._conn,
                 record.id,
-                list(current - wanted),
-            )
-            await self._conn.executemany(
-                "INSERT INTO feedback_themes (feedback_id, theme_id, tagged_by, tagged_at) "
-                "VALUES ($1, $2, $3, $4)",
-                [(record.id, t, principal.pseudonym, now) for t in sorted(added)],
+                removed=list(current - wanted),
+                added=sorted(added),
+                by=principal.pseudonym,
+                at=now,
             )
             await self._audit(principal, record, "feedback.themes_changed", now)
 
@@ -360,16 +360,16 @@ class TriageService:
             record, group = await self._own(principal, feedback_id)
             body, code = clean_note(text)
             if code is not None:
-                raise Refused([Unmet("note", code)])
+                raise _invalid(FieldError("note", code))
+            assert body is not None
             now = self._clock()
-            await self._conn.execute(
-                "INSERT INTO feedback_notes (feedback_id, group_id, author, body, created_at) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                record.id,
-                group.id,
-                principal.pseudonym,
-                body,
-                now,
+            await item_queries.insert_note(
+                self._conn,
+                feedback_id=record.id,
+                group_id=group.id,
+                author=principal.pseudonym,
+                body=body,
+                at=now,
             )
             await self._audit(principal, record, "feedback.noted", now)
 
@@ -380,66 +380,34 @@ class TriageService:
         are already in are joined. Returns the cluster's id."""
         others = [o for o in dict.fromkeys(others) if o != feedback_id]
         if not others:
-            raise Refused([Unmet("items", "choose_items")])
+            raise _invalid(FieldError("items", "choose_items"))
         async with self._work(principal, feedback_id):
             _, group = await self._own(principal, feedback_id, lock=False, acting=True)
             ids = [feedback_id, *others]
-            found = set(await queries.lock_items(self._conn, ids))
-            routed_here = {
-                row[0]
-                for row in await self._conn.fetch(
-                    "SELECT feedback_id FROM feedback_routes "
-                    "WHERE feedback_id = ANY($1::uuid[]) AND group_id = $2",
-                    ids,
-                    group.id,
-                )
-            }
+            found = set(await item_queries.lock_items(self._conn, ids))
+            routed_here = await cluster_queries.routed_to_group(self._conn, ids, group.id)
             if any(i not in found or i not in routed_here for i in others):
-                raise Refused([Unmet("items", "not_in_group")])
-            clusters = [
-                row[0]
-                for row in await self._conn.fetch(
-                    "SELECT DISTINCT cluster_id FROM feedback_cluster_members "
-                    "WHERE group_id = $1 AND feedback_id = ANY($2::uuid[]) ORDER BY cluster_id",
-                    group.id,
-                    ids,
-                )
-            ]
+                raise _invalid(FieldError("items", "not_in_group"))
+            clusters = await cluster_queries.clusters_of(self._conn, group.id, ids)
             now = self._clock()
             if clusters:
                 cluster_id = clusters[0]
-                await self._conn.execute(
-                    "UPDATE feedback_cluster_members SET cluster_id = $1 "
-                    "WHERE cluster_id = ANY($2::bigint[])",
-                    cluster_id,
-                    clusters[1:],
-                )
+                await cluster_queries.join_clusters(self._conn, cluster_id, clusters[1:])
             else:
-                cluster_id = await self._conn.fetchval(
-                    "INSERT INTO feedback_clusters (group_id, created_by, created_at) "
-                    "VALUES ($1, $2, $3) RETURNING id",
-                    group.id,
-                    principal.pseudonym,
-                    now,
+                cluster_id = await cluster_queries.new_cluster(
+                    self._conn, group.id, by=principal.pseudonym, at=now
                 )
-            new = await self._conn.fetch(
-                "INSERT INTO feedback_cluster_members (cluster_id, group_id, feedback_id, "
-                "added_by, added_at) SELECT $1, $2, i, $3, $4 FROM unnest($5::uuid[]) AS i "
-                "ON CONFLICT (group_id, feedback_id) DO NOTHING RETURNING feedback_id",
-                cluster_id,
-                group.id,
-                principal.pseudonym,
-                now,
-                ids,
+            new = await cluster_queries.add_to_cluster(
+                self._conn, cluster_id, group.id, ids, by=principal.pseudonym, at=now
             )
-            for row in sorted(new, key=lambda r: r[0]):
+            for merged_id in sorted(new):
                 await audit.record(
                     self._conn,
                     at=now,
                     actor=principal.pseudonym,
                     action="feedback.merged",
                     subject_type=SUBJECT,
-                    subject_id=str(row[0]),
+                    subject_id=str(merged_id),
                 )
             return cluster_id
 
@@ -455,7 +423,7 @@ class TriageService:
                 yield
         except _Foreign:
             async with self._conn.transaction():
-                await queries.item(self._conn, feedback_id, lock=True)
+                await item_queries.item(self._conn, feedback_id, lock=True)
                 await audit.record(
                     self._conn,
                     at=self._clock(),
@@ -464,7 +432,7 @@ class TriageService:
                     subject_type=SUBJECT,
                     subject_id=str(feedback_id),
                 )
-            raise NotFound(str(feedback_id)) from None
+            raise NotFound(NO_SUCH_ITEM) from None
 
     async def _own(
         self,
@@ -477,11 +445,11 @@ class TriageService:
         """The item and the asker's group it is routed to (one they act for, when there is
         one), or ``NotFound``. A refusal of an existing item is ``_Foreign``, which ``_work``
         writes to the item's trail. ``acting``: the use case acts for the group, which a
-        patient representative may not (``NotPermitted``)."""
-        record = await queries.item(self._conn, feedback_id, lock=lock)
+        patient representative may not (``Refused("not_permitted")``)."""
+        record = await item_queries.item(self._conn, feedback_id, lock=lock)
         if record is None:
-            raise NotFound(str(feedback_id))
-        routed_to = await queries.item_groups(self._conn, feedback_id)
+            raise NotFound(NO_SUCH_ITEM)
+        routed_to = await item_queries.item_groups(self._conn, feedback_id)
         answering = principal.answering_groups
         mine = sorted(
             (g for g in routed_to if g in principal.groups), key=lambda g: g not in answering
@@ -489,16 +457,16 @@ class TriageService:
         if not mine:
             raise _Foreign(str(feedback_id))
         if acting and mine[0] not in answering:
-            raise NotPermitted(str(feedback_id))
-        groups = await queries.groups_by_id(self._conn, [mine[0]])
+            raise _not_permitted()
+        groups = await group_queries.groups_by_id(self._conn, [mine[0]])
         return record, groups[0]
 
     def _open(self, record: ItemRecord) -> None:
         if FeedbackStatus(record.status) not in OPEN_FOR_GROUP:
-            raise Refused([Unmet("to", "item_finished")])
+            raise _invalid(FieldError("to", "item_finished"))
 
     async def _reload(self, feedback_id: uuid.UUID) -> ItemRecord:
-        record = await queries.item(self._conn, feedback_id)
+        record = await item_queries.item(self._conn, feedback_id)
         assert record is not None
         return record
 
@@ -551,7 +519,7 @@ class TriageService:
         told and whose input it cites. Nothing happens for ordinary feedback."""
         if record.submitter_role != "organisation":
             return
-        for to in await organisation_queries.answer_recipients(self._conn, record.id):
+        for to in await item_queries.statement_readers(self._conn, record.id):
             await enqueue(
                 self._conn,
                 STATEMENT_ANSWERED_TEMPLATE,
@@ -566,11 +534,15 @@ class TriageService:
             )
 
     async def _view(self, record: ItemRecord, group: Group) -> ItemView:
-        current_label, sections = await queries.current_sections(self._conn, record.document_id)
+        current_label, sections = await item_queries.current_sections(
+            self._conn, record.document_id
+        )
         passage, passage_section = passage_state(record.quote, record.section_key, sections)
-        routed_to = await queries.item_groups(self._conn, record.id)
-        others = [g for g in await queries.groups_by_id(self._conn, routed_to) if g.id != group.id]
-        cluster_id, cluster = await queries.cluster_of(self._conn, record.id, group.id)
+        routed_to = await item_queries.item_groups(self._conn, record.id)
+        others = [
+            g for g in await group_queries.groups_by_id(self._conn, routed_to) if g.id != group.id
+        ]
+        cluster_id, cluster = await cluster_queries.cluster_of(self._conn, record.id, group.id)
         return ItemView(
             item=record,
             group=group,
@@ -579,16 +551,24 @@ class TriageService:
             passage_section=passage_section,
             current_version=current_label,
             timeline=await audit.events_for(self._conn, SUBJECT, str(record.id)),
-            answers=await queries.answers(self._conn, record.id),
-            notes=await queries.notes(self._conn, record.id, group.id),
-            forwards=await queries.forwards(self._conn, record.id),
-            assignee_id=await queries.assignee(self._conn, record.id, group.id),
-            members=await queries.members(self._conn, group.id),
-            themes=await queries.themes(self._conn, group.id),
-            item_themes=await queries.item_theme_ids(self._conn, record.id, group.id),
+            answers=await item_queries.answers(self._conn, record.id),
+            notes=await item_queries.notes(self._conn, record.id, group.id),
+            forwards=await item_queries.forwards(self._conn, record.id),
+            assignee_id=await item_queries.assignee(self._conn, record.id, group.id),
+            members=await group_queries.members(self._conn, group.id),
+            themes=await group_queries.themes(self._conn, group.id),
+            item_themes=await item_queries.item_theme_ids(self._conn, record.id, group.id),
             cluster_id=cluster_id,
             cluster=cluster,
         )
 
 
-__all__ = ["FilterInvalid", "NotFound", "NotPermitted", "Refused", "TriageService"]
+__all__ = [
+    "AnswerRecord",
+    "Group",
+    "Inbox",
+    "InboxRow",
+    "ItemView",
+    "TriageService",
+    "answers",
+]

@@ -6,6 +6,13 @@ from typing import Literal
 
 Language = Literal["sv", "en"]
 
+# What a patient representative is told when they try to act for the group.
+NOT_PERMITTED = (
+    "Som patientföreträdare i gruppen kan du läsa synpunkterna och skriva interna anteckningar, "
+    "men du svarar inte för gruppen: du kan inte ändra status, svara, tilldela, sätta teman, "
+    "slå ihop eller skicka vidare. Ingenting har sparats."
+)
+
 ERRORS: dict[str, dict[Language, str]] = {
     "transition_not_allowed": {
         "sv": "Det steget går inte att ta från synpunktens nuvarande status. "
@@ -166,19 +173,18 @@ ERRORS: dict[str, dict[Language, str]] = {
         "sv": "Texten innehåller osynliga styrtecken.",
         "en": "The text contains invisible control characters.",
     },
+    # What a patient representative is told when they try to act for the group.
+    "not_permitted": {
+        "sv": NOT_PERMITTED,
+        "en": "A patient representative reads the group's items and writes notes, but does not "
+        "act for the group (answers, status, assignment, themes, merging, forwarding).",
+    },
 }
 
 
 def message(code: str, language: Language = "sv") -> str:
     return ERRORS.get(code, {"sv": "Värdet kan inte användas.", "en": "Invalid value."})[language]
 
-
-# What a patient representative is told when they try to act for the group.
-NOT_PERMITTED = (
-    "Som patientföreträdare i gruppen kan du läsa synpunkterna och skriva interna anteckningar, "
-    "men du svarar inte för gruppen: du kan inte ändra status, svara, tilldela, sätta teman, "
-    "slå ihop eller skicka vidare. Ingenting har sparats."
-)
 
 # What a group member sees for each status (the submitter's words are in feedback/domain.py).
 GROUP_STATUS_LABELS: dict[str, str] = {
