@@ -14,7 +14,7 @@ from medskapa.moderation.domain import (
     mark_redactions,
     route,
 )
-from medskapa.moderation.web import highlight
+from medskapa.moderation.pages import highlight
 
 ORIGINAL = "Jag heter Anna Svensson och mitt nummer är 070-123 45 67. Texten är svår."
 

@@ -12,15 +12,10 @@ import pytest
 from medskapa.audit.keys import AuditKeys, bind
 from medskapa.audit.verify import verify
 from medskapa.db.pool import init_connection
+from medskapa.errors import Invalid, NotFound
 from medskapa.moderation.queries import QueueFilter
 from medskapa.moderation.rules import RoutingRules, RuleInput
-from medskapa.moderation.service import (
-    DecisionInput,
-    InputInvalid,
-    ItemNotFound,
-    NotDecidable,
-    OriginalUnavailable,
-)
+from medskapa.moderation.service import DecisionInput, NotDecidable, OriginalUnavailable
 from medskapa.security.principal import Principal, Role
 from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback, service
 from tests.moderation.conftest import Place, moderation, moderator
@@ -234,7 +229,7 @@ async def test_reading_the_original_needs_a_reason_and_is_audited(
     service_ = moderation(conn)
     before = len(await events(conn, item.id))
     for reason, code in ((None, "read_reason_required"), ("nyfiken", "unknown_reason_code")):
-        with pytest.raises(InputInvalid) as refused:
+        with pytest.raises(Invalid) as refused:
             await service_.read_original(mod, item.id, reason)
         assert [(e.field, e.code) for e in refused.value.errors] == [("reason", code)]
     assert len(await events(conn, item.id)) == before
@@ -252,8 +247,9 @@ async def test_reading_the_original_needs_a_reason_and_is_audited(
     with pytest.raises(OriginalUnavailable) as missing:
         await service_.read_original(mod, other.id, "check_redaction")
     assert missing.value.code == "no_original"
-    with pytest.raises(ItemNotFound):
+    with pytest.raises(NotFound) as unknown:
         await service_.read_original(mod, uuid.uuid4(), "check_redaction")
+    assert not isinstance(unknown.value, OriginalUnavailable)
     assert (await verify(conn)).intact
 
 
@@ -440,7 +436,7 @@ async def test_bad_decisions_name_the_field_and_store_nothing(
     mod = await moderator(conn)
     item = await make_feedback(conn, email="anna@exempel.se", consent_contact=True)
     before = await events(conn, item.id)
-    with pytest.raises(InputInvalid) as refused:
+    with pytest.raises(Invalid) as refused:
         await decide(conn, mod, item.id, **decision)
     assert [(e.field, e.code) for e in refused.value.errors] == expected
     assert await conn.fetchval("SELECT status FROM feedback WHERE id = $1", item.id) == "received"
@@ -455,7 +451,7 @@ async def test_unknown_and_withdrawn_items_are_refused(
     conn: asyncpg.Connection, place: Place
 ) -> None:
     mod = await moderator(conn)
-    with pytest.raises(ItemNotFound):
+    with pytest.raises(NotFound):
         await decide(conn, mod, uuid.uuid4(), decision="approve")
     item = await make_feedback(conn)
     await (await service(conn)).withdraw(item.receipt_code)
@@ -555,7 +551,7 @@ async def test_bad_rules_name_each_field_and_store_nothing(
     conn: asyncpg.Connection, rule: dict, expected: list
 ) -> None:
     admin = Principal(user_id=1, role=Role.ADMIN, second_factor=True)
-    with pytest.raises(InputInvalid) as refused:
+    with pytest.raises(Invalid) as refused:
         await RoutingRules(conn, lambda: FIXED_NOW).create(admin, RuleInput(**rule))
     assert [(e.field, e.code) for e in refused.value.errors] == expected
     assert await conn.fetchval("SELECT count(*) FROM routing_rules") == 0
@@ -572,7 +568,7 @@ async def test_a_section_rule_needs_a_section_of_that_document(
         "document": place.document_slug,
         "groups": [place.other_slug],
     }
-    with pytest.raises(InputInvalid) as refused:
+    with pytest.raises(Invalid) as refused:
         await rules.create(admin, RuleInput(**base, section="99.9-finns-inte"))
     assert [(e.field, e.code) for e in refused.value.errors] == [("section", "unknown_section")]
     rule_id = await rules.create(admin, RuleInput(**base, section=place.section_key))
@@ -636,7 +632,7 @@ async def test_a_new_rule_cannot_send_items_to_an_archived_group(conn: asyncpg.C
     rule = RuleInput(
         name="KOL", kind="category", category="missing_information", groups=["nag-kol"]
     )
-    with pytest.raises(InputInvalid) as refused:
+    with pytest.raises(Invalid) as refused:
         await RoutingRules(conn, lambda: FIXED_NOW).create(admin, rule)
     assert [(e.field, e.code) for e in refused.value.errors] == [("groups", "unknown_group")]
     assert await conn.fetchval("SELECT count(*) FROM routing_rules") == 0

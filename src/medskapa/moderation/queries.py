@@ -1,4 +1,5 @@
-"""SQL for moderation and routing. Rows map to Structs in the order the SELECT names them."""
+"""SQL for moderation: the queue, claims, decisions, redaction originals and routes. Rows map to
+Structs by column name (the routing rules' SQL is in routing_queries.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import asyncpg
 import msgspec
 
 from medskapa.feedback.personal_data import Finding
-from medskapa.moderation.domain import Rule, RuleKind
 
 
 class QueueFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,12 +48,14 @@ class ModerationItem(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _ITEM = """
-    SELECT f.id, f.status, f.created_at, d.slug, d.title, v.label, f.section_key, s.heading,
-           f.quote_exact, f.category, f.submitter_role, f.body, f.personal_data,
-           f.consent_public, f.consent_contact, f.contact_id IS NOT NULL, f.language, f.urgent,
-           f.redaction_original_destroyed_at,
-           EXISTS (SELECT FROM redaction_originals o WHERE o.feedback_id = f.id),
-           c.moderator_id, c.expires_at, (SELECT name FROM regions WHERE code = f.care_region)
+    SELECT f.id, f.status, f.created_at, d.slug AS document_slug, d.title AS document_title,
+           v.label AS version_label, f.section_key, s.heading AS section_heading,
+           f.quote_exact AS quote, f.category, f.submitter_role, f.body, f.personal_data,
+           f.consent_public, f.consent_contact, f.contact_id IS NOT NULL AS has_contact,
+           f.language, f.urgent, f.redaction_original_destroyed_at AS original_destroyed_at,
+           EXISTS (SELECT FROM redaction_originals o WHERE o.feedback_id = f.id) AS has_original,
+           c.moderator_id AS claimed_by, c.expires_at AS claim_expires_at,
+           (SELECT name FROM regions WHERE code = f.care_region) AS care_region_name
     FROM feedback f
     JOIN guidance_documents d ON d.id = f.document_id
     JOIN document_versions v ON v.id = f.version_id
@@ -62,11 +64,14 @@ _ITEM = """
 """
 
 
+def _with_findings(row: asyncpg.Record) -> dict[str, object]:
+    values = dict(row)
+    values["personal_data"] = msgspec.convert(values["personal_data"], list[Finding])
+    return values
+
+
 def _item(row: asyncpg.Record) -> ModerationItem:
-    values = list(row)
-    values[12] = msgspec.convert(values[12], list[Finding])
-    names = msgspec.structs.fields(ModerationItem)
-    return ModerationItem(**{f.name: v for f, v in zip(names, values, strict=True)})
+    return ModerationItem(**_with_findings(row))
 
 
 def _queue_where(filters: QueueFilter, now: dt.datetime) -> tuple[str, list[object]]:
@@ -143,21 +148,22 @@ async def queue_counts(
     )
     documents: dict[tuple[str, str], int] = {}
     categories: dict[str, int] = {}
-    for slug, title, category, items, *_ in rows:
-        documents[(slug, title)] = documents.get((slug, title), 0) + items
-        categories[category] = categories.get(category, 0) + items
+    for row in rows:
+        key = (row["slug"], row["title"])
+        documents[key] = documents.get(key, 0) + row["items"]
+        categories[row["category"]] = categories.get(row["category"], 0) + row["items"]
     matching = sum(
-        row[8]
+        row["matching_age"]
         for row in rows
-        if (not filters.document or row[0] == filters.document)
-        and (not filters.category or row[2] == filters.category)
+        if (not filters.document or row["slug"] == filters.document)
+        and (not filters.category or row["category"] == filters.category)
     )
     return QueueCounts(
-        total=sum(row[3] for row in rows),
-        older_than_1_day=sum(row[4] for row in rows),
-        older_than_3_days=sum(row[5] for row in rows),
-        older_than_7_days=sum(row[6] for row in rows),
-        oldest_at=min((row[7] for row in rows), default=None),
+        total=sum(row["items"] for row in rows),
+        older_than_1_day=sum(row["older_1"] for row in rows),
+        older_than_3_days=sum(row["older_3"] for row in rows),
+        older_than_7_days=sum(row["older_7"] for row in rows),
+        oldest_at=min((row["oldest"] for row in rows), default=None),
         documents=[
             CountedOption(slug, title, n)
             for (slug, title), n in sorted(documents.items(), key=lambda kv: kv[0][1])
@@ -193,17 +199,14 @@ class LockedItem(msgspec.Struct, frozen=True):
 
 async def lock_item(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> LockedItem | None:
     row = await conn.fetchrow(
-        "SELECT f.id, f.status, f.document_id, d.title, d.subject_group_id, f.section_key, "
-        "f.category, f.body, f.personal_data, f.contact_id, f.consent_contact, f.language "
+        "SELECT f.id, f.status, f.document_id, d.title AS document_title, "
+        "d.subject_group_id AS owner_group_id, f.section_key, f.category, f.body, "
+        "f.personal_data, f.contact_id, f.consent_contact, f.language "
         "FROM feedback f JOIN guidance_documents d ON d.id = f.document_id "
         "WHERE f.id = $1 FOR UPDATE OF f",
         feedback_id,
     )
-    if row is None:
-        return None
-    values = list(row)
-    values[8] = msgspec.convert(values[8], list[Finding])
-    return LockedItem(*values)
+    return None if row is None else LockedItem(**_with_findings(row))
 
 
 class DecisionRecord(msgspec.Struct, frozen=True):
@@ -221,7 +224,51 @@ async def decision(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> Decision
         "FROM moderation_decisions WHERE feedback_id = $1",
         feedback_id,
     )
-    return None if row is None else DecisionRecord(*row)
+    return None if row is None else DecisionRecord(**row)
+
+
+async def insert_decision(
+    conn: asyncpg.Connection,
+    feedback_id: uuid.UUID,
+    *,
+    decision: str,
+    reason_code: str | None,
+    message: str | None,
+    urgent: bool,
+    moderator_id: int,
+    moderator: str,
+    at: dt.datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO moderation_decisions (feedback_id, decision, reason_code, message, "
+        "urgent, moderator_id, moderator, decided_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        feedback_id,
+        decision,
+        reason_code,
+        message,
+        urgent,
+        moderator_id,
+        moderator,
+        at,
+    )
+
+
+async def set_decided(
+    conn: asyncpg.Connection,
+    feedback_id: uuid.UUID,
+    status: str,
+    *,
+    urgent: bool,
+    at: dt.datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE feedback SET status = $2, urgent = $3, updated_at = $4 WHERE id = $1",
+        feedback_id,
+        status,
+        urgent,
+        at,
+    )
 
 
 class Claim(msgspec.Struct, frozen=True):
@@ -238,7 +285,7 @@ async def live_claim(
         feedback_id,
         now,
     )
-    return None if row is None else Claim(*row)
+    return None if row is None else Claim(**row)
 
 
 async def take_claim(
@@ -280,7 +327,7 @@ async def _claim(
         now,
         until,
     )
-    return None if row is None else Claim(*row)
+    return None if row is None else Claim(**row)
 
 
 async def release_claim(
@@ -305,163 +352,75 @@ async def original(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> Original
         "SELECT body, personal_data, created_at FROM redaction_originals WHERE feedback_id = $1",
         feedback_id,
     )
-    if row is None:
-        return None
-    return Original(row[0], msgspec.convert(row[1], list[Finding]), row[2])
+    return None if row is None else Original(**_with_findings(row))
 
 
-# ---------------------------------------------------------------------- routing
-
-
-_RULE_COLUMNS = """
-    r.id, r.kind, r.priority,
-    coalesce((SELECT array_agg(g.group_id ORDER BY g.group_id) FROM routing_rule_groups g
-              WHERE g.rule_id = r.id), '{}'),
-    r.document_id, r.section_key, r.category, r.keyword, r.keep_owner, r.active
-"""
-
-
-def _rule(row: asyncpg.Record) -> Rule:
-    return Rule(
-        id=row[0],
-        kind=RuleKind(row[1]),
-        priority=row[2],
-        group_ids=tuple(row[3]),
-        document_id=row[4],
-        section_key=row[5],
-        category=row[6],
-        keyword=row[7],
-        keep_owner=row[8],
-        active=row[9],
+async def redact(
+    conn: asyncpg.Connection,
+    feedback_id: uuid.UUID,
+    *,
+    original: str | None,
+    original_findings: list[Finding],
+    body: str,
+    findings: list[Finding],
+    at: dt.datetime,
+) -> None:
+    """Keep the original text apart (until the retention job destroys it) and give the item
+    its redacted text."""
+    await conn.execute(
+        "INSERT INTO redaction_originals (feedback_id, body, personal_data, created_at) "
+        "VALUES ($1, $2, $3, $4)",
+        feedback_id,
+        original,
+        msgspec.to_builtins(original_findings),
+        at,
+    )
+    await conn.execute(
+        "UPDATE feedback SET body = $2, personal_data = $3 WHERE id = $1",
+        feedback_id,
+        body,
+        msgspec.to_builtins(findings),
     )
 
 
-async def active_rules(conn: asyncpg.Connection) -> list[Rule]:
-    rows = await conn.fetch(
-        f"SELECT {_RULE_COLUMNS} FROM routing_rules r WHERE r.active ORDER BY r.priority, r.id"
-    )
-    return [_rule(row) for row in rows]
+class OriginalState(msgspec.Struct, frozen=True):
+    destroyed_at: dt.datetime | None
 
 
-class GroupRef(msgspec.Struct, frozen=True):
-    id: int
-    slug: str
-    name: str
-
-
-async def groups(conn: asyncpg.Connection, *, live: bool = False) -> list[GroupRef]:
-    """Every group, or with ``live`` only those not archived (the ones a new rule may name)."""
-    rows = await conn.fetch(
-        "SELECT id, slug, name FROM subject_groups WHERE NOT $1 OR archived_at IS NULL "
-        "ORDER BY name",
-        live,
-    )
-    return [GroupRef(id=row["id"], slug=row["slug"], name=row["name"]) for row in rows]
-
-
-class RuleView(msgspec.Struct, frozen=True, kw_only=True):
-    rule: Rule
-    name: str
-    document_slug: str | None
-    document_title: str | None
-    group_names: list[str]
-    updated_at: dt.datetime
-
-
-_RULE_VIEW = f"""
-    SELECT {_RULE_COLUMNS}, r.name, d.slug, d.title,
-           coalesce((SELECT array_agg(sg.name ORDER BY sg.name) FROM routing_rule_groups g
-                     JOIN subject_groups sg ON sg.id = g.group_id WHERE g.rule_id = r.id), '{{}}'),
-           r.updated_at
-    FROM routing_rules r LEFT JOIN guidance_documents d ON d.id = r.document_id
-"""
-
-
-def _rule_view(row: asyncpg.Record) -> RuleView:
-    return RuleView(
-        rule=_rule(row),
-        name=row[10],
-        document_slug=row[11],
-        document_title=row[12],
-        group_names=list(row[13]),
-        updated_at=row[14],
-    )
-
-
-async def rule_views(conn: asyncpg.Connection) -> list[RuleView]:
-    rows = await conn.fetch(f"{_RULE_VIEW} ORDER BY NOT r.active, r.priority, r.id")
-    return [_rule_view(row) for row in rows]
-
-
-async def rule_view(conn: asyncpg.Connection, rule_id: int) -> RuleView | None:
-    row = await conn.fetchrow(f"{_RULE_VIEW} WHERE r.id = $1", rule_id)
-    return None if row is None else _rule_view(row)
-
-
-class DocumentRef(msgspec.Struct, frozen=True):
-    id: int
-    slug: str
-    title: str
-    owner_group_id: int
-
-
-async def documents(conn: asyncpg.Connection) -> list[DocumentRef]:
-    rows = await conn.fetch(
-        "SELECT id, slug, title, subject_group_id FROM guidance_documents ORDER BY title"
-    )
-    return [DocumentRef(*row) for row in rows]
-
-
-async def document_by_slug(conn: asyncpg.Connection, slug: str) -> DocumentRef | None:
+async def lock_original_state(
+    conn: asyncpg.Connection, feedback_id: uuid.UUID
+) -> OriginalState | None:
+    """Whether the item's original was destroyed, with the item locked; None if no item."""
     row = await conn.fetchrow(
-        "SELECT id, slug, title, subject_group_id FROM guidance_documents WHERE slug = $1", slug
-    )
-    return None if row is None else DocumentRef(*row)
-
-
-async def section_exists(conn: asyncpg.Connection, document_id: int, key: str) -> bool:
-    """The key is a section of some version of the document (keys are stable across them)."""
-    return await conn.fetchval(
-        "SELECT EXISTS (SELECT FROM sections s JOIN document_versions v ON v.id = s.version_id "
-        "WHERE v.document_id = $1 AND s.key = $2)",
-        document_id,
-        key,
-    )
-
-
-class RouteView(msgspec.Struct, frozen=True):
-    group_id: int
-    group_slug: str
-    group_name: str
-    rule_id: int | None
-    rule_name: str | None
-    routed_at: dt.datetime
-
-
-async def routes(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> list[RouteView]:
-    rows = await conn.fetch(
-        "SELECT g.id, g.slug, g.name, r.rule_id, rr.name, r.routed_at FROM feedback_routes r "
-        "JOIN subject_groups g ON g.id = r.group_id "
-        "LEFT JOIN routing_rules rr ON rr.id = r.rule_id "
-        "WHERE r.feedback_id = $1 ORDER BY g.name",
+        "SELECT redaction_original_destroyed_at AS destroyed_at FROM feedback "
+        "WHERE id = $1 FOR UPDATE",
         feedback_id,
     )
-    return [RouteView(*row) for row in rows]
+    return None if row is None else OriginalState(**row)
 
 
-async def group_recipients(
-    conn: asyncpg.Connection, group_ids: list[int], *, leads_only: bool = False
-) -> list[int]:
-    """Users in any of the groups, each once (an account that is gone gets nothing). New-item
-    mail goes only to those who want it at once (the others get the daily digest, or nothing);
-    the urgent notice to the leads goes whatever they chose."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT m.user_id FROM group_memberships m "
-        "JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL "
-        "WHERE m.group_id = ANY($1::bigint[]) AND (NOT $2 OR m.role = 'lead') "
-        "AND ($2 OR u.new_item_mail = 'immediately') "
-        "ORDER BY m.user_id",
-        group_ids,
-        leads_only,
+async def destroy_originals(
+    conn: asyncpg.Connection, cutoff: dt.datetime, batch: int, at: dt.datetime
+) -> list[uuid.UUID]:
+    """Destroy up to ``batch`` originals kept since before ``cutoff``; returns their items'
+    ids. Locked items are skipped, not waited for."""
+    # Lock the items first, as a decision or an erasure does, so that the two never wait on
+    # each other in opposite order.
+    ids = await conn.fetchval(
+        "WITH due AS (SELECT f.id FROM feedback f "
+        "  JOIN redaction_originals o ON o.feedback_id = f.id "
+        "  WHERE o.created_at <= $1 ORDER BY o.created_at LIMIT $2 "
+        "  FOR UPDATE OF f SKIP LOCKED), "
+        "gone AS (DELETE FROM redaction_originals o USING due "
+        "  WHERE o.feedback_id = due.id RETURNING o.feedback_id) "
+        "SELECT coalesce(array_agg(feedback_id), '{}') FROM gone",
+        cutoff,
+        batch,
     )
-    return [row[0] for row in rows]
+    if ids:
+        await conn.execute(
+            "UPDATE feedback SET redaction_original_destroyed_at = $2 WHERE id = ANY($1::uuid[])",
+            ids,
+            at,
+        )
+    return list(ids)

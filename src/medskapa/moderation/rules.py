@@ -10,12 +10,12 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, NotFound
 from medskapa.feedback.domain import Category, InvalidText, clean_text
-from medskapa.feedback.service import FieldError
-from medskapa.moderation import queries
+from medskapa.moderation import routing_queries as queries
 from medskapa.moderation.domain import RoutedItem, RuleKind, route
-from medskapa.moderation.queries import GroupRef, RuleView
-from medskapa.moderation.service import InputInvalid
+from medskapa.moderation.routing_queries import DocumentRef, GroupRef, RuleFields, RuleView
+from medskapa.moderation.texts import ERRORS
 from medskapa.security.principal import Principal
 
 SUBJECT = "routing_rule"
@@ -39,21 +39,8 @@ class RuleInput(msgspec.Struct, kw_only=True):
     active: bool = True
 
 
-class UnknownRule(Exception):
-    pass
-
-
-class _Checked(msgspec.Struct, frozen=True):
-    name: str
-    kind: RuleKind
-    document_id: int | None
-    section_key: str | None
-    category: str | None
-    keyword: str | None
-    priority: int
-    group_ids: list[int]
-    keep_owner: bool
-    active: bool
+def _unknown_rule() -> NotFound:
+    return NotFound(ERRORS["unknown_rule"]["en"])
 
 
 class PreviewInput(msgspec.Struct, kw_only=True):
@@ -88,10 +75,17 @@ class RoutingRules:
     async def get(self, rule_id: int) -> RuleView:
         found = await queries.rule_view(self._conn, rule_id)
         if found is None:
-            raise UnknownRule(rule_id)
+            raise _unknown_rule()
         return found
 
-    async def _check(self, data: RuleInput) -> _Checked:
+    async def documents(self) -> list[DocumentRef]:
+        return await queries.documents(self._conn)
+
+    async def groups(self) -> list[GroupRef]:
+        """The groups a new or edited rule may name (not archived)."""
+        return await queries.groups(self._conn, live=True)
+
+    async def _check(self, data: RuleInput) -> RuleFields:
         errors: list[FieldError] = []
         name = _one_line(data.name, "name", errors)
         if not name and not errors:
@@ -140,9 +134,9 @@ class RoutingRules:
         elif any(s not in known for s in slugs):
             errors.append(FieldError("groups", "unknown_group"))
         if errors:
-            raise InputInvalid(errors)
+            raise Invalid(errors, ERRORS)
         assert kind is not None
-        return _Checked(
+        return RuleFields(
             name,
             RuleKind(kind),
             document_id,
@@ -159,22 +153,7 @@ class RoutingRules:
         checked = await self._check(data)
         now = self._clock()
         async with self._conn.transaction():
-            rule_id = await self._conn.fetchval(
-                "INSERT INTO routing_rules (name, kind, document_id, section_key, category, "
-                "keyword, priority, keep_owner, active, created_at, updated_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-                checked.name,
-                checked.kind,
-                checked.document_id,
-                checked.section_key,
-                checked.category,
-                checked.keyword,
-                checked.priority,
-                checked.keep_owner,
-                checked.active,
-                now,
-            )
-            await self._set_groups(rule_id, checked.group_ids)
+            rule_id = await queries.insert_rule(self._conn, checked, now)
             await self._audit(principal, rule_id, "routing_rule.created", now, None, checked.active)
         return rule_id
 
@@ -182,54 +161,21 @@ class RoutingRules:
         checked = await self._check(data)
         now = self._clock()
         async with self._conn.transaction():
-            was = await self._conn.fetchval(
-                "SELECT active FROM routing_rules WHERE id = $1 FOR UPDATE", rule_id
-            )
+            was = await queries.lock_rule(self._conn, rule_id)
             if was is None:
-                raise UnknownRule(rule_id)
-            await self._conn.execute(
-                "UPDATE routing_rules SET name = $2, kind = $3, document_id = $4, "
-                "section_key = $5, category = $6, keyword = $7, priority = $8, keep_owner = $9, "
-                "active = $10, updated_at = $11 WHERE id = $1",
-                rule_id,
-                checked.name,
-                checked.kind,
-                checked.document_id,
-                checked.section_key,
-                checked.category,
-                checked.keyword,
-                checked.priority,
-                checked.keep_owner,
-                checked.active,
-                now,
-            )
-            await self._conn.execute("DELETE FROM routing_rule_groups WHERE rule_id = $1", rule_id)
-            await self._set_groups(rule_id, checked.group_ids)
+                raise _unknown_rule()
+            await queries.update_rule(self._conn, rule_id, checked, now)
             await self._audit(principal, rule_id, "routing_rule.updated", now, was, checked.active)
 
     async def set_active(self, principal: Principal, rule_id: int, active: bool) -> None:
         now = self._clock()
         async with self._conn.transaction():
-            was = await self._conn.fetchval(
-                "SELECT active FROM routing_rules WHERE id = $1 FOR UPDATE", rule_id
-            )
+            was = await queries.lock_rule(self._conn, rule_id)
             if was is None:
-                raise UnknownRule(rule_id)
-            await self._conn.execute(
-                "UPDATE routing_rules SET active = $2, updated_at = $3 WHERE id = $1",
-                rule_id,
-                active,
-                now,
-            )
+                raise _unknown_rule()
+            await queries.set_rule_active(self._conn, rule_id, active, now)
             action = "routing_rule.activated" if active else "routing_rule.deactivated"
             await self._audit(principal, rule_id, action, now, was, active)
-
-    async def _set_groups(self, rule_id: int, group_ids: list[int]) -> None:
-        await self._conn.execute(
-            "INSERT INTO routing_rule_groups (rule_id, group_id) SELECT $1, unnest($2::bigint[])",
-            rule_id,
-            group_ids,
-        )
 
     async def _audit(
         self,
@@ -271,7 +217,7 @@ class RoutingRules:
             errors.append(FieldError("text", exc.code))
             text = ""
         if errors:
-            raise InputInvalid(errors)
+            raise Invalid(errors, ERRORS)
         assert document is not None
         chosen = route(
             RoutedItem(

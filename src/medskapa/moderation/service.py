@@ -15,11 +15,11 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle
 from medskapa.feedback.domain import TEXT_MAX, FeedbackStatus, InvalidText, clean_text
 from medskapa.feedback.personal_data import Finding, find_personal_data
-from medskapa.feedback.service import FieldError
-from medskapa.moderation import queries
+from medskapa.moderation import queries, routing_queries
 from medskapa.moderation.domain import (
     CLAIM_MINUTES,
     MESSAGE_MAX,
@@ -40,8 +40,9 @@ from medskapa.moderation.queries import (
     ModerationItem,
     QueueCounts,
     QueueFilter,
-    RouteView,
 )
+from medskapa.moderation.routing_queries import RouteView
+from medskapa.moderation.texts import ERRORS
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
 
@@ -61,30 +62,40 @@ class DecisionInput(msgspec.Struct, kw_only=True):
     urgent: bool = False
 
 
-class InputInvalid(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
-        self.errors = errors
+def _no_such_item() -> NotFound:
+    return NotFound(ERRORS["not_found"]["en"])
 
 
-class ItemNotFound(Exception):
-    pass
+def _invalid(errors: list[FieldError]) -> Invalid:
+    return Invalid(errors, ERRORS)
 
 
-class NotDecidable(Exception):
-    """The item is not (or no longer) the asking moderator's to decide; ``code`` says why."""
+class NotDecidable(Refused):
+    """The item is not (or no longer) the asking moderator's to decide; ``code`` says why,
+    and ``decision`` is the decision already made, if there is one."""
 
     def __init__(self, code: str, decision: DecisionRecord | None = None) -> None:
-        super().__init__(code)
-        self.code = code
+        super().__init__(code, ERRORS)
         self.decision = decision
 
+    def message(self, language: Language = "sv") -> str:
+        text = super().message(language)
+        if language == "en" and self.decision is not None:
+            at = f"{self.decision.decided_at:%Y-%m-%d %H:%M}"
+            text += f" It was decided ({self.decision.decision}) at {at} UTC."
+        return text
 
-class OriginalUnavailable(Exception):
+
+class OriginalUnavailable(NotFound):
+    """There is no original to read: never redacted, or destroyed at ``destroyed_at``."""
+
     def __init__(self, code: str, destroyed_at: dt.datetime | None = None) -> None:
-        super().__init__(code)
+        super().__init__(ERRORS[code]["en"])
         self.code = code
         self.destroyed_at = destroyed_at
+
+    def message(self, language: Language = "sv") -> str:
+        return ERRORS[self.code][language]
 
 
 class Queue(msgspec.Struct, frozen=True):
@@ -134,10 +145,10 @@ def _clean(value: str | None, field: str, limit: int, too_long: str) -> tuple[st
 
 
 def validate(data: DecisionInput, original: str) -> _Valid:
-    """Check a decision against the item's text; raises InputInvalid naming each field."""
+    """Check a decision against the item's text; raises Invalid naming each field."""
     errors: list[FieldError] = []
     if data.decision not in Decision.__members__.values():
-        raise InputInvalid([FieldError("decision", "choose_decision")])
+        raise _invalid([FieldError("decision", "choose_decision")])
     decision = Decision(data.decision)
     reason = (data.reason or "").strip() or None
     text = message = None
@@ -168,7 +179,7 @@ def validate(data: DecisionInput, original: str) -> _Valid:
     else:
         reason = None
     if errors:
-        raise InputInvalid(errors)
+        raise _invalid(errors)
     return _Valid(decision, reason, text, message, data.urgent)
 
 
@@ -191,7 +202,7 @@ class ModerationService:
         claim = None
         item = await queries.item(self._conn, feedback_id, now)
         if item is None:
-            raise ItemNotFound(feedback_id)
+            raise _no_such_item()
         if item.status == FeedbackStatus.RECEIVED:
             claim = await queries.take_claim(
                 self._conn,
@@ -203,7 +214,7 @@ class ModerationService:
         return ItemDetail(
             item,
             await queries.decision(self._conn, feedback_id),
-            await queries.routes(self._conn, feedback_id),
+            await routing_queries.routes(self._conn, feedback_id),
             claim,
         )
 
@@ -235,7 +246,7 @@ class ModerationService:
             # names the other moderator's work in progress.
             item = await queries.lock_item(self._conn, feedback_id)
             if item is None:
-                raise ItemNotFound(feedback_id)
+                raise _no_such_item()
             now = self._clock()
             current = FeedbackStatus(item.status)
             if not any(
@@ -253,44 +264,31 @@ class ModerationService:
             target = FeedbackStatus.REJECTED if rejected else FeedbackStatus.ROUTED
             lifecycle.check(current, target, lifecycle.Actor.MODERATOR)
 
-            await self._conn.execute(
-                "INSERT INTO moderation_decisions (feedback_id, decision, reason_code, message, "
-                "urgent, moderator_id, moderator, decided_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            await queries.insert_decision(
+                self._conn,
                 item.id,
-                valid.decision,
-                valid.reason,
-                valid.message,
-                valid.urgent,
-                principal.user_id,
-                principal.pseudonym,
-                now,
+                decision=valid.decision,
+                reason_code=valid.reason,
+                message=valid.message,
+                urgent=valid.urgent,
+                moderator_id=principal.user_id,
+                moderator=principal.pseudonym,
+                at=now,
             )
             body = item.body
             if valid.decision is Decision.REDACT:
                 assert valid.text is not None
                 body = valid.text
-                await self._conn.execute(
-                    "INSERT INTO redaction_originals (feedback_id, body, personal_data, "
-                    "created_at) VALUES ($1, $2, $3, $4)",
+                await queries.redact(
+                    self._conn,
                     item.id,
-                    item.body,
-                    msgspec.to_builtins(item.personal_data),
-                    now,
+                    original=item.body,
+                    original_findings=item.personal_data,
+                    body=body,
+                    findings=find_personal_data(body),
+                    at=now,
                 )
-                await self._conn.execute(
-                    "UPDATE feedback SET body = $2, personal_data = $3 WHERE id = $1",
-                    item.id,
-                    body,
-                    msgspec.to_builtins(find_personal_data(body)),
-                )
-            await self._conn.execute(
-                "UPDATE feedback SET status = $2, urgent = $3, updated_at = $4 WHERE id = $1",
-                item.id,
-                target,
-                valid.urgent,
-                now,
-            )
+            await queries.set_decided(self._conn, item.id, target, urgent=valid.urgent, at=now)
             action = {
                 Decision.APPROVE: "moderation.approved",
                 Decision.REDACT: "moderation.redacted",
@@ -324,7 +322,7 @@ class ModerationService:
                     reason="patient_safety",
                 )
             await self._route(principal, item, body or "", now, urgent=valid.urgent)
-            routes = await queries.routes(self._conn, item.id)
+            routes = await routing_queries.routes(self._conn, item.id)
         return Decided(item.id, target, valid.decision, valid.reason, valid.urgent, routes)
 
     async def _route(
@@ -344,16 +342,11 @@ class ModerationService:
                 category=item.category,
                 text=text,
             ),
-            await queries.active_rules(self._conn),
+            await routing_queries.active_rules(self._conn),
         )
         for choice in chosen:
-            await self._conn.execute(
-                "INSERT INTO feedback_routes (feedback_id, group_id, rule_id, routed_at) "
-                "VALUES ($1, $2, $3, $4)",
-                item.id,
-                choice.group_id,
-                choice.rule_id,
-                now,
+            await routing_queries.insert_route(
+                self._conn, item.id, choice.group_id, choice.rule_id, now
             )
             how = "owner" if choice.rule_id is None else f"rule:{choice.rule_id}"
             await self._audit(
@@ -368,10 +361,7 @@ class ModerationService:
         group_ids = [choice.group_id for choice in chosen]
         link = item_path(item.id)  # a path: the outbox renderer adds MEDSKAPA_BASE_URL
         if item.contact_id is not None:
-            names = await self._conn.fetchval(
-                "SELECT array_agg(name ORDER BY name) FROM subject_groups WHERE id = ANY($1)",
-                group_ids,
-            )
+            names = await routing_queries.group_names(self._conn, group_ids)
             await enqueue(
                 self._conn,
                 "feedback_routed",
@@ -380,10 +370,10 @@ class ModerationService:
                 language=item.language,
                 context={
                     "document_title": item.document_title,
-                    "group_names": list(names),
+                    "group_names": names,
                 },
             )
-        for user_id in await queries.group_recipients(self._conn, group_ids):
+        for user_id in await routing_queries.group_recipients(self._conn, group_ids):
             await enqueue(
                 self._conn,
                 "group_new_item",
@@ -392,7 +382,9 @@ class ModerationService:
                 context={"document_title": item.document_title, "item_url": link},
             )
         if urgent:
-            for user_id in await queries.group_recipients(self._conn, group_ids, leads_only=True):
+            for user_id in await routing_queries.group_recipients(
+                self._conn, group_ids, leads_only=True
+            ):
                 await enqueue(
                     self._conn,
                     "urgent_item",
@@ -430,20 +422,17 @@ class ModerationService:
         when, which reason code) in the same transaction."""
         reason = (reason or "").strip() or None
         if reason is None:
-            raise InputInvalid([FieldError("reason", "read_reason_required")])
+            raise _invalid([FieldError("reason", "read_reason_required")])
         if reason not in ReadReason.__members__.values():
-            raise InputInvalid([FieldError("reason", "unknown_reason_code")])
+            raise _invalid([FieldError("reason", "unknown_reason_code")])
         async with self._conn.transaction():
-            row = await self._conn.fetchrow(
-                "SELECT redaction_original_destroyed_at FROM feedback WHERE id = $1 FOR UPDATE",
-                feedback_id,
-            )
-            if row is None:
-                raise ItemNotFound(feedback_id)
+            state = await queries.lock_original_state(self._conn, feedback_id)
+            if state is None:
+                raise _no_such_item()
             found = await queries.original(self._conn, feedback_id)
             if found is None:
-                if row[0] is not None:
-                    raise OriginalUnavailable("original_destroyed", row[0])
+                if state.destroyed_at is not None:
+                    raise OriginalUnavailable("original_destroyed", state.destroyed_at)
                 raise OriginalUnavailable("no_original")
             await self._audit(
                 principal.pseudonym,
@@ -462,26 +451,7 @@ class ModerationService:
             async with self._conn.transaction():
                 now = self._clock()
                 cutoff = now - dt.timedelta(days=retention_days)
-                # Lock the items first, as a decision or an erasure does, so that the two
-                # never wait on each other in opposite order.
-                ids = await self._conn.fetchval(
-                    "WITH due AS (SELECT f.id FROM feedback f "
-                    "  JOIN redaction_originals o ON o.feedback_id = f.id "
-                    "  WHERE o.created_at <= $1 ORDER BY o.created_at LIMIT $2 "
-                    "  FOR UPDATE OF f SKIP LOCKED), "
-                    "gone AS (DELETE FROM redaction_originals o USING due "
-                    "  WHERE o.feedback_id = due.id RETURNING o.feedback_id) "
-                    "SELECT coalesce(array_agg(feedback_id), '{}') FROM gone",
-                    cutoff,
-                    batch,
-                )
-                if ids:
-                    await self._conn.execute(
-                        "UPDATE feedback SET redaction_original_destroyed_at = $2 "
-                        "WHERE id = ANY($1::uuid[])",
-                        ids,
-                        now,
-                    )
+                ids = await queries.destroy_originals(self._conn, cutoff, batch, now)
                 for feedback_id in ids:
                     await self._audit(SYSTEM, feedback_id, "moderation.original_destroyed", now)
             destroyed += len(ids)
