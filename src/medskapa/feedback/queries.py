@@ -8,7 +8,9 @@ import uuid
 import asyncpg
 import msgspec
 
+from medskapa.audit.service import INSERT_COLUMNS as AUDIT_COLUMNS
 from medskapa.catalogue.markdown import plain_text
+from medskapa.feedback.domain import Quote
 
 
 class TargetVersion(msgspec.Struct, frozen=True):
@@ -88,3 +90,80 @@ async def by_receipt(
         receipt_hash,
     )
     return None if row is None else FeedbackRecord(*row)
+
+
+async def insert_item(
+    conn: asyncpg.Connection,
+    *,
+    feedback_id: uuid.UUID,
+    document_id: int,
+    version_id: int,
+    section_key: str | None,
+    quote: Quote | None,
+    category: str,
+    submitter_role: str,
+    body: str,
+    language: str,
+    consent_public: bool,
+    consent_contact: bool,
+    now: dt.datetime,
+    email: str | None,
+    receipt_hash: bytes,
+    personal_data: object,
+    audit_values: tuple[object, ...],
+    mail_bucket: str | None,
+    mail_window: dt.datetime,
+    mails_per_window: int,
+    care_region: str | None,
+) -> None:
+    """Contact, feedback, its first audit event and the receipt e-mail in one statement:
+    atomic without an explicit transaction, and one round trip on the busiest path. Without an
+    address there is no contact, no mail and no count against the mail limit."""
+    await conn.execute(
+        "WITH mails AS ("
+        "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
+        "  WHERE $29::text IS NOT NULL ON CONFLICT (bucket, window_start) "
+        "  DO UPDATE SET hits = r.hits + 1 RETURNING hits), "
+        "contact AS ("
+        "  INSERT INTO contacts (email, created_at) SELECT $15, $14 "
+        "  WHERE $15::text IS NOT NULL RETURNING id), "
+        "item AS ("
+        "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
+        "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
+        "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
+        "  created_at, updated_at, care_region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "  $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32) "
+        "  RETURNING id), "
+        # The receipt e-mail, in the same statement: it exists exactly when the item does.
+        "mail AS ("
+        "  INSERT INTO outbox_messages (template, contact_id, language, context, "
+        "  created_at, next_attempt_at) "
+        "  SELECT 'feedback_received', contact.id, $11, jsonb_build_object("
+        "    'document_title', d.title, 'follow_path', '/folj'), $14, $14 "
+        "  FROM contact, guidance_documents d WHERE d.id = $2 "
+        "  AND (SELECT hits FROM mails) <= $31) "
+        f"INSERT INTO audit_events ({AUDIT_COLUMNS}) "
+        "SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item",
+        feedback_id,
+        document_id,
+        version_id,
+        section_key,
+        quote.exact if quote else None,
+        quote.prefix if quote else None,
+        quote.suffix if quote else None,
+        category,
+        submitter_role,
+        body,
+        language,
+        consent_public,
+        consent_contact,
+        now,
+        email,
+        receipt_hash,
+        personal_data,
+        *audit_values,
+        mail_bucket,
+        mail_window,
+        mails_per_window,
+        care_region,
+    )

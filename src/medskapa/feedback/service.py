@@ -20,6 +20,7 @@ from medskapa.feedback.domain import (
     Category,
     FeedbackStatus,
     InvalidText,
+    Quote,
     SubmitterRole,
     anchor_quote,
     clean_email,
@@ -107,6 +108,74 @@ def _optional(value: str | None) -> str | None:
     return value or None
 
 
+async def create_item(
+    conn: asyncpg.Connection,
+    receipt_key: bytes,
+    *,
+    now: dt.datetime,
+    document_id: int,
+    version_id: int,
+    category: str,
+    submitter_role: str,
+    body: str,
+    language: str,
+    consent_public: bool,
+    consent_contact: bool = False,
+    section_key: str | None = None,
+    quote: Quote | None = None,
+    email: str | None = None,
+    care_region: str | None = None,
+    reason_code: str | None = None,
+) -> Submitted:
+    """The one way a feedback item comes to be, from the public form or as an organisation's
+    statement: the item (status received), its first audit event (``reason_code`` says why it
+    came, when not from the form) and, with an address, its contact and receipt mail. Everything
+    is checked before; this writes, inside the caller's transaction if there is one. The
+    receipt code is returned once and only its hash is kept."""
+    code = new_receipt_code()
+    feedback_id = uuid.uuid4()
+    findings = find_personal_data(body)
+    event = AuditEvent(
+        occurred_at=now,
+        actor=lifecycle.Actor.SUBMITTER,
+        action="feedback.submitted",
+        subject_type=SUBJECT,
+        subject_id=str(feedback_id),
+        seq=1,
+        to_state=FeedbackStatus.RECEIVED,
+        reason_code=reason_code,
+    )
+    epoch = int(now.timestamp())
+    await queries.insert_item(
+        conn,
+        feedback_id=feedback_id,
+        document_id=document_id,
+        version_id=version_id,
+        section_key=section_key,
+        quote=quote,
+        category=category,
+        submitter_role=submitter_role,
+        body=body,
+        language=language,
+        consent_public=consent_public,
+        consent_contact=consent_contact,
+        now=now,
+        email=email,
+        receipt_hash=receipt_hash(receipt_key, code),
+        personal_data=msgspec.to_builtins(findings),
+        audit_values=audit.insert_values(conn, event),
+        mail_bucket=(
+            "receipt-mail:" + derive(receipt_key, "mail-account", email.lower()).hex()[:32]
+            if email is not None
+            else None
+        ),
+        mail_window=dt.datetime.fromtimestamp(epoch - epoch % RECEIPT_MAIL_WINDOW, dt.UTC),
+        mails_per_window=RECEIPT_MAILS_PER_ADDRESS,
+        care_region=care_region,
+    )
+    return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
+
+
 class FeedbackService:
     def __init__(self, conn: asyncpg.Connection, clock: Clock, receipt_key: bytes) -> None:
         self._conn = conn
@@ -132,7 +201,7 @@ class FeedbackService:
         if data.role not in SubmitterRole.__members__.values():
             errors.append(FieldError("role", "choose_one"))
         language = data.language if data.language in ("sv", "en") else "sv"
-        text, text_errors, findings = self.check_text(data.text)
+        text, text_errors, _ = self.check_text(data.text)
         errors += text_errors
         email = _optional(data.email)
         if email is not None:
@@ -181,75 +250,23 @@ class FeedbackService:
         assert target is not None
         assert text is not None
 
-        code = new_receipt_code()
-        now = self._clock()
-        feedback_id = uuid.uuid4()
-        event = AuditEvent(
-            occurred_at=now,
-            actor=lifecycle.Actor.SUBMITTER,
-            action="feedback.submitted",
-            subject_type=SUBJECT,
-            subject_id=str(feedback_id),
-            seq=1,
-            to_state=FeedbackStatus.RECEIVED,
+        return await create_item(
+            self._conn,
+            self._receipt_key,
+            now=self._clock(),
+            document_id=target.document_id,
+            version_id=target.version_id,
+            category=data.category,
+            submitter_role=data.role,
+            body=text,
+            language=language,
+            consent_public=data.consent_public,
+            consent_contact=data.consent_contact,
+            section_key=section_key,
+            quote=quote,
+            email=email,
+            care_region=care_region,
         )
-        # Contact, feedback, its first audit event and the receipt e-mail in one statement:
-        # atomic without an explicit transaction, and one round trip on the busiest path.
-        epoch = int(now.timestamp())
-        mail_bucket = (
-            "receipt-mail:" + derive(self._receipt_key, "mail-account", email.lower()).hex()[:32]
-            if email is not None
-            else None
-        )
-        await self._conn.execute(
-            "WITH mails AS ("
-            "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
-            "  WHERE $29::text IS NOT NULL ON CONFLICT (bucket, window_start) "
-            "  DO UPDATE SET hits = r.hits + 1 RETURNING hits), "
-            "contact AS ("
-            "  INSERT INTO contacts (email, created_at) SELECT $15, $14 "
-            "  WHERE $15::text IS NOT NULL RETURNING id), "
-            "item AS ("
-            "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
-            "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
-            "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
-            "  created_at, updated_at, care_region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-            "  $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32) "
-            "  RETURNING id), "
-            # The receipt e-mail, in the same statement: it exists exactly when the item does.
-            "mail AS ("
-            "  INSERT INTO outbox_messages (template, contact_id, language, context, "
-            "  created_at, next_attempt_at) "
-            "  SELECT 'feedback_received', contact.id, $11, jsonb_build_object("
-            "    'document_title', d.title, 'follow_path', '/folj'), $14, $14 "
-            "  FROM contact, guidance_documents d WHERE d.id = $2 "
-            "  AND (SELECT hits FROM mails) <= $31) "
-            f"INSERT INTO audit_events ({audit.INSERT_COLUMNS}) "
-            "SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item",
-            feedback_id,
-            target.document_id,
-            target.version_id,
-            section_key,
-            quote.exact if quote else None,
-            quote.prefix if quote else None,
-            quote.suffix if quote else None,
-            data.category,
-            data.role,
-            text,
-            language,
-            data.consent_public,
-            data.consent_contact,
-            now,
-            email,
-            receipt_hash(self._receipt_key, code),
-            msgspec.to_builtins(findings),
-            *audit.insert_values(self._conn, event),
-            mail_bucket,
-            dt.datetime.fromtimestamp(epoch - epoch % RECEIPT_MAIL_WINDOW, dt.UTC),
-            RECEIPT_MAILS_PER_ADDRESS,
-            care_region,
-        )
-        return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
 
     async def _record(self, code: str, *, lock: bool = False) -> FeedbackRecord:
         canonical = normalise(code)
