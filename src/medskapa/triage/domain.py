@@ -24,6 +24,8 @@ from medskapa.feedback.domain import (
 from medskapa.regions.domain import is_healthcare_region_code, is_region_code
 from medskapa.triage import texts
 
+# The subject type of an item on the audit trail.
+SUBJECT = "feedback"
 PAGE_SIZE = 25
 QUERY_MAX = 200
 NOTE_MAX = 5000

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
@@ -37,35 +36,26 @@ from medskapa.feedback.lifecycle import (
     check_step,
     later_version,
 )
-from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
-from medskapa.triage import cluster_queries, group_queries, inbox_queries, item_queries, texts
+from medskapa.triage import (
+    cluster_queries,
+    group_queries,
+    inbox_queries,
+    item_queries,
+    notices,
+    texts,
+)
 from medskapa.triage.domain import (
     PAGE_SIZE,
+    SUBJECT,
     InboxFilter,
-    PassageState,
     age_in_days,
     clean_note,
-    passage_state,
 )
 from medskapa.triage.group_queries import Group
-from medskapa.triage.inbox_queries import InboxPage, InboxRow
+from medskapa.triage.inbox_queries import InboxRow
 from medskapa.triage.item_queries import AnswerRecord, ItemRecord
-
-SUBJECT = "feedback"
-
-# The e-mail each step sends to a submitter who left an address.
-STEP_TEMPLATES: dict[FeedbackStatus, str] = {
-    FeedbackStatus.IN_REVIEW: "feedback_in_review",
-    FeedbackStatus.ANSWERED: "feedback_answered",
-    FeedbackStatus.CLOSED: "feedback_closed",
-    FeedbackStatus.CHANGE_PLANNED: "feedback_change_planned",
-    FeedbackStatus.CHANGED: "feedback_changed",
-}
-FORWARDED_TEMPLATE = "feedback_forwarded"
-# To the coordinators and the members who asked, when an organisation's statement is answered.
-STATEMENT_ANSWERED_TEMPLATE = "statement_answered"
-
+from medskapa.triage.item_view import Inbox, ItemView, item_view
 
 NO_SUCH_ITEM = "No such item in your groups."
 NOT_A_MEMBER = "You are not a member of that group."
@@ -88,33 +78,6 @@ async def answers(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> list[Answ
     """The groups' answers to an item, oldest first, for the areas that show them to the one
     who wrote it (the follow page, an organisation's statement)."""
     return await item_queries.answers(conn, feedback_id)
-
-
-class Inbox(msgspec.Struct, frozen=True):
-    group: Group
-    page: InboxPage
-    counts: dict[str, int]
-    oldest_unanswered_days: int | None
-
-
-class ItemView(msgspec.Struct, frozen=True):
-    item: ItemRecord
-    group: Group
-    """The asker's group this item is worked on in."""
-    other_groups: list[Group]
-    passage: PassageState
-    passage_section: str | None
-    current_version: str | None
-    timeline: list[AuditEvent]
-    answers: list[AnswerRecord]
-    notes: list[item_queries.Note]
-    forwards: list[item_queries.Forward]
-    assignee_id: int | None
-    members: list[group_queries.Member]
-    themes: list[group_queries.Theme]
-    item_themes: set[int]
-    cluster_id: int | None
-    cluster: list[cluster_queries.ClusterItem]
 
 
 class TriageService:
@@ -155,7 +118,7 @@ class TriageService:
     async def item(self, principal: Principal, feedback_id: uuid.UUID) -> ItemView:
         async with self._work(principal, feedback_id):
             record, group = await self._own(principal, feedback_id, lock=False)
-            return await self._view(record, group)
+            return await item_view(self._conn, record, group)
 
     async def timeline(self, principal: Principal, feedback_id: uuid.UUID) -> list[AuditEvent]:
         async with self._work(principal, feedback_id):
@@ -217,9 +180,10 @@ class TriageService:
                 to_state=checked.target,
                 reason_code=checked.reason,
             )
-            await self._tell_submitter(
+            await notices.tell_submitter(
+                self._conn,
                 record,
-                STEP_TEMPLATES[checked.target],
+                notices.STEP_TEMPLATES[checked.target],
                 now,
                 status=str(checked.target),
                 group_name=group.name,
@@ -227,14 +191,15 @@ class TriageService:
                 version_label=version.label if version else None,
             )
             if checked.target is not FeedbackStatus.IN_REVIEW:
-                await self._tell_organisations(
+                await notices.tell_statement_readers(
+                    self._conn,
                     record,
                     now,
                     status=str(checked.target),
                     group_name=group.name,
                     version_label=version.label if version else None,
                 )
-            return await self._view(await self._reload(record.id), group)
+            return await item_view(self._conn, await self._reload(record.id), group)
 
     async def link_planned(
         self, principal: Principal, feedback_ids: list[uuid.UUID], version: str
@@ -307,10 +272,15 @@ class TriageService:
                 to_state=FeedbackStatus.ROUTED,
                 reason_code=reason,
             )
-            await self._tell_submitter(
-                record, FORWARDED_TEMPLATE, now, status="routed", group_name=target.name
+            await notices.tell_submitter(
+                self._conn,
+                record,
+                notices.FORWARDED_TEMPLATE,
+                now,
+                status="routed",
+                group_name=target.name,
             )
-            return await self._view(await self._reload(record.id), target)
+            return await item_view(self._conn, await self._reload(record.id), target)
 
     async def assign(
         self, principal: Principal, feedback_id: uuid.UUID, user_id: int | None
@@ -490,76 +460,6 @@ class TriageService:
             from_state=record.status if to_state is not None else None,
             to_state=to_state,
             reason_code=reason_code,
-        )
-
-    async def _tell_submitter(
-        self, record: ItemRecord, template: str, now: dt.datetime, **context: str | None
-    ) -> None:
-        if record.contact_id is None:
-            return
-        await enqueue(
-            self._conn,
-            template,
-            now=now,
-            contact_id=record.contact_id,
-            language=record.language,
-            context={
-                "document_slug": record.document_slug,
-                "document_title": record.document_title,
-                "follow_path": "/folj",
-                **{k: v for k, v in context.items() if v is not None},
-            },
-        )
-
-    async def _tell_organisations(
-        self, record: ItemRecord, now: dt.datetime, **context: str | None
-    ) -> None:
-        """When the item is an organisation's statement, its answer goes back to the
-        coordinators (of the sender and of each co-signer) and to the members who asked to be
-        told and whose input it cites. Nothing happens for ordinary feedback."""
-        if record.submitter_role != "organisation":
-            return
-        for to in await item_queries.statement_readers(self._conn, record.id):
-            await enqueue(
-                self._conn,
-                STATEMENT_ANSWERED_TEMPLATE,
-                now=now,
-                user_id=to.user_id,
-                context={
-                    "organisation": to.organisation,
-                    "document_title": record.document_title,
-                    "path": to.path,
-                    **{k: v for k, v in context.items() if v is not None},
-                },
-            )
-
-    async def _view(self, record: ItemRecord, group: Group) -> ItemView:
-        current_label, sections = await item_queries.current_sections(
-            self._conn, record.document_id
-        )
-        passage, passage_section = passage_state(record.quote, record.section_key, sections)
-        routed_to = await item_queries.item_groups(self._conn, record.id)
-        others = [
-            g for g in await group_queries.groups_by_id(self._conn, routed_to) if g.id != group.id
-        ]
-        cluster_id, cluster = await cluster_queries.cluster_of(self._conn, record.id, group.id)
-        return ItemView(
-            item=record,
-            group=group,
-            other_groups=others,
-            passage=passage,
-            passage_section=passage_section,
-            current_version=current_label,
-            timeline=await audit.events_for(self._conn, SUBJECT, str(record.id)),
-            answers=await item_queries.answers(self._conn, record.id),
-            notes=await item_queries.notes(self._conn, record.id, group.id),
-            forwards=await item_queries.forwards(self._conn, record.id),
-            assignee_id=await item_queries.assignee(self._conn, record.id, group.id),
-            members=await group_queries.members(self._conn, group.id),
-            themes=await group_queries.themes(self._conn, group.id),
-            item_themes=await item_queries.item_theme_ids(self._conn, record.id, group.id),
-            cluster_id=cluster_id,
-            cluster=cluster,
         )
 
 

@@ -1,0 +1,69 @@
+"""What the group's use cases return to read: an inbox page with its counts, and one item with
+everything its page shows (answers, notes, forwards, trail, themes, cluster)."""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+from medskapa.audit import service as audit
+from medskapa.audit.domain import AuditEvent
+from medskapa.triage import cluster_queries, group_queries, item_queries
+from medskapa.triage.domain import SUBJECT, PassageState, passage_state
+from medskapa.triage.group_queries import Group
+from medskapa.triage.inbox_queries import InboxPage
+from medskapa.triage.item_queries import AnswerRecord, ItemRecord
+
+
+class Inbox(msgspec.Struct, frozen=True):
+    group: Group
+    page: InboxPage
+    counts: dict[str, int]
+    oldest_unanswered_days: int | None
+
+
+class ItemView(msgspec.Struct, frozen=True):
+    item: ItemRecord
+    group: Group
+    """The asker's group this item is worked on in."""
+    other_groups: list[Group]
+    passage: PassageState
+    passage_section: str | None
+    current_version: str | None
+    timeline: list[AuditEvent]
+    answers: list[AnswerRecord]
+    notes: list[item_queries.Note]
+    forwards: list[item_queries.Forward]
+    assignee_id: int | None
+    members: list[group_queries.Member]
+    themes: list[group_queries.Theme]
+    item_themes: set[int]
+    cluster_id: int | None
+    cluster: list[cluster_queries.ClusterItem]
+
+
+async def item_view(conn: asyncpg.Connection, record: ItemRecord, group: Group) -> ItemView:
+    """The item as ``group`` works on it."""
+    current_label, sections = await item_queries.current_sections(conn, record.document_id)
+    passage, passage_section = passage_state(record.quote, record.section_key, sections)
+    routed_to = await item_queries.item_groups(conn, record.id)
+    others = [g for g in await group_queries.groups_by_id(conn, routed_to) if g.id != group.id]
+    cluster_id, cluster = await cluster_queries.cluster_of(conn, record.id, group.id)
+    return ItemView(
+        item=record,
+        group=group,
+        other_groups=others,
+        passage=passage,
+        passage_section=passage_section,
+        current_version=current_label,
+        timeline=await audit.events_for(conn, SUBJECT, str(record.id)),
+        answers=await item_queries.answers(conn, record.id),
+        notes=await item_queries.notes(conn, record.id, group.id),
+        forwards=await item_queries.forwards(conn, record.id),
+        assignee_id=await item_queries.assignee(conn, record.id, group.id),
+        members=await group_queries.members(conn, group.id),
+        themes=await group_queries.themes(conn, group.id),
+        item_themes=await item_queries.item_theme_ids(conn, record.id, group.id),
+        cluster_id=cluster_id,
+        cluster=cluster,
+    )
