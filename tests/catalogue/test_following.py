@@ -17,9 +17,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.catalogue.following import notify_consultation_opened, notify_new_version
+from medskapa.consultations.service import ConsultationInput
 from medskapa.db.pool import create_pool
 from medskapa.organisations import domain as organisations_domain
-from medskapa.organisations.service import ConsultationInput
 from medskapa.outbox.jobs import relay_key
 from medskapa.outbox.relay import Outcome, Relay
 from medskapa.outbox.render import render
@@ -394,7 +394,7 @@ async def test_a_consultation_opening_tells_confirmed_followers_once(
     now = dt.datetime.now(dt.UTC)
     today = organisations_domain.local_date(now)
     group = await who(world.group_member, staff=True)
-    opened = await services(now).open_consultation(
+    opened = await services(now).consultations.open_consultation(
         group,
         ConsultationInput(
             document=SLUG,

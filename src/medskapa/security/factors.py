@@ -14,6 +14,7 @@ import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from medskapa.security import queries
 from medskapa.security.secrets import derive
 
 DEVICE_VALID = dt.timedelta(days=180)
@@ -67,18 +68,10 @@ class FactorBox:
 
 async def seal_plain_secrets(conn: asyncpg.Connection, box: FactorBox) -> int:
     """Seal TOTP secrets stored before encryption came in, and drop unconfirmed plain ones."""
-    await conn.execute(
-        "UPDATE sessions SET totp_pending_secret = NULL WHERE totp_pending_secret NOT LIKE 'v1:%'"
-    )
-    rows = await conn.fetch(
-        "SELECT id, totp_secret FROM users WHERE totp_secret NOT LIKE 'v1:%' FOR UPDATE"
-    )
+    await queries.drop_plain_pending_secrets(conn)
+    rows = await queries.plain_totp_secrets(conn)
     for row in rows:
-        await conn.execute(
-            "UPDATE users SET totp_secret = $2 WHERE id = $1",
-            row["id"],
-            box.seal(row["totp_secret"], row["id"]),
-        )
+        await queries.set_totp_secret(conn, row["id"], box.seal(row["totp_secret"], row["id"]))
     return len(rows)
 
 

@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from medskapa.security import queries
 from medskapa.security.secrets import derive
 
 KEY_MAX = 255
@@ -45,20 +46,11 @@ class Idempotency:
         the same request was answered before; raises ``IdempotencyConflict`` when the key
         came with a different request."""
         request_hash = hashlib.sha256(request_body).digest()
-        inserted = await self._conn.fetchval(
-            "INSERT INTO idempotent_requests (key_hash, scope, request_hash) "
-            "VALUES ($1, $2, $3) ON CONFLICT (key_hash) DO NOTHING RETURNING true",
-            self._key_hash,
-            self._scope,
-            request_hash,
-        )
-        if inserted:
+        if await queries.claim_idempotency_key(
+            self._conn, self._key_hash, self._scope, request_hash
+        ):
             return None
-        row = await self._conn.fetchrow(
-            "SELECT request_hash, status_code, response FROM idempotent_requests "
-            "WHERE key_hash = $1",
-            self._key_hash,
-        )
+        row = await queries.idempotent_answer(self._conn, self._key_hash)
         if row is None or row["request_hash"] != request_hash or row["response"] is None:
             raise IdempotencyConflict
         nonce, ciphertext = row["response"][:12], row["response"][12:]
@@ -66,9 +58,6 @@ class Idempotency:
 
     async def store(self, status_code: int, body: bytes) -> None:
         nonce = os.urandom(12)
-        await self._conn.execute(
-            "UPDATE idempotent_requests SET status_code = $2, response = $3 WHERE key_hash = $1",
-            self._key_hash,
-            status_code,
-            nonce + self._cipher.encrypt(nonce, body, None),
+        await queries.store_idempotent_answer(
+            self._conn, self._key_hash, status_code, nonce + self._cipher.encrypt(nonce, body, None)
         )

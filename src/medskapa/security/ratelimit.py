@@ -8,6 +8,8 @@ import math
 import asyncpg
 import msgspec
 
+from medskapa.security import queries
+
 
 class Limit(msgspec.Struct, frozen=True):
     name: str
@@ -37,17 +39,11 @@ async def check(conn: asyncpg.Connection, limit: Limit, client: str, now: dt.dat
     ``RateLimited`` past the limit. Runs in its own statement: a refused request still counts."""
     epoch = now.timestamp()
     window_start = dt.datetime.fromtimestamp(epoch - epoch % limit.seconds, dt.UTC)
-    hits = await conn.fetchval(
-        "INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, $2, 1) "
-        "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 RETURNING hits",
-        f"{limit.name}:{client}",
-        window_start,
-    )
+    hits = await queries.count_hit(conn, f"{limit.name}:{client}", window_start)
     if hits > limit.hits:
         retry_after = math.ceil(window_start.timestamp() + limit.seconds - epoch)
         raise RateLimited(max(retry_after, 1))
 
 
 async def purge(conn: asyncpg.Connection, before: dt.datetime) -> int:
-    status = await conn.execute("DELETE FROM rate_limits WHERE window_start < $1", before)
-    return int(status.split()[-1])
+    return await queries.purge_rate_limits(conn, before)

@@ -8,18 +8,15 @@ import secrets
 
 import asyncpg
 
+from medskapa.security import queries
+
 RECEIPT_KEY = "receipt_key"
 OUTBOX_KEY = "outbox_key"
 """Keys the Message-ID of outbox e-mail (outbox/relay.py)."""
 
 
 async def instance_secret(conn: asyncpg.Connection, name: str) -> bytes:
-    await conn.execute(
-        "INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        name,
-        secrets.token_bytes(32),
-    )
-    return await conn.fetchval("SELECT value FROM instance_secrets WHERE name = $1", name)
+    return await queries.instance_secret(conn, name, secrets.token_bytes(32))
 
 
 def derive(key: bytes, purpose: str, value: str | bytes) -> bytes:

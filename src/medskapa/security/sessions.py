@@ -10,6 +10,7 @@ import secrets
 import asyncpg
 import msgspec
 
+from medskapa.security import queries
 from medskapa.security.principal import Principal, Role, TokenFacts
 
 STAFF_IDLE = dt.timedelta(minutes=30)
@@ -45,16 +46,15 @@ async def create_session(
     """A new session (always a new token: no fixation). Returns (token, csrf token)."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    await conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, "
-        "second_factor_at, csrf_token, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
-        token_hash(token),
-        user_id,
-        now,
-        now + ABSOLUTE,
-        now if second_factor else None,
-        csrf,
-        user_agent[:200],
+    await queries.insert_session(
+        conn,
+        hashed=token_hash(token),
+        user_id=user_id,
+        now=now,
+        expires_at=now + ABSOLUTE,
+        second_factor_at=now if second_factor else None,
+        csrf_token=csrf,
+        user_agent=user_agent[:200],
     )
     return token, csrf
 
@@ -65,25 +65,8 @@ async def promote(conn: asyncpg.Connection, old_hash: bytes, now: dt.datetime) -
     (token, csrf token)."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    await conn.execute(
-        "UPDATE sessions SET token_hash = $2, csrf_token = $3, second_factor_at = $4, "
-        "last_seen_at = $4, totp_pending_secret = NULL WHERE token_hash = $1",
-        old_hash,
-        token_hash(token),
-        csrf,
-        now,
-    )
+    await queries.promote_session(conn, old_hash, token_hash(token), csrf, now)
     return token, csrf
-
-
-_PRINCIPAL = """
-    SELECT u.id, u.email, u.role,
-           coalesce((SELECT jsonb_object_agg(group_id::text, role) FROM group_memberships
-                     WHERE user_id = u.id), '{}'),
-           coalesce((SELECT jsonb_object_agg(organisation_id::text, role)
-                     FROM organisation_memberships WHERE user_id = u.id), '{}'),
-           u.totp_confirmed_at IS NOT NULL AS totp_enrolled
-"""
 
 
 def _principal(row: asyncpg.Record, **extra: object) -> Principal:
@@ -91,8 +74,8 @@ def _principal(row: asyncpg.Record, **extra: object) -> Principal:
         user_id=row["id"],
         email=row["email"],
         role=Role(row["role"]),
-        groups={int(k): v for k, v in row[3].items()},
-        organisations={int(k): v for k, v in row[4].items()},
+        groups={int(k): v for k, v in row["groups"].items()},
+        organisations={int(k): v for k, v in row["organisations"].items()},
         **extra,  # type: ignore[arg-type]
     )
 
@@ -109,12 +92,7 @@ async def load_session(
     when it has timed out). A session that still needs the second factor gives a principal
     that is signed in nowhere but on the second-step pages."""
     hashed = token_hash(token)
-    row = await conn.fetchrow(
-        f"{_PRINCIPAL}, s.created_at, s.last_seen_at, s.expires_at, s.second_factor_at, "
-        "s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL "
-        "WHERE s.token_hash = $1",
-        hashed,
-    )
+    row = await queries.session_row(conn, hashed)
     if row is None:
         return None
     passed = row["second_factor_at"] is not None
@@ -126,12 +104,10 @@ async def load_session(
         or now - row["last_seen_at"] >= idle
         or (pending and now - row["created_at"] >= PENDING_LIFETIME)
     ):
-        await conn.execute("DELETE FROM sessions WHERE token_hash = $1", hashed)
+        await queries.delete_session(conn, hashed)
         return None
     if now - row["last_seen_at"] >= TOUCH_AFTER:
-        await conn.execute(
-            "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1", hashed, now
-        )
+        await queries.touch_session(conn, hashed, now)
     if pending:
         principal = Principal(
             pending_user_id=principal.user_id, email=principal.email, session_hash=hashed
@@ -148,14 +124,7 @@ async def load_api_token(
     needs one."""
     if not token.startswith(API_TOKEN_PREFIX):
         return None
-    row = await conn.fetchrow(
-        f"{_PRINCIPAL}, t.id AS token_id, t.last_used_at, t.scope, t.second_factor, "
-        "t.name AS token_name, t.created_at AS token_created_at, t.expires_at "
-        "FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL "
-        "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
-        token_hash(token),
-        now,
-    )
+    row = await queries.api_token_row(conn, token_hash(token), now)
     if row is None:
         return None
     facts = TokenFacts(
@@ -168,9 +137,7 @@ async def load_api_token(
     if needs_second_factor(principal, row["totp_enrolled"]) and not row["second_factor"]:
         return None
     if row["last_used_at"] is None or now - row["last_used_at"] >= TOUCH_AFTER:
-        await conn.execute(
-            "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1", row["token_id"], now
-        )
+        await queries.touch_api_token(conn, row["token_id"], now)
     return principal
 
 
@@ -182,36 +149,18 @@ async def end_api_tokens(
     token_id: int | None = None,
 ) -> int:
     """End the user's live tokens (or one of them), recording why."""
-    status = await conn.execute(
-        "UPDATE api_tokens SET revoked_at = $3, ended_reason = $2 WHERE user_id = $1 "
-        "AND revoked_at IS NULL AND ($4::bigint IS NULL OR id = $4)",
-        user_id,
-        reason,
-        now,
-        token_id,
-    )
-    return int(status.split()[-1])
+    return await queries.end_api_tokens(conn, user_id, reason, now, token_id)
 
 
 async def delete_session(conn: asyncpg.Connection, hashed: bytes) -> None:
-    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", hashed)
+    await queries.delete_session(conn, hashed)
 
 
 async def delete_user_sessions(
     conn: asyncpg.Connection, user_id: int, *, keep: bytes | None = None
 ) -> int:
-    status = await conn.execute(
-        "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
-        user_id,
-        keep,
-    )
-    return int(status.split()[-1])
+    return await queries.delete_user_sessions(conn, user_id, keep)
 
 
 async def list_sessions(conn: asyncpg.Connection, user_id: int) -> list[SessionInfo]:
-    rows = await conn.fetch(
-        "SELECT token_hash, created_at, last_seen_at, user_agent FROM sessions "
-        "WHERE user_id = $1 ORDER BY last_seen_at DESC",
-        user_id,
-    )
-    return [SessionInfo(*row) for row in rows]
+    return [SessionInfo(**dict(row)) for row in await queries.user_sessions(conn, user_id)]
