@@ -182,10 +182,6 @@ ERRORS: dict[str, dict[Language, str]] = {
 }
 
 
-def message(code: str, language: Language = "sv") -> str:
-    return ERRORS.get(code, {"sv": "Värdet kan inte användas.", "en": "Invalid value."})[language]
-
-
 # What a group member sees for each status (the submitter's words are in feedback/domain.py).
 GROUP_STATUS_LABELS: dict[str, str] = {
     "received": "Mottagen",
