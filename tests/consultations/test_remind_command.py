@@ -4,8 +4,8 @@ import datetime as dt
 
 import asyncpg
 
+from medskapa.consultations.service import ConsultationInput
 from medskapa.organisations import domain
-from medskapa.organisations.service import ConsultationInput
 from tests.organisations.conftest import Services, World
 from tests.test_cli import run_cli
 
@@ -16,7 +16,7 @@ async def test_remind_command_queues_each_reminder_once(
     now = dt.datetime.now(dt.UTC)
     today = domain.local_date(now)
     group = await who(world.group_member, staff=True)  # type: ignore[operator]
-    await services(now).open_consultation(
+    await services(now).consultations.open_consultation(
         group,
         ConsultationInput(
             document="kol",

@@ -18,8 +18,9 @@ from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.feedback.lifecycle import GroupStep
-from medskapa.organisations.service import InputData, OrganisationService, RoundInput
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
+from medskapa.statements.round_service import InputData, RoundInput, RoundService
+from medskapa.statements.service import StatementService
 from medskapa.triage.service import TriageService
 from tests.factories import (
     FIXED_NOW,
@@ -63,23 +64,22 @@ async def test_payload_is_inert_on_staff_public_and_organisation_pages(
     writer = await make_person(
         conn, "medlem@exempel.se", organisation=org, role=RoleChoice.ORGANISATION_MEMBER
     )
-    organisations = OrganisationService(
-        conn, lambda: FIXED_NOW, await instance_secret(conn, RECEIPT_KEY)
-    )
+    rounds = RoundService(conn, lambda: FIXED_NOW)
+    statements = StatementService(conn, lambda: FIXED_NOW, await instance_secret(conn, RECEIPT_KEY))
     lead = await principal_for(conn, coordinator)
     deadline = (FIXED_NOW + dt.timedelta(days=10)).date().isoformat()
-    round_ = await organisations.open_round(
+    round_ = await rounds.open_round(
         lead, org, RoundInput(title="Insamling", deadline=deadline, document=slug)
     )
-    given = await organisations.add_input(
+    given = await rounds.add_input(
         await principal_for(conn, writer),
         org,
         round_.id,
         InputData(category="suggestion", text=HARMLESS, show_name=True),
     )
-    statement = await organisations.create_statement(lead, org, HARMLESS, round_id=str(round_.id))
-    await organisations.save_section(lead, org, statement.id, heading=HARMLESS, body=HARMLESS)
-    await organisations.cite(lead, org, statement.id, str(given.id))
+    statement = await statements.create_statement(lead, org, HARMLESS, round_id=str(round_.id))
+    await statements.save_section(lead, org, statement.id, heading=HARMLESS, body=HARMLESS)
+    await statements.cite(lead, org, statement.id, str(given.id))
 
     pages = {
         "moderation queue": (moderator, True, "/moderering"),

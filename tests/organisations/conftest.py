@@ -8,9 +8,12 @@ import asyncpg
 import pytest
 
 from medskapa.accounts.admin import RoleChoice
+from medskapa.consultations.service import ConsultationService
 from medskapa.organisations.service import OrganisationService
 from medskapa.security.principal import Principal
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
+from medskapa.statements.round_service import RoundService
+from medskapa.statements.service import StatementService
 from tests.factories import make_organisation, make_person, make_staff, principal_for
 
 # A Monday in Stockholm; the consultations below run over the DST change of 29 March 2026.
@@ -66,14 +69,36 @@ async def world(conn: asyncpg.Connection) -> World:
     )
 
 
-Services = Callable[[dt.datetime], OrganisationService]
+@dataclass
+class ServicesAt:
+    """The services of organisations, consultations, rounds and statements, on one clock."""
+
+    organisations: OrganisationService
+    consultations: ConsultationService
+    rounds: RoundService
+    statements: StatementService
+
+
+Services = Callable[[dt.datetime], ServicesAt]
 
 
 @pytest.fixture
 async def services(conn: asyncpg.Connection) -> Services:
-    """An organisation service whose clock shows the given time."""
+    """The services, with a clock that shows the given time."""
     key = await instance_secret(conn, RECEIPT_KEY)
-    return lambda at: OrganisationService(conn, lambda: at, key)
+
+    def at(now: dt.datetime) -> ServicesAt:
+        def clock() -> dt.datetime:
+            return now
+
+        return ServicesAt(
+            OrganisationService(conn, clock, key),
+            ConsultationService(conn, clock),
+            RoundService(conn, clock),
+            StatementService(conn, clock, key),
+        )
+
+    return at
 
 
 @pytest.fixture

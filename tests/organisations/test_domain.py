@@ -39,14 +39,6 @@ def test_open_until_the_last_microsecond() -> None:
     assert not domain.is_open(opens - dt.timedelta(seconds=1), closes, opens)
 
 
-def test_reminders_fall_in_the_last_three_days() -> None:
-    opens = dt.datetime(2026, 3, 1, tzinfo=UTC)
-    closes = dt.datetime(2026, 3, 29, 22, 0, tzinfo=UTC)
-    assert not domain.needs_reminder(closes - dt.timedelta(days=3, seconds=1), opens, closes)
-    assert domain.needs_reminder(closes - dt.timedelta(days=3), opens, closes)
-    assert not domain.needs_reminder(closes, opens, closes)
-
-
 NOW = dt.datetime(2026, 3, 1, tzinfo=UTC)
 LATER = NOW + dt.timedelta(days=7)
 
@@ -90,16 +82,3 @@ def test_checked_text_names_the_rule(value: str, code: str) -> None:
     with pytest.raises(InvalidText) as refused:
         domain.checked_text(value, "title", 10)
     assert refused.value.code == code
-
-
-def test_a_statement_reads_as_headed_sections() -> None:
-    text = domain.compose_statement(
-        [("Inledning", "Vi välkomnar."), ("Tomt", "  "), ("Rehab", "Tidigt.")]
-    )
-    assert text == "Inledning\n\nVi välkomnar.\n\nRehab\n\nTidigt."
-
-
-def test_only_other_verified_organisations_cosign() -> None:
-    assert domain.may_cosign(verified=True, owner=False)
-    assert not domain.may_cosign(verified=False, owner=False)
-    assert not domain.may_cosign(verified=True, owner=True)

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.organisations.service import INVITES_PER_ADDRESS
+from tests.consultations.test_service import open_kol
 from tests.factories import (
     STAFF_PASSWORD,
     enrol_totp,
@@ -23,7 +24,6 @@ from tests.factories import (
     sign_in_staff,
 )
 from tests.organisations.conftest import Services, World
-from tests.organisations.test_service import open_kol
 
 Client = AsyncTestClient[Litestar]
 

@@ -1,4 +1,4 @@
-"""The organisation use cases against a real database, with the clock fixed."""
+"""The input round and statement use cases against a real database, with the clock fixed."""
 
 from __future__ import annotations
 
@@ -7,154 +7,14 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from medskapa.errors import Invalid, NotFound, Refused
 from medskapa.feedback.lifecycle import GroupStep
-from medskapa.organisations import queries
-from medskapa.organisations.service import (
-    ConsultationInput,
-    InputData,
-    Invalid,
-    NotFound,
-    Refused,
-    RoundInput,
-)
+from medskapa.statements import queries
+from medskapa.statements.round_service import InputData, RoundInput
 from medskapa.triage.service import TriageService
+from tests.consultations.test_service import open_kol
 from tests.factories import make_feedback, route_to
 from tests.organisations.conftest import NOW, Services, World
-
-
-def consultation_input(world: World, **overrides: object) -> ConsultationInput:
-    values: dict[str, object] = {
-        "document": "kol",
-        "version": "2.0",
-        "title": "Remiss: KOL, version 2.0",
-        "questions": ["Är handlingsplanen vid försämring begriplig?", ""],
-        "start": "2026-03-16",
-        "deadline": "2026-03-29",
-        "organisations": [world.org_a],
-    }
-    values.update(overrides)
-    return ConsultationInput(**values)  # type: ignore[arg-type]
-
-
-async def open_kol(services: Services, who: object, world: World, **overrides: object) -> int:
-    group = await who(world.group_member, staff=True)  # type: ignore[operator]
-    opened = await services(NOW).open_consultation(group, consultation_input(world, **overrides))
-    return opened.id
-
-
-async def test_deadline_ends_at_stockholm_midnight_across_the_dst_change(
-    conn: asyncpg.Connection, services: Services, who: object, world: World
-) -> None:
-    # Sweden moves to summer time on 29 March 2026: the last day is 23 hours long.
-    consultation_id = await open_kol(services, who, world, deadline="2026-03-29")
-    closes_at = await conn.fetchval(
-        "SELECT closes_at FROM consultations WHERE id = $1", consultation_id
-    )
-    assert closes_at == dt.datetime(2026, 3, 29, 22, 0, tzinfo=dt.UTC)  # 00:00 CEST on 30 March
-    earlier = await open_kol(services, who, world, deadline="2026-03-28")
-    closes_before = await conn.fetchval(
-        "SELECT closes_at FROM consultations WHERE id = $1", earlier
-    )
-    assert closes_before == dt.datetime(2026, 3, 28, 23, 0, tzinfo=dt.UTC)  # 00:00 CET on 29 March
-
-    coordinator = await who(world.coordinator_a)  # type: ignore[operator]
-    round_ = await services(NOW).open_round(
-        coordinator,
-        world.org_a,
-        RoundInput(
-            title="Vad tycker ni?", deadline="2026-03-29", consultation=str(consultation_id)
-        ),
-    )
-    member = await who(world.member_a1)  # type: ignore[operator]
-    text = InputData(category="own_experience", text="Jag fick aldrig en handlingsplan.")
-    last_minute = dt.datetime(2026, 3, 29, 21, 59, 59, tzinfo=dt.UTC)  # 23:59:59 CEST
-    await services(last_minute).add_input(member, world.org_a, round_.id, text)
-    too_late = dt.datetime(2026, 3, 29, 22, 0, tzinfo=dt.UTC)
-    with pytest.raises(Refused) as refused:
-        await services(too_late).add_input(member, world.org_a, round_.id, text)
-    assert refused.value.code in ("consultation_closed", "round_closed")
-    view = await services(too_late).round_view(member, world.org_a, round_.id)
-    assert [i.body for i in view.inputs] == ["Jag fick aldrig en handlingsplan."]
-    assert view.open is False
-
-
-async def test_opening_tells_invited_coordinators_only(
-    conn: asyncpg.Connection, services: Services, who: object, world: World
-) -> None:
-    await open_kol(services, who, world)
-    mail = await conn.fetch("SELECT template, user_id, context FROM outbox_messages")
-    assert [(m["template"], m["user_id"]) for m in mail] == [
-        ("consultation_opened", world.coordinator_a)
-    ]
-    assert mail[0]["context"]["deadline"] == "2026-03-29"
-    assert "@" not in str(mail[0]["context"])
-
-
-async def test_open_to_all_reaches_verified_organisations_but_not_unverified(
-    conn: asyncpg.Connection, services: Services, who: object, world: World
-) -> None:
-    await open_kol(services, who, world, organisations=[], open_to_all_verified=True)
-    told = {r[0] for r in await conn.fetch("SELECT user_id FROM outbox_messages")}
-    assert told == {world.coordinator_a, world.coordinator_b}
-
-
-async def test_a_group_member_opens_consultations_only_on_their_groups_documents(
-    services: Services, who: object, world: World
-) -> None:
-    with pytest.raises(Invalid) as invalid:
-        await open_kol(services, who, world, document="hjartsvikt-nyupptackt", version="1.1")
-    assert [(e.field, e.code) for e in invalid.value.errors] == [("document", "not_your_group")]
-
-
-@pytest.mark.parametrize(
-    ("overrides", "expected"),
-    [
-        ({"document": "finns-inte"}, ("document", "unknown_document")),
-        ({"version": "9.9"}, ("version", "unknown_version")),
-        ({"title": "  "}, ("title", "title_required")),
-        ({"title": "x" * 201}, ("title", "title_too_long")),
-        ({"title": "KOL\x00"}, ("title", "nul")),
-        ({"questions": ["", " "]}, ("questions", "questions_required")),
-        ({"questions": ["Fråga?"] * 6}, ("questions", "questions_too_many")),
-        ({"deadline": "29/3"}, ("deadline", "date_format")),
-        ({"deadline": "2026-03-10"}, ("deadline", "deadline_before_start")),
-        ({"start": "2026-03-01", "deadline": "2026-03-10"}, ("deadline", "deadline_past")),
-        ({"organisations": ["finns-inte"]}, ("organisations", "unknown_organisation")),
-        ({"organisations": []}, ("organisations", "organisations_required")),
-    ],
-)
-async def test_bad_consultations_are_refused_by_field(
-    conn: asyncpg.Connection,
-    services: Services,
-    who: object,
-    world: World,
-    overrides: dict[str, object],
-    expected: tuple[str, str],
-) -> None:
-    with pytest.raises(Invalid) as invalid:
-        await open_kol(services, who, world, **overrides)
-    assert expected in [(e.field, e.code) for e in invalid.value.errors]
-    assert await conn.fetchval("SELECT count(*) FROM consultations") == 0
-
-
-async def test_reminders_go_once_per_organisation_per_consultation(
-    conn: asyncpg.Connection, services: Services, who: object, world: World
-) -> None:
-    await open_kol(services, who, world, organisations=[world.org_a, world.org_b])
-    await conn.execute("DELETE FROM outbox_messages")
-    # Four days before the end: too early.
-    assert await services(dt.datetime(2026, 3, 25, 22, 0, tzinfo=dt.UTC)).remind() == 0
-    in_time = dt.datetime(2026, 3, 27, 8, 0, tzinfo=dt.UTC)
-    assert await services(in_time).remind() == 2
-    assert await services(in_time).remind() == 0
-    assert await services(in_time + dt.timedelta(days=1)).remind() == 0
-    sent = await conn.fetch("SELECT template, user_id FROM outbox_messages ORDER BY user_id")
-    assert [(m["template"], m["user_id"]) for m in sent] == [
-        ("consultation_reminder", world.coordinator_a),
-        ("consultation_reminder", world.coordinator_b),
-    ]
-    # After the end nothing more is sent.
-    assert await services(dt.datetime(2026, 3, 30, tzinfo=dt.UTC)).remind() == 0
 
 
 async def test_whole_path_round_input_statement_cosign_submit(
@@ -163,12 +23,12 @@ async def test_whole_path_round_input_statement_cosign_submit(
     consultation_id = await open_kol(services, who, world, organisations=[world.org_a])
     org = services(NOW)
     coordinator = await who(world.coordinator_a)  # type: ignore[operator]
-    round_ = await org.open_round(
+    round_ = await org.rounds.open_round(
         coordinator,
         world.org_a,
         RoundInput(title="KOL-remissen", deadline="2026-03-27", consultation=str(consultation_id)),
     )
-    first = await org.add_input(
+    first = await org.rounds.add_input(
         await who(world.member_a1),  # type: ignore[operator]
         world.org_a,
         round_.id,
@@ -179,31 +39,31 @@ async def test_whole_path_round_input_statement_cosign_submit(
             show_name=True,
         ),
     )
-    second = await org.add_input(
+    second = await org.rounds.add_input(
         await who(world.member_a2),  # type: ignore[operator]
         world.org_a,
         round_.id,
         InputData(category="own_experience", text="Jag fick träning först efter ett år."),
     )
     # The coordinator sees both texts, but the name only of the member who allowed it.
-    view = await org.round_view(coordinator, world.org_a, round_.id)
+    view = await org.rounds.round_view(coordinator, world.org_a, round_.id)
     assert {(i.body, i.author_email) for i in view.inputs} == {
         ("Handlingsplanen är svår att följa.", "a1@exempel.se"),
         ("Jag fick träning först efter ett år.", None),
     }
     # A member sees only their own.
-    own = await org.round_view(await who(world.member_a2), world.org_a, round_.id)  # type: ignore[operator]
+    own = await org.rounds.round_view(await who(world.member_a2), world.org_a, round_.id)  # type: ignore[operator]
     assert [i.id for i in own.inputs] == [second.id]
 
-    statement = await org.create_statement(
+    statement = await org.statements.create_statement(
         coordinator, world.org_a, "Yttrande över KOL 2.0", round_id=str(round_.id)
     )
     assert statement.consultation_id == consultation_id
-    section = await org.save_section(
+    section = await org.statements.save_section(
         coordinator, world.org_a, statement.id, heading="Handlingsplan", body="Första utkast."
     )
     other_coordinator = await make_second_coordinator(conn, world)
-    await org.save_section(
+    await org.statements.save_section(
         await who(other_coordinator),  # type: ignore[operator]
         world.org_a,
         statement.id,
@@ -211,12 +71,14 @@ async def test_whole_path_round_input_statement_cosign_submit(
         body="Planen behöver skrivas om tillsammans med patienter.",
         section_id=str(section.id),
     )
-    await org.cite(coordinator, world.org_a, statement.id, str(first.id), str(section.id))
-    await org.cite(coordinator, world.org_a, statement.id, str(second.id))
-    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b)
-    await org.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
+    await org.statements.cite(
+        coordinator, world.org_a, statement.id, str(first.id), str(section.id)
+    )
+    await org.statements.cite(coordinator, world.org_a, statement.id, str(second.id))
+    await org.statements.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b)
+    await org.statements.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
 
-    full = await org.statement_view(coordinator, world.org_a, statement.id)
+    full = await org.statements.statement_view(coordinator, world.org_a, statement.id)
     assert [(r.editor_id, r.body) for r in full.revisions] == [
         (other_coordinator, "Planen behöver skrivas om tillsammans med patienter."),
         (world.coordinator_a, "Första utkast."),
@@ -224,7 +86,9 @@ async def test_whole_path_round_input_statement_cosign_submit(
     assert {c.member_input_id for c in full.citations} == {first.id, second.id}
     assert [(c.slug, c.signed_at is not None) for c in full.cosigners] == [(world.org_b, True)]
 
-    submitted = await org.submit(coordinator, world.org_a, statement.id, category="suggestion")
+    submitted = await org.statements.submit(
+        coordinator, world.org_a, statement.id, category="suggestion"
+    )
     item = await conn.fetchrow(
         "SELECT status, submitter_role, body, version_id, contact_id FROM feedback WHERE id = $1",
         submitted.feedback_id,
@@ -253,20 +117,24 @@ async def test_whole_path_round_input_statement_cosign_submit(
     assert await conn.fetchval("SELECT count(*) FROM feedback") == 1
 
     with pytest.raises(Refused) as again:
-        await org.submit(coordinator, world.org_a, statement.id)
+        await org.statements.submit(coordinator, world.org_a, statement.id)
     assert again.value.code == "already_submitted"
     with pytest.raises(Refused):
-        await org.save_section(coordinator, world.org_a, statement.id, heading="X", body="Y")
+        await org.statements.save_section(
+            coordinator, world.org_a, statement.id, heading="X", body="Y"
+        )
     # The subject group sees the statement with its co-signer; the organisation does not see
     # the group's view.
     group = await who(world.group_member, staff=True)  # type: ignore[operator]
-    assert (await org.overview(group, consultation_id)).statements == []  # not moderated yet
+    assert (
+        await org.consultations.overview(group, consultation_id)
+    ).statements == []  # not moderated yet
     await route_to(conn, submitted.feedback_id, "nag-kol")
-    overview = await org.overview(group, consultation_id)
+    overview = await org.consultations.overview(group, consultation_id)
     assert [s.id for s in overview.statements] == [statement.id]
     assert overview.cosigners[statement.id] == ["Astma- och KOL-förbundet"]
     with pytest.raises(NotFound):
-        await org.overview(coordinator, consultation_id)
+        await org.consultations.overview(coordinator, consultation_id)
     # An ordinary item has no signatories.
     assert await queries.statement_signatories(conn, (await make_feedback(conn)).id) is None
 
@@ -289,20 +157,22 @@ async def test_submission_after_the_consultation_closed_is_refused_and_the_draft
     consultation_id = await open_kol(services, who, world)
     coordinator = await who(world.coordinator_a)  # type: ignore[operator]
     org = services(NOW)
-    round_ = await org.open_round(
+    round_ = await org.rounds.open_round(
         coordinator,
         world.org_a,
         RoundInput(title="KOL", deadline="2026-03-20", consultation=str(consultation_id)),
     )
-    statement = await org.create_statement(
+    statement = await org.statements.create_statement(
         coordinator, world.org_a, "Yttrande", round_id=str(round_.id)
     )
-    await org.save_section(coordinator, world.org_a, statement.id, heading="Allmänt", body="Bra.")
+    await org.statements.save_section(
+        coordinator, world.org_a, statement.id, heading="Allmänt", body="Bra."
+    )
     late = services(dt.datetime(2026, 3, 30, 8, 0, tzinfo=dt.UTC))
     with pytest.raises(Refused) as refused:
-        await late.submit(coordinator, world.org_a, statement.id)
+        await late.statements.submit(coordinator, world.org_a, statement.id)
     assert refused.value.code == "consultation_closed"
-    kept = await late.statement_view(coordinator, world.org_a, statement.id)
+    kept = await late.statements.statement_view(coordinator, world.org_a, statement.id)
     assert kept.statement.status == "draft"
     assert [s.body for s in kept.sections] == ["Bra."]
     assert await conn.fetchval("SELECT count(*) FROM feedback") == 0
@@ -313,21 +183,25 @@ async def test_unverified_organisation_cannot_submit_or_cosign(
 ) -> None:
     org = services(NOW)
     coordinator_c = await who(world.coordinator_c)  # type: ignore[operator]
-    statement = await org.create_statement(
+    statement = await org.statements.create_statement(
         coordinator_c, world.org_c, "Yttrande", document="hoftfraktur"
     )
-    await org.save_section(coordinator_c, world.org_c, statement.id, heading="A", body="B")
+    await org.statements.save_section(
+        coordinator_c, world.org_c, statement.id, heading="A", body="B"
+    )
     with pytest.raises(Refused) as refused:
-        await org.submit(coordinator_c, world.org_c, statement.id)
+        await org.statements.submit(coordinator_c, world.org_c, statement.id)
     assert refused.value.code == "not_verified"
 
     coordinator_a = await who(world.coordinator_a)  # type: ignore[operator]
-    own = await org.create_statement(coordinator_a, world.org_a, "Vårt", document="hoftfraktur")
+    own = await org.statements.create_statement(
+        coordinator_a, world.org_a, "Vårt", document="hoftfraktur"
+    )
     with pytest.raises(Invalid) as invalid:
-        await org.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_c)
+        await org.statements.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_c)
     assert invalid.value.errors[0].code == "not_verified"
     with pytest.raises(Invalid) as self_sign:
-        await org.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_a)
+        await org.statements.invite_cosigner(coordinator_a, world.org_a, own.id, world.org_a)
     assert self_sign.value.errors[0].code == "own_organisation"
 
 
@@ -336,26 +210,26 @@ async def test_another_organisation_gets_not_found_and_the_attempt_is_audited(
 ) -> None:
     org = services(NOW)
     coordinator_a = await who(world.coordinator_a)  # type: ignore[operator]
-    round_ = await org.open_round(
+    round_ = await org.rounds.open_round(
         coordinator_a,
         world.org_a,
         RoundInput(title="Höft", deadline="2026-04-30", document="hoftfraktur"),
     )
-    added = await org.add_input(
+    added = await org.rounds.add_input(
         await who(world.member_a1),  # type: ignore[operator]
         world.org_a,
         round_.id,
         InputData(category="other", text="Hemligt inom föreningen."),
     )
-    statement = await org.create_statement(
+    statement = await org.statements.create_statement(
         coordinator_a, world.org_a, "Vårt", round_id=str(round_.id)
     )
     coordinator_b = await who(world.coordinator_b)  # type: ignore[operator]
     attempts = [
-        org.round_view(coordinator_b, world.org_a, round_.id),
-        org.round_view(coordinator_b, world.org_b, round_.id),
-        org.statement_view(coordinator_b, world.org_b, statement.id),
-        org.cite(coordinator_b, world.org_b, statement.id, str(added.id)),
+        org.rounds.round_view(coordinator_b, world.org_a, round_.id),
+        org.rounds.round_view(coordinator_b, world.org_b, round_.id),
+        org.statements.statement_view(coordinator_b, world.org_b, statement.id),
+        org.statements.cite(coordinator_b, world.org_b, statement.id, str(added.id)),
     ]
     for attempt in attempts:
         with pytest.raises(NotFound):
@@ -371,9 +245,11 @@ async def test_another_organisation_gets_not_found_and_the_attempt_is_audited(
         (f"user:{world.coordinator_b}", "statement"),
     ]
     # B's own statement cannot cite A's member input either.
-    own_b = await org.create_statement(coordinator_b, world.org_b, "B", document="hoftfraktur")
+    own_b = await org.statements.create_statement(
+        coordinator_b, world.org_b, "B", document="hoftfraktur"
+    )
     with pytest.raises(Invalid) as invalid:
-        await org.cite(coordinator_b, world.org_b, own_b.id, str(added.id))
+        await org.statements.cite(coordinator_b, world.org_b, own_b.id, str(added.id))
     assert invalid.value.errors[0].code == "unknown_input"
 
 
@@ -383,30 +259,34 @@ async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
 
     org = services(NOW)
     coordinator = await who(world.coordinator_a)  # type: ignore[operator]
-    round_ = await org.open_round(
+    round_ = await org.rounds.open_round(
         coordinator, world.org_a, RoundInput(title="KOL", deadline="2026-03-27", document="kol")
     )
-    asked = await org.add_input(
+    asked = await org.rounds.add_input(
         await who(world.member_a1),  # type: ignore[operator]
         world.org_a,
         round_.id,
         InputData(category="suggestion", text="Skriv om handlingsplanen.", notify_on_answer=True),
     )
-    silent = await org.add_input(
+    silent = await org.rounds.add_input(
         await who(world.member_a2),  # type: ignore[operator]
         world.org_a,
         round_.id,
         InputData(category="own_experience", text="Jag fick vänta länge."),
     )
-    statement = await org.create_statement(
+    statement = await org.statements.create_statement(
         coordinator, world.org_a, "Yttrande om KOL", round_id=str(round_.id)
     )
-    await org.save_section(coordinator, world.org_a, statement.id, heading="Plan", body="Text.")
+    await org.statements.save_section(
+        coordinator, world.org_a, statement.id, heading="Plan", body="Text."
+    )
     for cited in (asked, silent):
-        await org.cite(coordinator, world.org_a, statement.id, str(cited.id))
-    await org.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b)
-    await org.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
-    submitted = await org.submit(coordinator, world.org_a, statement.id, category="suggestion")
+        await org.statements.cite(coordinator, world.org_a, statement.id, str(cited.id))
+    await org.statements.invite_cosigner(coordinator, world.org_a, statement.id, world.org_b)
+    await org.statements.cosign(await who(world.coordinator_b), world.org_b, statement.id)  # type: ignore[operator]
+    submitted = await org.statements.submit(
+        coordinator, world.org_a, statement.id, category="suggestion"
+    )
     await route_to(conn, submitted.feedback_id, "nag-kol")
     before = await conn.fetchval("SELECT max(id) FROM outbox_messages")
 
@@ -437,96 +317,15 @@ async def test_the_answer_goes_back_to_coordinators_and_to_members_who_asked(
     assert all(answer not in str(m["context"]) for m in mails), "no answer text in the outbox"
 
     # Coordinators read the answer on the statement page, the member beside their input.
-    view = await org.statement_view(coordinator, world.org_a, statement.id)
+    view = await org.statements.statement_view(coordinator, world.org_a, statement.id)
     assert [(a.status, a.body) for a in view.answers] == [("change_planned", answer)]
-    cosigner_view = await org.statement_view(
+    cosigner_view = await org.statements.statement_view(
         await who(world.coordinator_b),  # type: ignore[operator]
         world.org_b,
         statement.id,
     )
     assert [a.body for a in cosigner_view.answers] == [answer]
-    mine = await org.round_view(await who(world.member_a1), world.org_a, round_.id)  # type: ignore[operator]
+    mine = await org.rounds.round_view(await who(world.member_a1), world.org_a, round_.id)  # type: ignore[operator]
     assert [(c.statement_title, [a.body for a in c.answers]) for c in mine.cited[asked.id]] == [
         ("Yttrande om KOL", [answer])
     ]
-
-
-async def test_response_table_for_the_group_and_in_confidence_for_contributors(
-    conn: asyncpg.Connection, services: Services, who: object, world: World
-) -> None:
-
-    consultation_id = await open_kol(services, who, world, organisations=[world.org_a, world.org_b])
-    org = services(NOW)
-    coordinator = await who(world.coordinator_a)  # type: ignore[operator]
-    round_ = await org.open_round(
-        coordinator,
-        world.org_a,
-        RoundInput(title="KOL", deadline="2026-03-27", consultation=str(consultation_id)),
-    )
-    statement = await org.create_statement(
-        coordinator, world.org_a, "Yttrande över KOL 2.0", round_id=str(round_.id)
-    )
-    await org.save_section(coordinator, world.org_a, statement.id, heading="Plan", body="Text.")
-    sent = await org.submit(coordinator, world.org_a, statement.id, category="suggestion")
-    private = await make_feedback(
-        conn, document="kol", version="2.0", text="Min egen historia om andnöd."
-    )
-    public = await make_feedback(
-        conn,
-        document="kol",
-        version="2.0",
-        text="Ordet exacerbation behöver förklaras.",
-        consent_public=True,
-    )
-    waiting = await make_feedback(conn, document="kol", version="2.0", text="Ej granskad.")
-    for item in (sent.feedback_id, private.id, public.id):
-        await route_to(conn, item, "nag-kol")
-    group = await who(world.group_member, staff=True)  # type: ignore[operator]
-    triage = TriageService(conn, lambda: NOW)
-    await triage.transition(group, sent.feedback_id, GroupStep(target="in_review"))
-    answer = "Handlingsplanen skrivs om i nästa version."
-    await triage.transition(
-        group, sent.feedback_id, GroupStep(target="change_planned", answer=answer)
-    )
-
-    # Before the deadline the group reads the table but cannot share it.
-    own = await org.response_table(group, consultation_id)
-    assert own.for_group
-    assert {r.feedback_id for r in own.rows} == {sent.feedback_id, private.id, public.id}
-    assert waiting.id not in {r.feedback_id for r in own.rows}, "not moderated yet"
-    row = next(r for r in own.rows if r.feedback_id == sent.feedback_id)
-    assert (row.organisation, row.statement_title, row.answer_status, row.answer) == (
-        "Hjärt- och lungsjukas förening",
-        "Yttrande över KOL 2.0",
-        "change_planned",
-        answer,
-    )
-    with pytest.raises(Refused) as early:
-        await org.share_preview(group, consultation_id)
-    assert early.value.code == "consultation_open"
-    with pytest.raises(NotFound):
-        await org.response_table(coordinator, consultation_id)
-
-    after = services(NOW + dt.timedelta(days=15))
-    before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox_messages")
-    shared = await after.share_preview(group, consultation_id)
-    assert shared.preview_shared_at == NOW + dt.timedelta(days=15)
-    mails = await conn.fetch("SELECT user_id, template FROM outbox_messages WHERE id > $1", before)
-    assert [(m["user_id"], m["template"]) for m in mails] == [
-        (world.coordinator_a, "consultation_preview")
-    ], "only the organisation that sent a statement; B was invited but sent none"
-    await after.share_preview(group, consultation_id)
-    assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE id > $1", before) == 1
-
-    preview = await after.response_table(coordinator, consultation_id)
-    assert not preview.for_group
-    assert len(preview.rows) == 3
-    for outsider in (world.coordinator_b, world.member_a1):
-        with pytest.raises(NotFound):
-            await after.response_table(await who(outsider), consultation_id)  # type: ignore[operator]
-    assert (
-        await conn.fetchval(
-            "SELECT count(*) FROM audit_events WHERE action = 'consultation.preview_shared'"
-        )
-        == 1
-    )

@@ -1,4 +1,5 @@
-"""Pure rules for organisations, consultations, input rounds and joint statements.
+"""Pure rules for organisations and their people, and the ones consultations and statements
+build on: an organisation, checked text, ids from a URL, and dates as people say them.
 
 Deadlines are dates as people say them ("sista dag 28 mars") and end at midnight in
 Europe/Stockholm, whatever the server's time zone and across a DST change.
@@ -9,27 +10,36 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import uuid
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import msgspec
+
+from medskapa.errors import FieldError
 from medskapa.feedback.domain import InvalidText, clean_text
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 2000
-TITLE_MAX = 200
-QUESTION_MAX = 1000
-QUESTIONS_MAX = 5
-HEADING_MAX = 200
-SECTION_BODY_MAX = 5000
-# A submitted statement becomes one feedback item, whose text holds at most this much.
-STATEMENT_MAX = 5000
 LINK_DAYS_MAX = 90
 INVITE_EMAIL_DAYS = 14
 JOIN_PATH = "/inbjudan"
 """Where an invitation (by e-mail or a shared link) is accepted, with ``?token=``."""
-REMIND_BEFORE = dt.timedelta(days=3)
+
+
+class Organisation(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+    description: str
+    verified_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class InvitationKind(StrEnum):
@@ -42,11 +52,6 @@ class InvitationState(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     REVOKED = "revoked"
-
-
-class StatementStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
 
 
 def start_of_day(day: dt.date) -> dt.datetime:
@@ -65,11 +70,6 @@ def local_date(instant: dt.datetime) -> dt.date:
 
 def is_open(now: dt.datetime, closes_at: dt.datetime, opens_at: dt.datetime | None = None) -> bool:
     return (opens_at is None or now >= opens_at) and now < closes_at
-
-
-def needs_reminder(now: dt.datetime, opens_at: dt.datetime, closes_at: dt.datetime) -> bool:
-    """A consultation is reminded of once, in the last days before it closes."""
-    return opens_at <= now < closes_at and closes_at - now <= REMIND_BEFORE
 
 
 def invitation_state(
@@ -115,12 +115,41 @@ def parse_date(value: str) -> dt.date:
         raise InvalidText("date_format") from None
 
 
-def compose_statement(sections: list[tuple[str, str]]) -> str:
-    """The text of the feedback item a statement becomes: each section as heading and body."""
-    parts = [f"{heading}\n\n{body}".strip() for heading, body in sections if body.strip()]
-    return "\n\n".join(parts)
+def text_field(
+    errors: list[FieldError], field: str, value: str, maximum: int, *, multiline: bool = True
+) -> str:
+    """``checked_text``, collecting its refusal into ``errors`` (then "")."""
+    try:
+        return checked_text(value, field, maximum, multiline=multiline)
+    except InvalidText as exc:
+        errors.append(FieldError(field, exc.code))
+        return ""
 
 
-def may_cosign(*, verified: bool, owner: bool) -> bool:
-    """Only another verified organisation lends its name to a statement."""
-    return verified and not owner
+def date_field(errors: list[FieldError], field: str, value: str) -> dt.date | None:
+    """A required date, collecting its refusal into ``errors`` (then None)."""
+    if not value.strip():
+        errors.append(FieldError(field, f"{field}_required"))
+        return None
+    try:
+        return parse_date(value)
+    except InvalidText as exc:
+        errors.append(FieldError(field, exc.code))
+        return None
+
+
+def as_int(value: str | int | None) -> int | None:
+    """A numeric id from a URL or form, or None when it cannot be one."""
+    if isinstance(value, int):
+        return value
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 18 else None
+
+
+def as_uuid(value: str | uuid.UUID | None) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID((value or "").strip())
+    except ValueError:
+        return None
