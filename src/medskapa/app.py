@@ -21,8 +21,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from medskapa import __version__
+from medskapa.accounts.account_web import AccountPages
 from medskapa.accounts.admin_web import UserAdminPages
-from medskapa.accounts.web import AccountPages, AuthApi
+from medskapa.accounts.api import AuthApi
+from medskapa.accounts.registration_web import RegistrationPages
+from medskapa.accounts.signin_web import SignInPages
 from medskapa.answers.web import PublicResponsesApi, PublicResponsesPages
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.authoring_api import AuthoringApi
@@ -123,6 +126,8 @@ def create_app(settings: Settings) -> Litestar:
             RoutingAdminPages,
             OutboxAdminPages,
             UserAdminPages,
+            SignInPages,
+            RegistrationPages,
             StructureAdminPages,
             AuthoringPages,
             StructureApi,

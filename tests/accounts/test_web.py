@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, create_user
-from medskapa.accounts.service import ACCOUNT_SLOWDOWN_AFTER
+from medskapa.accounts.signin_service import ACCOUNT_SLOWDOWN_AFTER
 from medskapa.security.sessions import token_hash
 
 Client = AsyncTestClient[Litestar]

@@ -15,7 +15,8 @@ import pytest
 from playwright.async_api import Locator, Page, Response, expect
 
 from medskapa.accounts.admin import RoleChoice
-from medskapa.accounts.service import MAIL_CLIENT_LIMIT, TOTP_FAILURE_LIMITS
+from medskapa.accounts.registration_service import MAIL_CLIENT_LIMIT
+from medskapa.accounts.second_factor_service import TOTP_FAILURE_LIMITS
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from medskapa.security.sessions import create_session
 from tests.browser.axe import assert_accessible

@@ -13,12 +13,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, set_role
-from medskapa.accounts.service import (
-    ACCOUNT_SLOWDOWN_AFTER,
-    MAIL_ACCOUNT_LIMIT,
-    MAIL_CLIENT_LIMIT,
-    SLOWDOWN,
-)
+from medskapa.accounts.registration_service import MAIL_ACCOUNT_LIMIT, MAIL_CLIENT_LIMIT
+from medskapa.accounts.signin_service import ACCOUNT_SLOWDOWN_AFTER, SLOWDOWN
 from medskapa.app import create_app
 from medskapa.security.proxies import client_address, parse_networks
 from medskapa.settings import Settings, SettingsError

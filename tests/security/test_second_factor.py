@@ -18,7 +18,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice, set_role
-from medskapa.accounts.service import TOTP_FAILURE_LIMITS
+from medskapa.accounts.second_factor_service import TOTP_FAILURE_LIMITS
 from medskapa.app import create_app
 from medskapa.security.factors import FactorBox, seal_plain_secrets
 from medskapa.settings import Settings

@@ -1,13 +1,18 @@
-"""Creating users and changing roles: for the `medskapa user` commands and the admin page."""
+"""Creating users and changing roles: for the `medskapa user` commands and the admin page.
+What an admin typed that cannot be used is ``Invalid`` for the field it came in (email,
+password, group or organisation), with the words in accounts/texts.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 import asyncpg
 
-from medskapa.accounts.service import AccountError
+from medskapa.accounts import admin_queries as queries
+from medskapa.accounts.domain import invalid
+from medskapa.accounts.queries import user_id_by_email
 from medskapa.audit import service as audit
 from medskapa.feedback.domain import InvalidText, clean_email
 from medskapa.outbox.queue import enqueue
@@ -48,34 +53,24 @@ async def _grant(
     organisation: str | None,
 ) -> None:
     if role in GLOBAL:
-        await conn.execute("UPDATE users SET role = $2 WHERE id = $1", user_id, GLOBAL[role])
+        await queries.set_global_role(conn, user_id, GLOBAL[role])
     elif role in GROUP_ROLES:
         if not group:
-            raise AccountError("group_required")
-        group_id, archived = await conn.fetchrow(
-            "SELECT id, archived_at IS NOT NULL FROM subject_groups WHERE slug = $1", group
-        ) or (None, False)
-        if group_id is None:
-            raise AccountError("unknown_group")
-        if archived:
-            raise AccountError("group_archived")
-        await conn.execute(
-            "INSERT INTO group_memberships (user_id, group_id, role) VALUES ($1, $2, $3) "
-            "ON CONFLICT (user_id, group_id) DO UPDATE SET role = EXCLUDED.role",
-            user_id,
-            group_id,
-            GROUP_ROLES[role],
-        )
+            raise invalid("group", "group_required")
+        found = await queries.group_by_slug(conn, group)
+        if found is None:
+            raise invalid("group", "unknown_group")
+        if found["archived"]:
+            raise invalid("group", "group_archived")
+        await queries.set_group_role(conn, user_id, found["id"], GROUP_ROLES[role])
     else:
         if not organisation:
-            raise AccountError("organisation_required")
-        org_id = await conn.fetchval("SELECT id FROM organisations WHERE slug = $1", organisation)
+            raise invalid("organisation", "organisation_required")
+        org_id = await queries.organisation_id_by_slug(conn, organisation)
         if org_id is None:
-            raise AccountError("unknown_organisation")
-        await conn.execute(
-            "INSERT INTO organisation_memberships (user_id, organisation_id, role) "
-            "VALUES ($1, $2, $3) ON CONFLICT (user_id, organisation_id) "
-            "DO UPDATE SET role = EXCLUDED.role",
+            raise invalid("organisation", "unknown_organisation")
+        await queries.set_organisation_role(
+            conn,
             user_id,
             org_id,
             "coordinator" if role == RoleChoice.ORGANISATION_COORDINATOR else "member",
@@ -95,23 +90,17 @@ async def create_user(
 ) -> int:
     try:
         email = clean_email(email)
+    except InvalidText as exc:
+        raise invalid("email", exc.code) from exc
+    try:
         password = check_password(password, staff=role in STAFF, email=email)
-    except (InvalidText, PasswordRejected) as exc:
-        raise AccountError(exc.code) from exc
+    except PasswordRejected as exc:
+        raise invalid("password", exc.code) from exc
     password_hash = await hash_password(password)
     async with conn.transaction():
-        exists = await conn.fetchval(
-            "SELECT 1 FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL", email
-        )
-        if exists:
-            raise AccountError("email_taken")
-        user_id = await conn.fetchval(
-            "INSERT INTO users (email, password_hash, email_confirmed_at, created_at, "
-            "updated_at) VALUES ($1, $2, $3, $3, $3) RETURNING id",
-            email,
-            password_hash,
-            now,
-        )
+        if await user_id_by_email(conn, email) is not None:
+            raise invalid("email", "email_taken")
+        user_id = await queries.insert_confirmed_user(conn, email, password_hash, now)
         await _grant(conn, user_id, role, group, organisation)
         await audit.record(
             conn,
@@ -139,12 +128,9 @@ async def set_role(
     """Grant a role. Every session of the user ends, so the next login starts a session with
     the new privileges (and, for staff, asks for the second factor)."""
     async with conn.transaction():
-        user_id = await conn.fetchval(
-            "SELECT id FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
-            email.strip(),
-        )
+        user_id = await user_id_by_email(conn, email.strip())
         if user_id is None:
-            raise AccountError("unknown_user")
+            raise invalid("email", "unknown_user")
         await _grant(conn, user_id, role, group, organisation)
         await sessions.delete_user_sessions(conn, user_id)
         await sessions.end_api_tokens(conn, user_id, "role_changed", now)
@@ -167,17 +153,9 @@ async def reset_second_factor(
     removed, every session and API token ends, the owner is told by e-mail and the next login
     enrols a new factor. Audited with the admin who did it."""
     async with conn.transaction():
-        user_id = await conn.fetchval(
-            "UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, "
-            "totp_last_step = NULL, updated_at = $2 "
-            "WHERE lower(email) = lower($1) AND deleted_at IS NULL RETURNING id",
-            email.strip(),
-            now,
-        )
+        user_id = await queries.remove_second_factor(conn, email.strip(), now)
         if user_id is None:
-            raise AccountError("unknown_user")
-        for table in ("recovery_codes", "second_factor_failures"):
-            await conn.execute(f"DELETE FROM {table} WHERE user_id = $1", user_id)
+            raise invalid("email", "unknown_user")
         await sessions.delete_user_sessions(conn, user_id)
         await sessions.end_api_tokens(conn, user_id, "second_factor_changed", now)
         await enqueue(
@@ -192,3 +170,19 @@ async def reset_second_factor(
             subject_id=str(user_id),
         )
     return user_id
+
+
+async def users_overview(
+    conn: asyncpg.Connection, search: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The admin page's list: each user's id, email, role, second_factor (enrolled or not),
+    groups and organisations (as "name (role)")."""
+    return [dict(row) for row in await queries.users_overview(conn, search, limit)]
+
+
+async def grantable(conn: asyncpg.Connection) -> dict[str, list[asyncpg.Record]]:
+    """What a role can be granted in: open working groups and organisations (slug, name)."""
+    return {
+        "groups": await queries.open_groups(conn),
+        "organisations": await queries.organisations(conn),
+    }

@@ -8,15 +8,22 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
-from medskapa.accounts.admin import RoleChoice, reset_second_factor, set_role
-from medskapa.accounts.service import AccountError
+from medskapa.accounts.admin import (
+    RoleChoice,
+    grantable,
+    reset_second_factor,
+    set_role,
+    users_overview,
+)
 from medskapa.accounts.texts import ERRORS
 from medskapa.clock import Clock
+from medskapa.errors import Invalid, describe
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn, clock
+from medskapa.web.forms import field, see_other
 
 MAX_FORM_BYTES = 4096
 SHOWN = 100
@@ -31,33 +38,23 @@ ROLE_LABELS = {
     RoleChoice.ORGANISATION_MEMBER: "Medlem i en organisation",
     RoleChoice.ORGANISATION_COORDINATOR: "Samordnare i en organisation",
 }
+# On the page, the admin picks the group or organisation from a list (the CLI names a flag).
 PAGE_ERRORS = {
     **ERRORS,
-    "group_required": "Välj vilken arbetsgrupp rollen gäller.",
-    "organisation_required": "Välj vilken organisation rollen gäller.",
-    "unknown_role": "Välj en av rollerna.",
+    "group_required": {
+        "sv": "Välj vilken arbetsgrupp rollen gäller.",
+        "en": "Choose the working group the role is for.",
+    },
+    "organisation_required": {
+        "sv": "Välj vilken organisation rollen gäller.",
+        "en": "Choose the organisation the role is for.",
+    },
+    "unknown_role": {"sv": "Välj en av rollerna.", "en": "Choose one of the roles."},
 }
 
 
-async def _users(conn: Conn, search: str | None) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT u.id, u.email, u.role, u.totp_confirmed_at IS NOT NULL, "
-        "  ARRAY(SELECT g.name || ' (' || CASE m.role WHEN 'lead' THEN 'ledare' "
-        "    WHEN 'patient_representative' THEN 'patientföreträdare' ELSE 'medlem' END || ')' "
-        "    FROM group_memberships m "
-        "    JOIN subject_groups g ON g.id = m.group_id WHERE m.user_id = u.id ORDER BY g.name), "
-        "  ARRAY(SELECT o.name || ' (' || CASE m.role WHEN 'coordinator' THEN 'samordnare' "
-        "    ELSE 'medlem' END || ')' FROM organisation_memberships m "
-        "    JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = u.id "
-        "    ORDER BY o.name) "
-        "FROM users u WHERE u.deleted_at IS NULL "
-        "AND ($1::text IS NULL OR strpos(lower(u.email), lower($1)) > 0) "
-        "ORDER BY lower(u.email) LIMIT $2",
-        search,
-        SHOWN,
-    )
-    keys = ("id", "email", "role", "second_factor", "groups", "organisations")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+def _error(exc: Invalid) -> str:
+    return describe(PAGE_ERRORS, exc.errors[0].code)
 
 
 class UserAdminPages(Controller):
@@ -70,16 +67,11 @@ class UserAdminPages(Controller):
         return Template(
             "admin/users.html",
             context={
-                "users": await _users(conn, search),
+                "users": await users_overview(conn, search, SHOWN),
                 "search": search or "",
                 "shown": SHOWN,
                 "roles": ROLE_LABELS,
-                "groups": await conn.fetch(
-                    "SELECT slug, name FROM subject_groups WHERE archived_at IS NULL ORDER BY name"
-                ),
-                "organisations": await conn.fetch(
-                    "SELECT slug, name FROM organisations ORDER BY name"
-                ),
+                **await grantable(conn),
                 "values": {},
                 "error": None,
                 "reset_values": {},
@@ -107,20 +99,19 @@ class UserAdminPages(Controller):
         clock: NamedDependency[Clock],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        email = data.get("email")
-        email = email.strip()[:254] if isinstance(email, str) else ""
+        email = field(data, "email").strip()[:254]
         try:
             await reset_second_factor(
                 conn, email=email, now=clock(), actor=principal_of(request).pseudonym
             )
-        except AccountError as exc:
+        except Invalid as exc:
             return await self._page(
                 conn,
                 HTTP_422_UNPROCESSABLE_ENTITY,
                 reset_values={"email": email},
-                reset_error=PAGE_ERRORS.get(exc.code, exc.code),
+                reset_error=_error(exc),
             )
-        return Redirect("/admin/anvandare?klart=tvasteg", status_code=303)
+        return see_other("/admin/anvandare?klart=tvasteg")
 
     @post("/admin/anvandare/roll", request_max_body_size=MAX_FORM_BYTES)
     async def grant(
@@ -135,7 +126,7 @@ class UserAdminPages(Controller):
         try:
             role = RoleChoice(values.get("role", ""))
         except ValueError:
-            code = "unknown_role"
+            error = describe(PAGE_ERRORS, "unknown_role")
         else:
             try:
                 await set_role(
@@ -147,13 +138,8 @@ class UserAdminPages(Controller):
                     organisation=values.get("organisation") or None,
                     actor=principal_of(request).pseudonym,
                 )
-            except AccountError as exc:
-                code = exc.code
+            except Invalid as exc:
+                error = _error(exc)
             else:
-                return Redirect("/admin/anvandare?klart=roll", status_code=303)
-        return await self._page(
-            conn,
-            HTTP_422_UNPROCESSABLE_ENTITY,
-            values=values,
-            error=PAGE_ERRORS.get(code, code),
-        )
+                return see_other("/admin/anvandare?klart=roll")
+        return await self._page(conn, HTTP_422_UNPROCESSABLE_ENTITY, values=values, error=error)

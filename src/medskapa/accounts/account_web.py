@@ -1,0 +1,206 @@
+"""The account page: sessions and API tokens, the new-item mail, a new password, signing out
+everywhere and deleting the account."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter, URLEncodedBody
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
+
+from medskapa.accounts.domain import invalid
+from medskapa.accounts.service import AccountService
+from medskapa.accounts.texts import TOKEN_ENDINGS
+from medskapa.accounts.web import (
+    DEPENDENCIES,
+    MAX_FORM_BYTES,
+    cleared_cookie,
+    error_text,
+    page,
+)
+from medskapa.errors import Invalid
+from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.web.forms import field, see_other
+
+
+async def _account_page(
+    request: Request[Any, Any, Any],
+    accounts: AccountService,
+    status: int = HTTP_200_OK,
+    **extra: Any,
+) -> Template:
+    principal = principal_of(request)
+    assert principal.user_id is not None
+    return page(
+        "account",
+        status,
+        principal=principal,
+        sessions=[
+            {
+                "id": s.token_hash.hex()[:16],
+                "current": s.token_hash == principal.session_hash,
+                "created_at": s.created_at,
+                "last_seen_at": s.last_seen_at,
+                "user_agent": s.user_agent,
+            }
+            for s in await accounts.own_sessions(principal.user_id)
+        ],
+        tokens=await accounts.api_tokens(principal),
+        token_endings=TOKEN_ENDINGS,
+        enrolled=await accounts.totp_enrolled(principal.user_id),
+        new_item_mail=await accounts.new_item_mail(principal.user_id),
+        **extra,
+    )
+
+
+class AccountPages(Controller):
+    include_in_schema = False
+    dependencies = DEPENDENCIES
+
+    @get("/konto", guards=[requires(Permission.SIGNED_IN)])
+    async def account(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
+    ) -> Template:
+        return await _account_page(request, accounts, done=done)
+
+    @post(
+        "/konto/nya-synpunkter",
+        guards=[requires(Permission.WORK_IN_GROUP)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def new_item_mail(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        try:
+            await accounts.set_new_item_mail(principal.user_id, field(data, "new_item_mail"))
+        except Invalid as exc:
+            return await _account_page(
+                request, accounts, HTTP_422_UNPROCESSABLE_ENTITY, mail_error=error_text(exc)
+            )
+        return see_other("/konto?klart=epost")
+
+    @post(
+        "/konto/losenord",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        assert principal.session_hash is not None
+        new = field(data, "new_password")
+        try:
+            if new != field(data, "new_password_again"):
+                raise invalid("new_password_again", "password_mismatch")
+            await accounts.change_password(
+                principal.user_id,
+                principal.session_hash,
+                field(data, "current_password"),
+                new,
+                staff=principal.is_staff,
+            )
+        except Invalid as exc:
+            return await _account_page(
+                request, accounts, HTTP_422_UNPROCESSABLE_ENTITY, password_error=error_text(exc)
+            )
+        return see_other("/konto?klart=losenord")
+
+    @post(
+        "/konto/sessioner/avsluta",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def revoke_session(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        await accounts.revoke_session(principal.user_id, field(data, "session"))
+        return see_other("/konto?klart=session")
+
+    @post("/konto/sessioner/avsluta-alla", guards=[requires(Permission.SIGNED_IN)])
+    async def logout_everywhere(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        await accounts.logout_everywhere(principal.user_id)
+        redirect = see_other("/")
+        redirect.cookies.append(cleared_cookie(request.app.state.settings))
+        return redirect
+
+    @post(
+        "/konto/api-nycklar",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def create_token(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        token = await accounts.create_api_token(principal_of(request), field(data, "name"))
+        return page("api_token", token=token)
+
+    @post(
+        "/konto/api-nycklar/aterkalla",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        token_id = field(data, "token_id")
+        if token_id.isdigit():
+            await accounts.revoke_api_token(principal.user_id, int(token_id))
+        return see_other("/konto?klart=nyckel")
+
+    @post(
+        "/konto/radera",
+        guards=[requires(Permission.SIGNED_IN)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def delete_account(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        assert principal.user_id is not None
+        try:
+            await accounts.delete_account(principal.user_id, field(data, "password"))
+        except Invalid as exc:
+            return await _account_page(
+                request, accounts, HTTP_422_UNPROCESSABLE_ENTITY, delete_error=error_text(exc)
+            )
+        return Template(
+            "accounts/deleted.html",
+            cookies=[cleared_cookie(request.app.state.settings)],
+            headers={"Cache-Control": "no-store"},
+        )

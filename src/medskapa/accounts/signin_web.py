@@ -1,0 +1,215 @@
+"""The pages of signing in: the password, the second step, enrolling (or moving) the second
+factor, and signing out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+from litestar.utils.scope.state import ScopeState
+
+from medskapa.accounts.domain import LoggedIn, SecondFactorLocked
+from medskapa.accounts.service import AccountService
+from medskapa.accounts.web import (
+    DEPENDENCIES,
+    MAX_FORM_BYTES,
+    cleared_cookie,
+    client_of,
+    device_cookie_name,
+    error_text,
+    login_cookies,
+    page,
+    session_cookies,
+)
+from medskapa.errors import Invalid, Refused
+from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.settings import Settings
+from medskapa.web.forms import field, see_other
+
+
+def _qr(uri: str) -> str:
+    """The enrolment link as a QR code, an SVG data URI (allowed by the img-src policy)."""
+    return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#1a1a1a")
+
+
+def _next_step(logged_in: LoggedIn) -> str:
+    if logged_in.needs_second_factor_setup:
+        return "/konto/tvastegsverifiering"
+    if logged_in.needs_second_factor:
+        return "/logga-in/kod"
+    return "/konto"
+
+
+def _code_status(exc: Invalid | Refused) -> int:
+    return (
+        HTTP_429_TOO_MANY_REQUESTS
+        if isinstance(exc, SecondFactorLocked)
+        else HTTP_422_UNPROCESSABLE_ENTITY
+    )
+
+
+class SignInPages(Controller):
+    include_in_schema = False
+    dependencies = DEPENDENCIES
+
+    @get("/logga-in", name="login", guards=[requires(Permission.PUBLIC)])
+    async def login_form(self) -> Template:
+        return page("login", email="")
+
+    @post(
+        "/logga-in",
+        guards=[requires(Permission.PUBLIC)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        email = field(data, "email")[:254]
+        settings: Settings = request.app.state.settings
+        try:
+            logged_in = await accounts.login(
+                email,
+                field(data, "password"),
+                client=client_of(request),
+                user_agent=request.headers.get("user-agent", ""),
+                device=request.cookies.get(device_cookie_name(settings)),
+            )
+        except Refused as exc:
+            return page("login", HTTP_401_UNAUTHORIZED, email=email, error=error_text(exc))
+        principal = principal_of(request)
+        signed_in = principal.user_id or principal.pending_user_id
+        if principal.session_hash is not None and signed_in is not None:
+            await accounts.logout(principal.session_hash, signed_in)
+        redirect = see_other(_next_step(logged_in))
+        redirect.cookies.extend(login_cookies(settings, logged_in))
+        return redirect
+
+    @get("/logga-in/kod", guards=[requires(Permission.SECOND_STEP)])
+    async def second_factor_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        if not principal_of(request).pending:
+            return see_other("/konto")
+        return page("second_factor")
+
+    @post(
+        "/logga-in/kod",
+        guards=[requires(Permission.SECOND_STEP)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def second_factor(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        if not principal.pending:
+            return see_other("/konto")
+        assert principal.pending_user_id is not None
+        assert principal.session_hash is not None
+        if not await accounts.totp_enrolled(principal.pending_user_id):
+            return see_other("/konto/tvastegsverifiering")
+        try:
+            promoted = await accounts.verify_second_factor(
+                principal.pending_user_id, principal.session_hash, field(data, "code")[:40]
+            )
+        except (Invalid, Refused) as exc:
+            return page(
+                "second_factor",
+                _code_status(exc),
+                error=error_text(exc),
+                locked=isinstance(exc, SecondFactorLocked),
+            )
+        redirect = see_other("/konto")
+        redirect.cookies.extend(
+            session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
+        )
+        return redirect
+
+    @get("/konto/tvastegsverifiering", guards=[requires(Permission.SECOND_STEP)])
+    async def totp_setup(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
+        """Enrolment, or moving the factor to a new app. A session that has passed only the
+        password of an account that has a factor never sees a secret: it is sent to the
+        second step."""
+        principal = principal_of(request)
+        user_id = principal.user_id or principal.pending_user_id
+        assert user_id is not None
+        assert principal.session_hash is not None
+        enrolled = await accounts.totp_enrolled(user_id)
+        if enrolled and not principal.second_factor:
+            return see_other("/logga-in/kod")
+        setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
+        return page(
+            "totp_setup", secret=setup.secret, uri=setup.uri, qr=_qr(setup.uri), changing=enrolled
+        )
+
+    @post(
+        "/konto/tvastegsverifiering",
+        guards=[requires(Permission.SECOND_STEP)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def totp_confirm(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        user_id = principal.user_id or principal.pending_user_id
+        assert user_id is not None
+        assert principal.session_hash is not None
+        enrolled = await accounts.totp_enrolled(user_id)
+        if enrolled and not principal.second_factor:
+            return see_other("/logga-in/kod")
+        try:
+            promoted = await accounts.confirm_totp(
+                user_id,
+                principal.session_hash,
+                field(data, "code")[:20],
+                current_code=field(data, "current_code")[:40],
+                session_passed=principal.second_factor,
+            )
+        except (Invalid, Refused) as exc:
+            setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
+            return page(
+                "totp_setup",
+                _code_status(exc),
+                secret=setup.secret,
+                uri=setup.uri,
+                qr=_qr(setup.uri),
+                changing=enrolled,
+                error=error_text(exc),
+                error_field=exc.errors[0].field if isinstance(exc, Invalid) else "code",
+            )
+        # The page is shown under the session's new token: its forms carry the new CSRF token.
+        ScopeState.from_scope(request.scope).csrf_token = promoted.csrf_token
+        shown = page("recovery_codes", codes=promoted.recovery_codes, moved=enrolled)
+        shown.cookies.extend(
+            session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
+        )
+        return shown
+
+    @post("/logga-ut", guards=[requires(Permission.SECOND_STEP)])
+    async def logout(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        user_id = principal.user_id or principal.pending_user_id
+        if principal.session_hash is not None and user_id is not None:
+            await accounts.logout(principal.session_hash, user_id)
+        redirect = see_other("/")
+        redirect.cookies.append(cleared_cookie(request.app.state.settings))
+        return redirect
