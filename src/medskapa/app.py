@@ -21,29 +21,24 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from medskapa import __version__
-from medskapa.accounts.account_web import AccountPages
 from medskapa.accounts.admin_web import UserAdminPages
-from medskapa.accounts.api import AuthApi
-from medskapa.accounts.registration_web import RegistrationPages
-from medskapa.accounts.signin_web import SignInPages
-from medskapa.answers.web import PublicResponsesApi, PublicResponsesPages
+from medskapa.accounts.web import AccountPages, AuthApi
+from medskapa.audit import keys as audit_keys
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.authoring_api import AuthoringApi
 from medskapa.catalogue.authoring_pages import AuthoringPages
 from medskapa.catalogue.changes_web import ChangesApi, ChangesPages
+from medskapa.catalogue.filters import template_filters
 from medskapa.catalogue.following import UNSUBSCRIBE_PATH_PATTERN
 from medskapa.catalogue.following_web import FollowingPages
 from medskapa.catalogue.jobs import lapsed_followers_lifespan
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
-from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.web import FeedbackApi, FeedbackPages
-from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
-from medskapa.moderation.pages import ModerationPages
-from medskapa.moderation.routing_pages import RoutingAdminPages
-from medskapa.organisations.web import OrganisationPages
+from medskapa.moderation.web import ModerationApi, ModerationPages, RoutingAdminPages
+from medskapa.organisations.web import OrganisationApi, OrganisationPages
 from medskapa.outbox.jobs import notices_lifespan, relay_lifespan
 from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
 from medskapa.regions.web import RegionsApi
@@ -55,12 +50,13 @@ from medskapa.security.headers import add_security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
-from medskapa.statements.api import StatementApi
-from medskapa.statements.pages import StatementPages
-from medskapa.triage.api import TriageApi
-from medskapa.triage.exports import TriageExportApi
-from medskapa.triage.inbox_pages import TriageInboxPages
-from medskapa.triage.item_pages import TriageItemPages
+from medskapa.triage.web import (
+    PublicResponsesApi,
+    PublicResponsesPages,
+    TriageApi,
+    TriageExportApi,
+    TriagePages,
+)
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
@@ -84,10 +80,14 @@ def _lifespan(settings: Settings):
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.database_url is None:
             raise RuntimeError("create_app needs a database URL; `medskapa serve` provides one.")
-        app.state.pool = await create_pool(settings, settings.database_url)
+        # Every connection carries the audit keys, so services can record events.
+        keyed = audit_keys.binder(settings.secret_key)
+        app.state.pool = await create_pool(settings, settings.database_url, set_up=keyed)
         # /healthz has a connection of its own, so it still answers while every request
         # connection is busy (and can tell "busy" from "unreachable").
-        app.state.health_pool = await create_pool(settings, settings.database_url, size=1)
+        app.state.health_pool = await create_pool(
+            settings, settings.database_url, size=1, set_up=keyed
+        )
         # Everything built so far (routes, templates, the OpenAPI model) lives as long as the
         # process: keep it out of the garbage collector's full passes, which otherwise walk
         # it again and again and stall every request in flight meanwhile (seen as p99 spikes).
@@ -126,19 +126,13 @@ def create_app(settings: Settings) -> Litestar:
             RoutingAdminPages,
             OutboxAdminPages,
             UserAdminPages,
-            SignInPages,
-            RegistrationPages,
             StructureAdminPages,
             AuthoringPages,
             StructureApi,
             DevMailboxPages,
             OrganisationPages,
-            ConsultationPages,
-            ConsultationApi,
-            StatementPages,
-            StatementApi,
-            TriageInboxPages,
-            TriageItemPages,
+            OrganisationApi,
+            TriagePages,
             TriageApi,
             TriageExportApi,
             PublicResponsesPages,
@@ -201,7 +195,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=TemplateConfig(
             directory=resource_dir("templates"),
             engine=JinjaTemplateEngine,
-            engine_callback=templating.configure,
+            engine_callback=lambda engine: templating.configure(engine, template_filters()),
         ),
         plugins=[HTMXPlugin()],
         openapi_config=OpenAPIConfig(

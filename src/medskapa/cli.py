@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import asyncpg
-import msgspec
 
-from medskapa.catalogue.demo import load_demo
+from medskapa.catalogue.demo import catalogue_is_empty, load_demo
 from medskapa.db import migrations
 from medskapa.db.embedded import EmbeddedDatabaseError, EmbeddedPostgres
 from medskapa.settings import Settings, SettingsError
@@ -114,9 +113,7 @@ async def prepare_database(
 
     async def work(conn: asyncpg.Connection) -> None:
         await _migrate(conn)
-        if load_demo_if_empty and not await conn.fetchval(
-            "SELECT EXISTS (SELECT FROM guidance_documents)"
-        ):
+        if load_demo_if_empty and await catalogue_is_empty(conn):
             await _demo(conn)
 
     await _with_connection(url, work, keys)
@@ -260,86 +257,21 @@ def cmd_db_grant_app_role(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_with_connection(url, grant))
 
 
-def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.audit.verify import verify
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.audit import cli as audit_cli
 
-    if args.checkpoints is not None and not args.checkpoints.is_file():
-        raise CommandError(f"there is no checkpoint file {args.checkpoints}.")
+    try:
+        audit_cli.check_arguments(args)
+        with database_url(settings) as (url, embedded):
+            path = _checkpoint_file(settings, embedded, args.checkpoints)
+            audit_cli.check_file(args, path)
 
-    async def work(conn: asyncpg.Connection) -> None:
-        report = await verify(conn, against=path)
-        if not report.intact:
-            raise CommandError(report.describe())
-        if path is None:
-            against = (
-                "; there is no checkpoint file (MEDSKAPA_AUDIT_CHECKPOINTS) to hold it to, so "
-                "a chain removed whole would not show"
-            )
-        elif report.checkpoints == 0:
-            against = f"; {path} holds no checkpoint yet (`medskapa audit checkpoint`)"
-        else:
-            against = f", as far as the {report.checkpoints} checkpoint(s) in {path} saw"
-        print(
-            f"The audit trail is intact: {report.events} events in {report.chains} chains{against}."
-        )
+            async def work(conn: asyncpg.Connection) -> None:
+                print(await audit_cli.run(conn, args, path))
 
-    with database_url(settings) as (url, embedded):
-        path = _checkpoint_file(settings, embedded, args.checkpoints)
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
-
-
-def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.audit.verify import TrailBroken, checkpoint
-    from medskapa.clock import utc_now
-
-    async def work(conn: asyncpg.Connection) -> None:
-        try:
-            written = await checkpoint(conn, path, utc_now)
-        except TrailBroken as exc:
-            raise CommandError(f"no checkpoint written: {exc}") from exc
-        assert written is not None  # it waits for the lock and is always due
-        print(
-            f"Checkpoint written to {path}: {written.events} events in {written.chains} "
-            f"chains, tree head {written.tree_head}."
-        )
-
-    with database_url(settings) as (url, embedded):
-        found = _checkpoint_file(settings, embedded, args.out)
-        if found is None:
-            raise CommandError(
-                "say where the checkpoints go: --out FILE or MEDSKAPA_AUDIT_CHECKPOINTS "
-                "(a file off the database host)."
-            )
-        path = found
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
-
-
-def cmd_audit_rekey(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.audit.rekey import RekeyRefused, rekey
-
-    async def work(conn: asyncpg.Connection) -> None:
-        try:
-            done = await rekey(conn)
-        except RekeyRefused as exc:
-            raise CommandError(
-                f"nothing was changed: the audit trail is broken at {exc} "
-                "(`medskapa audit verify` names every problem)."
-            ) from exc
-        except asyncpg.InsufficientPrivilegeError as exc:
-            raise CommandError(
-                "rekey runs as the role that owns the tables (the one that runs "
-                "`medskapa db migrate`)."
-            ) from exc
-        print(f"Re-chained {done.changed} of {done.events} events under the audit key.")
-
-    with database_url(settings) as (url, embedded):
-        path = _checkpoint_file(settings, embedded, args.checkpoints)
-        if path is not None and path.is_file() and path.stat().st_size > 0:
-            raise CommandError(
-                f"the trail has checkpoints in {path}, which are written only while every "
-                "event is keyed: an unkeyed event now is forged, and rekey would hide it."
-            )
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+            asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+    except audit_cli.AuditCommandFailed as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
@@ -364,13 +296,14 @@ def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.clock import utc_now
-    from medskapa.consultations.service import ConsultationService
     from medskapa.db.pool import init_connection
+    from medskapa.organisations.service import OrganisationService
+    from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 
     async def work(conn: asyncpg.Connection) -> None:
         await init_connection(conn)  # the JSON codecs the outbox context needs
-        # The links are paths: MEDSKAPA_BASE_URL is added when the mail is sent.
-        sent = await ConsultationService(conn, utc_now).remind()
+        service = OrganisationService(conn, utc_now, await instance_secret(conn, RECEIPT_KEY))
+        sent = await service.remind()  # links: MEDSKAPA_BASE_URL, when the mail is sent
         print(f"Queued {sent} reminder e-mail(s).")
 
     with database_url(settings) as (url, embedded):
@@ -378,9 +311,10 @@ def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> No
 
 
 def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.audit.keys import binder
     from medskapa.db.pool import create_pool
+    from medskapa.outbox import cli as outbox_cli
     from medskapa.outbox.jobs import relay_key
-    from medskapa.outbox.relay import Outcome, Relay
 
     if settings.smtp_host is None:
         raise CommandError(
@@ -388,44 +322,22 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
             "the outbox."
         )
 
-    async def work(url: str, settings: Settings) -> None:
+    async def work(url: str, secret_key: str) -> None:
         try:
-            pool = await create_pool(settings, url, size=2)
+            # The pool's connections carry the audit keys derived from the secret key.
+            pool = await create_pool(settings, url, size=2, set_up=binder(secret_key))
             key = await relay_key(pool)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise CommandError(
                 f"cannot connect to the database ({type(exc).__name__}: {exc})."
             ) from exc
-        relay = Relay(pool, settings, key)
         try:
-            if args.once:
-                total = Outcome()
-                while True:
-                    outcome = await relay.run_once()
-                    if outcome == Outcome():
-                        break
-                    total = Outcome(
-                        total.sent + outcome.sent,
-                        total.retried + outcome.retried,
-                        total.dead + outcome.dead,
-                    )
-                print(
-                    f"Sent {total.sent}, to retry later {total.retried}, dead letters {total.dead}."
-                )
-                return
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stop.set)
-            print("The outbox relay is running; stop it with Ctrl-C.", file=sys.stderr)
-            await relay.run(stop)
+            await outbox_cli.run(pool, settings, key, once=args.once)
         finally:
             await pool.close()
 
     with database_url(settings) as (url, embedded):
-        # The pool's connections carry the audit keys derived from the secret key.
-        keyed = msgspec.structs.replace(settings, secret_key=_secret_key(settings, embedded))
-        asyncio.run(work(url, keyed))
+        asyncio.run(work(url, _secret_key(settings, embedded)))
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -442,13 +354,14 @@ def _read_password(args: argparse.Namespace) -> str:
 async def _user_command(
     url: str, work: Callable[[asyncpg.Connection], Awaitable[None]], keys: AuditKeys
 ) -> None:
-    from medskapa.errors import Invalid
+    from medskapa.accounts.service import AccountError
+    from medskapa.accounts.texts import ERRORS
 
     async def guarded(conn: asyncpg.Connection) -> None:
         try:
             await work(conn)
-        except Invalid as exc:
-            raise CommandError(exc.message(exc.errors[0])) from exc
+        except AccountError as exc:
+            raise CommandError(ERRORS.get(exc.code, exc.code)) from exc
 
     await _with_connection(url, guarded, keys)
 
@@ -575,41 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_commands.add_parser("load", help="load the demo catalogue").set_defaults(
         handler=cmd_demo_load
     )
-    audit = commands.add_parser("audit", help="the audit trail")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    verify = audit_commands.add_parser(
-        "verify",
-        help="check every chain with the audit key and against the checkpoints; names the "
-        "first broken event or removed chain",
-    )
-    verify.add_argument(
-        "--checkpoints",
-        type=Path,
-        metavar="FILE",
-        help="checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS)",
-    )
-    verify.set_defaults(handler=cmd_audit_verify)
-    checkpoint = audit_commands.add_parser(
-        "checkpoint",
-        help="verify the trail, then append a signed line with every chain's head to the "
-        "checkpoint file",
-    )
-    checkpoint.add_argument(
-        "--out", type=Path, metavar="FILE", help="default MEDSKAPA_AUDIT_CHECKPOINTS"
-    )
-    checkpoint.set_defaults(handler=cmd_audit_checkpoint)
-    rekey = audit_commands.add_parser(
-        "rekey",
-        help="once after upgrading: give events from before the audit key the keyed hash "
-        "(as the tables' owner)",
-    )
-    rekey.add_argument(
-        "--checkpoints",
-        type=Path,
-        metavar="FILE",
-        help="checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS); refused once it has lines",
-    )
-    rekey.set_defaults(handler=cmd_audit_rekey)
+    from medskapa.audit.cli import add_commands as add_audit_commands
+
+    add_audit_commands(commands, cmd_audit)
     moderation = commands.add_parser("moderation", help="moderation")
     moderation_commands = moderation.add_subparsers(
         dest="moderation_command", required=True, metavar="COMMAND"
@@ -627,14 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="remind coordinators of consultations closing within three days (once each)",
     )
     remind.set_defaults(handler=cmd_consultations_remind)
-    outbox = commands.add_parser("outbox", help="the e-mail outbox")
-    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="COMMAND")
-    run = outbox_commands.add_parser(
-        "run",
-        help="send the outbox through MEDSKAPA_SMTP_HOST until stopped (any number may run)",
-    )
-    run.add_argument("--once", action="store_true", help="send what is due now, then stop")
-    run.set_defaults(handler=cmd_outbox_run)
+    from medskapa.outbox.cli import add_commands as add_outbox_commands
+
+    add_outbox_commands(commands, cmd_outbox_run)
     from medskapa.accounts.admin import RoleChoice
 
     user = commands.add_parser("user", help="user accounts")

@@ -20,7 +20,7 @@ from medskapa.app import create_app
 from medskapa.audit import checkpoints
 from medskapa.audit.domain import event_hash, plain_event_hash
 from medskapa.audit.jobs import checkpoint_once
-from medskapa.audit.keys import AuditKeys, bind
+from medskapa.audit.keys import AuditKeys, bind, binder
 from medskapa.audit.verify import TrailBroken, checkpoint, scan, trail_id, verify
 from medskapa.clock import Clock
 from medskapa.db.pool import create_pool, init_connection
@@ -320,7 +320,9 @@ async def test_serve_writes_the_daily_checkpoint(
     settings = Settings(database_url=database_url, secret_key=TEST_SECRET, audit_checkpoints=file)
     await trail(conn)
     app = create_app(settings)
-    app.state.pool = await create_pool(settings, database_url, size=2)  # as its lifespan does
+    app.state.pool = await create_pool(  # as its lifespan does
+        settings, database_url, size=2, set_up=binder(settings.secret_key)
+    )
     try:
         await checkpoint_once(app, settings)
         await checkpoint_once(app, settings)

@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from medskapa.accounts.admin import RoleChoice
+from medskapa.audit.keys import binder
 from medskapa.db.pool import create_pool
 from medskapa.outbox.jobs import relay_key
 from medskapa.outbox.relay import Outcome, Relay
@@ -77,7 +78,7 @@ async def relay(database_url: str, live_server: str, smtp: SmtpServer) -> AsyncI
         smtp_from="medskapa <no-reply@medskapa.example>",
         smtp_timeout=5.0,
     )
-    pool = await create_pool(settings, database_url, size=2)
+    pool = await create_pool(settings, database_url, size=2, set_up=binder(settings.secret_key))
     try:
         yield Relay(pool, settings, await relay_key(pool))
     finally:

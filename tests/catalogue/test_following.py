@@ -16,6 +16,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from medskapa.audit.keys import binder
 from medskapa.catalogue.following import notify_consultation_opened, notify_new_version
 from medskapa.consultations.service import ConsultationInput
 from medskapa.db.pool import create_pool
@@ -52,7 +53,7 @@ async def relay(database_url: str, smtp: SmtpServer) -> AsyncIterator[Relay]:
         smtp_from="medskapa <no-reply@medskapa.example>",
         smtp_timeout=5.0,
     )
-    pool = await create_pool(settings, database_url, size=2)
+    pool = await create_pool(settings, database_url, size=2, set_up=binder(settings.secret_key))
     try:
         yield Relay(pool, settings, await relay_key(pool))
     finally:

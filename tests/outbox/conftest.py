@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
+from medskapa.audit.keys import binder
 from medskapa.db.pool import create_pool
 from medskapa.outbox.jobs import relay_key
 from medskapa.outbox.relay import Relay
@@ -55,7 +56,9 @@ def relay_settings(database_url: str, smtp: SmtpServer) -> Settings:
 
 @pytest.fixture
 async def pool(relay_settings: Settings, database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(relay_settings, database_url, size=4)
+    pool = await create_pool(
+        relay_settings, database_url, size=4, set_up=binder(relay_settings.secret_key)
+    )
     yield pool
     await pool.close()
 

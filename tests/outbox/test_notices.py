@@ -6,10 +6,12 @@ import asyncio
 import datetime as dt
 
 import asyncpg
+from litestar import Litestar
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.db.pool import create_pool
 from medskapa.moderation.service import DecisionInput
+from medskapa.outbox.jobs import item_path
 from medskapa.outbox.notices import send_digests, send_queue_notice
 from medskapa.settings import Settings
 from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback, make_staff
@@ -24,7 +26,7 @@ async def mail(conn: asyncpg.Connection, template: str) -> list[asyncpg.Record]:
 
 
 async def test_daily_members_get_one_digest_instead_of_each_item(
-    conn: asyncpg.Connection, place: Place
+    conn: asyncpg.Connection, place: Place, app: Litestar
 ) -> None:
     await conn.execute("UPDATE users SET new_item_mail = 'daily' WHERE id = $1", place.member_id)
     mod = await moderator(conn)
@@ -35,15 +37,16 @@ async def test_daily_members_get_one_digest_instead_of_each_item(
     assert immediate == [place.lead_id] * 3, "the daily member got no mail per item"
 
     later = FIXED_NOW + dt.timedelta(hours=2)
-    assert await send_digests(conn, later) == 1
+    links = item_path(app)
+    assert await send_digests(conn, later, links) == 1
     (digest,) = await mail(conn, "group_digest")
     assert digest[0] == place.member_id
     assert len(digest[1]["items"]) == 3
     assert digest[1]["items"][0]["item_url"].startswith("/arbetsgrupp/synpunkt/")
 
-    assert await send_digests(conn, later + dt.timedelta(hours=1)) == 0, "once a day"
+    assert await send_digests(conn, later + dt.timedelta(hours=1), links) == 0, "once a day"
     nothing_new = later + dt.timedelta(days=1, minutes=1)
-    assert await send_digests(conn, nothing_new) == 0, "no digest without news"
+    assert await send_digests(conn, nothing_new, links) == 0, "no digest without news"
 
 
 async def test_the_old_queue_notice_goes_to_moderators_once_a_day(

@@ -21,6 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.app import create_app
+from medskapa.audit.keys import binder
 from medskapa.db.pool import create_pool
 from medskapa.outbox.jobs import relay_key
 from medskapa.outbox.queue import TEMPLATES
@@ -251,7 +252,9 @@ async def test_every_mail_a_request_causes_links_only_to_the_base_url(
             smtp_security="none",
             smtp_from="medskapa <no-reply@medskapa.example>",
         )
-        pool = await create_pool(relay_settings, database_url, size=2)
+        pool = await create_pool(
+            relay_settings, database_url, size=2, set_up=binder(relay_settings.secret_key)
+        )
         try:
             relay = Relay(pool, relay_settings, await relay_key(pool))
             while await relay.run_once() != Outcome():

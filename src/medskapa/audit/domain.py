@@ -18,6 +18,13 @@ import hmac
 
 import msgspec
 
+INSERT_COLUMNS = (
+    "occurred_at, actor, action, subject_type, subject_id, seq, "
+    "from_state, to_state, reason_code, prev_hash, hash"
+)
+"""The audit trail's columns in the order ``audit.service.insert_values`` gives them, for
+statements that write an event together with a change of their own."""
+
 
 class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
     occurred_at: dt.datetime

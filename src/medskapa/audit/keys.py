@@ -5,14 +5,15 @@ can write the database but does not have the secret cannot make an event (or a c
 verifies, and cannot sign a checkpoint line.
 
 Every connection that may write audit events is bound to the keys once, where it is made: the
-pool's ``init`` (``db.pool.create_pool``), the CLI's connections, the tests' ``conn``. Services
-keep taking just a connection; an unbound one fails loudly instead of writing an event nobody
-can verify.
+pool's ``set_up`` (``binder`` below, which app.py hands to ``db.pool.create_pool``), the CLI's
+connections, the tests' ``conn``. Services keep taking just a connection; an unbound one fails
+loudly instead of writing an event nobody can verify.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -55,6 +56,15 @@ def _raw(conn: asyncpg.Connection) -> asyncpg.Connection:
 
 def bind(conn: asyncpg.Connection, keys: AuditKeys) -> None:
     _bound[_raw(conn)] = keys
+
+
+def binder(secret_key: str | None) -> Callable[[asyncpg.Connection], None] | None:
+    """For a pool's ``set_up``: bind every new connection to the keys derived from
+    ``secret_key``; None without a key (such a pool cannot write the trail)."""
+    if not secret_key:
+        return None
+    keys = AuditKeys.from_secret(secret_key)
+    return lambda conn: bind(conn, keys)
 
 
 def keys_for(conn: asyncpg.Connection) -> AuditKeys:

@@ -19,9 +19,11 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
+from medskapa.audit import queries
 from medskapa.audit.domain import event_hash, plain_event_hash
 from medskapa.audit.keys import AuditKeys, keys_for
-from medskapa.audit.verify import EVENTS, Break, event_of, link_problem
+from medskapa.audit.queries import StoredEvent
+from medskapa.audit.verify import Break, event_of, link_problem
 
 _BATCH = 1000
 
@@ -45,39 +47,34 @@ async def rekey(conn: asyncpg.Connection, keys: AuditKeys | None = None) -> Reke
     pending: list[tuple[int, bytes | None, bytes]] = []
 
     async def flush() -> None:
-        await conn.executemany(
-            "UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE id = $1", pending
-        )
+        await queries.rechain(conn, pending)
         pending.clear()
 
     async with conn.transaction():
-        await conn.execute("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
-        await conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update")
-        previous: asyncpg.Record | None = None
+        await queries.open_for_rekey(conn)
+        previous: StoredEvent | None = None
         new_prev: bytes | None = None
-        async for row in conn.cursor(EVENTS, prefetch=2000):
+        async for row in queries.events(conn):
             events += 1
-            subject = (row["subject_type"], row["subject_id"])
-            if previous is not None and (previous["subject_type"], previous["subject_id"]) != (
-                subject
-            ):
+            subject = (row.subject_type, row.subject_id)
+            if previous is not None and (previous.subject_type, previous.subject_id) != subject:
                 previous = new_prev = None
             event = event_of(row)
-            stored = bytes(row["hash"])
+            stored = bytes(row.hash)
             if stored not in (plain_event_hash(event), event_hash(event, key)):
                 problem: str | None = "its content does not match its hash (edited)"
             else:
                 problem = link_problem(row, previous)
             if problem is not None:
-                raise RekeyRefused(Break(row["id"], *subject, row["seq"], problem))
+                raise RekeyRefused(Break(row.id, *subject, row.seq, problem))
             new_hash = event_hash(msgspec.structs.replace(event, prev_hash=new_prev), key)
             if new_hash != stored or new_prev != event.prev_hash:
                 changed += 1
-                pending.append((row["id"], new_prev, new_hash))
+                pending.append((row.id, new_prev, new_hash))
                 if len(pending) >= _BATCH:
                     await flush()
             previous, new_prev = row, new_hash
         if pending:
             await flush()
-        await conn.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update")
+        await queries.close_for_rekey(conn)
     return Rekeyed(events=events, changed=changed)

@@ -6,7 +6,8 @@ import datetime as dt
 
 import asyncpg
 
-from medskapa.audit.domain import AuditEvent, event_hash
+from medskapa.audit import queries
+from medskapa.audit.domain import INSERT_COLUMNS, AuditEvent, event_hash
 from medskapa.audit.keys import keys_for
 
 
@@ -25,36 +26,24 @@ async def record(
     """Append one event to the subject's chain. Callers hold a lock on the subject (or create
     it in this transaction), so the chain's tail cannot move underneath; the unique
     (subject, seq) constraint refuses a fork if it ever did."""
-    last = await conn.fetchrow(
-        "SELECT seq, hash FROM audit_events WHERE subject_type = $1 AND subject_id = $2 "
-        "ORDER BY seq DESC LIMIT 1",
-        subject_type,
-        subject_id,
-    )
+    last = await queries.chain_tail(conn, subject_type, subject_id)
     event = AuditEvent(
         occurred_at=at,
         actor=actor,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
-        seq=1 if last is None else last["seq"] + 1,
+        seq=1 if last is None else last.seq + 1,
         from_state=from_state,
         to_state=to_state,
         reason_code=reason_code,
-        prev_hash=None if last is None else last["hash"],
+        prev_hash=None if last is None else last.hash,
     )
-    await conn.execute(
-        f"INSERT INTO audit_events ({INSERT_COLUMNS}) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        *insert_values(conn, event),
-    )
+    await queries.insert_event(conn, insert_values(conn, event))
     return event
 
 
-INSERT_COLUMNS = (
-    "occurred_at, actor, action, subject_type, subject_id, seq, "
-    "from_state, to_state, reason_code, prev_hash, hash"
-)
+__all__ = ["INSERT_COLUMNS", "events_for", "insert_values", "record"]
 
 
 def insert_values(conn: asyncpg.Connection, event: AuditEvent) -> tuple[object, ...]:
@@ -78,11 +67,5 @@ def insert_values(conn: asyncpg.Connection, event: AuditEvent) -> tuple[object, 
 async def events_for(
     conn: asyncpg.Connection, subject_type: str, subject_id: str
 ) -> list[AuditEvent]:
-    rows = await conn.fetch(
-        "SELECT occurred_at, actor, action, subject_type, subject_id, seq, from_state, "
-        "to_state, reason_code, prev_hash FROM audit_events "
-        "WHERE subject_type = $1 AND subject_id = $2 ORDER BY seq",
-        subject_type,
-        subject_id,
-    )
-    return [AuditEvent(**dict(row)) for row in rows]
+    """One subject's chain, oldest first."""
+    return await queries.events_for(conn, subject_type, subject_id)

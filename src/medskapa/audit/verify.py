@@ -23,10 +23,11 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-from medskapa.audit import checkpoints
+from medskapa.audit import checkpoints, queries
 from medskapa.audit.checkpoints import ChainHead, Checkpoint, History
 from medskapa.audit.domain import AuditEvent, event_hash, plain_event_hash
 from medskapa.audit.keys import AuditKeys, keys_for
+from medskapa.audit.queries import StoredEvent
 from medskapa.clock import Clock
 
 FEEDBACK = "feedback"
@@ -81,54 +82,33 @@ class TrailBroken(Exception):
         self.report = report
 
 
-EVENTS = (
-    "SELECT id, occurred_at, actor, action, subject_type, subject_id, seq, from_state, "
-    "to_state, reason_code, prev_hash, hash FROM audit_events "
-    "ORDER BY subject_type, subject_id, seq, id"
-)
-
-
-# Feedback items whose status is not where their trail ends (or that have no trail). Events
-# that change no state (a moderator reading an original, say) carry no to_state and are skipped.
-_UNBACKED_STATES = (
-    "SELECT f.id::text AS id, f.status, last.to_state FROM feedback f "
-    "LEFT JOIN LATERAL (SELECT to_state FROM audit_events e "
-    "  WHERE e.subject_type = 'feedback' AND e.subject_id = f.id::text "
-    "  AND e.to_state IS NOT NULL "
-    "  ORDER BY e.seq DESC LIMIT 1) last ON true "
-    "WHERE last.to_state IS DISTINCT FROM f.status ORDER BY f.created_at"
-)
-
-_TRAIL_ID = "SELECT value FROM instance_secrets WHERE name = 'audit_trail_id'"
-
-
 async def trail_id(conn: asyncpg.Connection) -> str | None:
     """The id checkpoint lines name (sql/0015_audit_trail_id.sql)."""
-    value = await conn.fetchval(_TRAIL_ID)
-    return None if value is None else bytes(value)[:16].hex()
+    value = await queries.trail_id(conn)
+    return None if value is None else value[:16].hex()
 
 
-def event_of(row: asyncpg.Record) -> AuditEvent:
+def event_of(row: StoredEvent) -> AuditEvent:
     return AuditEvent(
-        occurred_at=row["occurred_at"],
-        actor=row["actor"],
-        action=row["action"],
-        subject_type=row["subject_type"],
-        subject_id=row["subject_id"],
-        seq=row["seq"],
-        from_state=row["from_state"],
-        to_state=row["to_state"],
-        reason_code=row["reason_code"],
-        prev_hash=row["prev_hash"],
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        action=row.action,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        seq=row.seq,
+        from_state=row.from_state,
+        to_state=row.to_state,
+        reason_code=row.reason_code,
+        prev_hash=row.prev_hash,
     )
 
 
 def _check_event(
-    row: asyncpg.Record, previous: asyncpg.Record | None, key: bytes, checkpointed: bool
+    row: StoredEvent, previous: StoredEvent | None, key: bytes, checkpointed: bool
 ) -> str | None:
     """What is wrong with this event given the one before it in its chain, if anything."""
     event = event_of(row)
-    stored = bytes(row["hash"])
+    stored = bytes(row.hash)
     if event_hash(event, key) != stored:
         if plain_event_hash(event) != stored:
             return (
@@ -145,13 +125,13 @@ def _check_event(
     return link_problem(row, previous)
 
 
-def link_problem(row: asyncpg.Record, previous: asyncpg.Record | None) -> str | None:
+def link_problem(row: StoredEvent, previous: StoredEvent | None) -> str | None:
     """What is wrong with how this event follows the one before it in its chain, if anything."""
-    expected_seq = 1 if previous is None else previous["seq"] + 1
-    if row["seq"] != expected_seq:
+    expected_seq = 1 if previous is None else previous.seq + 1
+    if row.seq != expected_seq:
         return f"seq {expected_seq} is missing before it (an event was removed)"
-    expected_prev = None if previous is None else bytes(previous["hash"])
-    if (None if row["prev_hash"] is None else bytes(row["prev_hash"])) != expected_prev:
+    expected_prev = None if previous is None else bytes(previous.hash)
+    if (None if row.prev_hash is None else bytes(row.prev_hash)) != expected_prev:
         return "it does not follow the event before it (an event was removed or inserted)"
     return None
 
@@ -179,34 +159,29 @@ async def scan(
         if first is None or rank < (first.event_id is None, first.event_id or 0):
             first = found
 
-    previous: asyncpg.Record | None = None
+    previous: StoredEvent | None = None
     broken = False
     expected: ChainHead | None = None
 
-    def finish(last: asyncpg.Record) -> None:
-        subject = (last["subject_type"], last["subject_id"])
+    def finish(last: StoredEvent) -> None:
+        subject = (last.subject_type, last.subject_id)
         if heads is not None:
-            heads.append((*subject, last["seq"], bytes(last["hash"])))
-        if (
-            history is not None
-            and expected is not None
-            and not broken
-            and last["seq"] < expected.seq
-        ):
+            heads.append((*subject, last.seq, bytes(last.hash)))
+        if history is not None and expected is not None and not broken and last.seq < expected.seq:
             note(
                 Break(
-                    last["id"],
+                    last.id,
                     *subject,
-                    last["seq"],
+                    last.seq,
                     f"the chain ends here but {history.when(expected.line)} holds seq "
                     f"{expected.seq} (newest events removed)",
                 )
             )
 
-    async for row in conn.cursor(EVENTS, prefetch=2000):
+    async for row in queries.events(conn):
         events += 1
-        subject = (row["subject_type"], row["subject_id"])
-        if previous is None or (previous["subject_type"], previous["subject_id"]) != subject:
+        subject = (row.subject_type, row.subject_id)
+        if previous is None or (previous.subject_type, previous.subject_id) != subject:
             if previous is not None:
                 finish(previous)
             chains += 1
@@ -217,8 +192,8 @@ async def scan(
             problem is None
             and not broken
             and expected is not None
-            and row["seq"] == expected.seq
-            and bytes(row["hash"]) != expected.hash
+            and row.seq == expected.seq
+            and bytes(row.hash) != expected.hash
         ):
             assert history is not None
             problem = (
@@ -228,7 +203,7 @@ async def scan(
         if problem is not None:
             # A chain is reported once, at its first broken event.
             broken = True
-            note(Break(row["id"], *subject, row["seq"], problem))
+            note(Break(row.id, *subject, row.seq, problem))
         previous = row
     if previous is not None:
         finish(previous)
@@ -245,15 +220,15 @@ async def scan(
             )
         )
 
-    async for item in conn.cursor(_UNBACKED_STATES, prefetch=500):
-        if item["to_state"] is None:
+    async for item in queries.unbacked_states(conn):
+        if item.to_state is None:
             problem = "the item has no audit trail"
         else:
             problem = (
-                f"its status is {item['status']} but its trail ends at {item['to_state']} "
+                f"its status is {item.status} but its trail ends at {item.to_state} "
                 "(newest events removed)"
             )
-        note(Break(None, FEEDBACK, item["id"], None, problem))
+        note(Break(None, FEEDBACK, item.id, None, problem))
     return Report(
         events=events,
         chains=chains,
@@ -300,8 +275,8 @@ async def checkpoint(
     a checkpoint never vouches for a broken state."""
     keys = keys or keys_for(conn)
     if wait:
-        await conn.execute("SELECT pg_advisory_lock($1)", checkpoints.LOCK_KEY)
-    elif not await conn.fetchval("SELECT pg_try_advisory_lock($1)", checkpoints.LOCK_KEY):
+        await queries.lock(conn, checkpoints.LOCK_KEY)
+    elif not await queries.try_lock(conn, checkpoints.LOCK_KEY):
         return None
     try:
         if every is not None:
@@ -322,4 +297,4 @@ async def checkpoint(
         await asyncio.to_thread(checkpoints.append, path, data)
         return written
     finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", checkpoints.LOCK_KEY)
+        await queries.unlock(conn, checkpoints.LOCK_KEY)

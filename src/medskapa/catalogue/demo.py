@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from medskapa.catalogue import demo_queries as queries
 from medskapa.catalogue.authoring import Actor, AuthoringService
 from medskapa.catalogue.importer import label_key, read_markdown
 from medskapa.clock import utc_now
@@ -60,6 +61,11 @@ def demo_files(directory: Path = DEMO_DIR) -> list[Path]:
     return [path for _, path in sorted(files)]
 
 
+async def catalogue_is_empty(conn: asyncpg.Connection) -> bool:
+    """No guidance document at all (a new installation, where the demo may go)."""
+    return not await queries.document_slugs(conn, limit=1)
+
+
 async def load_demo(conn: asyncpg.Connection, directory: Path = DEMO_DIR) -> DemoCounts:
     """Insert what is not there yet (matched by slug), in one transaction."""
     structure = read_structure(directory)
@@ -67,26 +73,17 @@ async def load_demo(conn: asyncpg.Connection, directory: Path = DEMO_DIR) -> Dem
     authoring = AuthoringService(conn, utc_now)
     async with conn.transaction():
         for area in structure.programme_areas:
-            status = await conn.execute(
-                "INSERT INTO programme_areas (slug, name) VALUES ($1, $2) "
-                "ON CONFLICT (slug) DO NOTHING",
-                area.slug,
-                area.name,
-            )
-            counts.programme_areas += status == "INSERT 0 1"
+            counts.programme_areas += await queries.insert_demo_area(conn, area.slug, area.name)
         for group in structure.subject_groups:
-            status = await conn.execute(
-                "INSERT INTO subject_groups (slug, name, kind, description, programme_area_id) "
-                "SELECT $1, $2, $3, $4, id FROM programme_areas WHERE slug = $5 "
-                "ON CONFLICT (slug) DO NOTHING",
-                group.slug,
-                group.name,
-                group.kind,
-                group.description,
-                group.programme_area,
+            counts.subject_groups += await queries.insert_demo_group(
+                conn,
+                slug=group.slug,
+                name=group.name,
+                kind=group.kind,
+                description=group.description,
+                area_slug=group.programme_area,
             )
-            counts.subject_groups += status == "INSERT 0 1"
-        existing = set(await conn.fetchval("SELECT array_agg(slug) FROM guidance_documents") or [])
+        existing = set(await queries.document_slugs(conn))
         for path in demo_files(directory):
             document = read_markdown(path.read_bytes())
             if document.slug in existing:
@@ -95,10 +92,5 @@ async def load_demo(conn: asyncpg.Connection, directory: Path = DEMO_DIR) -> Dem
                 DEMO_ACTOR, document, publish=document.published_on is not None
             )
             counts.documents += result.new_document
-        await conn.execute(
-            "UPDATE guidance_documents SET status = 'consultation' "
-            "WHERE slug = ANY($1::text[]) AND NOT slug = ANY($2::text[])",
-            structure.consultation,
-            list(existing),
-        )
+        await queries.open_for_consultation(conn, structure.consultation, exclude=sorted(existing))
     return counts

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
 import msgspec
 
-from medskapa.audit.keys import AuditKeys, bind
 from medskapa.settings import Settings
 
 # Errors that say the database (or the way to it) is down, not that a query was wrong.
@@ -52,17 +51,27 @@ async def reset_connection(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def create_pool(settings: Settings, dsn: str, *, size: int | None = None) -> asyncpg.Pool:
+ConnectionSetUp = Callable[[asyncpg.Connection], None]
+"""What else each new connection needs, handed in by whoever opens the pool (the app binds the
+audit keys with it: audit/keys.py)."""
+
+
+async def create_pool(
+    settings: Settings,
+    dsn: str,
+    *,
+    size: int | None = None,
+    set_up: ConnectionSetUp | None = None,
+) -> asyncpg.Pool:
     """Open a pool (of ``size`` connections at most, default from the settings). With
     ``min_size`` 0 no connection is made until one is needed, so that the app starts (and
-    answers /healthz with 503) while the database is still down. Every connection carries the
-    audit keys derived from the secret key (audit/keys.py), so services can record events."""
-    keys = AuditKeys.from_secret(settings.secret_key) if settings.secret_key else None
+    answers /healthz with 503) while the database is still down. ``set_up`` runs on every new
+    connection, after the codecs."""
 
     async def init(conn: asyncpg.Connection) -> None:
         await init_connection(conn)
-        if keys is not None:
-            bind(conn, keys)
+        if set_up is not None:
+            set_up(conn)
 
     return await asyncpg.create_pool(
         dsn,

@@ -21,7 +21,7 @@ from medskapa.periodic import periodic_lifespan
 from medskapa.security.secrets import OUTBOX_KEY, instance_secret
 from medskapa.settings import Settings
 
-from .notices import send_digests, send_queue_notice
+from .notices import ItemPath, send_digests, send_queue_notice
 from .relay import Relay
 
 log = logging.getLogger("medskapa.outbox")
@@ -73,11 +73,20 @@ NOTICES_FIRST_AFTER_SECONDS = 60.0
 NOTICES_EVERY_SECONDS = 900.0
 
 
-async def send_notices(pool: object, settings: Settings) -> tuple[int, int]:
+ITEM_ROUTE = "triage-item"
+"""The route where a group member opens an item (triage); digests link to it."""
+
+
+def item_path(app: Litestar) -> ItemPath:
+    """The path of an item's page, from the app's route of that name."""
+    return lambda feedback_id: app.route_reverse(ITEM_ROUTE, feedback_id=feedback_id)
+
+
+async def send_notices(app: Litestar, settings: Settings) -> tuple[int, int]:
     """(digests queued, moderators told); safe from every worker at once."""
     alert = dt.timedelta(hours=settings.moderation_alert_hours)
-    async with pool.acquire() as conn:  # type: ignore[attr-defined]
-        digests = await send_digests(conn, utc_now())
+    async with app.state.pool.acquire() as conn:
+        digests = await send_digests(conn, utc_now(), item_path(app))
         told = await send_queue_notice(conn, alert, utc_now())
     return digests, told
 
@@ -86,7 +95,7 @@ def notices_lifespan(settings: Settings) -> Callable[[Litestar], object]:
     """Every worker checks every 15 minutes whether a digest or a queue notice is due."""
     return periodic_lifespan(
         "scheduled-notices",
-        lambda app: send_notices(app.state.pool, settings),
+        lambda app: send_notices(app, settings),
         first_after=NOTICES_FIRST_AFTER_SECONDS,
         every=NOTICES_EVERY_SECONDS,
     )

@@ -13,6 +13,8 @@ from typing import Any
 
 import asyncpg
 
+from . import queries
+
 TEMPLATES = frozenset(
     {
         # accounts
@@ -70,13 +72,12 @@ async def enqueue(
         raise ValueError(f"unknown e-mail template {template!r}")
     if (contact_id is None) == (user_id is None):
         raise ValueError("give exactly one recipient: contact_id or user_id")
-    return await conn.fetchval(
-        "INSERT INTO outbox_messages (template, contact_id, user_id, language, context, "
-        "created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    return await queries.insert_message(
+        conn,
         template,
-        contact_id,
-        user_id,
-        language,
-        context or {},
-        now,
+        contact_id=contact_id,
+        user_id=user_id,
+        language=language,
+        context=context or {},
+        now=now,
     )

@@ -29,7 +29,6 @@ import random
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
-from typing import Any
 
 import aiosmtplib
 import asyncpg
@@ -40,6 +39,8 @@ from medskapa.audit.domain import AuditEvent
 from medskapa.clock import utc_now
 from medskapa.settings import Settings
 
+from . import queries
+from .queries import Claimed
 from .render import TemplateMissing, render
 
 log = logging.getLogger("medskapa.outbox")
@@ -54,19 +55,6 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE = 30.0
 BACKOFF_CAP = 3600.0
 IDLE_SECONDS = 2.0
-
-
-class Claimed(msgspec.Struct, frozen=True):
-    id: int
-    template: str
-    language: str
-    context: dict[str, Any]
-    attempts: int
-    address: str | None
-    trail_seq: int | None
-    """The last audit event of this row (its chain's tail), read at claim time: while the
-    lease is held nothing else writes to the row's chain."""
-    trail_hash: bytes | None
 
 
 class Outcome(msgspec.Struct, frozen=True):
@@ -126,28 +114,7 @@ async def claim(
     conn: asyncpg.Connection, relay: uuid.UUID, now: dt.datetime, limit: int = BATCH
 ) -> list[Claimed]:
     """Take up to ``limit`` due rows for ``relay``: pending, due, and not leased by a live relay."""
-    rows = await conn.fetch(
-        "WITH due AS ("
-        "  SELECT id FROM outbox_messages "
-        "  WHERE status = 'pending' AND next_attempt_at <= $2 "
-        "  AND (lease_until IS NULL OR lease_until < $2) "
-        "  ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) "
-        "UPDATE outbox_messages m SET claimed_by = $1, lease_until = $3, "
-        "  attempts = m.attempts + 1 "
-        "FROM due LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events a "
-        "  WHERE a.subject_type = 'outbox_message' AND a.subject_id = due.id::text "
-        "  ORDER BY seq DESC LIMIT 1) t ON true "
-        "WHERE m.id = due.id "
-        "RETURNING m.id, m.template, m.language, m.context, m.attempts, "
-        "  COALESCE((SELECT email FROM contacts c WHERE c.id = m.contact_id), "
-        "    (SELECT email FROM users u WHERE u.id = m.user_id AND u.deleted_at IS NULL)), "
-        "  t.seq, t.hash",
-        relay,
-        now,
-        now + LEASE,
-        limit,
-    )
-    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    return await queries.claim(conn, relay, now, now + LEASE, limit)
 
 
 async def mark_sent(
@@ -166,18 +133,7 @@ async def mark_sent(
         reason_code=row.template,
         prev_hash=row.trail_hash,
     )
-    done = await conn.fetchval(
-        "WITH done AS (UPDATE outbox_messages SET status = 'sent', sent_at = $3, "
-        "  lease_until = NULL, last_error = NULL "
-        "  WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING id) "
-        f"INSERT INTO audit_events ({audit.INSERT_COLUMNS}) "
-        "SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM done RETURNING seq",
-        row.id,
-        relay,
-        now,
-        *audit.insert_values(conn, event),
-    )
-    return done is not None
+    return await queries.mark_sent(conn, relay, row.id, now, audit.insert_values(conn, event))
 
 
 async def mark_failed(
@@ -192,16 +148,14 @@ async def mark_failed(
     """Schedule a retry, or make the row a dead letter; returns the new status."""
     dead = permanent or row.attempts >= MAX_ATTEMPTS
     async with conn.transaction():
-        status = await conn.fetchval(
-            "UPDATE outbox_messages SET status = $3, lease_until = NULL, last_error = $4, "
-            "next_attempt_at = $5, dead_at = CASE WHEN $3 = 'dead' THEN $6::timestamptz END "
-            "WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING status",
-            row.id,
+        status = await queries.mark_failed(
+            conn,
             relay,
-            "dead" if dead else "pending",
-            error[:200],
-            now + backoff(row.attempts),
-            now,
+            row.id,
+            status="dead" if dead else "pending",
+            error=error[:200],
+            next_attempt_at=now + backoff(row.attempts),
+            now=now,
         )
         if status == "dead":
             await audit.record(
@@ -221,13 +175,7 @@ async def mark_failed(
 async def release(conn: asyncpg.Connection, relay: uuid.UUID, ids: list[int]) -> None:
     """Give back rows claimed but not tried (at shutdown), without counting an attempt."""
     if ids:
-        await conn.execute(
-            "UPDATE outbox_messages SET lease_until = NULL, claimed_by = NULL, "
-            "attempts = attempts - 1 WHERE id = ANY($1::bigint[]) AND claimed_by = $2 "
-            "AND status = 'pending'",
-            ids,
-            relay,
-        )
+        await queries.release(conn, relay, ids)
 
 
 def _smtp(settings: Settings) -> aiosmtplib.SMTP:

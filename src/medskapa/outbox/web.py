@@ -18,11 +18,13 @@ from litestar.response import Redirect, Template
 from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, allows, principal_of, requires
 from medskapa.web.deps import Conn, RowId, clock
+from medskapa.web.forms import see_other
 
-from . import admin
+from . import admin, queries
 from .render import render
 
 NO_STORE = {"Cache-Control": "no-store"}
+MAILBOX_SIZE = 100
 
 
 class OutboxAdminPages(Controller):
@@ -58,7 +60,8 @@ class OutboxAdminPages(Controller):
     ) -> Redirect:
         actor = principal_of(request).pseudonym
         done = await admin.retry(conn, message_id, actor, clock())
-        return Redirect(f"/admin/utskick?klart={'igen' if done else 'inget'}", status_code=303)
+        page = request.app.route_reverse("outbox-admin")
+        return see_other(f"{page}?klart={'igen' if done else 'inget'}")
 
 
 def _loopback(address: str) -> bool:
@@ -94,26 +97,20 @@ class DevMailboxPages(Controller):
 
     @get("/dev/mailbox")
     async def index(self, conn: Conn, state: State) -> Template:
-        rows = await conn.fetch(
-            "SELECT m.id, m.template, m.status, m.created_at, m.context, "
-            "COALESCE(c.email, u.email) FROM outbox_messages m "
-            "LEFT JOIN contacts c ON c.id = m.contact_id LEFT JOIN users u ON u.id = m.user_id "
-            "ORDER BY m.id DESC LIMIT 100"
-        )
         messages = []
-        for row in rows:
+        for row in await queries.mailbox(conn, MAILBOX_SIZE):
             try:
-                rendered = render(row[1], row[4], base_url=state.settings.base_url)
+                rendered = render(row.template, row.context, base_url=state.settings.base_url)
             except Exception as exc:  # a broken template shows as such, not as a 500
                 subject, text = f"({type(exc).__name__})", ""
             else:
                 subject, text = rendered.subject, rendered.text
             messages.append(
                 {
-                    "id": row[0],
-                    "status": row[2],
-                    "created_at": row[3],
-                    "to": row[5],
+                    "id": row.id,
+                    "status": row.status,
+                    "created_at": row.created_at,
+                    "to": row.address,
                     "subject": subject,
                     "text": text,
                 }
