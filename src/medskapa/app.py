@@ -21,8 +21,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from medskapa import __version__
+from medskapa.accounts.account_web import AccountPages
 from medskapa.accounts.admin_web import UserAdminPages
-from medskapa.accounts.web import AccountPages, AuthApi
+from medskapa.accounts.api import AuthApi
+from medskapa.accounts.registration_web import RegistrationPages
+from medskapa.accounts.signin_web import SignInPages
 from medskapa.audit import keys as audit_keys
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.authoring_api import AuthoringApi
@@ -125,6 +128,8 @@ def create_app(settings: Settings) -> Litestar:
             ModerationApi,
             RoutingAdminPages,
             OutboxAdminPages,
+            SignInPages,
+            RegistrationPages,
             UserAdminPages,
             StructureAdminPages,
             AuthoringPages,
