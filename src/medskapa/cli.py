@@ -354,14 +354,13 @@ def _read_password(args: argparse.Namespace) -> str:
 async def _user_command(
     url: str, work: Callable[[asyncpg.Connection], Awaitable[None]], keys: AuditKeys
 ) -> None:
-    from medskapa.accounts.service import AccountError
-    from medskapa.accounts.texts import ERRORS
+    from medskapa.errors import Invalid
 
     async def guarded(conn: asyncpg.Connection) -> None:
         try:
             await work(conn)
-        except AccountError as exc:
-            raise CommandError(ERRORS.get(exc.code, exc.code)) from exc
+        except Invalid as exc:
+            raise CommandError(exc.message(exc.errors[0])) from exc
 
     await _with_connection(url, guarded, keys)
 
