@@ -26,6 +26,7 @@ from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.api import AuthApi
 from medskapa.accounts.registration_web import RegistrationPages
 from medskapa.accounts.signin_web import SignInPages
+from medskapa.answers.web import PublicResponsesApi, PublicResponsesPages
 from medskapa.audit import keys as audit_keys
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.authoring_api import AuthoringApi
@@ -53,13 +54,10 @@ from medskapa.security.headers import add_security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
-from medskapa.triage.web import (
-    PublicResponsesApi,
-    PublicResponsesPages,
-    TriageApi,
-    TriageExportApi,
-    TriagePages,
-)
+from medskapa.triage.api import TriageApi
+from medskapa.triage.exports import TriageExportApi
+from medskapa.triage.inbox_pages import TriageInboxPages
+from medskapa.triage.item_pages import TriageItemPages
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
@@ -137,7 +135,8 @@ def create_app(settings: Settings) -> Litestar:
             DevMailboxPages,
             OrganisationPages,
             OrganisationApi,
-            TriagePages,
+            TriageInboxPages,
+            TriageItemPages,
             TriageApi,
             TriageExportApi,
             PublicResponsesPages,
