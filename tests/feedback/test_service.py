@@ -3,7 +3,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from medskapa.feedback.service import ActionRefused, SubmissionInvalid, UnknownReceipt
+from medskapa.errors import Invalid, Refused
+from medskapa.feedback.service import UnknownReceipt
 from tests.factories import FIXED_NOW, first_document, make_feedback, service
 
 
@@ -98,7 +99,7 @@ async def test_bad_input_names_each_field_and_stores_nothing(
         await count(conn, "contacts"),
         await count(conn, "audit_events"),
     )
-    with pytest.raises(SubmissionInvalid) as info:
+    with pytest.raises(Invalid) as info:
         await make_feedback(conn, **{"email": "kvar@exempel.se", **overrides})
     assert [(e.field, e.code) for e in info.value.errors] == expected
     after = (
@@ -111,7 +112,7 @@ async def test_bad_input_names_each_field_and_stores_nothing(
 
 async def test_quote_not_in_section_is_refused(conn: asyncpg.Connection) -> None:
     _, _, key = await first_document(conn)
-    with pytest.raises(SubmissionInvalid) as info:
+    with pytest.raises(Invalid) as info:
         await make_feedback(conn, section=key, quote="det här står inte i texten alls")
     assert [(e.field, e.code) for e in info.value.errors] == [("quote", "quote_not_found")]
 
@@ -126,7 +127,7 @@ async def test_lookup_withdraw_and_erase_by_code(conn: asyncpg.Connection) -> No
 
     view = await feedback.withdraw(submitted.receipt_code)
     assert view.record.status == "withdrawn"
-    with pytest.raises(ActionRefused, match="not_withdrawable"):
+    with pytest.raises(Refused, match="not_withdrawable"):
         await feedback.withdraw(submitted.receipt_code)
 
     view = await feedback.erase(submitted.receipt_code)
@@ -141,7 +142,7 @@ async def test_lookup_withdraw_and_erase_by_code(conn: asyncpg.Connection) -> No
     ]
     assert [e.seq for e in view.timeline] == [1, 2, 3]
     assert view.timeline[1].prev_hash is not None
-    with pytest.raises(ActionRefused, match="already_erased"):
+    with pytest.raises(Refused, match="already_erased"):
         await feedback.erase(submitted.receipt_code)
 
 

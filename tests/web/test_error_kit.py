@@ -89,6 +89,8 @@ def test_pages_say_it_in_swedish() -> None:
         forbidden = client.get("/sida/forbidden")
         assert forbidden.status_code == 403
         assert "Remissen är stängd." in forbidden.text
+        # The page is in Swedish only: the API's English reason is not listed under it.
+        assert "The consultation is closed." not in forbidden.text
 
         invalid = client.get("/sida/invalid")
         assert invalid.status_code == 400

@@ -197,6 +197,48 @@ def moderation_event_text(action: str, reason_code: str | None, language: Langua
     return None if words is None else words[language]
 
 
+# The submitter's timeline on the status page: what each of the item's own events means to them.
+TIMELINE_WORDS: dict[str, dict[Language, str]] = {
+    "feedback.submitted": {"sv": "Vi tog emot din synpunkt.", "en": "We received your feedback."},
+    "feedback.withdrawn": {
+        "sv": "Du tog tillbaka synpunkten.",
+        "en": "You withdrew the feedback.",
+    },
+    "feedback.erased": {
+        "sv": "Texten och e-postadressen raderades på din begäran.",
+        "en": "The text and e-mail address were erased at your request.",
+    },
+    "feedback.in_review": {
+        "sv": "Arbetsgruppen började behandla synpunkten.",
+        "en": "The working group started on your feedback.",
+    },
+    "feedback.answered": {"sv": "Arbetsgruppen svarade.", "en": "The working group answered."},
+    "feedback.change_planned": {
+        "sv": "Arbetsgruppen svarade att texten ska ändras.",
+        "en": "The working group answered that the text will change.",
+    },
+    "feedback.closed": {
+        "sv": "Arbetsgruppen avslutade synpunkten.",
+        "en": "The working group closed the feedback.",
+    },
+    "feedback.changed": {
+        "sv": "Texten är ändrad i en ny version.",
+        "en": "The text has changed in a new version.",
+    },
+    "feedback.forwarded": {
+        "sv": "Synpunkten skickades vidare till en annan arbetsgrupp.",
+        "en": "The feedback was passed on to another working group.",
+    },
+}
+
+
+def timeline_text(action: str, reason_code: str | None, language: Language) -> str:
+    """What an event on the item's trail means to its submitter; "" for a step with nothing to
+    tell them (a route per group, a moderator's reading of a redacted original)."""
+    words = TIMELINE_WORDS.get(action, {}).get(language)
+    return words or moderation_event_text(action, reason_code, language) or ""
+
+
 UI: dict[Language, dict[str, str]] = {
     "sv": {
         "give_feedback": "Lämna synpunkt",

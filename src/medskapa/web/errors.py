@@ -160,7 +160,7 @@ def handle_refused(request: Request[Any, Any, Any], exc: errors.Refused) -> Resp
         request,
         exc.status,
         exc.message("en"),
-        [{"code": exc.code, "message": exc.message("en")}],
+        [{"code": exc.code, "message": exc.message("en")}] if is_api(request) else None,
         page_detail=exc.message("sv"),
     )
 

@@ -1,0 +1,300 @@
+"""The feedback JSON API: submit feedback, and look up, withdraw or erase it by receipt code.
+
+An unknown code (404), a refused withdrawal or erasure (409) and fields in error (422) are
+answered as problem details by the app's error handlers (medskapa.web.errors)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+
+from medskapa.clock import Clock
+from medskapa.feedback.domain import (
+    QUOTE_MAX,
+    STATUS_LABELS,
+    TEXT_MAX,
+    Category,
+    FeedbackStatus,
+    SubmitterRole,
+)
+from medskapa.feedback.receipts import CODE_PATTERN
+from medskapa.feedback.service import FeedbackService, FeedbackView, SubmissionInput, Submitted
+from medskapa.feedback.texts import timeline_text
+from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
+from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
+from medskapa.security.permissions import Permission, requires
+from medskapa.web.deps import Conn
+from medskapa.web.errors import PROBLEM_JSON, Problem
+
+
+class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    exact: Annotated[str, msgspec.Meta(max_length=QUOTE_MAX)]
+    prefix: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    suffix: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    document: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=200, description="Document slug")
+    ]
+    category: Category
+    role: SubmitterRole
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=TEXT_MAX * 2)]
+    version: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    section: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    quote: QuoteIn | None = None
+    consent_public: bool = False
+    consent_contact: bool = False
+    email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
+    language: Literal["sv", "en"] = "sv"
+    care_region: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                pattern=r"^[0-9]{2}$",
+                description="Where the care took place, if the submitter wants to say: the "
+                'region\'s two-digit county code (länskod), e.g. "12" for Region Skåne. The '
+                "codes are listed by GET /api/v1/regions.",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class FindingOut(msgspec.Struct):
+    kind: str
+    start: int
+    end: int
+
+
+class FeedbackCreated(msgspec.Struct):
+    id: uuid.UUID
+    receipt_code: str
+    status: FeedbackStatus
+    personal_data: list[FindingOut]
+
+
+class ReceiptIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=100,
+            pattern=CODE_PATTERN,
+            description="The receipt code, e.g. ABCD-EFGH-JKMN-PQRS (case, spaces and hyphens "
+            "do not matter)",
+        ),
+    ]
+
+
+class TimelineEntry(msgspec.Struct):
+    at: str
+    event: str
+    status: str | None
+    text: str
+
+
+class FeedbackStatusOut(msgspec.Struct):
+    id: uuid.UUID
+    status: FeedbackStatus
+    status_text: str
+    document: str
+    version: str
+    section: str | None
+    category: Category
+    submitted_at: str
+    erased: bool
+    timeline: list[TimelineEntry]
+
+
+def _created(submitted: Submitted) -> FeedbackCreated:
+    return FeedbackCreated(
+        submitted.id,
+        submitted.receipt_code,
+        submitted.status,
+        [FindingOut(f.kind, f.start, f.end) for f in submitted.personal_data],
+    )
+
+
+def _status_out(view: FeedbackView) -> FeedbackStatusOut:
+    record = view.record
+    return FeedbackStatusOut(
+        id=record.id,
+        status=FeedbackStatus(record.status),
+        status_text=STATUS_LABELS[record.status],
+        document=record.document_slug,
+        version=record.version_label,
+        section=record.section_key,
+        category=Category(record.category),
+        submitted_at=record.created_at.isoformat(),
+        erased=record.erased_at is not None,
+        timeline=[
+            TimelineEntry(
+                e.occurred_at.isoformat(),
+                e.action,
+                e.to_state,
+                timeline_text(e.action, e.reason_code, "en"),
+            )
+            for e in view.timeline
+        ],
+    )
+
+
+def _idempotency_problem(status: int, title: str, detail: str) -> Response[Problem]:
+    """What is wrong with the Idempotency-Key, titled so (the error kit has no such idea)."""
+    return Response(
+        Problem(title=title, status=status, detail=detail),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+    )
+
+
+class FeedbackApi(Controller):
+    path = "/api/v1"
+    tags = ("feedback",)
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    @post(
+        "/feedback",
+        summary="Submit feedback on a guidance document",
+        description="Returns the receipt code once. Send an `Idempotency-Key` header to make "
+        "retries safe: the same key with the same body returns the first answer.",
+        request_max_body_size=MAX_BODY_BYTES,
+        status_code=HTTP_201_CREATED,
+    )
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        service: NamedDependency[FeedbackService],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        data: JSONBody[FeedbackIn],
+    ) -> Response[Any]:
+        key = request.headers.get("idempotency-key")
+        if key is not None and not valid_key(key):
+            return _idempotency_problem(
+                HTTP_400_BAD_REQUEST,
+                "Bad Idempotency-Key",
+                "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            )
+        await rate_limit(request, conn, receipt_key, "submit", clock())
+        submission = SubmissionInput(
+            document=data.document,
+            category=data.category,
+            role=data.role,
+            text=data.text,
+            version=data.version,
+            section=data.section,
+            quote=data.quote.exact if data.quote else None,
+            quote_prefix=data.quote.prefix if data.quote else None,
+            quote_suffix=data.quote.suffix if data.quote else None,
+            consent_public=data.consent_public,
+            consent_contact=data.consent_contact,
+            email=data.email,
+            language=data.language,
+            care_region=data.care_region,
+        )
+        try:
+            if key is None:
+                body = msgspec.json.encode(_created(await service.submit(submission)))
+            else:
+                async with conn.transaction():
+                    idempotency = Idempotency(conn, receipt_key, "api", key)
+                    stored = await idempotency.claim(await request.body())
+                    if stored is not None:
+                        return Response(
+                            stored.body, status_code=stored.status_code, media_type=MediaType.JSON
+                        )
+                    body = msgspec.json.encode(_created(await service.submit(submission)))
+                    await idempotency.store(HTTP_201_CREATED, body)
+        except IdempotencyConflict:
+            return _idempotency_problem(
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                "Idempotency-Key reused",
+                "This Idempotency-Key was used before with a different request body.",
+            )
+        return Response(body, status_code=HTTP_201_CREATED, media_type=MediaType.JSON)
+
+    async def _by_code(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        key: bytes,
+        clock: NamedDependency[Clock],
+        work: Any,
+    ) -> Response[Any]:
+        await rate_limit(request, conn, key, "receipt", clock())
+        view = await work()
+        return Response(_status_out(view), headers={"Cache-Control": "no-store"})
+
+    @post(
+        "/receipts/lookup",
+        summary="Status and timeline of feedback by receipt code",
+        status_code=HTTP_200_OK,
+        request_max_body_size=4096,
+        opt={"problems": [404]},
+    )
+    async def lookup(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        service: NamedDependency[FeedbackService],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        data: JSONBody[ReceiptIn],
+    ) -> Response[Any]:
+        return await self._by_code(
+            request, conn, receipt_key, clock, lambda: service.lookup(data.code)
+        )
+
+    @post(
+        "/receipts/withdraw",
+        summary="Withdraw feedback by receipt code",
+        status_code=HTTP_200_OK,
+        request_max_body_size=4096,
+        opt={"problems": [404, 409]},
+    )
+    async def withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        service: NamedDependency[FeedbackService],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        data: JSONBody[ReceiptIn],
+    ) -> Response[Any]:
+        return await self._by_code(
+            request, conn, receipt_key, clock, lambda: service.withdraw(data.code)
+        )
+
+    @post(
+        "/receipts/erase",
+        summary="Erase the text and contact of feedback by receipt code",
+        status_code=HTTP_200_OK,
+        request_max_body_size=4096,
+        opt={"problems": [404, 409]},
+    )
+    async def erase(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        service: NamedDependency[FeedbackService],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        data: JSONBody[ReceiptIn],
+    ) -> Response[Any]:
+        return await self._by_code(
+            request, conn, receipt_key, clock, lambda: service.erase(data.code)
+        )

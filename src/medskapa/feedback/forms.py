@@ -1,0 +1,106 @@
+"""The feedback form: what it shows (the document's sections, what the submitter already
+typed, the errors beside their fields, what the personal-data check found) and how it reads
+what was sent."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
+
+from medskapa.feedback.domain import QUOTE_MAX, TEXT_MAX, Category, SubmitterRole
+from medskapa.feedback.queries import FormDocument
+from medskapa.feedback.texts import UI, Language
+from medskapa.regions.domain import HealthcareRegion
+from medskapa.web.forms import field
+
+HONEYPOT_FIELD = "webbplats"
+FORM_ID_FIELD = "formular_id"
+# The text fields of the form, as they are kept to show it again.
+TEXT_FIELDS = (
+    "version",
+    "section",
+    "quote",
+    "quote_prefix",
+    "quote_suffix",
+    "category",
+    "role",
+    "text",
+    "care_region",
+    "email",
+)
+
+
+class FoundData(msgspec.Struct, frozen=True):
+    """What the personal-data check found, shown only to the submitter who typed it."""
+
+    name: str
+    text: str
+
+
+class FormState(msgspec.Struct, kw_only=True):
+    """Everything the form template needs, including what the submitter already typed."""
+
+    values: dict[str, Any]
+    errors: dict[str, str] = {}
+    general_error: str | None = None
+    findings: list[FoundData] = []
+    token: str = ""
+    regions: list[HealthcareRegion] = []
+    """The choices for the region where the care took place."""
+
+
+def sent_values(data: dict[str, Any]) -> dict[str, Any]:
+    """What the submitter sent, as the form shows it again: text as typed, consents as
+    booleans."""
+    values: dict[str, Any] = {name: field(data, name) for name in TEXT_FIELDS}
+    values["consent_public"] = field(data, "consent_public") == "ja"
+    values["consent_contact"] = field(data, "consent_contact") == "ja"
+    return values
+
+
+def _form_id(token: str) -> str:
+    """A prefix for the ids of one form: unique among forms open on one page, the same each
+    time that form is shown again, and only id-safe characters whatever the client sent."""
+    return "f" + hashlib.blake2s(token.encode(errors="replace"), digest_size=4).hexdigest() + "-"
+
+
+def _form_context(
+    document: FormDocument, state: FormState, language: Language, fragment: bool
+) -> dict[str, Any]:
+    version = document.version(state.values.get("version") or None) or document.version(None)
+    return {
+        "document": document,
+        "version": version,
+        "form": state,
+        "form_id": _form_id(state.token),
+        "t": UI[language],
+        "lang": language,
+        "fragment": fragment,
+        "text_max": TEXT_MAX,
+        "quote_max": QUOTE_MAX,
+        "categories": list(Category),
+        "roles": list(SubmitterRole),
+        "honeypot": HONEYPOT_FIELD,
+        "token_field": FORM_ID_FIELD,
+    }
+
+
+def render_form(
+    request: Request[Any, Any, Any],
+    document: FormDocument,
+    state: FormState,
+    language: Language,
+    status_code: int = HTTP_200_OK,
+) -> Template:
+    """The form on its own page, or only the form when htmx asks for it in place."""
+    fragment = request.headers.get("hx-request") == "true"
+    return Template(
+        "feedback/form_fragment.html" if fragment else "feedback/form_page.html",
+        context=_form_context(document, state, language, fragment),
+        status_code=status_code,
+    )

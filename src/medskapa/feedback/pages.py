@@ -1,0 +1,260 @@
+"""The feedback pages: the form on a guidance document, the receipt, and following one's
+feedback by its receipt code (status, timeline, withdraw, erase)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+
+from medskapa.clock import Clock
+from medskapa.errors import Invalid, NotFound, Refused
+from medskapa.feedback import queries
+from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS, FeedbackStatus
+from medskapa.feedback.forms import (
+    FORM_ID_FIELD,
+    HONEYPOT_FIELD,
+    FormState,
+    FoundData,
+    render_form,
+    sent_values,
+)
+from medskapa.feedback.queries import FormDocument
+from medskapa.feedback.service import (
+    FeedbackService,
+    FeedbackView,
+    SubmissionInput,
+    Submitted,
+    UnknownReceipt,
+)
+from medskapa.feedback.texts import (
+    FINDING_NAMES,
+    UI,
+    Language,
+    field_message,
+    message,
+    timeline_text,
+)
+from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
+from medskapa.regions import service as regions
+from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
+from medskapa.security.permissions import Permission, requires
+from medskapa.web.deps import Conn
+from medskapa.web.forms import field
+
+
+def _language(value: str | None) -> Language:
+    return "en" if value == "en" else "sv"
+
+
+def _status_context(view: FeedbackView, code: str, language: Language) -> dict[str, Any]:
+    # Steps with nothing to tell the submitter stay in the trail but not on their page.
+    steps = (
+        {"at": e.occurred_at, "text": timeline_text(e.action, e.reason_code, language)}
+        for e in view.timeline
+    )
+    return {
+        "record": view.record,
+        "timeline": [step for step in steps if step["text"]],
+        "status_label": STATUS_LABELS[view.record.status],
+        "category_label": CATEGORY_LABELS[view.record.category],
+        "role_label": ROLE_LABELS.get(view.record.submitter_role, ""),
+        "code": code,
+        "lang": language,
+        "withdrawable": view.record.status
+        in (FeedbackStatus.RECEIVED, FeedbackStatus.ROUTED, FeedbackStatus.IN_REVIEW),
+        "answers": view.answers,
+        "placement": view.placement,
+    }
+
+
+class FeedbackPages(Controller):
+    include_in_schema = False
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    async def _document(self, conn: Conn, slug: str) -> FormDocument:
+        document = await queries.form_document(conn, slug)
+        if document is None:
+            raise NotFound("No guidance document takes feedback here.")
+        return document
+
+    @get("/kunskapsstod/{slug:str}/synpunkt", name="feedback-form")
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        slug: FromPath[str],
+        section: Annotated[str | None, QueryParameter(name="avsnitt", max_length=100)] = None,
+        version: Annotated[str | None, QueryParameter(name="version", max_length=20)] = None,
+        lang: Annotated[str | None, QueryParameter(name="lang", max_length=5)] = None,
+    ) -> Template:
+        document = await self._document(conn, slug)
+        shown = document.version(version)
+        if shown is None:
+            raise NotFound("That version does not exist.")
+        if section and section not in {s.key for s in shown.sections}:
+            raise NotFound("That section does not exist in this version.")
+        state = FormState(
+            values={"section": section or "", "version": shown.label},
+            token=uuid.uuid4().hex,
+            regions=await regions.grouped(conn),
+        )
+        return render_form(request, document, state, _language(lang))
+
+    @post(
+        "/kunskapsstod/{slug:str}/synpunkt",
+        name="feedback-submit",
+        request_max_body_size=MAX_BODY_BYTES,
+    )
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        service: NamedDependency[FeedbackService],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        slug: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        document = await self._document(conn, slug)
+        language = _language(field(data, "lang"))
+        values = sent_values(data)
+        token = field(data, FORM_ID_FIELD)
+        state = FormState(
+            values=values, token=token or uuid.uuid4().hex, regions=await regions.grouped(conn)
+        )
+
+        if field(data, HONEYPOT_FIELD):
+            state.general_error = UI[language]["form_rejected"]
+            return render_form(request, document, state, language, HTTP_400_BAD_REQUEST)
+
+        await rate_limit(request, conn, receipt_key, "submit", clock())
+        submission = SubmissionInput(
+            document=slug,
+            language=language,
+            **{k: v for k, v in values.items() if k not in ("consent_public", "consent_contact")},
+            consent_public=values["consent_public"],
+            consent_contact=values["consent_contact"],
+        )
+        # Personal-data check first: never blocking, but the submitter sees it once.
+        if field(data, "pd_confirmed") != "ja":
+            cleaned, _, findings = service.check_text(values["text"])
+            if cleaned and findings:
+                names = FINDING_NAMES[language]
+                found = (FoundData(names[f.kind], cleaned[f.start : f.end]) for f in findings)
+                state.findings = list(dict.fromkeys(found))
+                return render_form(request, document, state, language)
+
+        try:
+            async with conn.transaction():
+                idempotency = None
+                if token and valid_key(token):
+                    idempotency = Idempotency(conn, receipt_key, "form", token)
+                    stored = await idempotency.claim(msgspec.json.encode(submission))
+                    if stored is not None:
+                        submitted = msgspec.json.decode(stored.body, type=Submitted)
+                        return self._receipt(request, document, submitted, language)
+                submitted = await service.submit(submission)
+                if idempotency is not None:
+                    await idempotency.store(HTTP_201_CREATED, msgspec.json.encode(submitted))
+        except Invalid as exc:
+            state.errors = {e.field: field_message(e.field, e.code, language) for e in exc.errors}
+            return render_form(request, document, state, language, HTTP_422_UNPROCESSABLE_ENTITY)
+        except IdempotencyConflict:
+            state.general_error = message("reused_form", language)
+            state.token = uuid.uuid4().hex
+            return render_form(request, document, state, language, HTTP_422_UNPROCESSABLE_ENTITY)
+        return self._receipt(request, document, submitted, language)
+
+    def _receipt(
+        self,
+        request: Request[Any, Any, Any],
+        document: FormDocument,
+        submitted: Submitted,
+        lang: Language,
+    ) -> Template:
+        fragment = request.headers.get("hx-request") == "true"
+        return Template(
+            "feedback/receipt_fragment.html" if fragment else "feedback/receipt_page.html",
+            context={"document": document, "submitted": submitted, "lang": lang},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/folj", name="follow")
+    async def follow(
+        self, lang: Annotated[str | None, QueryParameter(name="lang", max_length=5)] = None
+    ) -> Template:
+        return Template("feedback/follow.html", context={"lang": _language(lang), "code": ""})
+
+    @post("/folj", name="follow-lookup", request_max_body_size=4096)
+    async def lookup(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        service: NamedDependency[FeedbackService],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template:
+        language = _language(field(data, "lang"))
+        code = field(data, "kod")[:100]
+        await rate_limit(request, conn, receipt_key, "receipt", clock())
+        action = field(data, "atgard")
+        try:
+            if action in ("ta-tillbaka", "radera"):
+                if field(data, "bekrafta") != "ja":
+                    view = await service.lookup(code)
+                    return self._status(
+                        view,
+                        code,
+                        language,
+                        error=message("confirm_required", language),
+                        pending=action,
+                    )
+                view = await (
+                    service.withdraw(code) if action == "ta-tillbaka" else service.erase(code)
+                )
+                return self._status(view, code, language, done=action)
+            view = await service.lookup(code)
+        except UnknownReceipt as exc:
+            return Template(
+                "feedback/follow.html",
+                context={"lang": language, "code": code, "error": exc.message(language)},
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                headers={"Cache-Control": "no-store"},
+            )
+        except Refused as exc:
+            view = await service.lookup(code)
+            return self._status(view, code, language, error=exc.message(language))
+        return self._status(view, code, language)
+
+    def _status(
+        self,
+        view: FeedbackView,
+        code: str,
+        language: Language,
+        *,
+        error: str | None = None,
+        done: str | None = None,
+        pending: str | None = None,
+    ) -> Template:
+        context = _status_context(view, code, language)
+        context.update(error=error, done=done, pending=pending)
+        return Template(
+            "feedback/status.html",
+            context=context,
+            status_code=HTTP_422_UNPROCESSABLE_ENTITY if error else HTTP_200_OK,
+            headers={"Cache-Control": "no-store"},
+        )
