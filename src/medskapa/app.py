@@ -39,9 +39,12 @@ from medskapa.catalogue.jobs import lapsed_followers_lifespan
 from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.db.pool import create_pool
-from medskapa.feedback.web import FeedbackApi, FeedbackPages
+from medskapa.feedback.api import FeedbackApi
+from medskapa.feedback.pages import FeedbackPages
+from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
-from medskapa.moderation.web import ModerationApi, ModerationPages, RoutingAdminPages
+from medskapa.moderation.pages import ModerationPages
+from medskapa.moderation.routing_pages import RoutingAdminPages
 from medskapa.organisations.web import OrganisationApi, OrganisationPages
 from medskapa.outbox.jobs import notices_lifespan, relay_lifespan
 from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages

@@ -1,4 +1,4 @@
-"""SQL for feedback. Rows map to Structs in the order the SELECT names them."""
+"""SQL for feedback. Rows map to Structs by column name."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ async def target_version(
     documents and on documents out for consultation (including their draft version); without
     a label it goes to the current version."""
     row = await conn.fetchrow(
-        "SELECT d.id, v.id, v.label FROM guidance_documents d "
+        "SELECT d.id AS document_id, v.id AS version_id, v.label AS version_label "
+        "FROM guidance_documents d "
         "LEFT JOIN LATERAL (SELECT id, label FROM document_versions "
         "   WHERE document_id = d.id AND ("
         "     ($2::text IS NULL AND published_on IS NOT NULL) OR (label = $2 AND "
@@ -38,7 +39,7 @@ async def target_version(
     )
     if row is None:
         return False, None
-    return True, None if row[1] is None else TargetVersion(*row)
+    return True, None if row["version_id"] is None else TargetVersion(**row)
 
 
 async def section_text(conn: asyncpg.Connection, version_id: int, key: str) -> str | None:
@@ -47,6 +48,119 @@ async def section_text(conn: asyncpg.Connection, version_id: int, key: str) -> s
         "SELECT body FROM sections WHERE version_id = $1 AND key = $2", version_id, key
     )
     return None if body is None else plain_text(body)
+
+
+class FormSection(msgspec.Struct, frozen=True):
+    key: str
+    heading: str
+
+
+class FormVersion(msgspec.Struct, frozen=True):
+    label: str
+    sections: list[FormSection]
+
+
+class FormDocument(msgspec.Struct, frozen=True):
+    """A document that takes feedback, as its form shows it."""
+
+    slug: str
+    title: str
+    current_version: str | None
+    versions: list[FormVersion]
+    """The versions feedback may name, oldest first: the published ones, and the draft of a
+    document out for consultation."""
+
+    def version(self, label: str | None) -> FormVersion | None:
+        """The version with ``label``; without one, the current (newest published) version,
+        or the newest draft where nothing is published yet."""
+        if label is None:
+            label = self.current_version
+        if label is None:
+            return self.versions[-1] if self.versions else None
+        return next((v for v in self.versions if v.label == label), None)
+
+
+async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | None:
+    """The document by slug, if it takes feedback (published, or out for consultation)."""
+    document = await conn.fetchrow(
+        "SELECT d.id, d.slug, d.title, d.status, cv.label AS current_version "
+        "FROM guidance_documents d LEFT JOIN current_versions cv ON cv.document_id = d.id "
+        "WHERE d.slug = $1 AND d.status IN ('published', 'consultation')",
+        slug,
+    )
+    if document is None:
+        return None
+    rows = await conn.fetch(
+        "SELECT v.id AS version_id, v.label, s.key, s.heading FROM document_versions v "
+        "LEFT JOIN sections s ON s.version_id = v.id "
+        "WHERE v.document_id = $1 AND (v.published_on IS NOT NULL OR $2) "
+        "ORDER BY v.published_on NULLS LAST, v.id, s.position",
+        document["id"],
+        document["status"] == "consultation",
+    )
+    versions: dict[int, FormVersion] = {}
+    for row in rows:
+        version = versions.setdefault(
+            row["version_id"], FormVersion(label=row["label"], sections=[])
+        )
+        if row["key"] is not None:
+            version.sections.append(FormSection(key=row["key"], heading=row["heading"]))
+    return FormDocument(
+        slug=document["slug"],
+        title=document["title"],
+        current_version=document["current_version"],
+        versions=list(versions.values()),
+    )
+
+
+async def region_known(conn: asyncpg.Connection, code: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT FROM regions WHERE code = $1)", code)
+
+
+class Placement(msgspec.Struct, frozen=True):
+    """Where the item's passage is in the newest published version that placed it."""
+
+    label: str
+    outcome: str
+    section_key: str | None
+    heading: str | None
+    number: str | None
+    confidence: float
+
+
+async def placement(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> Placement | None:
+    """None while no version has been published since the item was sent."""
+    row = await conn.fetchrow(
+        "SELECT v.label, ap.outcome, ap.section_key, s.heading, s.number, ap.confidence "
+        "FROM anchor_placements ap "
+        "JOIN document_versions v ON v.id = ap.version_id AND v.published_at IS NOT NULL "
+        "LEFT JOIN sections s ON s.version_id = v.id AND s.key = ap.section_key "
+        "WHERE ap.feedback_id = $1 ORDER BY v.published_at DESC, v.id DESC LIMIT 1",
+        feedback_id,
+    )
+    return None if row is None else Placement(**row)
+
+
+async def erase(conn: asyncpg.Connection, feedback_id: uuid.UUID, at: dt.datetime) -> None:
+    """Remove the item's text, quote and personal-data findings, and its contact."""
+    contact_id = await conn.fetchval(
+        "UPDATE feedback f SET body = NULL, quote_exact = NULL, quote_prefix = NULL, "
+        "quote_suffix = NULL, personal_data = '[]', contact_id = NULL, "
+        "erased_at = $2, updated_at = $2 "
+        "FROM feedback old WHERE old.id = f.id AND f.id = $1 RETURNING old.contact_id",
+        feedback_id,
+        at,
+    )
+    if contact_id is not None:
+        await conn.execute("DELETE FROM contacts WHERE id = $1", contact_id)
+
+
+async def set_status(
+    conn: asyncpg.Connection, feedback_id: uuid.UUID, status: str, at: dt.datetime
+) -> None:
+    await conn.execute(
+        "UPDATE feedback SET status = $2, updated_at = $3 WHERE id = $1", feedback_id, status, at
+    )
 
 
 class FeedbackRecord(msgspec.Struct, frozen=True):
@@ -71,10 +185,12 @@ class FeedbackRecord(msgspec.Struct, frozen=True):
 
 
 _RECORD = """
-    SELECT f.id, f.status, d.slug, d.title, v.label, f.section_key, s.heading, f.quote_exact,
-           f.category, f.submitter_role, f.body, f.consent_public, f.consent_contact,
-           f.contact_id IS NOT NULL, f.created_at, f.erased_at,
+    SELECT f.id, f.status, d.slug AS document_slug, d.title AS document_title,
+           v.label AS version_label, f.section_key, s.heading AS section_heading,
+           f.quote_exact AS quote, f.category, f.submitter_role, f.body, f.consent_public,
+           f.consent_contact, f.contact_id IS NOT NULL AS has_contact, f.created_at, f.erased_at,
            (SELECT message FROM moderation_decisions WHERE feedback_id = f.id)
+             AS moderator_message
     FROM feedback f
     JOIN guidance_documents d ON d.id = f.document_id
     JOIN document_versions v ON v.id = f.version_id
@@ -89,7 +205,7 @@ async def by_receipt(
         f"{_RECORD} WHERE f.receipt_hash = $1{' FOR UPDATE OF f' if lock else ''}",
         receipt_hash,
     )
-    return None if row is None else FeedbackRecord(*row)
+    return None if row is None else FeedbackRecord(**row)
 
 
 async def insert_item(

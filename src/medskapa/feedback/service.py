@@ -10,9 +10,8 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
-from medskapa.catalogue.authoring_queries import Placement
-from medskapa.catalogue.reanchoring import where_now
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle, queries
 from medskapa.feedback.domain import (
     QUOTE_MAX,
@@ -27,9 +26,9 @@ from medskapa.feedback.domain import (
     clean_text,
 )
 from medskapa.feedback.personal_data import Finding, find_personal_data
-from medskapa.feedback.queries import FeedbackRecord
+from medskapa.feedback.queries import FeedbackRecord, Placement
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
-from medskapa.regions import queries as regions
+from medskapa.feedback.texts import ERRORS
 from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
 from medskapa.triage import service as triage_queries
@@ -62,17 +61,6 @@ class SubmissionInput(msgspec.Struct, kw_only=True):
     """The code of the region where the care took place, when the submitter chose to say."""
 
 
-class FieldError(msgspec.Struct, frozen=True):
-    field: str
-    code: str
-
-
-class SubmissionInvalid(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
-        self.errors = errors
-
-
 class Submitted(msgspec.Struct, frozen=True):
     id: uuid.UUID
     receipt_code: str
@@ -86,21 +74,19 @@ class FeedbackView(msgspec.Struct, frozen=True):
     answers: list[triage_queries.AnswerRecord] = []
     """The group's answers, oldest first: public words, shown to whoever holds the code."""
     placement: Placement | None = None
-    """Where the passage is in the newest version published since (catalogue/authoring.py)."""
+    """Where the passage is in the newest version published since it was sent."""
 
 
-class UnknownReceipt(Exception):
-    """No feedback has this receipt code (or the code cannot be one)."""
+class UnknownReceipt(NotFound):
+    """No feedback has this receipt code (``unknown_code``), or the code cannot be one
+    (``code_format``)."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
+        super().__init__(ERRORS[code]["en"])
         self.code = code
 
-
-class ActionRefused(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    def message(self, language: Language = "sv") -> str:
+        return ERRORS[self.code][language]
 
 
 def _optional(value: str | None) -> str | None:
@@ -213,7 +199,7 @@ class FeedbackService:
         care_region = _optional(data.care_region)
         if care_region is not None and (
             not is_region_code(care_region)
-            or await regions.region_name(self._conn, care_region) is None
+            or not await queries.region_known(self._conn, care_region)
         ):
             errors.append(FieldError("care_region", "unknown_region"))
         section_key, quote = _optional(data.section), None
@@ -246,7 +232,7 @@ class FeedbackService:
         if raw_quote is not None and section_key is None and document_found:
             errors.append(FieldError("section", "quote_needs_section"))
         if errors:
-            raise SubmissionInvalid(errors)
+            raise Invalid(errors, ERRORS)
         assert target is not None
         assert text is not None
 
@@ -283,14 +269,16 @@ class FeedbackService:
         record = await self._record(code)
         timeline = await audit.events_for(self._conn, SUBJECT, str(record.id))
         answers = await triage_queries.answers(self._conn, record.id)
-        return FeedbackView(record, timeline, answers, await where_now(self._conn, record.id))
+        return FeedbackView(
+            record, timeline, answers, await queries.placement(self._conn, record.id)
+        )
 
     async def withdraw(self, code: str) -> FeedbackView:
         async with self._conn.transaction():
             record = await self._record(code, lock=True)
             current = FeedbackStatus(record.status)
             if not lifecycle.allowed(current, FeedbackStatus.WITHDRAWN, lifecycle.Actor.SUBMITTER):
-                raise ActionRefused("not_withdrawable")
+                raise Refused("not_withdrawable", ERRORS)
             await self._set_status(record, FeedbackStatus.WITHDRAWN, "feedback.withdrawn")
         return await self.lookup(code)
 
@@ -300,18 +288,9 @@ class FeedbackService:
         async with self._conn.transaction():
             record = await self._record(code, lock=True)
             if record.erased_at is not None:
-                raise ActionRefused("already_erased")
+                raise Refused("already_erased", ERRORS)
             now = self._clock()
-            contact_id = await self._conn.fetchval(
-                "UPDATE feedback f SET body = NULL, quote_exact = NULL, quote_prefix = NULL, "
-                "quote_suffix = NULL, personal_data = '[]', contact_id = NULL, "
-                "erased_at = $2, updated_at = $2 "
-                "FROM feedback old WHERE old.id = f.id AND f.id = $1 RETURNING old.contact_id",
-                record.id,
-                now,
-            )
-            if contact_id is not None:
-                await self._conn.execute("DELETE FROM contacts WHERE id = $1", contact_id)
+            await queries.erase(self._conn, record.id, now)
             current = FeedbackStatus(record.status)
             await audit.record(
                 self._conn,
@@ -331,12 +310,7 @@ class FeedbackService:
         self, record: FeedbackRecord, target: FeedbackStatus, action: str
     ) -> None:
         now = self._clock()
-        await self._conn.execute(
-            "UPDATE feedback SET status = $2, updated_at = $3 WHERE id = $1",
-            record.id,
-            target,
-            now,
-        )
+        await queries.set_status(self._conn, record.id, target, now)
         await audit.record(
             self._conn,
             at=now,
