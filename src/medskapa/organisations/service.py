@@ -155,9 +155,6 @@ class OrganisationService:
         self._receipt_key = receipt_key
         self._access = Access(conn, clock)
 
-    def now(self) -> dt.datetime:
-        return self._clock()
-
     async def create_organisation(
         self, principal: Principal, name: str, description: str
     ) -> Organisation:

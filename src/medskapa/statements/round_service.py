@@ -4,7 +4,6 @@ per use case, authorised per organisation (organisations.service.Access)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import asyncpg
@@ -274,6 +273,3 @@ class RoundService:
         added = await queries.input_in(self._conn, organisation.id, input_id)
         assert added is not None
         return added
-
-    def now(self) -> dt.datetime:
-        return self._clock()
