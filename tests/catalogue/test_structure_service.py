@@ -7,13 +7,9 @@ import asyncpg
 import pytest
 
 from medskapa.audit.verify import verify
-from medskapa.catalogue.structure import (
-    Invalid,
-    NotFound,
-    Refused,
-    StructureService,
-)
+from medskapa.catalogue.structure import StructureService
 from medskapa.catalogue.structure_queries import GroupRow
+from medskapa.errors import Invalid, NotFound, Refused
 from tests.factories import FIXED_NOW, first_document
 
 ADMIN = "user:1"

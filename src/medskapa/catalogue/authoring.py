@@ -34,6 +34,7 @@ from medskapa.catalogue.importer import (
 )
 from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.clock import Clock
+from medskapa.errors import NotFound
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal, Role
 
@@ -41,8 +42,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SUBJECT = "document"
 
 
-class NotFound(Exception):
-    """No such document or version (or not one the asker may see)."""
+def _not_yours(slug: str) -> NotFound:
+    """No such document or version, or not one the asker may author: they cannot tell."""
+    return NotFound(f"You cannot author a document or version at {slug!r}.")
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -111,7 +113,7 @@ class AuthoringService:
     ) -> tuple[queries.DocumentRow, list[queries.VersionRow]]:
         document = await queries.document(self._conn, slug)
         if document is None or not actor.may_author(document.group_id):
-            raise NotFound(slug)
+            raise _not_yours(slug)
         return document, await queries.versions(self._conn, document.id)
 
     async def exists(self, slug: str) -> bool:
@@ -123,7 +125,7 @@ class AuthoringService:
         document, versions = await self.document(actor, slug)
         version = next((v for v in versions if v.label == label), None)
         if version is None:
-            raise NotFound(f"{slug}/{label}")
+            raise _not_yours(slug)
         return document, version, await queries.sections(self._conn, version.id)
 
     # ------------------------------------------------------------ import
@@ -211,7 +213,7 @@ class AuthoringService:
         """The document, locked for this transaction, if this person may author it."""
         document = await queries.document(self._conn, slug, lock=True)
         if document is None or not actor.may_author(document.group_id):
-            raise NotFound(slug)
+            raise _not_yours(slug)
         return document
 
     async def _locked(
@@ -221,7 +223,7 @@ class AuthoringService:
         document = await self._locked_document(actor, slug)
         version = await queries.version(self._conn, document.id, label, lock=True)
         if version is None:
-            raise NotFound(f"{slug}/{label}")
+            raise _not_yours(slug)
         return document, version
 
     async def _check_new_label(self, document_id: int, label: str) -> None:
@@ -393,10 +395,7 @@ class AuthoringService:
             now=published_at,
             change_summary=change_summary.strip(),
         )
-        document = await self._conn.fetchval(
-            "SELECT slug FROM guidance_documents WHERE id = $1", document_id
-        )
-        row = await queries.document(self._conn, document)
+        row = await queries.document_by_id(self._conn, document_id)
         assert row is not None
         await queries.update_published_document(
             self._conn,

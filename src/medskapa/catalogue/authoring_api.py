@@ -9,25 +9,18 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 
 from medskapa.catalogue import importer
-from medskapa.catalogue.authoring import (
-    Actor,
-    AuthoringService,
-    ImportResult,
-    NotFound,
-    SectionInput,
-)
+from medskapa.catalogue.authoring import Actor, AuthoringService, ImportResult, SectionInput
 from medskapa.catalogue.authoring_texts import ignored_text, problem_text, removal_text
 from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected
 from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.clock import Clock
+from medskapa.errors import Invalid, NotFound, Refused
 from medskapa.security.permissions import Permission, principal_of, requires
-from medskapa.errors import Invalid as TriageRefused
-from medskapa.errors import NotFound as TriageNotFound
+from medskapa.security.principal import Principal
 from medskapa.triage.service import TriageService
 from medskapa.web.deps import Conn, clock
 from medskapa.web.errors import PROBLEM_JSON
@@ -138,8 +131,31 @@ def _sections(given: list[SectionIn]) -> list[importer.SectionDraft]:
     return drafts
 
 
-def _not_found(slug: str) -> NotFoundException:
-    return NotFoundException(detail=f"You cannot author a document or version at {slug!r}.")
+class PlannedNotLinked(Exception):
+    """The planned changes named could not be marked as made; nothing was published."""
+
+    def __init__(self, problems: list[Problem], swedish: str) -> None:
+        super().__init__(swedish)
+        self.problems = problems
+        self.swedish = swedish
+
+
+async def link_planned(
+    conn: Conn, clock: Clock, principal: Principal, ids: list[uuid.UUID], label: str
+) -> None:
+    """Mark the planned changes ``ids`` as made in version ``label`` (triage's step), or
+    ``PlannedNotLinked`` with the reasons, for the API (problems) and the page (Swedish)."""
+    try:
+        await TriageService(conn, clock).link_planned(principal, ids, label)
+    except (NotFound, Refused):
+        # Not in the asker's groups, or not theirs to act on: either way not one they can link.
+        unknown = Problem("unknown_item", "link_planned")
+        raise PlannedNotLinked([unknown], problem_text(unknown)) from None
+    except Invalid as exc:
+        raise PlannedNotLinked(
+            [Problem(e.code, "link_planned") for e in exc.errors],
+            " ".join(exc.message(e) for e in exc.errors),
+        ) from None
 
 
 AUTHORING_DEPENDENCIES = {
@@ -268,8 +284,6 @@ class AuthoringApi(Controller):
                 ],
             )
             _, version, sections = await authoring.draft(actor, slug, label)
-        except NotFound:
-            raise _not_found(slug) from None
         except Rejected as exc:
             return rejected(exc)
         return Response(
@@ -311,21 +325,12 @@ class AuthoringApi(Controller):
                     Actor.of(principal), slug, label, change_summary=data.change_summary
                 )
                 if data.link_planned:
-                    await TriageService(conn, clock).link_planned(
-                        principal, list(data.link_planned), label
-                    )
-        except NotFound:
-            raise _not_found(slug) from None
+                    await link_planned(conn, clock, principal, list(data.link_planned), label)
         except Rejected as exc:
             return rejected(exc)
-        except TriageNotFound as exc:
+        except PlannedNotLinked as exc:
             return rejected(
-                Rejected([Problem("unknown_item", "link_planned", str(exc))]),
-                detail="Planned changes could not be linked; nothing was published.",
-            )
-        except TriageRefused as exc:
-            return rejected(
-                Rejected([Problem(u.code, "link_planned") for u in exc.errors]),
+                Rejected(exc.problems),
                 detail="Planned changes could not be linked; nothing was published.",
             )
         return Response(report)
@@ -345,7 +350,4 @@ class AuthoringApi(Controller):
         slug: FromPath[str],
         label: FromPath[Label],
     ) -> AnchorReport:
-        try:
-            return await authoring.anchor_report(Actor.of(principal_of(request)), slug, label)
-        except NotFound:
-            raise _not_found(slug) from None
+        return await authoring.anchor_report(Actor.of(principal_of(request)), slug, label)

@@ -19,6 +19,7 @@ from medskapa.catalogue.importer import MAX_SECTIONS, Problem, make_section
 from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.feedback.domain import CATEGORY_LABELS
 from medskapa.triage import texts as triage_texts
+from medskapa.web.forms import field
 
 _SECTION_FIELD = re.compile(r"^section-(\d{1,4})-heading$")
 _ACTION = re.compile(r"^(upp|ned|ta-bort)-(\d{1,4})$")
@@ -64,19 +65,6 @@ def blank_headings(sections: Sequence[SectionForm]) -> list[Problem]:
     ]
 
 
-def form_value(form: dict[str, Any], name: str) -> str:
-    value = form.get(name, "")
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
-
-
-def form_list(form: dict[str, Any], name: str) -> list[str]:
-    value = form.get(name, [])
-    values = value if isinstance(value, list) else [value]
-    return [v for v in values if isinstance(v, str) and v]
-
-
 def read_sections(form: dict[str, Any]) -> list[SectionForm]:
     """The sections in the order of their numbers in the form."""
     indices = sorted({int(m[1]) for name in form if (m := _SECTION_FIELD.match(name))})[
@@ -84,15 +72,15 @@ def read_sections(form: dict[str, Any]) -> list[SectionForm]:
     ]
     sections = []
     for i in indices:
-        level = form_value(form, f"section-{i}-level")
+        level = field(form, f"section-{i}-level")
         sections.append(
             SectionForm(
-                key=form_value(form, f"section-{i}-key"),
-                number=form_value(form, f"section-{i}-number"),
-                heading=form_value(form, f"section-{i}-heading"),
+                key=field(form, f"section-{i}-key"),
+                number=field(form, f"section-{i}-number"),
+                heading=field(form, f"section-{i}-heading"),
                 level=3 if level == "3" else 2,
                 # Browsers send textarea lines with CRLF; the stored text uses LF.
-                body=form_value(form, f"section-{i}-body").replace("\r\n", "\n"),
+                body=field(form, f"section-{i}-body").replace("\r\n", "\n"),
             )
         )
     return sections

@@ -12,18 +12,18 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 
 from medskapa.catalogue import importer
-from medskapa.catalogue.authoring import (
-    Actor,
-    AuthoringService,
-    NotFound,
+from medskapa.catalogue.authoring import Actor, AuthoringService
+from medskapa.catalogue.authoring_api import (
+    CONFLICTS,
+    PlannedNotLinked,
+    link_planned,
+    provide_authoring,
 )
-from medskapa.catalogue.authoring_api import CONFLICTS, provide_authoring
 from medskapa.catalogue.authoring_forms import (
     HTML_FIELDS,
     SECTION_ANCHOR,
@@ -31,8 +31,6 @@ from medskapa.catalogue.authoring_forms import (
     apply_action,
     blank_headings,
     editor_errors,
-    form_list,
-    form_value,
     import_errors,
     label_text,
     next_label,
@@ -42,20 +40,18 @@ from medskapa.catalogue.authoring_forms import (
     sections_view,
 )
 from medskapa.catalogue.authoring_queries import DocumentRow, VersionRow
-from medskapa.catalogue.authoring_texts import ignored_text, problem_text, removal_text
+from medskapa.catalogue.authoring_texts import ignored_text, removal_text
 from medskapa.catalogue.domain import KIND_LABELS
 from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected, label_key
 from medskapa.catalogue.structure import StructureService
 from medskapa.clock import Clock
+from medskapa.errors import NotFound
 from medskapa.feedback.domain import CATEGORY_LABELS, FeedbackStatus
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
-from medskapa.triage import texts as triage_texts
 from medskapa.triage.domain import InboxFilter, Sort
-from medskapa.triage.service import InboxRow, TriageService
-from medskapa.errors import NotFound as TriageNotFound
-from medskapa.errors import Refused as NotPermitted
-from medskapa.errors import Invalid as TriageRefused
+from medskapa.triage.service import TriageService
+from medskapa.web import forms
 from medskapa.web.deps import Conn, clock
 
 PAGE = "/admin/dokument"
@@ -83,16 +79,17 @@ def _no_store(template: str, context: dict[str, Any], status: int = HTTP_200_OK)
     )
 
 
+def _to_version(request: AnyRequest, slug: str, label: str, query: str = "") -> Redirect:
+    """After a POST: the version's page (its editor, or its read-only page once published)."""
+    return forms.see_other(
+        request.app.route_reverse("authoring-version", slug=slug, label=label) + query
+    )
+
+
 def _status(problems: list[Problem]) -> int:
     if problems and all(p.code in CONFLICTS for p in problems):
         return HTTP_409_CONFLICT
     return HTTP_422_UNPROCESSABLE_ENTITY
-
-
-def _not_found() -> NotFoundException:
-    return NotFoundException(
-        detail="Det finns inget dokument eller ingen version här som du kan ändra."
-    )
 
 
 class AuthoringPages(Controller):
@@ -216,10 +213,7 @@ class AuthoringPages(Controller):
         label: str = "",
         status: int = HTTP_200_OK,
     ) -> Template:
-        try:
-            document, versions = await authoring.document(Actor.of(principal_of(request)), slug)
-        except NotFound:
-            raise _not_found() from None
+        document, versions = await authoring.document(Actor.of(principal_of(request)), slug)
         latest = versions[-1].label if versions else None
         return _no_store(
             "admin/documents/document.html",
@@ -248,13 +242,11 @@ class AuthoringPages(Controller):
         slug: FromPath[str],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        label = form_value(data, "label").strip()[:20]
+        label = forms.field(data, "label").strip()[:20]
         try:
             if not label:
                 raise Rejected([Problem("missing_label", "version")])
             await authoring.create_draft(Actor.of(principal_of(request)), slug, label)
-        except NotFound:
-            raise _not_found() from None
         except Rejected as exc:
             message = " ".join(label_text(p) for p in exc.problems)
             return await self._document(
@@ -265,7 +257,7 @@ class AuthoringPages(Controller):
                 label=label,
                 status=_status(exc.problems),
             )
-        return Redirect(f"{PAGE}/{slug}/{label}?klart=skapat", status_code=303)
+        return _to_version(request, slug, label, "?klart=skapat")
 
     # ------------------------------------------------------------ the editor
 
@@ -283,10 +275,7 @@ class AuthoringPages(Controller):
         status: int = HTTP_200_OK,
     ) -> Template:
         actor = Actor.of(principal_of(request))
-        try:
-            document, version, stored = await authoring.draft(actor, slug, label)
-        except NotFound:
-            raise _not_found() from None
+        document, version, stored = await authoring.draft(actor, slug, label)
         if not version.is_draft:
             error = " ".join((errors or {}).values()) or None
             return await self._published(
@@ -326,12 +315,9 @@ class AuthoringPages(Controller):
         status: int = HTTP_200_OK,
     ) -> Template:
         actor = Actor.of(principal_of(request))
-        try:
-            _, _, stored = await authoring.draft(actor, document.slug, version.label)
-            _, versions = await authoring.document(actor, document.slug)
-            report = await authoring.anchor_report(actor, document.slug, version.label)
-        except NotFound:
-            raise _not_found() from None
+        _, _, stored = await authoring.draft(actor, document.slug, version.label)
+        _, versions = await authoring.document(actor, document.slug)
+        report = await authoring.anchor_report(actor, document.slug, version.label)
         earlier = [
             v for v in versions if not v.is_draft and label_key(v.label) < label_key(version.label)
         ]
@@ -377,8 +363,8 @@ class AuthoringPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         sections = read_sections(data)
-        fields = {name: form_value(data, name) for name in ("title", "summary", "change_summary")}
-        changed = apply_action(sections, form_value(data, "action"))
+        fields = {name: forms.field(data, name) for name in ("title", "summary", "change_summary")}
+        changed = apply_action(sections, forms.field(data, "action"))
         if changed is not None:
             # Add, remove, move: only the form changes; "Spara" stores it.
             new_sections, told, _ = changed
@@ -403,8 +389,6 @@ class AuthoringPages(Controller):
                 change_summary=fields["change_summary"],
                 sections=[s.as_input() for s in sections],
             )
-        except NotFound:
-            raise _not_found() from None
         except Rejected as exc:
             return await self._editor(
                 request,
@@ -416,7 +400,7 @@ class AuthoringPages(Controller):
                 errors=editor_errors(exc.problems, sections),
                 status=_status(exc.problems),
             )
-        return Redirect(f"{PAGE}/{slug}/{label}?klart=sparat", status_code=303)
+        return _to_version(request, slug, label, "?klart=sparat")
 
     @get("/{slug:str}/{label:str}/forhandsgranska", name="authoring-preview")
     async def preview(
@@ -426,12 +410,9 @@ class AuthoringPages(Controller):
         slug: FromPath[str],
         label: FromPath[str],
     ) -> Template:
-        try:
-            document, version, stored = await authoring.draft(
-                Actor.of(principal_of(request)), slug, label
-            )
-        except NotFound:
-            raise _not_found() from None
+        document, version, stored = await authoring.draft(
+            Actor.of(principal_of(request)), slug, label
+        )
         return _no_store(
             "admin/documents/preview.html",
             {
@@ -461,23 +442,20 @@ class AuthoringPages(Controller):
     ) -> Response[Any]:
         principal = principal_of(request)
         actor = Actor.of(principal)
-        try:
-            document, version, _ = await authoring.draft(actor, slug, label)
-            if not version.is_draft and errors:
-                # Published meanwhile (another tab, a colleague): say so on its read-only page.
-                return await self._published(
-                    request,
-                    authoring,
-                    document,
-                    version,
-                    error=" ".join(errors.values()),
-                    status=status,
-                )
-            if not version.is_draft:
-                return Redirect(f"{PAGE}/{slug}/{label}", status_code=303)
-            report = await authoring.anchor_report(actor, slug, label)
-        except NotFound:
-            raise _not_found() from None
+        document, version, _ = await authoring.draft(actor, slug, label)
+        if not version.is_draft and errors:
+            # Published meanwhile (another tab, a colleague): say so on its read-only page.
+            return await self._published(
+                request,
+                authoring,
+                document,
+                version,
+                error=" ".join(errors.values()),
+                status=status,
+            )
+        if not version.is_draft:
+            return _to_version(request, slug, label)
+        report = await authoring.anchor_report(actor, slug, label)
         return _no_store(
             "admin/documents/publish.html",
             {
@@ -521,8 +499,8 @@ class AuthoringPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         principal = principal_of(request)
-        change_summary = form_value(data, "change_summary")
-        chosen = form_list(data, "item")[:PLANNED_LIMIT]
+        change_summary = forms.field(data, "change_summary")
+        chosen = forms.fields(data, "item")[:PLANNED_LIMIT]
         errors: dict[str, str] = {}
         try:
             ids = [uuid.UUID(value) for value in chosen]
@@ -535,19 +513,14 @@ class AuthoringPages(Controller):
                         Actor.of(principal), slug, label, change_summary=change_summary
                     )
                     if ids:
-                        await TriageService(conn, clock).link_planned(principal, ids, label)
-            except NotFound:
-                raise _not_found() from None
+                        await link_planned(conn, clock, principal, ids, label)
             except Rejected as exc:
                 errors = publish_errors(exc.problems)
-            except (TriageNotFound, NotPermitted):
-                errors = {"planned": problem_text(Problem("unknown_item"))}
-            except TriageRefused as exc:
-                errors = {"planned": " ".join(exc.message(e) for e in exc.errors)}
+            except PlannedNotLinked as exc:
+                errors = {"planned": exc.swedish}
             else:
-                return Redirect(
-                    f"{PAGE}/{slug}/{label}?klart=publicerad&kopplade={len(set(ids))}",
-                    status_code=303,
+                return _to_version(
+                    request, slug, label, f"?klart=publicerad&kopplade={len(set(ids))}"
                 )
         return await self._publish_page(
             request,
@@ -568,7 +541,7 @@ class AuthoringPages(Controller):
 
 async def _planned(
     conn: Conn, clock: Clock, principal: Principal, document: DocumentRow
-) -> list[InboxRow]:
+) -> list[Any]:
     """The document's planned changes in its group's inbox, for those who act for the group
     (an admin outside the group, or a patient representative, cannot link them)."""
     if document.group_id not in principal.answering_groups:
@@ -582,6 +555,6 @@ async def _planned(
             ),
             page_size=PLANNED_LIMIT,
         )
-    except TriageNotFound:
+    except NotFound:
         return []
     return inbox.page.rows

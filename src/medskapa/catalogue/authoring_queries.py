@@ -128,6 +128,11 @@ async def document(
     return DocumentRow(**row) if row else None
 
 
+async def document_by_id(conn: asyncpg.Connection, document_id: int) -> DocumentRow | None:
+    row = await conn.fetchrow(_DOCUMENT + " WHERE d.id = $1", document_id)
+    return DocumentRow(**row) if row else None
+
+
 class DocumentOverview(msgspec.Struct, frozen=True):
     document: DocumentRow
     current: str | None

@@ -25,7 +25,9 @@ import asyncpg
 import msgspec
 
 from medskapa.audit import service as audit
+from medskapa.catalogue.following_texts import ERRORS
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, NotFound
 from medskapa.feedback.domain import InvalidText, clean_email
 from medskapa.outbox.queue import enqueue
 from medskapa.security import ratelimit
@@ -47,17 +49,19 @@ FollowerState = Literal["pending", "confirmed", "unsubscribed"]
 TokenProblemCode = Literal["unknown", "expired", "ended"]
 
 
-class DocumentNotFollowable(Exception):
+def _not_followable() -> NotFound:
     """No published document at that slug."""
+    return NotFound("No guidance document is published there.")
 
 
-class FollowInvalid(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+def _invalid_email(code: str) -> Invalid:
+    known = code if code in ERRORS else "email_format"
+    return Invalid([FieldError("email", known)], ERRORS)
 
 
 class FollowLimited(Exception):
+    """Too many requests from this client for now: try again in ``retry_after`` seconds."""
+
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"limited for {retry_after} s")
         self.retry_after = retry_after
@@ -124,7 +128,7 @@ class FollowingService:
     async def document(self, slug: str) -> FollowedDocument:
         found = await queries.followable_document(self._conn, slug)
         if found is None:
-            raise DocumentNotFollowable(slug)
+            raise _not_followable()
         return FollowedDocument(slug=found.slug, title=found.title)
 
     async def follow(self, slug: str, email: str, *, client: str) -> None:
@@ -132,13 +136,13 @@ class FollowingService:
         now = self._clock()
         document = await queries.followable_document(self._conn, slug)
         if document is None:
-            raise DocumentNotFollowable(slug)
+            raise _not_followable()
         if not email.strip():
-            raise FollowInvalid("email_required")
+            raise _invalid_email("email_required")
         try:
             address = clean_email(email)
         except InvalidText as exc:
-            raise FollowInvalid(exc.code) from exc
+            raise _invalid_email(exc.code) from exc
         normalised = address.lower()
         # Counted in statements of their own, before the transaction: a refusal still counts.
         try:

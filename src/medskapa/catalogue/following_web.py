@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, PathParameter
 from litestar.response import Template
 from litestar.status_codes import (
@@ -23,27 +22,20 @@ from litestar.status_codes import (
 )
 
 from medskapa.catalogue.following import (
-    DocumentNotFollowable,
     FollowedDocument,
     FollowingService,
-    FollowInvalid,
     FollowLimited,
     LinkView,
     TokenProblem,
 )
+from medskapa.catalogue.following_texts import LIMITED
 from medskapa.clock import Clock
+from medskapa.errors import Invalid
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn, clock, receipt_key
+from medskapa.web.forms import field
 
 MAX_FORM_BYTES = 4096
-
-ERRORS = {
-    "email_required": "Skriv den e-postadress du vill få breven till.",
-    "email_format": "Det ser inte ut som en e-postadress. Skriv den som namn@exempel.se.",
-    "email_characters": "E-postadressen innehåller tecken som inte får finnas i en adress.",
-    "limited": "Du har bett om att bevaka många gånger på kort tid. Vänta {minutes} och försök "
-    "igen.",
-}
 
 Token = Annotated[str, PathParameter(max_length=100)]
 
@@ -73,16 +65,11 @@ def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
     )
 
 
-def _problem(exc: TokenProblem, purpose: Literal["confirm", "unsubscribe"]) -> Template:
+def _token_page(exc: TokenProblem, purpose: Literal["confirm", "unsubscribe"]) -> Template:
     status = HTTP_404_NOT_FOUND if exc.code == "unknown" else HTTP_410_GONE
     return _page(
         "follow_link", status, purpose=purpose, problem=exc.code, document=exc.document, view=None
     )
-
-
-def _field(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 class FollowingPages(Controller):
@@ -114,16 +101,16 @@ class FollowingPages(Controller):
     ) -> Template:
         document = await self._document(following, slug)
         form = await request.form()
-        email = _field(dict(form), "email")[:300]
+        email = field(dict(form), "email")[:300]
         try:
             await following.follow(slug, email, client=_client(request))
-        except FollowInvalid as exc:
+        except Invalid as exc:
             return _page(
                 "follow",
                 HTTP_422_UNPROCESSABLE_ENTITY,
                 document=document,
                 email=email,
-                error=ERRORS.get(exc.code, ERRORS["email_format"]),
+                error=exc.by_field()["email"],
                 sent=False,
             )
         except FollowLimited as exc:
@@ -132,21 +119,16 @@ class FollowingPages(Controller):
                 HTTP_429_TOO_MANY_REQUESTS,
                 document=document,
                 email=email,
-                error=ERRORS["limited"].format(minutes=_minutes(exc.retry_after)),
+                error=LIMITED.format(minutes=_minutes(exc.retry_after)),
                 sent=False,
             )
             page.headers["Retry-After"] = str(exc.retry_after)
             return page
-        except DocumentNotFollowable as exc:
-            raise NotFoundException(detail="No guidance document is published there.") from exc
         # The same answer whether the address was new, waiting or already following.
         return _page("follow", document=document, email="", error=None, sent=True)
 
     async def _document(self, following: FollowingService, slug: str) -> FollowedDocument:
-        try:
-            return await following.document(slug)
-        except DocumentNotFollowable as exc:
-            raise NotFoundException(detail="No guidance document is published there.") from exc
+        return await following.document(slug)
 
     @get("/bevaka/bekrafta/{token:str}", name="follow-confirm")
     async def confirm_page(
@@ -155,7 +137,7 @@ class FollowingPages(Controller):
         try:
             view = await following.look(token, "confirm")
         except TokenProblem as exc:
-            return _problem(exc, "confirm")
+            return _token_page(exc, "confirm")
         return self._link_page("confirm", view, token, done=False)
 
     @post("/bevaka/bekrafta/{token:str}", request_max_body_size=MAX_FORM_BYTES)
@@ -163,7 +145,7 @@ class FollowingPages(Controller):
         try:
             view = await following.confirm(token)
         except TokenProblem as exc:
-            return _problem(exc, "confirm")
+            return _token_page(exc, "confirm")
         return self._link_page("confirm", view, token, done=True)
 
     @get("/bevaka/avsluta/{token:str}", name="follow-unsubscribe")
@@ -173,7 +155,7 @@ class FollowingPages(Controller):
         try:
             view = await following.look(token, "unsubscribe")
         except TokenProblem as exc:
-            return _problem(exc, "unsubscribe")
+            return _token_page(exc, "unsubscribe")
         return self._link_page("unsubscribe", view, token, done=False)
 
     @post("/bevaka/avsluta/{token:str}", request_max_body_size=MAX_FORM_BYTES)
@@ -186,11 +168,11 @@ class FollowingPages(Controller):
         # The button on the page and a mail program's one-click POST (RFC 8058: the body
         # "List-Unsubscribe=One-Click") both end here; the audit trail tells them apart.
         form = await request.form()
-        one_click = _field(dict(form), "List-Unsubscribe") == "One-Click"
+        one_click = field(dict(form), "List-Unsubscribe") == "One-Click"
         try:
             view = await following.unsubscribe(token, one_click=one_click)
         except TokenProblem as exc:
-            return _problem(exc, "unsubscribe")
+            return _token_page(exc, "unsubscribe")
         return self._link_page("unsubscribe", view, token, done=True)
 
     def _link_page(

@@ -1,4 +1,4 @@
-"""SQL for the catalogue. Rows map to domain Structs in the order the SELECT names them."""
+"""SQL for the catalogue. Rows map to domain Structs by column name."""
 
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ async def programme_areas(conn: asyncpg.Connection) -> list[ProgrammeArea]:
     rows = await conn.fetch(
         "SELECT slug, name FROM programme_areas WHERE archived_at IS NULL ORDER BY name"
     )
-    return [ProgrammeArea(*row) for row in rows]
+    return [ProgrammeArea(slug=row["slug"], name=row["name"]) for row in rows]
 
 
 _SUMMARY_COLUMNS = """
     d.slug, d.title, d.kind, d.status, d.summary,
-    g.slug, g.name, a.slug, a.name,
-    cv.label, cv.published_on
+    g.slug AS group_slug, g.name AS group_name, a.slug AS area_slug, a.name AS area_name,
+    cv.label AS current_version, cv.published_on
 """
 _SUMMARY_FROM = """
     FROM guidance_documents d
@@ -43,9 +43,19 @@ _SUMMARY_FROM = """
 
 
 def _summary(row: asyncpg.Record) -> DocumentSummary:
-    (slug, title, kind, status, summary, g_slug, g_name, a_slug, a_name, label, published) = row
-    group = SubjectGroup(g_slug, g_name, ProgrammeArea(a_slug, a_name))
-    return DocumentSummary(slug, title, kind, status, summary, group, label, published)
+    area = ProgrammeArea(slug=row["area_slug"], name=row["area_name"])
+    return DocumentSummary(
+        slug=row["slug"],
+        title=row["title"],
+        kind=row["kind"],
+        status=row["status"],
+        summary=row["summary"],
+        subject_group=SubjectGroup(
+            slug=row["group_slug"], name=row["group_name"], programme_area=area
+        ),
+        current_version=row["current_version"],
+        published_on=row["published_on"],
+    )
 
 
 async def list_documents(
@@ -85,7 +95,7 @@ async def list_documents(
         _like_pattern(query) if query else None,
         programme_area,
     )
-    return [_summary(row[:-1]) for row in rows]
+    return [_summary(row) for row in rows]
 
 
 async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
@@ -98,7 +108,7 @@ async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
     )
     if row is None:
         return None
-    document_id, summary = row[0], _summary(row[1:])
+    document_id, summary = row["id"], _summary(row)
     version_rows = await conn.fetch(
         "SELECT id, label, published_on, change_summary FROM document_versions "
         "WHERE document_id = $1 AND (published_on IS NOT NULL OR $2) "
@@ -126,16 +136,21 @@ async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
             )
         )
     versions = [
-        Version(label, published_on, change_summary, sections.get(version_id, []))
-        for version_id, label, published_on, change_summary in version_rows
+        Version(
+            label=row["label"],
+            published_on=row["published_on"],
+            change_summary=row["change_summary"],
+            sections=sections.get(row["id"], []),
+        )
+        for row in version_rows
     ]
     return Document(
-        summary.slug,
-        summary.title,
-        summary.kind,
-        summary.status,
-        summary.summary,
-        summary.subject_group,
-        summary.current_version,
-        versions,
+        slug=summary.slug,
+        title=summary.title,
+        kind=summary.kind,
+        status=summary.status,
+        summary=summary.summary,
+        subject_group=summary.subject_group,
+        current_version=summary.current_version,
+        versions=versions,
     )

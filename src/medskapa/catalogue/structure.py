@@ -19,13 +19,12 @@ import msgspec
 from medskapa.audit import service as audit
 from medskapa.catalogue import structure_queries as queries
 from medskapa.catalogue.structure_queries import AreaRow, DocumentRow, GroupRow
+from medskapa.catalogue.structure_texts import DESCRIPTION_MAX, ERRORS, NAME_MAX, SLUG_MAX
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback.lifecycle import OPEN_FOR_GROUP
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-SLUG_MAX = 100
-NAME_MAX = 200
-DESCRIPTION_MAX = 2000
 
 
 class GroupKind(StrEnum):
@@ -40,102 +39,17 @@ KIND_LABELS = {
     GroupKind.NSG: "Nationell samverkansgrupp (NSG)",
 }
 
-# code → (Swedish for pages, English for the API and the command line)
-MESSAGES: dict[str, tuple[str, str]] = {
-    "slug_required": ("Skriv en kortadress.", "A slug is required."),
-    "bad_slug": (
-        "Kortadressen får bara ha små bokstäver a–z, siffror och bindestreck mellan dem, "
-        "till exempel hjart-karl.",
-        "A slug has only lower-case letters a-z, digits and single hyphens between them.",
-    ),
-    "slug_too_long": (
-        f"Kortadressen får vara högst {SLUG_MAX} tecken.",
-        f"A slug is at most {SLUG_MAX} characters.",
-    ),
-    "slug_taken": ("Kortadressen används redan. Välj en annan.", "That slug is already in use."),
-    "name_required": ("Skriv ett namn.", "A name is required."),
-    "name_too_long": (
-        f"Namnet får vara högst {NAME_MAX} tecken.",
-        f"A name is at most {NAME_MAX} characters.",
-    ),
-    "description_too_long": (
-        f"Beskrivningen får vara högst {DESCRIPTION_MAX} tecken.",
-        f"A description is at most {DESCRIPTION_MAX} characters.",
-    ),
-    "unknown_kind": (
-        "Välj om gruppen är en nationell arbetsgrupp (NAG) eller samverkansgrupp (NSG).",
-        "The kind is 'nag' or 'nsg'.",
-    ),
-    "unknown_area": ("Välj ett programområde som finns.", "No such programme area."),
-    "area_archived": (
-        "Programområdet är arkiverat och kan inte få nya grupper.",
-        "That programme area is archived and takes no new groups.",
-    ),
-    "unknown_group": ("Välj en grupp som finns.", "No such group."),
-    "group_archived": (
-        "Gruppen är arkiverad och kan inte få nya dokument.",
-        "That group is archived and takes no new documents.",
-    ),
-    "unknown_document": ("Välj ett dokument som finns.", "No such document."),
-    "unknown_action": (
-        "Välj om du vill arkivera eller återställa.",
-        "Choose to archive or to bring back.",
-    ),
-    "nothing_to_change": ("Ingenting att ändra.", "The request changes nothing."),
-    "group_owns_documents": (
-        "Gruppen äger dokument som inte är arkiverade. Flytta dokumenten till en annan grupp "
-        "först, eller arkivera dem.",
-        "The group owns documents that are not archived; assign them to another group first.",
-    ),
-    "group_has_rules": (
-        "En aktiv dirigeringsregel skickar synpunkter till gruppen. Ändra eller inaktivera "
-        "regeln först.",
-        "An active routing rule sends items to the group; change or deactivate it first.",
-    ),
-    "group_has_open_items": (
-        "Gruppen har synpunkter som inte är färdigbehandlade. Besvara, avsluta eller skicka "
-        "dem vidare först.",
-        "The group has items it has not finished; answer, close or forward them first.",
-    ),
-    "area_has_groups": (
-        "Programområdet har grupper som inte är arkiverade. Flytta eller arkivera grupperna först.",
-        "The programme area has groups that are not archived; move or archive them first.",
-    ),
-    "area_of_group_archived": (
-        "Gruppens programområde är arkiverat. Flytta gruppen till ett annat programområde först.",
-        "The group's programme area is archived; move the group to another area first.",
-    ),
-}
+
+def _invalid(*errors: FieldError) -> Invalid:
+    return Invalid(list(errors), ERRORS)
 
 
-def message(code: str, language: str = "sv") -> str:
-    swedish, english = MESSAGES.get(code, (code, code))
-    return swedish if language == "sv" else english
+def _refused(code: str) -> Refused:
+    return Refused(code, ERRORS)
 
 
-class FieldError(msgspec.Struct, frozen=True):
-    field: str
-    code: str
-
-
-class Invalid(Exception):
-    """Some input is not valid; nothing was written."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
-        self.errors = errors
-
-
-class Refused(Exception):
-    """The change is valid in form but not allowed in the present state; nothing was written."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class NotFound(Exception):
-    """The area, group or document being changed does not exist."""
+def _not_found() -> NotFound:
+    return NotFound("No such programme area, group or document.")
 
 
 class Area(msgspec.Struct, frozen=True, kw_only=True):
@@ -181,7 +95,7 @@ def _kind(value: str, errors: list[FieldError]) -> str:
 
 def _raise(errors: list[FieldError]) -> None:
     if errors:
-        raise Invalid(errors)
+        raise _invalid(*errors)
 
 
 class StructureService:
@@ -209,13 +123,13 @@ class StructureService:
     async def area(self, slug: str) -> AreaRow:
         found = await queries.area(self._conn, slug)
         if found is None:
-            raise NotFound(slug)
+            raise _not_found()
         return found
 
     async def group(self, slug: str) -> GroupRow:
         found = await queries.group(self._conn, slug)
         if found is None:
-            raise NotFound(slug)
+            raise _not_found()
         return found
 
     async def documents(self) -> list[DocumentRow]:
@@ -230,12 +144,12 @@ class StructureService:
         now = self._clock()
         async with self._conn.transaction():
             if await queries.area(self._conn, slug) is not None:
-                raise Invalid([FieldError("slug", "slug_taken")])
+                raise _invalid(FieldError("slug", "slug_taken"))
             try:
                 async with self._conn.transaction():
                     area_id = await queries.insert_area(self._conn, slug, name, now)
             except asyncpg.UniqueViolationError:
-                raise Invalid([FieldError("slug", "slug_taken")]) from None
+                raise _invalid(FieldError("slug", "slug_taken")) from None
             await self._record(actor, "programme_area", area_id, "programme_area.created", now)
             return await self.area(slug)
 
@@ -251,18 +165,18 @@ class StructureService:
         async with self._conn.transaction():
             found = await queries.area(self._conn, slug, lock=True)
             if found is None:
-                raise NotFound(slug)
+                raise _not_found()
             was_archived = found.archived_at is not None
             if new_name is None and (archived is None or archived == was_archived):
                 if archived is None:
-                    raise Invalid([FieldError("name", "nothing_to_change")])
+                    raise _invalid(FieldError("name", "nothing_to_change"))
                 return found
             if (
                 archived
                 and not was_archived
                 and await queries.area_has_live_groups(self._conn, found.id)
             ):
-                raise Refused("area_has_groups")
+                raise _refused("area_has_groups")
             archived_at = found.archived_at
             if archived is not None and archived != was_archived:
                 archived_at = now if archived else None
@@ -321,7 +235,7 @@ class StructureService:
                         now=now,
                     )
             except asyncpg.UniqueViolationError:
-                raise Invalid([FieldError("slug", "slug_taken")]) from None
+                raise _invalid(FieldError("slug", "slug_taken")) from None
             await self._record(
                 actor, "subject_group", group_id, "subject_group.created", now, to_state=kind
             )
@@ -348,7 +262,7 @@ class StructureService:
         async with self._conn.transaction():
             found = await queries.group(self._conn, slug, lock=True)
             if found is None:
-                raise NotFound(slug)
+                raise _not_found()
             target = await self._live_area(area, errors) if area is not None else None
             _raise(errors)
             was_archived = found.archived_at is not None
@@ -362,14 +276,14 @@ class StructureService:
             }
             if not any(changes.values()) and not archiving:
                 if all(v is None for v in (name, kind, description, area, archived)):
-                    raise Invalid([FieldError("name", "nothing_to_change")])
+                    raise _invalid(FieldError("name", "nothing_to_change"))
                 return found
             if archiving and archived:
                 await self._may_archive(found)
             if archiving and not archived and target is None:
                 home = await queries.area(self._conn, found.area_slug)
                 if home is not None and home.archived_at is not None:
-                    raise Refused("area_of_group_archived")
+                    raise _refused("area_of_group_archived")
             await queries.update_group(
                 self._conn,
                 found.id,
@@ -411,12 +325,12 @@ class StructureService:
         async with self._conn.transaction():
             found = await queries.document(self._conn, document.strip(), lock=True)
             if found is None:
-                raise NotFound(document)
+                raise _not_found()
             target = await queries.group(self._conn, group.strip())
             if target is None:
-                raise Invalid([FieldError("group", "unknown_group")])
+                raise _invalid(FieldError("group", "unknown_group"))
             if target.archived_at is not None:
-                raise Invalid([FieldError("group", "group_archived")])
+                raise _invalid(FieldError("group", "group_archived"))
             if target.id == found.subject_group_id:
                 return found
             await queries.set_document_group(self._conn, found.id, target.id)
@@ -438,11 +352,11 @@ class StructureService:
     async def _may_archive(self, group: GroupRow) -> None:
         """A group is archived only when nothing would reach it or wait in it any more."""
         if group.live_document_count:
-            raise Refused("group_owns_documents")
+            raise _refused("group_owns_documents")
         if await queries.active_rules_to(self._conn, group.id):
-            raise Refused("group_has_rules")
+            raise _refused("group_has_rules")
         if await queries.open_items_in(self._conn, group.id, [str(s) for s in OPEN_FOR_GROUP]):
-            raise Refused("group_has_open_items")
+            raise _refused("group_has_open_items")
 
     async def _live_area(self, slug: str, errors: list[FieldError]) -> AreaRow | None:
         found = await queries.area(self._conn, slug.strip())

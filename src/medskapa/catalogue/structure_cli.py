@@ -9,15 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from medskapa.catalogue.structure import (
-    KIND_LABELS,
-    Invalid,
-    NotFound,
-    Refused,
-    StructureService,
-    message,
-)
+from medskapa.catalogue.structure import KIND_LABELS, StructureService
 from medskapa.clock import utc_now
+from medskapa.errors import Invalid, NotFound, Refused
 
 ACTOR = "admin-cli"
 
@@ -78,12 +72,13 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
         return await _run(service, command, args)
     except Invalid as exc:
         raise StructureCommandFailed(
-            " ".join(f"{e.field}: {message(e.code, 'en')}" for e in exc.errors)
+            " ".join(f"{e.field}: {exc.message(e, 'en')}" for e in exc.errors)
         ) from exc
     except Refused as exc:
-        raise StructureCommandFailed(message(exc.code, "en")) from exc
+        raise StructureCommandFailed(exc.message("en")) from exc
     except NotFound as exc:
-        raise StructureCommandFailed(f"nothing is called {exc}.") from exc
+        asked = args.document if command == "document-assign" else args.slug
+        raise StructureCommandFailed(f"nothing is called {asked}.") from exc
 
 
 async def _run(service: StructureService, command: str, args: argparse.Namespace) -> str:

@@ -10,9 +10,9 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -25,18 +25,15 @@ from medskapa.catalogue.structure import (
     KIND_LABELS,
     NAME_MAX,
     SLUG_MAX,
-    FieldError,
-    Invalid,
-    NotFound,
-    Refused,
     StructureService,
-    message,
 )
 from medskapa.catalogue.structure_queries import AreaRow, DocumentRow, GroupRow
+from medskapa.catalogue.structure_texts import ERRORS
 from medskapa.clock import Clock
+from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn, clock
-from medskapa.web.errors import PROBLEM_JSON, Problem
+from medskapa.web.forms import see_other
 
 MAX_FORM_BYTES = 16 * 1024
 PAGE = "/admin/struktur"
@@ -135,16 +132,15 @@ class StructureAdminPages(Controller):
         try:
             await work()
         except Invalid as exc:
-            errors = {e.field: message(e.code) for e in exc.errors}
-            status = HTTP_422_UNPROCESSABLE_ENTITY
+            errors, status = exc.by_field(), HTTP_422_UNPROCESSABLE_ENTITY
         except Refused as exc:
-            errors, status = {"subject": message(exc.code)}, HTTP_409_CONFLICT
+            errors, status = {"subject": exc.message()}, HTTP_409_CONFLICT
         except NotFound:
             errors = {"subject": "Välj något som finns i listan."}
             status = HTTP_422_UNPROCESSABLE_ENTITY
         else:
             code = done() if callable(done) else done
-            return Redirect(f"{PAGE}?klart={code}", status_code=303)
+            return see_other(f"{PAGE}?klart={code}")
         return await self._page(structure, status, form=form, errors=errors, values=values)
 
     @post("/programomraden", request_max_body_size=MAX_FORM_BYTES)
@@ -195,7 +191,7 @@ class StructureAdminPages(Controller):
 
         async def work() -> None:
             if archived is None:
-                raise Invalid([FieldError("action", "unknown_action")])
+                raise Invalid([FieldError("action", "unknown_action")], ERRORS)
             await structure.update_area(
                 principal_of(request).pseudonym, v.get("subject", ""), archived=archived
             )
@@ -284,7 +280,7 @@ class StructureAdminPages(Controller):
 
         async def work() -> None:
             if archived is None:
-                raise Invalid([FieldError("action", "unknown_action")])
+                raise Invalid([FieldError("action", "unknown_action")], ERRORS)
             await structure.update_group(
                 principal_of(request).pseudonym, v.get("subject", ""), archived=archived
             )
@@ -412,35 +408,14 @@ async def _strictly(request: AnyRequest, shape: type[Change]) -> Change:
 _API_FIELDS = {"area": "programme_area"}
 
 
-def _problem(status: int, title: str, detail: str, errors: list[Any] | None = None) -> Response:
-    return Response(
-        Problem(title=title, status=status, detail=detail, errors=errors),
-        status_code=status,
-        media_type=PROBLEM_JSON,
-    )
-
-
 async def _api(work: Awaitable[Any], status: int = HTTP_200_OK) -> Response[Any]:
+    """The result with ``status``. Refusals and unknown slugs are answered app-wide
+    (web/errors.py); invalid fields too, under the API's names for them."""
     try:
         result = await work
-    except NotFound:
-        raise NotFoundException(detail="No such programme area, group or document.") from None
     except Invalid as exc:
-        return _problem(
-            HTTP_422_UNPROCESSABLE_ENTITY,
-            "Unprocessable content",
-            "Some fields are not valid.",
-            [
-                {
-                    "field": _API_FIELDS.get(e.field, e.field),
-                    "code": e.code,
-                    "message": message(e.code, "en"),
-                }
-                for e in exc.errors
-            ],
-        )
-    except Refused as exc:
-        return _problem(HTTP_409_CONFLICT, "Not possible now", message(exc.code, "en"))
+        renamed = [FieldError(_API_FIELDS.get(e.field, e.field), e.code) for e in exc.errors]
+        raise Invalid(renamed, exc.texts) from None
     return Response(result, status_code=status)
 
 
