@@ -57,6 +57,7 @@ class StatementService:
         self._clock = clock
         self._receipt_key = receipt_key
         self._access = organisations.Access(conn, clock)
+        self._consultations = ConsultationService(conn, clock)
 
     async def statements(
         self, principal: Principal, slug: str
@@ -337,9 +338,7 @@ class StatementService:
             raise Refused("not_verified", ERRORS)
         now = self._clock()
         if found.consultation_id is not None:
-            consultation = await ConsultationService(self._conn, self._clock).get(
-                found.consultation_id
-            )
+            consultation = await self._consultations.get(found.consultation_id)
             assert consultation is not None
             if not is_open(now, consultation.closes_at):
                 raise Refused("consultation_closed", ERRORS)
