@@ -296,14 +296,13 @@ def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.clock import utc_now
+    from medskapa.consultations.service import ConsultationService
     from medskapa.db.pool import init_connection
-    from medskapa.organisations.service import OrganisationService
-    from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 
     async def work(conn: asyncpg.Connection) -> None:
         await init_connection(conn)  # the JSON codecs the outbox context needs
-        service = OrganisationService(conn, utc_now, await instance_secret(conn, RECEIPT_KEY))
-        sent = await service.remind()  # links: MEDSKAPA_BASE_URL, when the mail is sent
+        # The links are paths: MEDSKAPA_BASE_URL is added when the mail is sent.
+        sent = await ConsultationService(conn, utc_now).remind()
         print(f"Queued {sent} reminder e-mail(s).")
 
     with database_url(settings) as (url, embedded):
