@@ -113,10 +113,6 @@ async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | N
     )
 
 
-async def region_known(conn: asyncpg.Connection, code: str) -> bool:
-    return await conn.fetchval("SELECT EXISTS (SELECT FROM regions WHERE code = $1)", code)
-
-
 class Placement(msgspec.Struct, frozen=True):
     """Where the item's passage is in the newest published version that placed it."""
 

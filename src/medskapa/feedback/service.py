@@ -29,6 +29,7 @@ from medskapa.feedback.personal_data import Finding, find_personal_data
 from medskapa.feedback.queries import FeedbackRecord, Placement
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
 from medskapa.feedback.texts import ERRORS
+from medskapa.regions import service as regions
 from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
 from medskapa.triage import service as triage_queries
@@ -199,7 +200,7 @@ class FeedbackService:
         care_region = _optional(data.care_region)
         if care_region is not None and (
             not is_region_code(care_region)
-            or not await queries.region_known(self._conn, care_region)
+            or await regions.region_name(self._conn, care_region) is None
         ):
             errors.append(FieldError("care_region", "unknown_region"))
         section_key, quote = _optional(data.section), None
