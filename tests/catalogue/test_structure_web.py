@@ -9,7 +9,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
-from medskapa.catalogue.structure_web import StructureAdminPages, StructureApi
+from medskapa.catalogue.structure_api import StructureApi
+from medskapa.catalogue.structure_pages import StructureAdminPages
 from medskapa.security.permissions import Permission, declared_permission
 from tests.catalogue.test_structure_service import counts
 from tests.factories import api_token, first_document, make_staff, sign_in_staff
