@@ -39,6 +39,7 @@ from medskapa.catalogue.jobs import lapsed_followers_lifespan
 from medskapa.catalogue.structure_api import StructureApi
 from medskapa.catalogue.structure_pages import StructureAdminPages
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
+from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
 from medskapa.feedback.pages import FeedbackPages
@@ -46,7 +47,7 @@ from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
 from medskapa.moderation.pages import ModerationPages
 from medskapa.moderation.routing_pages import RoutingAdminPages
-from medskapa.organisations.web import OrganisationApi, OrganisationPages
+from medskapa.organisations.web import OrganisationPages
 from medskapa.outbox.jobs import notices_lifespan, relay_lifespan
 from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
 from medskapa.regions.web import RegionsApi
@@ -58,6 +59,8 @@ from medskapa.security.headers import add_security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
+from medskapa.statements.api import StatementApi
+from medskapa.statements.pages import StatementPages
 from medskapa.triage.api import TriageApi
 from medskapa.triage.exports import TriageExportApi
 from medskapa.triage.inbox_pages import TriageInboxPages
@@ -138,7 +141,10 @@ def create_app(settings: Settings) -> Litestar:
             StructureApi,
             DevMailboxPages,
             OrganisationPages,
-            OrganisationApi,
+            ConsultationPages,
+            ConsultationApi,
+            StatementPages,
+            StatementApi,
             TriageInboxPages,
             TriageItemPages,
             TriageApi,
