@@ -339,87 +339,19 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(work(url, _secret_key(settings, embedded)))
 
 
-def _read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    import getpass
+def cmd_user(settings: Settings, args: argparse.Namespace) -> None:
+    from medskapa.accounts import cli as accounts_cli
 
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Same password again: "):
-        raise CommandError("the passwords do not match.")
-    return first
+    try:
+        password = accounts_cli.read_password(args)
+        with database_url(settings) as (url, embedded):
 
+            async def work(conn: asyncpg.Connection) -> None:
+                print(await accounts_cli.run(conn, args, password))
 
-async def _user_command(
-    url: str, work: Callable[[asyncpg.Connection], Awaitable[None]], keys: AuditKeys
-) -> None:
-    from medskapa.errors import Invalid
-
-    async def guarded(conn: asyncpg.Connection) -> None:
-        try:
-            await work(conn)
-        except Invalid as exc:
-            raise CommandError(exc.message(exc.errors[0])) from exc
-
-    await _with_connection(url, guarded, keys)
-
-
-def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.accounts.admin import RoleChoice, create_user
-    from medskapa.clock import utc_now
-
-    password = _read_password(args)
-
-    async def work(conn: asyncpg.Connection) -> None:
-        user_id = await create_user(
-            conn,
-            email=args.email,
-            password=password,
-            role=RoleChoice(args.role),
-            now=utc_now(),
-            group=args.group,
-            organisation=args.organisation,
-        )
-        print(f"Created user {user_id} with role {args.role}.")
-
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
-
-
-def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.accounts.admin import RoleChoice, set_role
-    from medskapa.clock import utc_now
-
-    async def work(conn: asyncpg.Connection) -> None:
-        user_id = await set_role(
-            conn,
-            email=args.email,
-            role=RoleChoice(args.role),
-            now=utc_now(),
-            group=args.group,
-            organisation=args.organisation,
-        )
-        print(f"User {user_id} now has role {args.role}; their sessions were ended.")
-
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
-
-
-def cmd_user_reset_second_factor(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.accounts.admin import reset_second_factor
-    from medskapa.clock import utc_now
-    from medskapa.db.pool import init_connection
-
-    async def work(conn: asyncpg.Connection) -> None:
-        await init_connection(conn)  # the JSON codec the mail to the owner needs
-        user_id = await reset_second_factor(conn, email=args.email, now=utc_now())
-        print(
-            f"User {user_id}: second factor removed, sessions and API tokens ended; "
-            "they enrol a new one at their next login and were told by e-mail."
-        )
-
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_user_command(url, work, _audit_keys(settings, embedded)))
+            asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+    except accounts_cli.UserCommandFailed as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
@@ -509,31 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     from medskapa.outbox.cli import add_commands as add_outbox_commands
 
     add_outbox_commands(commands, cmd_outbox_run)
-    from medskapa.accounts.admin import RoleChoice
+    from medskapa.accounts.cli import add_commands as add_user_commands
 
-    user = commands.add_parser("user", help="user accounts")
-    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
-    for name, handler, text in (
-        ("create", cmd_user_create, "create a user (e-mail counts as confirmed)"),
-        ("set-role", cmd_user_set_role, "give a user a role; ends their sessions"),
-    ):
-        sub = user_commands.add_parser(name, help=text)
-        sub.add_argument("--email", required=True)
-        sub.add_argument("--role", required=True, choices=[r.value for r in RoleChoice])
-        sub.add_argument("--group", help="subject group slug, for group roles")
-        sub.add_argument("--organisation", help="organisation slug, for organisation roles")
-        if name == "create":
-            sub.add_argument(
-                "--password-stdin", action="store_true", help="read the password from stdin"
-            )
-        sub.set_defaults(handler=handler)
-    reset = user_commands.add_parser(
-        "reset-second-factor",
-        help="remove a user's second factor (lost app and recovery codes); audited, ends "
-        "their sessions and tokens",
-    )
-    reset.add_argument("--email", required=True)
-    reset.set_defaults(handler=cmd_user_reset_second_factor)
+    add_user_commands(commands, cmd_user)
     from medskapa.catalogue.structure_cli import add_commands
 
     add_commands(commands, cmd_structure)
