@@ -31,6 +31,7 @@ from medskapa.audit import keys as audit_keys
 from medskapa.audit.jobs import checkpoint_lifespan
 from medskapa.catalogue.authoring_api import AuthoringApi
 from medskapa.catalogue.authoring_pages import AuthoringPages
+from medskapa.catalogue.authoring_publish_pages import PublishPages
 from medskapa.catalogue.changes_web import ChangesApi, ChangesPages
 from medskapa.catalogue.filters import template_filters
 from medskapa.catalogue.following import UNSUBSCRIBE_PATH_PATTERN
@@ -138,6 +139,7 @@ def create_app(settings: Settings) -> Litestar:
             UserAdminPages,
             StructureAdminPages,
             AuthoringPages,
+            PublishPages,
             StructureApi,
             DevMailboxPages,
             OrganisationPages,

@@ -1,11 +1,10 @@
 """Guidance content in the browser, for group leads and admins (/admin/dokument): the
 documents one may author and a file import, a document's versions and a new draft, the draft
-editor, its preview, the re-anchoring report and publishing (with the planned changes it
-makes). Parse, authorise, render; the rules are in catalogue/authoring.py."""
+editor, its preview, and a published version's page (publishing itself is in
+authoring_publish_pages.py). Parse, authorise, render; the rules are in catalogue/authoring.py."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,8 +19,6 @@ from medskapa.catalogue import importer
 from medskapa.catalogue.authoring import Actor, AuthoringService
 from medskapa.catalogue.authoring_api import (
     CONFLICTS,
-    PlannedNotLinked,
-    link_planned,
     provide_authoring,
 )
 from medskapa.catalogue.authoring_forms import (
@@ -34,7 +31,6 @@ from medskapa.catalogue.authoring_forms import (
     import_errors,
     label_text,
     next_label,
-    publish_errors,
     read_sections,
     report_rows,
     sections_view,
@@ -45,12 +41,7 @@ from medskapa.catalogue.domain import KIND_LABELS
 from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected, label_key
 from medskapa.catalogue.structure import StructureService
 from medskapa.clock import Clock
-from medskapa.errors import NotFound
-from medskapa.feedback.domain import CATEGORY_LABELS, FeedbackStatus
 from medskapa.security.permissions import Permission, principal_of, requires
-from medskapa.security.principal import Principal
-from medskapa.triage.domain import InboxFilter, Sort
-from medskapa.triage.service import TriageService
 from medskapa.web import forms
 from medskapa.web.deps import Conn, clock
 
@@ -61,7 +52,6 @@ MAX_EDITOR_BYTES = 6 * MAX_FILE_BYTES
 # Room for the form fields around the file, and for a file a little too large to be told so
 # in words (the importer's limit) rather than refused unread.
 MAX_UPLOAD_BYTES = 2 * MAX_FILE_BYTES
-PLANNED_LIMIT = 500
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -73,13 +63,13 @@ DONE = {
 AnyRequest = Request[Any, Any, Any]
 
 
-def _no_store(template: str, context: dict[str, Any], status: int = HTTP_200_OK) -> Template:
+def no_store(template: str, context: dict[str, Any], status: int = HTTP_200_OK) -> Template:
     return Template(
         template, context=context, status_code=status, headers={"Cache-Control": "no-store"}
     )
 
 
-def _to_version(request: AnyRequest, slug: str, label: str, query: str = "") -> Redirect:
+def to_version(request: AnyRequest, slug: str, label: str, query: str = "") -> Redirect:
     """After a POST: the version's page (its editor, or its read-only page once published)."""
     return forms.see_other(
         request.app.route_reverse("authoring-version", slug=slug, label=label) + query
@@ -126,7 +116,7 @@ class AuthoringPages(Controller):
             for g in area.groups
             if g.archived_at is None and actor.may_author(g.id)
         ]
-        return _no_store(
+        return no_store(
             "admin/documents/index.html",
             {
                 "rows": rows,
@@ -192,7 +182,7 @@ class AuthoringPages(Controller):
         finally:
             if isinstance(upload, UploadFile):
                 await upload.close()
-        return _no_store(
+        return no_store(
             "admin/documents/imported.html",
             {
                 "result": result,
@@ -215,7 +205,7 @@ class AuthoringPages(Controller):
     ) -> Template:
         document, versions = await authoring.document(Actor.of(principal_of(request)), slug)
         latest = versions[-1].label if versions else None
-        return _no_store(
+        return no_store(
             "admin/documents/document.html",
             {
                 "document": document,
@@ -257,7 +247,7 @@ class AuthoringPages(Controller):
                 label=label,
                 status=_status(exc.problems),
             )
-        return _to_version(request, slug, label, "?klart=skapat")
+        return to_version(request, slug, label, "?klart=skapat")
 
     # ------------------------------------------------------------ the editor
 
@@ -278,7 +268,7 @@ class AuthoringPages(Controller):
         document, version, stored = await authoring.draft(actor, slug, label)
         if not version.is_draft:
             error = " ".join((errors or {}).values()) or None
-            return await self._published(
+            return await published_page(
                 request, authoring, document, version, notice=notice, error=error, status=status
             )
         if sections is None:
@@ -288,7 +278,7 @@ class AuthoringPages(Controller):
             "summary": version.summary if version.summary is not None else document.summary,
             "change_summary": version.change_summary,
         }
-        return _no_store(
+        return no_store(
             "admin/documents/editor.html",
             {
                 "document": document,
@@ -299,39 +289,6 @@ class AuthoringPages(Controller):
                 "notice": notice,
                 "anchor": SECTION_ANCHOR,
                 "base": f"{PAGE}/{slug}/{label}",
-            },
-            status,
-        )
-
-    async def _published(
-        self,
-        request: AnyRequest,
-        authoring: AuthoringService,
-        document: DocumentRow,
-        version: VersionRow,
-        *,
-        notice: str | None = None,
-        error: str | None = None,
-        status: int = HTTP_200_OK,
-    ) -> Template:
-        actor = Actor.of(principal_of(request))
-        _, _, stored = await authoring.draft(actor, document.slug, version.label)
-        _, versions = await authoring.document(actor, document.slug)
-        report = await authoring.anchor_report(actor, document.slug, version.label)
-        earlier = [
-            v for v in versions if not v.is_draft and label_key(v.label) < label_key(version.label)
-        ]
-        return _no_store(
-            "admin/documents/published.html",
-            {
-                "document": document,
-                "version": version,
-                "sections": sections_view(stored),
-                "report": report_rows(report),
-                "counts": report.counts,
-                "previous": earlier[-1].label if earlier else None,
-                "notice": notice,
-                "error": error,
             },
             status,
         )
@@ -400,7 +357,7 @@ class AuthoringPages(Controller):
                 errors=editor_errors(exc.problems, sections),
                 status=_status(exc.problems),
             )
-        return _to_version(request, slug, label, "?klart=sparat")
+        return to_version(request, slug, label, "?klart=sparat")
 
     @get("/{slug:str}/{label:str}/forhandsgranska", name="authoring-preview")
     async def preview(
@@ -413,7 +370,7 @@ class AuthoringPages(Controller):
         document, version, stored = await authoring.draft(
             Actor.of(principal_of(request)), slug, label
         )
-        return _no_store(
+        return no_store(
             "admin/documents/preview.html",
             {
                 "document": document,
@@ -424,137 +381,36 @@ class AuthoringPages(Controller):
             },
         )
 
-    # ------------------------------------------------------------ report and publishing
 
-    async def _publish_page(
-        self,
-        request: AnyRequest,
-        conn: Conn,
-        authoring: AuthoringService,
-        clock: Clock,
-        slug: str,
-        label: str,
-        *,
-        errors: dict[str, str] | None = None,
-        change_summary: str | None = None,
-        chosen: set[str] | None = None,
-        status: int = HTTP_200_OK,
-    ) -> Response[Any]:
-        principal = principal_of(request)
-        actor = Actor.of(principal)
-        document, version, _ = await authoring.draft(actor, slug, label)
-        if not version.is_draft and errors:
-            # Published meanwhile (another tab, a colleague): say so on its read-only page.
-            return await self._published(
-                request,
-                authoring,
-                document,
-                version,
-                error=" ".join(errors.values()),
-                status=status,
-            )
-        if not version.is_draft:
-            return _to_version(request, slug, label)
-        report = await authoring.anchor_report(actor, slug, label)
-        return _no_store(
-            "admin/documents/publish.html",
-            {
-                "document": document,
-                "version": version,
-                "report": report_rows(report),
-                "counts": report.counts,
-                "planned": await _planned(conn, clock, principal, document),
-                "may_link": document.group_id in principal.answering_groups,
-                "change_summary": version.change_summary
-                if change_summary is None
-                else change_summary,
-                "chosen": chosen or set(),
-                "errors": errors or {},
-                "category_labels": CATEGORY_LABELS,
-            },
-            status,
-        )
-
-    @get("/{slug:str}/{label:str}/publicera", name="authoring-publish")
-    async def publish_page(
-        self,
-        request: AnyRequest,
-        conn: Conn,
-        authoring: NamedDependency[AuthoringService],
-        clock: NamedDependency[Clock],
-        slug: FromPath[str],
-        label: FromPath[str],
-    ) -> Response[Any]:
-        return await self._publish_page(request, conn, authoring, clock, slug, label)
-
-    @post("/{slug:str}/{label:str}/publicera", request_max_body_size=MAX_FORM_BYTES * 4)
-    async def publish(
-        self,
-        request: AnyRequest,
-        conn: Conn,
-        authoring: NamedDependency[AuthoringService],
-        clock: NamedDependency[Clock],
-        slug: FromPath[str],
-        label: FromPath[str],
-        data: URLEncodedBody[dict[str, Any]],
-    ) -> Response[Any]:
-        principal = principal_of(request)
-        change_summary = forms.field(data, "change_summary")
-        chosen = forms.fields(data, "item")[:PLANNED_LIMIT]
-        errors: dict[str, str] = {}
-        try:
-            ids = [uuid.UUID(value) for value in chosen]
-        except ValueError:
-            ids, errors = [], {"planned": "Välj bland de planerade ändringarna i listan."}
-        if not errors:
-            try:
-                async with conn.transaction():
-                    await authoring.publish(
-                        Actor.of(principal), slug, label, change_summary=change_summary
-                    )
-                    if ids:
-                        await link_planned(conn, clock, principal, ids, label)
-            except Rejected as exc:
-                errors = publish_errors(exc.problems)
-            except PlannedNotLinked as exc:
-                errors = {"planned": exc.swedish}
-            else:
-                return _to_version(
-                    request, slug, label, f"?klart=publicerad&kopplade={len(set(ids))}"
-                )
-        return await self._publish_page(
-            request,
-            conn,
-            authoring,
-            clock,
-            slug,
-            label,
-            errors=errors,
-            change_summary=change_summary,
-            chosen=set(chosen),
-            status=HTTP_409_CONFLICT if "version" in errors else HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-
-
-# ---------------------------------------------------------------- helpers
-
-
-async def _planned(
-    conn: Conn, clock: Clock, principal: Principal, document: DocumentRow
-) -> list[Any]:
-    """The document's planned changes in its group's inbox, for those who act for the group
-    (an admin outside the group, or a patient representative, cannot link them)."""
-    if document.group_id not in principal.answering_groups:
-        return []
-    try:
-        inbox = await TriageService(conn, clock).inbox(
-            principal,
-            document.group_slug,
-            InboxFilter(
-                status=FeedbackStatus.CHANGE_PLANNED, document=document.slug, sort=Sort.OLDEST
-            ),
-            page_size=PLANNED_LIMIT,
-        )
-    except NotFound:
-        return []
-    return inbox.page.rows
+async def published_page(
+    request: AnyRequest,
+    authoring: AuthoringService,
+    document: DocumentRow,
+    version: VersionRow,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
+    """A published version's read-only page (its text, its stored report)."""
+    actor = Actor.of(principal_of(request))
+    _, _, stored = await authoring.draft(actor, document.slug, version.label)
+    _, versions = await authoring.document(actor, document.slug)
+    report = await authoring.anchor_report(actor, document.slug, version.label)
+    earlier = [
+        v for v in versions if not v.is_draft and label_key(v.label) < label_key(version.label)
+    ]
+    return no_store(
+        "admin/documents/published.html",
+        {
+            "document": document,
+            "version": version,
+            "sections": sections_view(stored),
+            "report": report_rows(report),
+            "counts": report.counts,
+            "previous": earlier[-1].label if earlier else None,
+            "notice": notice,
+            "error": error,
+        },
+        status,
+    )
