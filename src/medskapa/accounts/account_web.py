@@ -20,6 +20,7 @@ from medskapa.accounts.web import (
     cleared_cookie,
     error_text,
     page,
+    user_id_of,
 )
 from medskapa.errors import Invalid
 from medskapa.security.permissions import Permission, principal_of, requires
@@ -80,10 +81,8 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        principal = principal_of(request)
-        assert principal.user_id is not None
         try:
-            await accounts.set_new_item_mail(principal.user_id, field(data, "new_item_mail"))
+            await accounts.set_new_item_mail(user_id_of(request), field(data, "new_item_mail"))
         except Invalid as exc:
             return await _account_page(
                 request, accounts, HTTP_422_UNPROCESSABLE_ENTITY, mail_error=error_text(exc)
@@ -132,18 +131,14 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        principal = principal_of(request)
-        assert principal.user_id is not None
-        await accounts.revoke_session(principal.user_id, field(data, "session"))
+        await accounts.revoke_session(user_id_of(request), field(data, "session"))
         return see_other("/konto?klart=session")
 
     @post("/konto/sessioner/avsluta-alla", guards=[requires(Permission.SIGNED_IN)])
     async def logout_everywhere(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
-        principal = principal_of(request)
-        assert principal.user_id is not None
-        await accounts.logout_everywhere(principal.user_id)
+        await accounts.logout_everywhere(user_id_of(request))
         redirect = see_other("/")
         redirect.cookies.append(cleared_cookie(request.app.state.settings))
         return redirect
@@ -173,11 +168,9 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        principal = principal_of(request)
-        assert principal.user_id is not None
         token_id = field(data, "token_id")
         if token_id.isdigit():
-            await accounts.revoke_api_token(principal.user_id, int(token_id))
+            await accounts.revoke_api_token(user_id_of(request), int(token_id))
         return see_other("/konto?klart=nyckel")
 
     @post(
@@ -191,16 +184,12 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        principal = principal_of(request)
-        assert principal.user_id is not None
         try:
-            await accounts.delete_account(principal.user_id, field(data, "password"))
+            await accounts.delete_account(user_id_of(request), field(data, "password"))
         except Invalid as exc:
             return await _account_page(
                 request, accounts, HTTP_422_UNPROCESSABLE_ENTITY, delete_error=error_text(exc)
             )
-        return Template(
-            "accounts/deleted.html",
-            cookies=[cleared_cookie(request.app.state.settings)],
-            headers={"Cache-Control": "no-store"},
-        )
+        deleted = page("deleted")
+        deleted.cookies.append(cleared_cookie(request.app.state.settings))
+        return deleted

@@ -20,9 +20,11 @@ from medskapa.errors import Invalid, Refused
 from medskapa.security.auth import session_cookie_name
 from medskapa.security.csrf import csrf_cookie_name
 from medskapa.security.factors import DEVICE_VALID, FactorBox
+from medskapa.security.permissions import principal_of
 from medskapa.security.sessions import ABSOLUTE
 from medskapa.settings import Settings
 from medskapa.web.deps import Conn, clock, receipt_key
+from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 8 * 1024
 SECURE_DEVICE_COOKIE = "__Host-medskapa-device"
@@ -44,6 +46,13 @@ DEPENDENCIES = {
     "clock": Provide(clock, sync_to_thread=False),
     "accounts": Provide(provide_accounts),
 }
+
+
+def user_id_of(request: Request[Any, Any, Any]) -> int:
+    """The signed-in user's id (a guard has let only signed-in users in)."""
+    user_id = principal_of(request).user_id
+    assert user_id is not None
+    return user_id
 
 
 def client_of(request: Request[Any, Any, Any]) -> str:
@@ -108,12 +117,7 @@ def cleared_cookie(settings: Settings) -> Cookie:
 
 
 def page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
-    return Template(
-        f"accounts/{name}.html",
-        context=context,
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
+    return private_page(f"accounts/{name}.html", status, **context)
 
 
 def limited(name: str, exc: MailLimited, **context: Any) -> Template:
