@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -225,49 +226,48 @@ class FollowingService:
         return LinkView(document=document, state=state)
 
     async def confirm(self, token: str) -> LinkView:
-        now = self._clock()
-        hashed = token_hash(token)
-        async with self._conn.transaction():
-            found = await queries.token(self._conn, hashed, "confirm", lock=True)
-            view = self._view(found, "confirm", now)
-            if view.state == "confirmed":
-                return view
-            assert found is not None
-            await queries.confirm(self._conn, found.follower_id, hashed, now)
-            await audit.record(
-                self._conn,
-                at=now,
-                actor=ACTOR,
-                action="follower.confirmed",
-                subject_type=SUBJECT,
-                subject_id=str(found.follower_id),
-                from_state="pending",
-                to_state="confirmed",
-            )
-        return LinkView(document=view.document, state="confirmed")
+        return await self._settle(token, "confirm", "confirmed", queries.confirm)
 
     async def unsubscribe(self, token: str, *, one_click: bool) -> LinkView:
+        return await self._settle(
+            token,
+            "unsubscribe",
+            "unsubscribed",
+            queries.unsubscribe,
+            reason_code="one_click" if one_click else "link",
+        )
+
+    async def _settle(
+        self,
+        token: str,
+        purpose: Literal["confirm", "unsubscribe"],
+        to_state: FollowerState,
+        write: Callable[[asyncpg.Connection, int, bytes, dt.datetime], Awaitable[None]],
+        *,
+        reason_code: str | None = None,
+    ) -> LinkView:
+        """Do what the link says, once: a link used again shows what it did the first time."""
         now = self._clock()
         hashed = token_hash(token)
         async with self._conn.transaction():
-            found = await queries.token(self._conn, hashed, "unsubscribe", lock=True)
-            view = self._view(found, "unsubscribe", now)
-            if view.state == "unsubscribed":
+            found = await queries.token(self._conn, hashed, purpose, lock=True)
+            view = self._view(found, purpose, now)
+            if view.state == to_state:
                 return view
             assert found is not None
-            await queries.unsubscribe(self._conn, found.follower_id, hashed, now)
+            await write(self._conn, found.follower_id, hashed, now)
             await audit.record(
                 self._conn,
                 at=now,
                 actor=ACTOR,
-                action="follower.unsubscribed",
+                action=f"follower.{to_state}",
                 subject_type=SUBJECT,
                 subject_id=str(found.follower_id),
                 from_state=view.state,
-                to_state="unsubscribed",
-                reason_code="one_click" if one_click else "link",
+                to_state=to_state,
+                reason_code=reason_code,
             )
-        return LinkView(document=view.document, state="unsubscribed")
+        return LinkView(document=view.document, state=to_state)
 
 
 async def erase_lapsed(conn: asyncpg.Connection, now: dt.datetime, *, batch: int = 500) -> int:

@@ -7,6 +7,7 @@ program, which holds no cookie and so no CSRF token: app.py exempts that one pat
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
@@ -22,7 +23,6 @@ from litestar.status_codes import (
 )
 
 from medskapa.catalogue.following import (
-    FollowedDocument,
     FollowingService,
     FollowLimited,
     LinkView,
@@ -85,7 +85,7 @@ class FollowingPages(Controller):
     async def form(
         self, following: NamedDependency[FollowingService], slug: FromPath[str]
     ) -> Template:
-        document = await self._document(following, slug)
+        document = await following.document(slug)
         return _page("follow", document=document, email="", error=None, sent=False)
 
     @post(
@@ -99,7 +99,7 @@ class FollowingPages(Controller):
         following: NamedDependency[FollowingService],
         slug: FromPath[str],
     ) -> Template:
-        document = await self._document(following, slug)
+        document = await following.document(slug)
         form = await request.form()
         email = field(dict(form), "email")[:300]
         try:
@@ -127,36 +127,23 @@ class FollowingPages(Controller):
         # The same answer whether the address was new, waiting or already following.
         return _page("follow", document=document, email="", error=None, sent=True)
 
-    async def _document(self, following: FollowingService, slug: str) -> FollowedDocument:
-        return await following.document(slug)
-
     @get("/bevaka/bekrafta/{token:str}", name="follow-confirm")
     async def confirm_page(
         self, following: NamedDependency[FollowingService], token: Token
     ) -> Template:
-        try:
-            view = await following.look(token, "confirm")
-        except TokenProblem as exc:
-            return _token_page(exc, "confirm")
-        return self._link_page("confirm", view, token, done=False)
+        return await self._link("confirm", token, following.look(token, "confirm"), done=False)
 
     @post("/bevaka/bekrafta/{token:str}", request_max_body_size=MAX_FORM_BYTES)
     async def confirm(self, following: NamedDependency[FollowingService], token: Token) -> Template:
-        try:
-            view = await following.confirm(token)
-        except TokenProblem as exc:
-            return _token_page(exc, "confirm")
-        return self._link_page("confirm", view, token, done=True)
+        return await self._link("confirm", token, following.confirm(token), done=True)
 
     @get("/bevaka/avsluta/{token:str}", name="follow-unsubscribe")
     async def unsubscribe_page(
         self, following: NamedDependency[FollowingService], token: Token
     ) -> Template:
-        try:
-            view = await following.look(token, "unsubscribe")
-        except TokenProblem as exc:
-            return _token_page(exc, "unsubscribe")
-        return self._link_page("unsubscribe", view, token, done=False)
+        return await self._link(
+            "unsubscribe", token, following.look(token, "unsubscribe"), done=False
+        )
 
     @post("/bevaka/avsluta/{token:str}", request_max_body_size=MAX_FORM_BYTES)
     async def unsubscribe(
@@ -169,15 +156,23 @@ class FollowingPages(Controller):
         # "List-Unsubscribe=One-Click") both end here; the audit trail tells them apart.
         form = await request.form()
         one_click = field(dict(form), "List-Unsubscribe") == "One-Click"
-        try:
-            view = await following.unsubscribe(token, one_click=one_click)
-        except TokenProblem as exc:
-            return _token_page(exc, "unsubscribe")
-        return self._link_page("unsubscribe", view, token, done=True)
+        return await self._link(
+            "unsubscribe", token, following.unsubscribe(token, one_click=one_click), done=True
+        )
 
-    def _link_page(
-        self, purpose: Literal["confirm", "unsubscribe"], view: LinkView, token: str, done: bool
+    async def _link(
+        self,
+        purpose: Literal["confirm", "unsubscribe"],
+        token: str,
+        link: Awaitable[LinkView],
+        *,
+        done: bool,
     ) -> Template:
+        """The link's page (with its button, or what it did), or why the link does not work."""
+        try:
+            view = await link
+        except TokenProblem as exc:
+            return _token_page(exc, purpose)
         return _page(
             "follow_link",
             purpose=purpose,

@@ -121,6 +121,27 @@ class StructureAdminPages(Controller):
             return see_other(f"{PAGE}?klart={code}")
         return await self._page(structure, status, form=form, errors=errors, values=values)
 
+    async def _archive(
+        self,
+        request: AnyRequest,
+        structure: StructureService,
+        data: dict[str, Any],
+        update: Callable[..., Awaitable[Any]],
+        form: str,
+        done: tuple[str, str],
+    ) -> Response[Any]:
+        """Archive or bring back an area or a group, as the form's action says; ``done`` is
+        the notice after archiving and the one after bringing back."""
+        v = _values(data)
+        archived = _archive_choice(v.get("action", ""))
+
+        async def work() -> None:
+            if archived is None:
+                raise Invalid([FieldError("action", "unknown_action")], ERRORS)
+            await update(principal_of(request).pseudonym, v.get("subject", ""), archived=archived)
+
+        return await self._act(structure, form, v, work, done[0] if archived else done[1])
+
     @post("/programomraden", request_max_body_size=MAX_FORM_BYTES)
     async def create_area(
         self,
@@ -164,22 +185,13 @@ class StructureAdminPages(Controller):
         structure: NamedDependency[StructureService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        v = _values(data)
-        archived = _archive_choice(v.get("action", ""))
-
-        async def work() -> None:
-            if archived is None:
-                raise Invalid([FieldError("action", "unknown_action")], ERRORS)
-            await structure.update_area(
-                principal_of(request).pseudonym, v.get("subject", ""), archived=archived
-            )
-
-        return await self._act(
+        return await self._archive(
+            request,
             structure,
+            data,
+            structure.update_area,
             "area-archive",
-            v,
-            work,
-            "omrade-arkiverat" if archived else "omrade-aterstallt",
+            ("omrade-arkiverat", "omrade-aterstallt"),
         )
 
     @post("/grupper", request_max_body_size=MAX_FORM_BYTES)
@@ -253,22 +265,13 @@ class StructureAdminPages(Controller):
         structure: NamedDependency[StructureService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        v = _values(data)
-        archived = _archive_choice(v.get("action", ""))
-
-        async def work() -> None:
-            if archived is None:
-                raise Invalid([FieldError("action", "unknown_action")], ERRORS)
-            await structure.update_group(
-                principal_of(request).pseudonym, v.get("subject", ""), archived=archived
-            )
-
-        return await self._act(
+        return await self._archive(
+            request,
             structure,
+            data,
+            structure.update_group,
             "group-archive",
-            v,
-            work,
-            "grupp-arkiverad" if archived else "grupp-aterstalld",
+            ("grupp-arkiverad", "grupp-aterstalld"),
         )
 
     @post("/dokument", request_max_body_size=MAX_FORM_BYTES)
