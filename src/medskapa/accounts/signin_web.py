@@ -3,7 +3,7 @@ factor, and signing out."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import segno
 from litestar import Controller, Request, Response, get, post
@@ -11,13 +11,14 @@ from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
 from litestar.response import Template
 from litestar.status_codes import (
+    HTTP_200_OK,
     HTTP_401_UNAUTHORIZED,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
 from litestar.utils.scope.state import ScopeState
 
-from medskapa.accounts.domain import LoggedIn, SecondFactorLocked
+from medskapa.accounts.domain import LoggedIn, Promoted, SecondFactorLocked
 from medskapa.accounts.service import AccountService
 from medskapa.accounts.web import (
     DEPENDENCIES,
@@ -32,8 +33,11 @@ from medskapa.accounts.web import (
 )
 from medskapa.errors import Invalid, Refused
 from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.principal import Principal
 from medskapa.settings import Settings
 from medskapa.web.forms import field, see_other
+
+ResponseT = TypeVar("ResponseT", bound=Response[Any])
 
 
 def _qr(uri: str) -> str:
@@ -55,6 +59,67 @@ def _code_status(exc: Invalid | Refused) -> int:
         if isinstance(exc, SecondFactorLocked)
         else HTTP_422_UNPROCESSABLE_ENTITY
     )
+
+
+class _Enrolling(NamedTuple):
+    """Who enrols the second factor (signed in, or past the password only) and whether the
+    account has one already (then the factor moves to a new app)."""
+
+    principal: Principal
+    user_id: int
+    session_hash: bytes
+    enrolled: bool
+
+    @property
+    def must_take_second_step(self) -> bool:
+        """A session past only the password of an account that has a factor never sees a
+        secret: it is sent to the second step."""
+        return self.enrolled and not self.principal.second_factor
+
+
+async def _enrolling(request: Request[Any, Any, Any], accounts: AccountService) -> _Enrolling:
+    principal = principal_of(request)
+    user_id = principal.user_id or principal.pending_user_id
+    assert user_id is not None
+    assert principal.session_hash is not None
+    enrolled = await accounts.totp_enrolled(user_id)
+    return _Enrolling(principal, user_id, principal.session_hash, enrolled)
+
+
+async def _setup_page(
+    accounts: AccountService, enrolling: _Enrolling, status: int = HTTP_200_OK, **extra: Any
+) -> Template:
+    """The enrolment page with a fresh secret (also after a wrong code)."""
+    setup = await accounts.start_totp(
+        enrolling.user_id, enrolling.session_hash, enrolling.principal.email
+    )
+    return page(
+        "totp_setup",
+        status,
+        secret=setup.secret,
+        uri=setup.uri,
+        qr=_qr(setup.uri),
+        changing=enrolling.enrolled,
+        **extra,
+    )
+
+
+def _with_session(
+    request: Request[Any, Any, Any], response: ResponseT, promoted: Promoted
+) -> ResponseT:
+    """The answer carries the session's new token and its CSRF token."""
+    response.cookies.extend(
+        session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
+    )
+    return response
+
+
+async def _end_session(request: Request[Any, Any, Any], accounts: AccountService) -> None:
+    """Ends the session the request came with, if any (signed in or past the password only)."""
+    principal = principal_of(request)
+    user_id = principal.user_id or principal.pending_user_id
+    if principal.session_hash is not None and user_id is not None:
+        await accounts.logout(principal.session_hash, user_id)
 
 
 class SignInPages(Controller):
@@ -88,10 +153,7 @@ class SignInPages(Controller):
             )
         except Refused as exc:
             return page("login", HTTP_401_UNAUTHORIZED, email=email, error=error_text(exc))
-        principal = principal_of(request)
-        signed_in = principal.user_id or principal.pending_user_id
-        if principal.session_hash is not None and signed_in is not None:
-            await accounts.logout(principal.session_hash, signed_in)
+        await _end_session(request, accounts)
         redirect = see_other(_next_step(logged_in))
         redirect.cookies.extend(login_cookies(settings, logged_in))
         return redirect
@@ -131,11 +193,7 @@ class SignInPages(Controller):
                 error=error_text(exc),
                 locked=isinstance(exc, SecondFactorLocked),
             )
-        redirect = see_other("/konto")
-        redirect.cookies.extend(
-            session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
-        )
-        return redirect
+        return _with_session(request, see_other("/konto"), promoted)
 
     @get("/konto/tvastegsverifiering", guards=[requires(Permission.SECOND_STEP)])
     async def totp_setup(
@@ -144,17 +202,10 @@ class SignInPages(Controller):
         """Enrolment, or moving the factor to a new app. A session that has passed only the
         password of an account that has a factor never sees a secret: it is sent to the
         second step."""
-        principal = principal_of(request)
-        user_id = principal.user_id or principal.pending_user_id
-        assert user_id is not None
-        assert principal.session_hash is not None
-        enrolled = await accounts.totp_enrolled(user_id)
-        if enrolled and not principal.second_factor:
+        enrolling = await _enrolling(request, accounts)
+        if enrolling.must_take_second_step:
             return see_other("/logga-in/kod")
-        setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
-        return page(
-            "totp_setup", secret=setup.secret, uri=setup.uri, qr=_qr(setup.uri), changing=enrolled
-        )
+        return await _setup_page(accounts, enrolling)
 
     @post(
         "/konto/tvastegsverifiering",
@@ -167,49 +218,35 @@ class SignInPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        principal = principal_of(request)
-        user_id = principal.user_id or principal.pending_user_id
-        assert user_id is not None
-        assert principal.session_hash is not None
-        enrolled = await accounts.totp_enrolled(user_id)
-        if enrolled and not principal.second_factor:
+        enrolling = await _enrolling(request, accounts)
+        if enrolling.must_take_second_step:
             return see_other("/logga-in/kod")
         try:
             promoted = await accounts.confirm_totp(
-                user_id,
-                principal.session_hash,
+                enrolling.user_id,
+                enrolling.session_hash,
                 field(data, "code")[:20],
                 current_code=field(data, "current_code")[:40],
-                session_passed=principal.second_factor,
+                session_passed=enrolling.principal.second_factor,
             )
         except (Invalid, Refused) as exc:
-            setup = await accounts.start_totp(user_id, principal.session_hash, principal.email)
-            return page(
-                "totp_setup",
+            return await _setup_page(
+                accounts,
+                enrolling,
                 _code_status(exc),
-                secret=setup.secret,
-                uri=setup.uri,
-                qr=_qr(setup.uri),
-                changing=enrolled,
                 error=error_text(exc),
                 error_field=exc.errors[0].field if isinstance(exc, Invalid) else "code",
             )
         # The page is shown under the session's new token: its forms carry the new CSRF token.
         ScopeState.from_scope(request.scope).csrf_token = promoted.csrf_token
-        shown = page("recovery_codes", codes=promoted.recovery_codes, moved=enrolled)
-        shown.cookies.extend(
-            session_cookies(request.app.state.settings, promoted.token, promoted.csrf_token)
-        )
-        return shown
+        shown = page("recovery_codes", codes=promoted.recovery_codes, moved=enrolling.enrolled)
+        return _with_session(request, shown, promoted)
 
     @post("/logga-ut", guards=[requires(Permission.SECOND_STEP)])
     async def logout(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
-        principal = principal_of(request)
-        user_id = principal.user_id or principal.pending_user_id
-        if principal.session_hash is not None and user_id is not None:
-            await accounts.logout(principal.session_hash, user_id)
+        await _end_session(request, accounts)
         redirect = see_other("/")
         redirect.cookies.append(cleared_cookie(request.app.state.settings))
         return redirect
