@@ -13,19 +13,9 @@ from medskapa.answers import queries
 from medskapa.errors import FieldError, Invalid, NotFound
 from medskapa.feedback.domain import Category, FeedbackStatus
 from medskapa.triage import texts
-from medskapa.triage.domain import decode_cursor, encode_cursor
+from medskapa.triage.domain import AnswerOut, decode_cursor, encode_cursor
 
 PUBLIC_PAGE_SIZE = 50
-
-
-class PublicAnswerOut(msgspec.Struct):
-    status: str
-    text: str | None
-    will_change: bool | None
-    reason: str | None
-    version: str | None
-    group: str
-    answered_at: str
 
 
 class PublicItemOut(msgspec.Struct):
@@ -38,7 +28,7 @@ class PublicItemOut(msgspec.Struct):
     text: str
     status: FeedbackStatus
     changed_in_version: str | None
-    answers: list[PublicAnswerOut]
+    answers: list[AnswerOut]
 
 
 class StatisticsOut(msgspec.Struct):
@@ -99,7 +89,7 @@ async def responses(
                 text=i.body,
                 status=FeedbackStatus(i.status),
                 changed_in_version=i.changed_in_version,
-                answers=[msgspec.convert(a, PublicAnswerOut) for a in i.answers],
+                answers=[msgspec.convert(a, AnswerOut) for a in i.answers],
             )
             for i in items
         ],

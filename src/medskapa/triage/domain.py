@@ -88,6 +88,19 @@ class InboxFilter(msgspec.Struct, frozen=True, kw_only=True):
         return msgspec.structs.replace(self, after=None)
 
 
+class AnswerOut(msgspec.Struct):
+    """A subject group's answer to an item as the JSON APIs show it: the group's item API and
+    the public answers alike (the answer is public words; a group's notes never are)."""
+
+    status: str
+    text: str | None
+    will_change: bool | None
+    reason: str | None
+    version: str | None
+    group: str
+    answered_at: str
+
+
 def encode_cursor(cursor: Cursor) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
 

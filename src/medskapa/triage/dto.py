@@ -1,5 +1,5 @@
-"""The triage JSON shapes (what the API reads and writes) and the converters into them. No web
-framework here, so another area that shows a group's answers can use ``answer_out``."""
+"""The triage JSON shapes (what the API reads and writes) and the converters into them. A
+group's answer has the one shape every area shows it in, ``triage.domain.AnswerOut``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import msgspec
 from medskapa.audit.domain import AuditEvent
 from medskapa.feedback.domain import Category, FeedbackStatus
 from medskapa.feedback.lifecycle import FORWARD_NOTE_MAX, CloseReason, ForwardReason
-from medskapa.triage.domain import encode_cursor, snippet
+from medskapa.triage.domain import AnswerOut, encode_cursor, snippet
 from medskapa.triage.service import AnswerRecord, Inbox, ItemView
 
 
@@ -59,16 +59,6 @@ class ForwardIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     group: Annotated[str, msgspec.Meta(max_length=200, description="Slug of the other group")]
     reason: Annotated[str, msgspec.Meta(max_length=40, description=", ".join(ForwardReason))]
     note: Annotated[str, msgspec.Meta(max_length=FORWARD_NOTE_MAX * 2)] | None = None
-
-
-class AnswerOut(msgspec.Struct):
-    status: str
-    text: str | None
-    will_change: bool | None
-    reason: str | None
-    version: str | None
-    group: str
-    answered_at: str
 
 
 class ItemOut(msgspec.Struct):
