@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -17,10 +17,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT, HTTP_422_UNPRO
 
 from medskapa.catalogue import importer
 from medskapa.catalogue.authoring import Actor, AuthoringService
-from medskapa.catalogue.authoring_api import (
-    CONFLICTS,
-    provide_authoring,
-)
+from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, CONFLICTS
 from medskapa.catalogue.authoring_forms import (
     HTML_FIELDS,
     SECTION_ANCHOR,
@@ -43,7 +40,7 @@ from medskapa.catalogue.structure import StructureService
 from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web import forms
-from medskapa.web.deps import Conn, clock
+from medskapa.web.deps import Conn
 
 PAGE = "/admin/dokument"
 MAX_FORM_BYTES = 16 * 1024
@@ -86,10 +83,7 @@ class AuthoringPages(Controller):
     path = PAGE
     include_in_schema = False
     guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
-    dependencies = {  # noqa: RUF012
-        "clock": Provide(clock, sync_to_thread=False),
-        "authoring": Provide(provide_authoring),
-    }
+    dependencies = AUTHORING_DEPENDENCIES
 
     # ------------------------------------------------------------ the list and the import
 

@@ -9,12 +9,16 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 
 from medskapa.catalogue.authoring import Actor, AuthoringService
-from medskapa.catalogue.authoring_api import PlannedNotLinked, link_planned, provide_authoring
+from medskapa.catalogue.authoring_api import (
+    AUTHORING_DEPENDENCIES,
+    PlannedNotLinked,
+    link_planned,
+)
 from medskapa.catalogue.authoring_forms import publish_errors, report_rows
 from medskapa.catalogue.authoring_pages import (
     MAX_FORM_BYTES,
@@ -34,7 +38,7 @@ from medskapa.security.principal import Principal
 from medskapa.triage.domain import InboxFilter, Sort
 from medskapa.triage.service import TriageService
 from medskapa.web import forms
-from medskapa.web.deps import Conn, clock
+from medskapa.web.deps import Conn
 
 PLANNED_LIMIT = 500
 
@@ -43,10 +47,7 @@ class PublishPages(Controller):
     path = PAGE
     include_in_schema = False
     guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
-    dependencies = {  # noqa: RUF012
-        "clock": Provide(clock, sync_to_thread=False),
-        "authoring": Provide(provide_authoring),
-    }
+    dependencies = AUTHORING_DEPENDENCIES
 
     async def _publish_page(
         self,

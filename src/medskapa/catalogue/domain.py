@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 import msgspec
 
@@ -107,8 +109,23 @@ class Document(msgspec.Struct, frozen=True):
     def version(self, label: str | None) -> Version | None:
         """The version with ``label``; without one, the current (newest published) version,
         or the newest draft where nothing is published yet."""
-        if label is None:
-            label = self.current_version
-        if label is None:
-            return self.versions[-1] if self.versions else None
-        return next((v for v in self.versions if v.label == label), None)
+        return named_version(self.versions, self.current_version, label)
+
+
+class _Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+V = TypeVar("V", bound=_Labelled)
+
+
+def named_version(versions: Sequence[V], current: str | None, label: str | None) -> V | None:
+    """The version with ``label`` among ``versions`` (oldest first); without a label, the
+    ``current`` (newest published) one, or the newest draft where nothing is published yet.
+    What a reader's ``?version=`` names, wherever a document's versions are listed."""
+    if label is None:
+        label = current
+    if label is None:
+        return versions[-1] if versions else None
+    return next((v for v in versions if v.label == label), None)
