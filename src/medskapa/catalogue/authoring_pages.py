@@ -41,6 +41,7 @@ from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web import forms
 from medskapa.web.deps import Conn
+from medskapa.web.responses import private_page
 
 PAGE = "/admin/dokument"
 MAX_FORM_BYTES = 16 * 1024
@@ -58,12 +59,6 @@ DONE = {
 }
 
 AnyRequest = Request[Any, Any, Any]
-
-
-def no_store(template: str, context: dict[str, Any], status: int = HTTP_200_OK) -> Template:
-    return Template(
-        template, context=context, status_code=status, headers={"Cache-Control": "no-store"}
-    )
 
 
 def to_version(request: AnyRequest, slug: str, label: str, query: str = "") -> Redirect:
@@ -110,18 +105,16 @@ class AuthoringPages(Controller):
             for g in area.groups
             if g.archived_at is None and actor.may_author(g.id)
         ]
-        return no_store(
+        return private_page(
             "admin/documents/index.html",
-            {
-                "rows": rows,
-                "groups": sorted(groups, key=lambda g: g.name.lower()),
-                "kinds": KIND_LABELS,
-                "errors": errors or {},
-                "summary_items": summary or [],
-                "values": values or {},
-                "max_mb": MAX_FILE_BYTES // (1024 * 1024),
-            },
             status,
+            rows=rows,
+            groups=sorted(groups, key=lambda g: g.name.lower()),
+            kinds=KIND_LABELS,
+            errors=errors or {},
+            summary_items=summary or [],
+            values=values or {},
+            max_mb=MAX_FILE_BYTES // (1024 * 1024),
         )
 
     @get("/", name="authoring-documents")
@@ -176,13 +169,11 @@ class AuthoringPages(Controller):
         finally:
             if isinstance(upload, UploadFile):
                 await upload.close()
-        return no_store(
+        return private_page(
             "admin/documents/imported.html",
-            {
-                "result": result,
-                "removed": [removal_text(r) for r in result.removed],
-                "ignored": [ignored_text(code) for code in result.ignored],
-            },
+            result=result,
+            removed=[removal_text(r) for r in result.removed],
+            ignored=[ignored_text(code) for code in result.ignored],
         )
 
     # ------------------------------------------------------------ a document and its versions
@@ -199,17 +190,15 @@ class AuthoringPages(Controller):
     ) -> Template:
         document, versions = await authoring.document(Actor.of(principal_of(request)), slug)
         latest = versions[-1].label if versions else None
-        return no_store(
+        return private_page(
             "admin/documents/document.html",
-            {
-                "document": document,
-                "versions": list(reversed(versions)),
-                "draft": next((v for v in versions if v.is_draft), None),
-                "latest": latest,
-                "suggested": label or next_label(latest),
-                "errors": errors or {},
-            },
             status,
+            document=document,
+            versions=list(reversed(versions)),
+            draft=next((v for v in versions if v.is_draft), None),
+            latest=latest,
+            suggested=label or next_label(latest),
+            errors=errors or {},
         )
 
     @get("/{slug:str}", name="authoring-document")
@@ -272,19 +261,17 @@ class AuthoringPages(Controller):
             "summary": version.summary if version.summary is not None else document.summary,
             "change_summary": version.change_summary,
         }
-        return no_store(
+        return private_page(
             "admin/documents/editor.html",
-            {
-                "document": document,
-                "version": version,
-                "fields": fields,
-                "sections": sections,
-                "errors": errors or {},
-                "notice": notice,
-                "anchor": SECTION_ANCHOR,
-                "base": f"{PAGE}/{slug}/{label}",
-            },
             status,
+            document=document,
+            version=version,
+            fields=fields,
+            sections=sections,
+            errors=errors or {},
+            notice=notice,
+            anchor=SECTION_ANCHOR,
+            base=f"{PAGE}/{slug}/{label}",
         )
 
     @get("/{slug:str}/{label:str}", name="authoring-version")
@@ -364,15 +351,13 @@ class AuthoringPages(Controller):
         document, version, stored = await authoring.draft(
             Actor.of(principal_of(request)), slug, label
         )
-        return no_store(
+        return private_page(
             "admin/documents/preview.html",
-            {
-                "document": document,
-                "version": version,
-                "title": version.title or document.title,
-                "summary": version.summary if version.summary is not None else document.summary,
-                "sections": sections_view(stored),
-            },
+            document=document,
+            version=version,
+            title=version.title or document.title,
+            summary=version.summary if version.summary is not None else document.summary,
+            sections=sections_view(stored),
         )
 
 
@@ -394,17 +379,15 @@ async def published_page(
     earlier = [
         v for v in versions if not v.is_draft and label_key(v.label) < label_key(version.label)
     ]
-    return no_store(
+    return private_page(
         "admin/documents/published.html",
-        {
-            "document": document,
-            "version": version,
-            "sections": sections_view(stored),
-            "report": report_rows(report),
-            "counts": report.counts,
-            "previous": earlier[-1].label if earlier else None,
-            "notice": notice,
-            "error": error,
-        },
         status,
+        document=document,
+        version=version,
+        sections=sections_view(stored),
+        report=report_rows(report),
+        counts=report.counts,
+        previous=earlier[-1].label if earlier else None,
+        notice=notice,
+        error=error,
     )

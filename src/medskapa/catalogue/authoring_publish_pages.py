@@ -24,7 +24,6 @@ from medskapa.catalogue.authoring_pages import (
     MAX_FORM_BYTES,
     PAGE,
     AnyRequest,
-    no_store,
     published_page,
     to_version,
 )
@@ -39,6 +38,7 @@ from medskapa.triage.domain import InboxFilter, Sort
 from medskapa.triage.service import TriageService
 from medskapa.web import forms
 from medskapa.web.deps import Conn
+from medskapa.web.responses import private_page
 
 PLANNED_LIMIT = 500
 
@@ -79,23 +79,19 @@ class PublishPages(Controller):
         if not version.is_draft:
             return to_version(request, slug, label)
         report = await authoring.anchor_report(actor, slug, label)
-        return no_store(
+        return private_page(
             "admin/documents/publish.html",
-            {
-                "document": document,
-                "version": version,
-                "report": report_rows(report),
-                "counts": report.counts,
-                "planned": await _planned(conn, clock, principal, document),
-                "may_link": document.group_id in principal.answering_groups,
-                "change_summary": version.change_summary
-                if change_summary is None
-                else change_summary,
-                "chosen": chosen or set(),
-                "errors": errors or {},
-                "category_labels": CATEGORY_LABELS,
-            },
             status,
+            document=document,
+            version=version,
+            report=report_rows(report),
+            counts=report.counts,
+            planned=await _planned(conn, clock, principal, document),
+            may_link=document.group_id in principal.answering_groups,
+            change_summary=(version.change_summary if change_summary is None else change_summary),
+            chosen=chosen or set(),
+            errors=errors or {},
+            category_labels=CATEGORY_LABELS,
         )
 
     @get("/{slug:str}/{label:str}/publicera", name="authoring-publish")

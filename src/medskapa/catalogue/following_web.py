@@ -34,6 +34,7 @@ from medskapa.errors import Invalid
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.forms import field
+from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 4096
 
@@ -56,13 +57,8 @@ def _minutes(seconds: int) -> str:
 
 
 def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
-    return Template(
-        f"catalogue/{name}.html",
-        context=context,
-        status_code=status,
-        # The pages name a token in their URL and form: keep them out of every cache.
-        headers={"Cache-Control": "no-store"},
-    )
+    # The pages name a token in their URL and form: keep them out of every cache.
+    return private_page(f"catalogue/{name}.html", status, **context)
 
 
 def _token_page(exc: TokenProblem, purpose: Literal["confirm", "unsubscribe"]) -> Template:

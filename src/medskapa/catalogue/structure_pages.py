@@ -24,6 +24,7 @@ from medskapa.catalogue.structure_web import DEPENDENCIES, MAX_FORM_BYTES, AnyRe
 from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.forms import see_other
+from medskapa.web.responses import private_page
 
 PAGE = "/admin/struktur"
 
@@ -67,26 +68,21 @@ class StructureAdminPages(Controller):
         values: dict[str, str] | None = None,
     ) -> Template:
         areas = await structure.overview()
-        return Template(
+        return private_page(
             "admin/structure.html",
-            context={
-                "areas": areas,
-                "live_areas": [a for a in areas if not a.archived],
-                "groups": sorted(
-                    (g for a in areas for g in a.groups), key=lambda g: g.name.lower()
-                ),
-                "documents": await structure.documents(),
-                "kinds": KIND_LABELS,
-                "done": DONE.get(done or ""),
-                "form": form,
-                "errors": errors or {},
-                "values": values or {},
-                "slug_max": SLUG_MAX,
-                "name_max": NAME_MAX,
-                "description_max": DESCRIPTION_MAX,
-            },
-            status_code=status,
-            headers={"Cache-Control": "no-store"},
+            status,
+            areas=areas,
+            live_areas=[a for a in areas if not a.archived],
+            groups=sorted((g for a in areas for g in a.groups), key=lambda g: g.name.lower()),
+            documents=await structure.documents(),
+            kinds=KIND_LABELS,
+            done=DONE.get(done or ""),
+            form=form,
+            errors=errors or {},
+            values=values or {},
+            slug_max=SLUG_MAX,
+            name_max=NAME_MAX,
+            description_max=DESCRIPTION_MAX,
         )
 
     @get("/", name="structure-admin")
