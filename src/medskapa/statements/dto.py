@@ -10,6 +10,7 @@ import msgspec
 from medskapa.feedback.domain import QUOTE_MAX, TEXT_MAX, Category
 from medskapa.statements.round_service import MemberInput, Round, RoundInput
 from medskapa.statements.service import StatementView
+from medskapa.triage.domain import AnswerOut
 
 Id = Annotated[str, msgspec.Meta(max_length=100)]
 Text = Annotated[str, msgspec.Meta(max_length=TEXT_MAX * 2)]
@@ -149,18 +150,6 @@ class SignatoryOut(msgspec.Struct):
     signed_at: str | None
 
 
-class StatementAnswerOut(msgspec.Struct):
-    """The subject group's answer, as the public answers read."""
-
-    status: str
-    text: str | None
-    will_change: bool | None
-    reason: str | None
-    version: str | None
-    group: str
-    answered_at: str
-
-
 class StatementOut(msgspec.Struct):
     id: uuid.UUID
     organisation: str
@@ -175,7 +164,7 @@ class StatementOut(msgspec.Struct):
     sections: list[SectionOut]
     citations: list[CitationOut]
     cosigners: list[SignatoryOut]
-    answers: list[StatementAnswerOut]
+    answers: list[AnswerOut]
     """The subject group's answers once it has answered the submitted statement."""
 
 
@@ -216,7 +205,7 @@ def statement_out(view: StatementView) -> StatementOut:
             for c in view.cosigners
         ],
         [
-            StatementAnswerOut(
+            AnswerOut(
                 a.status,
                 a.body,
                 a.will_change,

@@ -237,28 +237,3 @@ async def cited_in(conn: asyncpg.Connection, input_ids: list[uuid.UUID]) -> list
         input_ids,
     )
     return [CitedIn(**row) for row in rows]
-
-
-class GroupAnswer(msgspec.Struct, frozen=True):
-    """The subject group's answer to a submitted statement (the feedback item it became)."""
-
-    status: str
-    body: str | None
-    will_change: bool | None
-    reason_code: str | None
-    version_label: str | None
-    group_name: str
-    author: str
-    answered_at: dt.datetime
-
-
-async def answers(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> list[GroupAnswer]:
-    rows = await conn.fetch(
-        "SELECT a.status, a.body, a.will_change, a.reason_code, v.label AS version_label, "
-        "g.name AS group_name, a.author, a.answered_at FROM feedback_answers a "
-        "JOIN subject_groups g ON g.id = a.group_id "
-        "LEFT JOIN document_versions v ON v.id = a.version_id "
-        "WHERE a.feedback_id = $1 ORDER BY a.answered_at, a.id",
-        feedback_id,
-    )
-    return [GroupAnswer(**row) for row in rows]

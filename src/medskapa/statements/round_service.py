@@ -29,13 +29,14 @@ from medskapa.security.principal import Principal
 from medskapa.statements import domain
 from medskapa.statements import round_queries as queries
 from medskapa.statements.round_queries import (
-    GroupAnswer,
     MemberInput,
     Round,
     TargetVersion,
     VersionSection,
 )
 from medskapa.statements.texts import ERRORS
+from medskapa.triage import service as triage
+from medskapa.triage.service import AnswerRecord
 
 
 class RoundInput(msgspec.Struct, kw_only=True):
@@ -60,7 +61,7 @@ class Cited(msgspec.Struct, frozen=True):
     """A submitted statement citing a member's input, and the group's answers to it."""
 
     statement_title: str
-    answers: list[GroupAnswer]
+    answers: list[AnswerRecord]
 
 
 class RoundView(msgspec.Struct, frozen=True):
@@ -74,10 +75,16 @@ class RoundView(msgspec.Struct, frozen=True):
     """Per shown input: the submitted statements that cite it, with the group's answers."""
 
 
-async def current_version(conn: asyncpg.Connection, slug: str) -> TargetVersion | None:
+async def current_version(
+    conn: asyncpg.Connection, slug: str, errors: list[FieldError]
+) -> TargetVersion | None:
     """The version a round or statement on the document ``slug`` is about: its newest
-    published one, if the document takes feedback."""
-    return await queries.current_version(conn, slug.strip()[:200])
+    published one, if the document takes feedback; if not, an error on the document field is
+    added to ``errors``."""
+    target = await queries.current_version(conn, slug.strip()[:200])
+    if target is None:
+        errors.append(FieldError("document", "unknown_document"))
+    return target
 
 
 class RoundService:
@@ -116,10 +123,8 @@ class RoundService:
                 if deadline is not None and deadline > found.deadline:
                     errors.append(FieldError("deadline", "deadline_after_consultation"))
         elif (data.document or "").strip():
-            target = await current_version(self._conn, data.document or "")
-            if target is None:
-                errors.append(FieldError("document", "unknown_document"))
-            else:
+            target = await current_version(self._conn, data.document or "", errors)
+            if target is not None:
                 document_id, version_id = target.document_id, target.version_id
         else:
             errors.append(FieldError("document", "round_target_required"))
@@ -177,10 +182,10 @@ class RoundService:
             self._conn, organisation.id, found.id, None if coordinator else principal.user_id
         )
         cited: dict[uuid.UUID, list[Cited]] = {}
-        answers: dict[uuid.UUID, list[GroupAnswer]] = {}
+        answers: dict[uuid.UUID, list[AnswerRecord]] = {}
         for c in await queries.cited_in(self._conn, [i.id for i in shown]):
             if c.feedback_id not in answers:
-                answers[c.feedback_id] = await queries.answers(self._conn, c.feedback_id)
+                answers[c.feedback_id] = await triage.answers(self._conn, c.feedback_id)
             cited.setdefault(c.member_input_id, []).append(
                 Cited(c.statement_title, answers[c.feedback_id])
             )

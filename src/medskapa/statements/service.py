@@ -27,9 +27,11 @@ from medskapa.statements.queries import (
     Statement,
     StatementSection,
 )
-from medskapa.statements.round_queries import GroupAnswer, MemberInput
+from medskapa.statements.round_queries import MemberInput
 from medskapa.statements.round_service import current_version
 from medskapa.statements.texts import ERRORS
+from medskapa.triage import service as triage
+from medskapa.triage.service import AnswerRecord
 
 
 class StatementView(msgspec.Struct, frozen=True):
@@ -42,7 +44,7 @@ class StatementView(msgspec.Struct, frozen=True):
     citations: list[Citation]
     cosigners: list[Cosigner]
     citable: list[MemberInput]
-    answers: list[GroupAnswer] = []
+    answers: list[AnswerRecord] = []
     """The subject group's answers once the statement has been answered."""
 
 
@@ -91,10 +93,8 @@ class StatementService:
                 consultation_id = found_round.consultation_id
                 document_id, version_id = found_round.document_id, found_round.version_id
         elif (document or "").strip():
-            target = await current_version(self._conn, document or "")
-            if target is None:
-                errors.append(FieldError("document", "unknown_document"))
-            else:
+            target = await current_version(self._conn, document or "", errors)
+            if target is not None:
                 document_id, version_id = target.document_id, target.version_id
         else:
             errors.append(FieldError("round", "statement_target_required"))
@@ -184,7 +184,7 @@ class StatementService:
             citable,
             []
             if found.feedback_id is None
-            else await round_queries.answers(self._conn, found.feedback_id),
+            else await triage.answers(self._conn, found.feedback_id),
         )
 
     async def save_section(
