@@ -263,18 +263,10 @@ class OrganisationService:
             except ratelimit.RateLimited as exc:
                 raise Invalid([FieldError("email", f"{limit.name}_limited")], ERRORS) from exc
         expires = now + dt.timedelta(days=domain.INVITE_EMAIL_DAYS)
-        token = secrets.token_urlsafe(32)
         async with self._conn.transaction():
             contact_id = await queries.insert_contact(self._conn, address, now)
-            invitation_id = await queries.insert_invitation(
-                self._conn,
-                org_id=organisation.id,
-                kind=domain.InvitationKind.EMAIL,
-                token_hash=_hash(token),
-                contact_id=contact_id,
-                created_by=principal.user_id,
-                now=now,
-                expires_at=expires,
+            token = await self._invitation(
+                principal, organisation, domain.InvitationKind.EMAIL, now, expires, contact_id
             )
             await enqueue(
                 self._conn,
@@ -287,13 +279,6 @@ class OrganisationService:
                     "expires": domain.local_date(expires).isoformat(),
                 },
             )
-            await self._access.record(
-                principal,
-                "organisation.invited",
-                "organisation",
-                organisation.id,
-                reason_code=f"email:{invitation_id}",
-            )
 
     async def create_link(
         self, principal: Principal, slug: str, days: str
@@ -305,26 +290,42 @@ class OrganisationService:
             raise Invalid([FieldError("days", "days_range")], ERRORS)
         now = self._clock()
         expires = now + dt.timedelta(days=valid_days)
-        token = secrets.token_urlsafe(32)
         async with self._conn.transaction():
-            invitation_id = await queries.insert_invitation(
-                self._conn,
-                org_id=organisation.id,
-                kind=domain.InvitationKind.LINK,
-                token_hash=_hash(token),
-                contact_id=None,
-                created_by=principal.user_id,
-                now=now,
-                expires_at=expires,
-            )
-            await self._access.record(
-                principal,
-                "organisation.invited",
-                "organisation",
-                organisation.id,
-                reason_code=f"link:{invitation_id}",
+            token = await self._invitation(
+                principal, organisation, domain.InvitationKind.LINK, now, expires
             )
         return token, expires
+
+    async def _invitation(
+        self,
+        principal: Principal,
+        organisation: Organisation,
+        kind: domain.InvitationKind,
+        now: dt.datetime,
+        expires: dt.datetime,
+        contact_id: int | None = None,
+    ) -> str:
+        """A new invitation of either kind, recorded, inside the caller's transaction; its token
+        is returned to be sent or shown once (only its hash is kept)."""
+        token = secrets.token_urlsafe(32)
+        invitation_id = await queries.insert_invitation(
+            self._conn,
+            org_id=organisation.id,
+            kind=kind,
+            token_hash=_hash(token),
+            contact_id=contact_id,
+            created_by=principal.user_id,
+            now=now,
+            expires_at=expires,
+        )
+        await self._access.record(
+            principal,
+            "organisation.invited",
+            "organisation",
+            organisation.id,
+            reason_code=f"{kind}:{invitation_id}",
+        )
+        return token
 
     async def revoke_link(self, principal: Principal, slug: str, invitation_id: str) -> None:
         organisation = await self._access.organisation(principal, slug, coordinator=True)

@@ -4,6 +4,7 @@ the rules live in the service."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 import msgspec
@@ -64,6 +65,35 @@ async def organisation_page(
     return _page("organisation", status, **context)
 
 
+async def _done_or_again(
+    request: AnyRequest,
+    organisations: OrganisationService,
+    slug: str,
+    work: Awaitable[Any],
+    done: str,
+    values: dict[str, str] | None = None,
+) -> Response[Any]:
+    """Do a coordinator's or administrator's ``work`` on the organisation, then go back to its
+    page saying what was ``done``; or show the page again with what was refused: a field's
+    error beside its form (``values`` as sent), or a conflict above the page."""
+    try:
+        await work
+    except Invalid as exc:
+        return await organisation_page(
+            request,
+            organisations,
+            slug,
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            errors=exc.by_field(),
+            values=values or {},
+        )
+    except Refused as exc:
+        return await organisation_page(
+            request, organisations, slug, HTTP_409_CONFLICT, error=exc.message()
+        )
+    return see_other(f"/organisationer/{slug}?klart={done}")
+
+
 class OrganisationPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
@@ -119,13 +149,13 @@ class OrganisationPages(Controller):
     async def verify(
         self, request: AnyRequest, organisations: Service, slug: FromPath[str]
     ) -> Response[Any]:
-        try:
-            await organisations.verify(principal_of(request), slug)
-        except Refused as exc:
-            return await organisation_page(
-                request, organisations, slug, HTTP_409_CONFLICT, error=exc.message()
-            )
-        return see_other(f"/organisationer/{slug}?klart=verifierad")
+        return await _done_or_again(
+            request,
+            organisations,
+            slug,
+            organisations.verify(principal_of(request), slug),
+            "verifierad",
+        )
 
     @post(
         "/organisationer/{slug:str}/inbjudningar",
@@ -140,18 +170,14 @@ class OrganisationPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         email = field(data, "email")[:320]
-        try:
-            await organisations.invite_by_email(principal_of(request), slug, email)
-        except Invalid as exc:
-            return await organisation_page(
-                request,
-                organisations,
-                slug,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                errors=exc.by_field(),
-                values={"email": email},
-            )
-        return see_other(f"/organisationer/{slug}?klart=inbjuden")
+        return await _done_or_again(
+            request,
+            organisations,
+            slug,
+            organisations.invite_by_email(principal_of(request), slug, email),
+            "inbjuden",
+            values={"email": email},
+        )
 
     @post(
         "/organisationer/{slug:str}/inbjudningslankar",
@@ -214,13 +240,13 @@ class OrganisationPages(Controller):
         slug: FromPath[str],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        try:
-            await organisations.remove_member(principal_of(request), slug, field(data, "user"))
-        except Refused as exc:
-            return await organisation_page(
-                request, organisations, slug, HTTP_409_CONFLICT, error=exc.message()
-            )
-        return see_other(f"/organisationer/{slug}?klart=borttagen")
+        return await _done_or_again(
+            request,
+            organisations,
+            slug,
+            organisations.remove_member(principal_of(request), slug, field(data, "user")),
+            "borttagen",
+        )
 
     # -- joining
 
