@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Response, get
 
-from medskapa.regions import queries
+from medskapa.regions import service
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
 
@@ -39,12 +39,16 @@ class RegionsApi(Controller):
         "regions, each with the municipalities (`part`) that belong there.",
     )
     async def regions(self, conn: Conn) -> Response[RegionsOut]:
-        grouped = await queries.grouped(conn)
+        grouped = await service.grouped(conn)
         return Response(
             RegionsOut(
-                [
+                healthcare_regions=[
                     HealthcareRegionOut(
-                        h.code, h.name, [RegionOut(r.code, r.name, r.part) for r in h.regions]
+                        code=h.code,
+                        name=h.name,
+                        regions=[
+                            RegionOut(code=r.code, name=r.name, part=r.part) for r in h.regions
+                        ],
                     )
                     for h in grouped
                 ]
