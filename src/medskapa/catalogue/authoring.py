@@ -8,6 +8,7 @@ document: of the group the file names).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -101,6 +102,7 @@ class AuthoringService:
     def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
         self._conn = conn
         self._clock = clock
+        self._audit = functools.partial(audit.record, conn, subject_type=SUBJECT)
 
     # ------------------------------------------------------------ reading
 
@@ -159,7 +161,13 @@ class AuthoringService:
                 except asyncpg.UniqueViolationError:
                     # Another import of the same new slug committed first.
                     raise _refuse("document_exists", "slug", imported.slug) from None
-                await self._audit(actor, document_id, "document.created", now, to_state="draft")
+                await self._audit(
+                    at=now,
+                    actor=actor.name,
+                    action="document.created",
+                    subject_id=str(document_id),
+                    to_state="draft",
+                )
             else:
                 if not actor.may_author(document.group_id):
                     raise _refuse("not_group_lead", "group", document.group_slug)
@@ -183,10 +191,10 @@ class AuthoringService:
             )
             await queries.replace_sections(self._conn, version_id, imported.sections)
             await self._audit(
-                actor,
-                document_id,
-                "version.imported",
-                now,
+                at=now,
+                actor=actor.name,
+                action="version.imported",
+                subject_id=str(document_id),
                 to_state="draft",
                 reason_code=imported.version,
             )
@@ -264,7 +272,12 @@ class AuthoringService:
                     self._conn, version_id, await queries.sections(self._conn, base.id)
                 )
             await self._audit(
-                actor, document.id, "version.drafted", now, to_state="draft", reason_code=label
+                at=now,
+                actor=actor.name,
+                action="version.drafted",
+                subject_id=str(document.id),
+                to_state="draft",
+                reason_code=label,
             )
 
     async def save_draft(
@@ -322,7 +335,13 @@ class AuthoringService:
                 now=now,
             )
             await queries.replace_sections(self._conn, version.id, drafts)
-            await self._audit(actor, document.id, "version.edited", now, reason_code=label)
+            await self._audit(
+                at=now,
+                actor=actor.name,
+                action="version.edited",
+                subject_id=str(document.id),
+                reason_code=label,
+            )
         return drafts
 
     # ------------------------------------------------------------ re-anchoring
@@ -404,10 +423,10 @@ class AuthoringService:
             summary=version.summary if version.summary is not None else row.summary,
         )
         await self._audit(
-            actor,
-            document_id,
-            "version.published",
-            now,
+            at=now,
+            actor=actor.name,
+            action="version.published",
+            subject_id=str(document_id),
             from_state="draft",
             to_state="published",
             reason_code=version.label,
@@ -441,26 +460,3 @@ class AuthoringService:
                     "follow_path": "/folj",
                 },
             )
-
-    async def _audit(
-        self,
-        actor: Actor,
-        document_id: int,
-        action: str,
-        at: dt.datetime,
-        *,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        reason_code: str | None = None,
-    ) -> None:
-        await audit.record(
-            self._conn,
-            at=at,
-            actor=actor.name,
-            action=action,
-            subject_type=SUBJECT,
-            subject_id=str(document_id),
-            from_state=from_state,
-            to_state=to_state,
-            reason_code=reason_code,
-        )
