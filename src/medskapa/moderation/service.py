@@ -8,6 +8,7 @@ written inside it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 import asyncpg
@@ -187,6 +188,8 @@ class ModerationService:
     def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
         self._conn = conn
         self._clock = clock
+        # Every event this service writes is about a feedback item.
+        self._audit = functools.partial(audit.record, conn, subject_type=SUBJECT)
 
     async def queue(self, filters: QueueFilter) -> Queue:
         now = self._clock()
@@ -294,8 +297,15 @@ class ModerationService:
                 Decision.REDACT: "moderation.redacted",
                 Decision.REJECT: "moderation.rejected",
             }[valid.decision]
-            actor = principal.pseudonym
-            await self._audit(actor, item.id, action, now, current, target, valid.reason)
+            await self._audit(
+                at=now,
+                actor=principal.pseudonym,
+                action=action,
+                subject_id=str(item.id),
+                from_state=current,
+                to_state=target,
+                reason_code=valid.reason,
+            )
             await queries.release_claim(self._conn, item.id)
 
             if target is FeedbackStatus.REJECTED:
@@ -315,11 +325,11 @@ class ModerationService:
 
             if valid.urgent:
                 await self._audit(
-                    principal.pseudonym,
-                    item.id,
-                    "moderation.marked_urgent",
-                    now,
-                    reason="patient_safety",
+                    at=now,
+                    actor=principal.pseudonym,
+                    action="moderation.marked_urgent",
+                    subject_id=str(item.id),
+                    reason_code="patient_safety",
                 )
             await self._route(principal, item, body or "", now, urgent=valid.urgent)
             routes = await routing_queries.routes(self._conn, item.id)
@@ -350,13 +360,13 @@ class ModerationService:
             )
             how = "owner" if choice.rule_id is None else f"rule:{choice.rule_id}"
             await self._audit(
-                principal.pseudonym,
-                item.id,
-                "feedback.routed",
-                now,
-                FeedbackStatus.ROUTED,
-                FeedbackStatus.ROUTED,
-                f"group:{choice.group_id}:{how}",
+                at=now,
+                actor=principal.pseudonym,
+                action="feedback.routed",
+                subject_id=str(item.id),
+                from_state=FeedbackStatus.ROUTED,
+                to_state=FeedbackStatus.ROUTED,
+                reason_code=f"group:{choice.group_id}:{how}",
             )
         group_ids = [choice.group_id for choice in chosen]
         link = item_path(item.id)  # a path: the outbox renderer adds MEDSKAPA_BASE_URL
@@ -393,28 +403,6 @@ class ModerationService:
                     context={"document_title": item.document_title, "item_url": link},
                 )
 
-    async def _audit(
-        self,
-        actor: str,
-        feedback_id: uuid.UUID,
-        action: str,
-        now: dt.datetime,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        await audit.record(
-            self._conn,
-            at=now,
-            actor=actor,
-            action=action,
-            subject_type=SUBJECT,
-            subject_id=str(feedback_id),
-            from_state=from_state,
-            to_state=to_state,
-            reason_code=reason,
-        )
-
     async def read_original(
         self, principal: Principal, feedback_id: uuid.UUID, reason: str | None
     ) -> Original:
@@ -435,11 +423,11 @@ class ModerationService:
                     raise OriginalUnavailable("original_destroyed", state.destroyed_at)
                 raise OriginalUnavailable("no_original")
             await self._audit(
-                principal.pseudonym,
-                feedback_id,
-                "moderation.original_read",
-                self._clock(),
-                reason=reason,
+                at=self._clock(),
+                actor=principal.pseudonym,
+                action="moderation.original_read",
+                subject_id=str(feedback_id),
+                reason_code=reason,
             )
         return Original(found.body, found.personal_data, found.created_at)
 
@@ -453,7 +441,12 @@ class ModerationService:
                 cutoff = now - dt.timedelta(days=retention_days)
                 ids = await queries.destroy_originals(self._conn, cutoff, batch, now)
                 for feedback_id in ids:
-                    await self._audit(SYSTEM, feedback_id, "moderation.original_destroyed", now)
+                    await self._audit(
+                        at=now,
+                        actor=SYSTEM,
+                        action="moderation.original_destroyed",
+                        subject_id=str(feedback_id),
+                    )
             destroyed += len(ids)
             if len(ids) < batch:
                 return destroyed
