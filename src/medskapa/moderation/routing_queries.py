@@ -144,11 +144,9 @@ class RuleFields(msgspec.Struct, frozen=True):
     active: bool
 
 
-async def insert_rule(conn: asyncpg.Connection, rule: RuleFields, at: dt.datetime) -> int:
-    rule_id = await conn.fetchval(
-        "INSERT INTO routing_rules (name, kind, document_id, section_key, category, "
-        "keyword, priority, keep_owner, active, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+def _rule_values(rule: RuleFields) -> tuple[object, ...]:
+    """A rule's columns in the order both the INSERT and the UPDATE name them."""
+    return (
         rule.name,
         rule.kind,
         rule.document_id,
@@ -158,6 +156,15 @@ async def insert_rule(conn: asyncpg.Connection, rule: RuleFields, at: dt.datetim
         rule.priority,
         rule.keep_owner,
         rule.active,
+    )
+
+
+async def insert_rule(conn: asyncpg.Connection, rule: RuleFields, at: dt.datetime) -> int:
+    rule_id = await conn.fetchval(
+        "INSERT INTO routing_rules (name, kind, document_id, section_key, category, "
+        "keyword, priority, keep_owner, active, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        *_rule_values(rule),
         at,
     )
     await _insert_groups(conn, rule_id, rule.group_ids)
@@ -177,15 +184,7 @@ async def update_rule(
         "section_key = $5, category = $6, keyword = $7, priority = $8, keep_owner = $9, "
         "active = $10, updated_at = $11 WHERE id = $1",
         rule_id,
-        rule.name,
-        rule.kind,
-        rule.document_id,
-        rule.section_key,
-        rule.category,
-        rule.keyword,
-        rule.priority,
-        rule.keep_owner,
-        rule.active,
+        *_rule_values(rule),
         at,
     )
     await conn.execute("DELETE FROM routing_rule_groups WHERE rule_id = $1", rule_id)
