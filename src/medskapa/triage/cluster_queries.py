@@ -37,17 +37,21 @@ _CANDIDATES = """
           AND f.body IS NOT NULL
         ORDER BY f.created_at DESC LIMIT $3)
 """
+# What both ways of scoring return: the candidates that score high enough, best first.
+_RANKED = """
+    SELECT s.id, s.status, s.created_at, left(s.body, 400) AS body, s.score, cm.cluster_id
+    FROM scored s
+    LEFT JOIN feedback_cluster_members cm ON cm.feedback_id = s.id AND cm.group_id = $2
+    WHERE s.score >= $4
+    ORDER BY s.score DESC, s.created_at DESC LIMIT $5
+"""
 # With pg_trgm: trigram similarity of the texts.
 _SIMILAR_TRIGRAM = f"""
     {_CANDIDATES}
     , scored AS (
         SELECT c.id, c.status, c.created_at, c.body, similarity(c.body, me.body) AS score
         FROM candidates c CROSS JOIN me)
-    SELECT s.id, s.status, s.created_at, left(s.body, 400) AS body, s.score, cm.cluster_id
-    FROM scored s
-    LEFT JOIN feedback_cluster_members cm ON cm.feedback_id = s.id AND cm.group_id = $2
-    WHERE s.score >= $4
-    ORDER BY s.score DESC, s.created_at DESC LIMIT $5
+    {_RANKED}
 """
 # Without it: the share of Swedish word stems the texts have in common (Jaccard), which the
 # full-text column already holds.
@@ -61,11 +65,7 @@ _SIMILAR_LEXEMES = f"""
                      SELECT unnest(tsvector_to_array(c.search))
                      UNION SELECT unnest(tsvector_to_array(me.search))))) AS score
         FROM candidates c CROSS JOIN me)
-    SELECT s.id, s.status, s.created_at, left(s.body, 400) AS body, s.score, cm.cluster_id
-    FROM scored s
-    LEFT JOIN feedback_cluster_members cm ON cm.feedback_id = s.id AND cm.group_id = $2
-    WHERE s.score >= $4
-    ORDER BY s.score DESC, s.created_at DESC LIMIT $5
+    {_RANKED}
 """
 
 
