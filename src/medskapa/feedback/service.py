@@ -32,7 +32,7 @@ from medskapa.feedback.texts import ERRORS
 from medskapa.regions import service as regions
 from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
-from medskapa.triage import service as triage_queries
+from medskapa.triage import service as triage
 
 SUBJECT = "feedback"
 # Anyone may leave any address for the receipt: at most this many receipt mails go to one
@@ -72,7 +72,7 @@ class Submitted(msgspec.Struct, frozen=True):
 class FeedbackView(msgspec.Struct, frozen=True):
     record: FeedbackRecord
     timeline: list[AuditEvent]
-    answers: list[triage_queries.AnswerRecord] = []
+    answers: list[triage.AnswerRecord] = []
     """The group's answers, oldest first: public words, shown to whoever holds the code."""
     placement: Placement | None = None
     """Where the passage is in the newest version published since it was sent."""
@@ -269,7 +269,7 @@ class FeedbackService:
     async def lookup(self, code: str) -> FeedbackView:
         record = await self._record(code)
         timeline = await audit.events_for(self._conn, SUBJECT, str(record.id))
-        answers = await triage_queries.answers(self._conn, record.id)
+        answers = await triage.answers(self._conn, record.id)
         return FeedbackView(
             record, timeline, answers, await queries.placement(self._conn, record.id)
         )
