@@ -24,6 +24,7 @@ from medskapa.errors import Invalid, describe
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn, clock
 from medskapa.web.forms import field, see_other
+from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 4096
 SHOWN = 100
@@ -64,9 +65,10 @@ class UserAdminPages(Controller):
 
     async def _page(self, conn: Conn, status: int = HTTP_200_OK, **context: Any) -> Template:
         search = context.pop("search", None)
-        return Template(
+        return private_page(
             "admin/users.html",
-            context={
+            status,
+            **{
                 "users": await users_overview(conn, search, SHOWN),
                 "search": search or "",
                 "shown": SHOWN,
@@ -78,8 +80,6 @@ class UserAdminPages(Controller):
                 "reset_error": None,
                 **context,
             },
-            status_code=status,
-            headers={"Cache-Control": "no-store"},
         )
 
     @get("/admin/anvandare", name="user-admin")

@@ -17,15 +17,14 @@ from medskapa.accounts.web import (
     DEPENDENCIES,
     MAX_FORM_BYTES,
     cleared_cookie,
-    client_of,
-    device_cookie_name,
+    end_session,
     error_text,
+    log_in,
     login_cookies,
 )
 from medskapa.errors import Refused
 from medskapa.security.permissions import Permission, allows, principal_of, requires
 from medskapa.security.principal import Principal
-from medskapa.settings import Settings
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
 
@@ -81,15 +80,8 @@ class AuthApi(Controller):
         accounts: NamedDependency[AccountService],
         data: JSONBody[LoginIn],
     ) -> Response[Any]:
-        settings: Settings = request.app.state.settings
         try:
-            logged_in = await accounts.login(
-                data.email,
-                data.password,
-                client=client_of(request),
-                user_agent=request.headers.get("user-agent", ""),
-                device=request.cookies.get(device_cookie_name(settings)),
-            )
+            logged_in = await log_in(request, accounts, data.email, data.password)
         except Refused as exc:
             # Said as on the login page (in Swedish), and never whether the address has an
             # account.
@@ -104,7 +96,7 @@ class AuthApi(Controller):
                 logged_in.csrf_token,
                 logged_in.needs_second_factor or logged_in.needs_second_factor_setup,
             ),
-            cookies=login_cookies(settings, logged_in),
+            cookies=login_cookies(request.app.state.settings, logged_in),
         )
 
     @post(
@@ -116,10 +108,7 @@ class AuthApi(Controller):
     async def logout(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
-        principal = principal_of(request)
-        user_id = principal.user_id or principal.pending_user_id
-        if principal.session_hash is not None and user_id is not None:
-            await accounts.logout(principal.session_hash, user_id)
+        await end_session(request, accounts)
         return Response(
             {"status": "logged_out"}, cookies=[cleared_cookie(request.app.state.settings)]
         )

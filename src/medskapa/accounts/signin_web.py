@@ -24,9 +24,9 @@ from medskapa.accounts.web import (
     DEPENDENCIES,
     MAX_FORM_BYTES,
     cleared_cookie,
-    client_of,
-    device_cookie_name,
+    end_session,
     error_text,
+    log_in,
     login_cookies,
     page,
     session_cookies,
@@ -34,7 +34,6 @@ from medskapa.accounts.web import (
 from medskapa.errors import Invalid, Refused
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
-from medskapa.settings import Settings
 from medskapa.web.forms import field, see_other
 
 ResponseT = TypeVar("ResponseT", bound=Response[Any])
@@ -114,14 +113,6 @@ def _with_session(
     return response
 
 
-async def _end_session(request: Request[Any, Any, Any], accounts: AccountService) -> None:
-    """Ends the session the request came with, if any (signed in or past the password only)."""
-    principal = principal_of(request)
-    user_id = principal.user_id or principal.pending_user_id
-    if principal.session_hash is not None and user_id is not None:
-        await accounts.logout(principal.session_hash, user_id)
-
-
 class SignInPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
@@ -142,20 +133,13 @@ class SignInPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         email = field(data, "email")[:254]
-        settings: Settings = request.app.state.settings
         try:
-            logged_in = await accounts.login(
-                email,
-                field(data, "password"),
-                client=client_of(request),
-                user_agent=request.headers.get("user-agent", ""),
-                device=request.cookies.get(device_cookie_name(settings)),
-            )
+            logged_in = await log_in(request, accounts, email, field(data, "password"))
         except Refused as exc:
             return page("login", HTTP_401_UNAUTHORIZED, email=email, error=error_text(exc))
-        await _end_session(request, accounts)
+        await end_session(request, accounts)
         redirect = see_other(_next_step(logged_in))
-        redirect.cookies.extend(login_cookies(settings, logged_in))
+        redirect.cookies.extend(login_cookies(request.app.state.settings, logged_in))
         return redirect
 
     @get("/logga-in/kod", guards=[requires(Permission.SECOND_STEP)])
@@ -246,7 +230,7 @@ class SignInPages(Controller):
     async def logout(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
-        await _end_session(request, accounts)
+        await end_session(request, accounts)
         redirect = see_other("/")
         redirect.cookies.append(cleared_cookie(request.app.state.settings))
         return redirect

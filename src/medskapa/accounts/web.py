@@ -59,6 +59,28 @@ def client_of(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def log_in(
+    request: Request[Any, Any, Any], accounts: AccountService, email: str, password: str
+) -> LoggedIn:
+    """Logs in (page or API) with what the request tells: the client, its user agent and the
+    device cookie of a browser that has signed in before."""
+    return await accounts.login(
+        email,
+        password,
+        client=client_of(request),
+        user_agent=request.headers.get("user-agent", ""),
+        device=request.cookies.get(device_cookie_name(request.app.state.settings)),
+    )
+
+
+async def end_session(request: Request[Any, Any, Any], accounts: AccountService) -> None:
+    """Ends the session the request came with, if any (signed in or past the password only)."""
+    principal = principal_of(request)
+    user_id = principal.user_id or principal.pending_user_id
+    if principal.session_hash is not None and user_id is not None:
+        await accounts.logout(principal.session_hash, user_id)
+
+
 def error_text(exc: Invalid | Refused) -> str:
     """What a page says for a refusal, or for the first field that is not valid (the account
     forms show one error at a time)."""
