@@ -11,9 +11,9 @@ from typing import Any
 import asyncpg
 
 from medskapa.accounts import admin_queries as queries
+from medskapa.accounts.base_service import record_user_event
 from medskapa.accounts.domain import invalid
 from medskapa.accounts.queries import user_id_by_email
-from medskapa.audit import service as audit
 from medskapa.feedback.domain import InvalidText, clean_email
 from medskapa.outbox.queue import enqueue
 from medskapa.security import sessions
@@ -102,15 +102,8 @@ async def create_user(
             raise invalid("email", "email_taken")
         user_id = await queries.insert_confirmed_user(conn, email, password_hash, now)
         await _grant(conn, user_id, role, group, organisation)
-        await audit.record(
-            conn,
-            at=now,
-            actor=actor,
-            action="user.created",
-            subject_type="user",
-            subject_id=str(user_id),
-            to_state="active",
-            reason_code=str(role),
+        await record_user_event(
+            conn, user_id, "user.created", now, actor=actor, to_state="active", reason=str(role)
         )
     return user_id
 
@@ -134,14 +127,8 @@ async def set_role(
         await _grant(conn, user_id, role, group, organisation)
         await sessions.delete_user_sessions(conn, user_id)
         await sessions.end_api_tokens(conn, user_id, "role_changed", now)
-        await audit.record(
-            conn,
-            at=now,
-            actor=actor,
-            action="user.role_changed",
-            subject_type="user",
-            subject_id=str(user_id),
-            reason_code=str(role),
+        await record_user_event(
+            conn, user_id, "user.role_changed", now, actor=actor, reason=str(role)
         )
     return user_id
 
@@ -161,14 +148,7 @@ async def reset_second_factor(
         await enqueue(
             conn, "second_factor_changed", now=now, user_id=user_id, context={"how": "reset"}
         )
-        await audit.record(
-            conn,
-            at=now,
-            actor=actor,
-            action="user.second_factor_reset",
-            subject_type="user",
-            subject_id=str(user_id),
-        )
+        await record_user_event(conn, user_id, "user.second_factor_reset", now, actor=actor)
     return user_id
 
 

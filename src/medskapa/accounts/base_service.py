@@ -6,6 +6,7 @@ second_factor_service, service) and put together as ``AccountService`` in servic
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import asyncpg
 
@@ -16,6 +17,29 @@ from medskapa.outbox.queue import enqueue
 from medskapa.security import sessions
 from medskapa.security.factors import FactorBox
 from medskapa.security.secrets import derive
+
+
+async def record_user_event(
+    conn: asyncpg.Connection,
+    user_id: int,
+    action: str,
+    now: dt.datetime,
+    *,
+    actor: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """An event in the user's audit chain, done by ``actor`` (by default the user)."""
+    await audit.record(
+        conn,
+        at=now,
+        actor=f"user:{user_id}" if actor is None else actor,
+        action=action,
+        subject_type="user",
+        subject_id=str(user_id),
+        to_state=to_state,
+        reason_code=reason,
+    )
 
 
 def email_key(secret: bytes, email: str) -> bytes:
@@ -35,6 +59,7 @@ class AccountBase:
         self._clock = clock
         self._secret = secret
         self._factors_box = factors
+        self._audit = functools.partial(record_user_event, conn)
 
     @property
     def _factors(self) -> FactorBox:
@@ -64,23 +89,3 @@ class AccountBase:
         self, user_id: int, template: str, context: dict[str, str], now: dt.datetime
     ) -> None:
         await enqueue(self._conn, template, now=now, user_id=user_id, context=context)
-
-    async def _audit(
-        self,
-        user_id: int,
-        action: str,
-        now: dt.datetime,
-        *,
-        to_state: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        await audit.record(
-            self._conn,
-            at=now,
-            actor=f"user:{user_id}",
-            action=action,
-            subject_type="user",
-            subject_id=str(user_id),
-            to_state=to_state,
-            reason_code=reason,
-        )
