@@ -24,43 +24,34 @@ def add_commands(commands: Any, handler: Callable[..., None]) -> None:
     """The `audit` command and its subcommands, each run by ``handler``."""
     audit = commands.add_parser("audit", help="the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    verify_parser = audit_commands.add_parser(
-        "verify",
-        help="check every chain with the audit key and against the checkpoints; names the "
-        "first broken event or removed chain",
+    # Each subcommand reads or writes one checkpoint file: (name, help, its flag, its help).
+    subcommands = (
+        (
+            "verify",
+            "check every chain with the audit key and against the checkpoints; names the "
+            "first broken event or removed chain",
+            "--checkpoints",
+            "checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS)",
+        ),
+        (
+            "checkpoint",
+            "verify the trail, then append a signed line with every chain's head to the "
+            "checkpoint file",
+            "--out",
+            "default MEDSKAPA_AUDIT_CHECKPOINTS",
+        ),
+        (
+            "rekey",
+            "once after upgrading: give events from before the audit key the keyed hash "
+            "(as the tables' owner)",
+            "--checkpoints",
+            "checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS); refused once it has lines",
+        ),
     )
-    verify_parser.add_argument(
-        "--checkpoints",
-        type=Path,
-        metavar="FILE",
-        help="checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS)",
-    )
-    verify_parser.set_defaults(handler=handler)
-    checkpoint_parser = audit_commands.add_parser(
-        "checkpoint",
-        help="verify the trail, then append a signed line with every chain's head to the "
-        "checkpoint file",
-    )
-    checkpoint_parser.add_argument(
-        "--out",
-        dest="checkpoints",
-        type=Path,
-        metavar="FILE",
-        help="default MEDSKAPA_AUDIT_CHECKPOINTS",
-    )
-    checkpoint_parser.set_defaults(handler=handler)
-    rekey_parser = audit_commands.add_parser(
-        "rekey",
-        help="once after upgrading: give events from before the audit key the keyed hash "
-        "(as the tables' owner)",
-    )
-    rekey_parser.add_argument(
-        "--checkpoints",
-        type=Path,
-        metavar="FILE",
-        help="checkpoint file (default MEDSKAPA_AUDIT_CHECKPOINTS); refused once it has lines",
-    )
-    rekey_parser.set_defaults(handler=handler)
+    for name, command_help, flag, file_help in subcommands:
+        parser = audit_commands.add_parser(name, help=command_help)
+        parser.add_argument(flag, dest="checkpoints", type=Path, metavar="FILE", help=file_help)
+        parser.set_defaults(handler=handler)
 
 
 def check_arguments(args: argparse.Namespace) -> None:

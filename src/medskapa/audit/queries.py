@@ -3,7 +3,6 @@ order (verify, rekey), the advisory lock of the checkpoint writer, and rekey's r
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
@@ -17,20 +16,10 @@ class ChainTail(msgspec.Struct, frozen=True):
     hash: bytes
 
 
-class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
+class StoredEvent(AuditEvent, frozen=True, kw_only=True):
     """An event as the trail holds it: its id, content and stored hash."""
 
     id: int
-    occurred_at: dt.datetime
-    actor: str
-    action: str
-    subject_type: str
-    subject_id: str
-    seq: int
-    from_state: str | None
-    to_state: str | None
-    reason_code: str | None
-    prev_hash: bytes | None
     hash: bytes
 
 

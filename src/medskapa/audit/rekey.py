@@ -23,7 +23,7 @@ from medskapa.audit import queries
 from medskapa.audit.domain import event_hash, plain_event_hash
 from medskapa.audit.keys import AuditKeys, keys_for
 from medskapa.audit.queries import StoredEvent
-from medskapa.audit.verify import Break, event_of, link_problem
+from medskapa.audit.verify import Break, link_problem
 
 _BATCH = 1000
 
@@ -59,16 +59,15 @@ async def rekey(conn: asyncpg.Connection, keys: AuditKeys | None = None) -> Reke
             subject = (row.subject_type, row.subject_id)
             if previous is not None and (previous.subject_type, previous.subject_id) != subject:
                 previous = new_prev = None
-            event = event_of(row)
             stored = bytes(row.hash)
-            if stored not in (plain_event_hash(event), event_hash(event, key)):
+            if stored not in (plain_event_hash(row), event_hash(row, key)):
                 problem: str | None = "its content does not match its hash (edited)"
             else:
                 problem = link_problem(row, previous)
             if problem is not None:
                 raise RekeyRefused(Break(row.id, *subject, row.seq, problem))
-            new_hash = event_hash(msgspec.structs.replace(event, prev_hash=new_prev), key)
-            if new_hash != stored or new_prev != event.prev_hash:
+            new_hash = event_hash(msgspec.structs.replace(row, prev_hash=new_prev), key)
+            if new_hash != stored or new_prev != row.prev_hash:
                 changed += 1
                 pending.append((row.id, new_prev, new_hash))
                 if len(pending) >= _BATCH:

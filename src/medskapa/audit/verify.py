@@ -25,7 +25,7 @@ import msgspec
 
 from medskapa.audit import checkpoints, queries
 from medskapa.audit.checkpoints import ChainHead, Checkpoint, History
-from medskapa.audit.domain import AuditEvent, event_hash, plain_event_hash
+from medskapa.audit.domain import event_hash, plain_event_hash
 from medskapa.audit.keys import AuditKeys, keys_for
 from medskapa.audit.queries import StoredEvent
 from medskapa.clock import Clock
@@ -88,29 +88,13 @@ async def trail_id(conn: asyncpg.Connection) -> str | None:
     return None if value is None else value[:16].hex()
 
 
-def event_of(row: StoredEvent) -> AuditEvent:
-    return AuditEvent(
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        action=row.action,
-        subject_type=row.subject_type,
-        subject_id=row.subject_id,
-        seq=row.seq,
-        from_state=row.from_state,
-        to_state=row.to_state,
-        reason_code=row.reason_code,
-        prev_hash=row.prev_hash,
-    )
-
-
 def _check_event(
     row: StoredEvent, previous: StoredEvent | None, key: bytes, checkpointed: bool
 ) -> str | None:
     """What is wrong with this event given the one before it in its chain, if anything."""
-    event = event_of(row)
     stored = bytes(row.hash)
-    if event_hash(event, key) != stored:
-        if plain_event_hash(event) != stored:
+    if event_hash(row, key) != stored:
+        if plain_event_hash(row) != stored:
             return (
                 "its content does not match its hash (edited, or written with another "
                 "MEDSKAPA_SECRET_KEY)"
