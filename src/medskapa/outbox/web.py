@@ -19,11 +19,11 @@ from medskapa.clock import Clock
 from medskapa.security.permissions import Permission, allows, principal_of, requires
 from medskapa.web.deps import Conn, RowId, clock
 from medskapa.web.forms import see_other
+from medskapa.web.responses import private_page
 
 from . import admin, queries
 from .render import render
 
-NO_STORE = {"Cache-Control": "no-store"}
 MAILBOX_SIZE = 100
 
 
@@ -39,15 +39,12 @@ class OutboxAdminPages(Controller):
         state: State,
         done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
     ) -> Template:
-        return Template(
+        return private_page(
             "admin/outbox.html",
-            context={
-                "counts": await admin.counts(conn),
-                "letters": await admin.dead_letters(conn),
-                "smtp_configured": state.settings.smtp_host is not None,
-                "done": done,
-            },
-            headers=NO_STORE,
+            counts=await admin.counts(conn),
+            letters=await admin.dead_letters(conn),
+            smtp_configured=state.settings.smtp_host is not None,
+            done=done,
         )
 
     @post("/admin/utskick/{message_id:int}/skicka-igen")
@@ -115,4 +112,4 @@ class DevMailboxPages(Controller):
                     "text": text,
                 }
             )
-        return Template("admin/mailbox.html", context={"messages": messages}, headers=NO_STORE)
+        return private_page("admin/mailbox.html", messages=messages)
