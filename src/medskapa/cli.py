@@ -144,6 +144,12 @@ def _audit_keys(settings: Settings, embedded: bool) -> AuditKeys:
     return AuditKeys.from_secret(_secret_key(settings, embedded))
 
 
+def _run_audited(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+    """Run ``work`` on the configured (or embedded) database, with the audit keys bound."""
+    with database_url(settings) as (url, embedded):
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+
+
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
 
 
@@ -275,8 +281,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_with_connection(url, _demo, _audit_keys(settings, embedded)))
+    _run_audited(settings, _demo)
 
 
 def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
@@ -290,8 +295,7 @@ def cmd_moderation_purge(settings: Settings, args: argparse.Namespace) -> None:
         destroyed = await ModerationService(conn, utc_now).purge_originals(days)
         print(f"Destroyed {destroyed} redaction original(s) older than {days} days.")
 
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+    _run_audited(settings, work)
 
 
 def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> None:
@@ -305,8 +309,7 @@ def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> No
         sent = await ConsultationService(conn, utc_now).remind()
         print(f"Queued {sent} reminder e-mail(s).")
 
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+    _run_audited(settings, work)
 
 
 def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
@@ -344,12 +347,11 @@ def cmd_user(settings: Settings, args: argparse.Namespace) -> None:
 
     try:
         password = accounts_cli.read_password(args)
-        with database_url(settings) as (url, embedded):
 
-            async def work(conn: asyncpg.Connection) -> None:
-                print(await accounts_cli.run(conn, args, password))
+        async def work(conn: asyncpg.Connection) -> None:
+            print(await accounts_cli.run(conn, args, password))
 
-            asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+        _run_audited(settings, work)
     except accounts_cli.UserCommandFailed as exc:
         raise CommandError(str(exc)) from exc
 
@@ -363,8 +365,7 @@ def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
         except StructureCommandFailed as exc:
             raise CommandError(str(exc)) from exc
 
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+    _run_audited(settings, work)
 
 
 def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
@@ -381,8 +382,7 @@ def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
         except ImportFailed as exc:
             raise CommandError(str(exc)) from exc
 
-    with database_url(settings) as (url, embedded):
-        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
+    _run_audited(settings, work)
 
 
 def build_parser() -> argparse.ArgumentParser:
