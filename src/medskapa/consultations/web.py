@@ -29,6 +29,7 @@ from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.triage.texts import CLOSE_REASON_LABELS
 from medskapa.web.deps import Conn, clock
 from medskapa.web.forms import field, fields, see_other
+from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 64 * 1024
 
@@ -47,12 +48,7 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
-    return Template(
-        f"organisations/{name}.html",
-        context=context,
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
+    return private_page(f"organisations/{name}.html", status, **context)
 
 
 class ConsultationPages(Controller):

@@ -22,6 +22,7 @@ from medskapa.organisations.texts import ERRORS
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.forms import field, see_other
+from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 64 * 1024
 
@@ -43,12 +44,7 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
-    return Template(
-        f"organisations/{name}.html",
-        context=context,
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
+    return private_page(f"organisations/{name}.html", status, **context)
 
 
 async def organisation_page(
@@ -65,6 +61,29 @@ async def organisation_page(
     return _page("organisation", status, **context)
 
 
+async def _refused_page(
+    request: AnyRequest,
+    organisations: OrganisationService,
+    slug: str,
+    exc: Invalid | Refused,
+    values: dict[str, str] | None = None,
+) -> Template:
+    """The organisation's page again with what was refused: a field's error beside its form
+    (``values`` as sent), or a conflict above the page."""
+    if isinstance(exc, Invalid):
+        return await organisation_page(
+            request,
+            organisations,
+            slug,
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            errors=exc.by_field(),
+            values=values or {},
+        )
+    return await organisation_page(
+        request, organisations, slug, HTTP_409_CONFLICT, error=exc.message()
+    )
+
+
 async def _done_or_again(
     request: AnyRequest,
     organisations: OrganisationService,
@@ -74,23 +93,11 @@ async def _done_or_again(
     values: dict[str, str] | None = None,
 ) -> Response[Any]:
     """Do a coordinator's or administrator's ``work`` on the organisation, then go back to its
-    page saying what was ``done``; or show the page again with what was refused: a field's
-    error beside its form (``values`` as sent), or a conflict above the page."""
+    page saying what was ``done``, or show the page again with what was refused."""
     try:
         await work
-    except Invalid as exc:
-        return await organisation_page(
-            request,
-            organisations,
-            slug,
-            HTTP_422_UNPROCESSABLE_ENTITY,
-            errors=exc.by_field(),
-            values=values or {},
-        )
-    except Refused as exc:
-        return await organisation_page(
-            request, organisations, slug, HTTP_409_CONFLICT, error=exc.message()
-        )
+    except (Invalid, Refused) as exc:
+        return await _refused_page(request, organisations, slug, exc, values)
     return see_other(f"/organisationer/{slug}?klart={done}")
 
 
@@ -195,14 +202,7 @@ class OrganisationPages(Controller):
         try:
             token, expires = await organisations.create_link(principal_of(request), slug, days)
         except Invalid as exc:
-            return await organisation_page(
-                request,
-                organisations,
-                slug,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                errors=exc.by_field(),
-                values={"days": days},
-            )
+            return await _refused_page(request, organisations, slug, exc, {"days": days})
         return await organisation_page(
             request,
             organisations,

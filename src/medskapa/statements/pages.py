@@ -25,6 +25,7 @@ from medskapa.statements.round_service import InputData, RoundInput, RoundServic
 from medskapa.statements.service import StatementService
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.forms import field, see_other
+from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 64 * 1024
 
@@ -60,12 +61,7 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
-    return Template(
-        f"organisations/{name}.html",
-        context=context,
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
+    return private_page(f"organisations/{name}.html", status, **context)
 
 
 async def _organisation_page(
@@ -77,6 +73,18 @@ async def _organisation_page(
     context: dict[str, Any] = {**msgspec.structs.asdict(home), "errors": {}, "values": {}}
     context.update(extra)
     return _page("organisation", HTTP_422_UNPROCESSABLE_ENTITY, **context)
+
+
+def _refusal(
+    exc: Invalid | Refused, values: dict[str, Any] | None = None, prefix: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """How a round's or statement's page shows what was refused, and with which status: a
+    field's error beside its form (``prefix`` names the form), or a conflict above the page;
+    either way with the ``values`` as sent."""
+    if isinstance(exc, Invalid):
+        errors = {f"{prefix}{k}": v for k, v in exc.by_field().items()}
+        return HTTP_422_UNPROCESSABLE_ENTITY, {"errors": errors, "values": values or {}}
+    return HTTP_409_CONFLICT, {"error": exc.message(), "values": values or {}}
 
 
 class StatementPages(Controller):
@@ -168,26 +176,9 @@ class StatementPages(Controller):
         values["notify_on_answer"] = field(data, "notify_on_answer") == "ja"
         try:
             await rounds.add_input(principal_of(request), slug, round_id, InputData(**values))
-        except Invalid as exc:
-            return await self._round_page(
-                request,
-                rounds,
-                slug,
-                round_id,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                errors=exc.by_field(),
-                values=values,
-            )
-        except Refused as exc:
-            return await self._round_page(
-                request,
-                rounds,
-                slug,
-                round_id,
-                HTTP_409_CONFLICT,
-                error=exc.message(),
-                values=values,
-            )
+        except (Invalid, Refused) as exc:
+            status, shown = _refusal(exc, values)
+            return await self._round_page(request, rounds, slug, round_id, status, **shown)
         return see_other(f"/organisationer/{slug}/omgangar/{round_id}?klart=skickad")
 
     # -- statements
@@ -275,25 +266,10 @@ class StatementPages(Controller):
     ) -> Response[Any]:
         try:
             await work(principal_of(request))
-        except Invalid as exc:
+        except (Invalid, Refused) as exc:
+            status, shown = _refusal(exc, values, prefix)
             return await self._statement_page(
-                request,
-                statements,
-                slug,
-                statement_id,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                errors={f"{prefix}{k}": v for k, v in exc.by_field().items()},
-                values=values or {},
-            )
-        except Refused as exc:
-            return await self._statement_page(
-                request,
-                statements,
-                slug,
-                statement_id,
-                HTTP_409_CONFLICT,
-                error=exc.message(),
-                values=values or {},
+                request, statements, slug, statement_id, status, **shown
             )
         return see_other(f"/organisationer/{slug}/yttranden/{statement_id}?klart={done}")
 
@@ -414,18 +390,10 @@ class StatementPages(Controller):
                 category=field(data, "category"),
                 consent_public=field(data, "consent_public") == "ja",
             )
-        except Invalid as exc:
+        except (Invalid, Refused) as exc:
+            status, shown = _refusal(exc, prefix="submit_")
             return await self._statement_page(
-                request,
-                statements,
-                slug,
-                statement_id,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                errors={f"submit_{k}": v for k, v in exc.by_field().items()},
-            )
-        except Refused as exc:
-            return await self._statement_page(
-                request, statements, slug, statement_id, HTTP_409_CONFLICT, error=exc.message()
+                request, statements, slug, statement_id, status, **shown
             )
         return await self._statement_page(
             request, statements, slug, statement_id, receipt_code=submitted.receipt_code
