@@ -150,6 +150,23 @@ def _run_audited(settings: Settings, work: Callable[[asyncpg.Connection], Awaita
         asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
+def _print_report(
+    settings: Settings,
+    report: Callable[[asyncpg.Connection], Awaitable[str]],
+    failure: type[Exception],
+) -> None:
+    """Run an area's command with the audit keys bound and print what it reports; its
+    one-sentence ``failure`` is the command's error."""
+
+    async def work(conn: asyncpg.Connection) -> None:
+        print(await report(conn))
+
+    try:
+        _run_audited(settings, work)
+    except failure as exc:
+        raise CommandError(str(exc)) from exc
+
+
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
 
 
@@ -347,25 +364,19 @@ def cmd_user(settings: Settings, args: argparse.Namespace) -> None:
 
     try:
         password = accounts_cli.read_password(args)
-
-        async def work(conn: asyncpg.Connection) -> None:
-            print(await accounts_cli.run(conn, args, password))
-
-        _run_audited(settings, work)
     except accounts_cli.UserCommandFailed as exc:
         raise CommandError(str(exc)) from exc
+    _print_report(
+        settings,
+        lambda conn: accounts_cli.run(conn, args, password),
+        accounts_cli.UserCommandFailed,
+    )
 
 
 def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.catalogue.structure_cli import StructureCommandFailed, run
 
-    async def work(conn: asyncpg.Connection) -> None:
-        try:
-            print(await run(conn, args))
-        except StructureCommandFailed as exc:
-            raise CommandError(str(exc)) from exc
-
-    _run_audited(settings, work)
+    _print_report(settings, lambda conn: run(conn, args), StructureCommandFailed)
 
 
 def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
@@ -375,14 +386,7 @@ def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
         read(args)  # a bad file is refused before any database is started or reached
     except ImportFailed as exc:
         raise CommandError(str(exc)) from exc
-
-    async def work(conn: asyncpg.Connection) -> None:
-        try:
-            print(await run(conn, args))
-        except ImportFailed as exc:
-            raise CommandError(str(exc)) from exc
-
-    _run_audited(settings, work)
+    _print_report(settings, lambda conn: run(conn, args), ImportFailed)
 
 
 def build_parser() -> argparse.ArgumentParser:
