@@ -13,7 +13,7 @@ one of them is raised.
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -84,6 +84,8 @@ class TriageService:
     def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
         self._conn = conn
         self._clock = clock
+        # Every event this service writes is about a feedback item.
+        self._audit = functools.partial(audit.record, conn, subject_type=SUBJECT)
 
     # ------------------------------------------------------------ reading
 
@@ -173,10 +175,11 @@ class TriageService:
                     at=now,
                 )
             await self._audit(
-                principal,
-                record,
-                f"feedback.{checked.target}",
-                now,
+                at=now,
+                actor=principal.pseudonym,
+                action=f"feedback.{checked.target}",
+                subject_id=str(record.id),
+                from_state=record.status,
                 to_state=checked.target,
                 reason_code=checked.reason,
             )
@@ -265,10 +268,11 @@ class TriageService:
             await item_queries.unassign(self._conn, record.id, group.id)
             await item_queries.set_status(self._conn, record.id, FeedbackStatus.ROUTED, now)
             await self._audit(
-                principal,
-                record,
-                "feedback.forwarded",
-                now,
+                at=now,
+                actor=principal.pseudonym,
+                action="feedback.forwarded",
+                subject_id=str(record.id),
+                from_state=record.status,
                 to_state=FeedbackStatus.ROUTED,
                 reason_code=reason,
             )
@@ -291,14 +295,24 @@ class TriageService:
             now = self._clock()
             if user_id is None:
                 await item_queries.unassign(self._conn, record.id, group.id)
-                await self._audit(principal, record, "feedback.unassigned", now)
+                await self._audit(
+                    at=now,
+                    actor=principal.pseudonym,
+                    action="feedback.unassigned",
+                    subject_id=str(record.id),
+                )
                 return
             if not await group_queries.may_be_assigned(self._conn, group.id, user_id):
                 raise _invalid(FieldError("assignee", "not_a_member"))
             await item_queries.assign(
                 self._conn, record.id, group.id, user_id, by=principal.pseudonym, at=now
             )
-            await self._audit(principal, record, "feedback.assigned", now)
+            await self._audit(
+                at=now,
+                actor=principal.pseudonym,
+                action="feedback.assigned",
+                subject_id=str(record.id),
+            )
 
     async def set_themes(
         self, principal: Principal, feedback_id: uuid.UUID, theme_ids: list[int]
@@ -323,7 +337,12 @@ class TriageService:
                 by=principal.pseudonym,
                 at=now,
             )
-            await self._audit(principal, record, "feedback.themes_changed", now)
+            await self._audit(
+                at=now,
+                actor=principal.pseudonym,
+                action="feedback.themes_changed",
+                subject_id=str(record.id),
+            )
 
     async def add_note(self, principal: Principal, feedback_id: uuid.UUID, text: str) -> None:
         async with self._work(principal, feedback_id):
@@ -341,7 +360,12 @@ class TriageService:
                 body=body,
                 at=now,
             )
-            await self._audit(principal, record, "feedback.noted", now)
+            await self._audit(
+                at=now,
+                actor=principal.pseudonym,
+                action="feedback.noted",
+                subject_id=str(record.id),
+            )
 
     async def merge(
         self, principal: Principal, feedback_id: uuid.UUID, others: list[uuid.UUID]
@@ -371,12 +395,10 @@ class TriageService:
                 self._conn, cluster_id, group.id, ids, by=principal.pseudonym, at=now
             )
             for merged_id in sorted(new):
-                await audit.record(
-                    self._conn,
+                await self._audit(
                     at=now,
                     actor=principal.pseudonym,
                     action="feedback.merged",
-                    subject_type=SUBJECT,
                     subject_id=str(merged_id),
                 )
             return cluster_id
@@ -394,12 +416,10 @@ class TriageService:
         except _Foreign:
             async with self._conn.transaction():
                 await item_queries.item(self._conn, feedback_id, lock=True)
-                await audit.record(
-                    self._conn,
+                await self._audit(
                     at=self._clock(),
                     actor=principal.pseudonym,
                     action="feedback.access_refused",
-                    subject_type=SUBJECT,
                     subject_id=str(feedback_id),
                 )
             raise NotFound(NO_SUCH_ITEM) from None
@@ -439,28 +459,6 @@ class TriageService:
         record = await item_queries.item(self._conn, feedback_id)
         assert record is not None
         return record
-
-    async def _audit(
-        self,
-        principal: Principal,
-        record: ItemRecord,
-        action: str,
-        at: dt.datetime,
-        *,
-        to_state: str | None = None,
-        reason_code: str | None = None,
-    ) -> None:
-        await audit.record(
-            self._conn,
-            at=at,
-            actor=principal.pseudonym,
-            action=action,
-            subject_type=SUBJECT,
-            subject_id=str(record.id),
-            from_state=record.status if to_state is not None else None,
-            to_state=to_state,
-            reason_code=reason_code,
-        )
 
 
 __all__ = [
