@@ -27,7 +27,6 @@ from medskapa.organisations.domain import (
     start_of_day,
     text_field,
 )
-from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
 
 
@@ -164,24 +163,20 @@ class ConsultationService:
         configured base URL)."""
         organisation = await organisations.by_id(self._conn, org_id)
         assert organisation is not None
-        sent = 0
-        for user_id in await organisations.coordinator_ids(self._conn, org_id):
-            await enqueue(
-                self._conn,
-                template,
-                now=now,
-                user_id=user_id,
-                context={
-                    "organisation": organisation.name,
-                    "consultation": consultation.title,
-                    "document": consultation.document_title,
-                    "version": consultation.version_label,
-                    "deadline": consultation.deadline.isoformat(),
-                    "link": f"/remisser/{consultation.id}{path}",
-                },
-            )
-            sent += 1
-        return sent
+        return await organisations.tell_coordinators(
+            self._conn,
+            org_id,
+            template,
+            {
+                "organisation": organisation.name,
+                "consultation": consultation.title,
+                "document": consultation.document_title,
+                "version": consultation.version_label,
+                "deadline": consultation.deadline.isoformat(),
+                "link": f"/remisser/{consultation.id}{path}",
+            },
+            now,
+        )
 
     async def consultations(self, principal: Principal) -> list[Consultation]:
         return await queries.consultations_for(

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -67,9 +68,19 @@ async def verified_organisations(conn: asyncpg.Connection) -> list[Organisation]
     return await queries.verified_organisations(conn)
 
 
-async def coordinator_ids(conn: asyncpg.Connection, org_id: int) -> list[int]:
-    """The organisation's coordinators (accounts not deleted), to tell them something."""
-    return await queries.coordinator_ids(conn, org_id)
+async def tell_coordinators(
+    conn: asyncpg.Connection,
+    org_id: int,
+    template: str,
+    context: dict[str, str],
+    now: dt.datetime,
+) -> int:
+    """E-mail every coordinator of the organisation (accounts not deleted) through the outbox,
+    inside the caller's transaction; how many were told."""
+    coordinators = await queries.coordinator_ids(conn, org_id)
+    for user_id in coordinators:
+        await enqueue(conn, template, now=now, user_id=user_id, context=context)
+    return len(coordinators)
 
 
 class Access:
@@ -146,6 +157,12 @@ class Home(msgspec.Struct, frozen=True):
     consultations: list[OpenConsultation] = []
     """Open consultations the organisation may answer, for a new input round."""
     documents: list[DocumentChoice] = []
+
+    def page_context(self, **extra: Any) -> dict[str, Any]:
+        """What the page shows: this, its forms empty and without errors, and ``extra``
+        (errors, values, a notice) on top. The organisation's and the statements' pages both
+        show it."""
+        return {**msgspec.structs.asdict(self), "errors": {}, "values": {}, **extra}
 
 
 class OrganisationService:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
@@ -56,9 +55,7 @@ async def organisation_page(
 ) -> Template:
     """An organisation's own page, with ``extra`` (errors, values, a notice) on top."""
     home = await organisations.home(principal_of(request), slug)
-    context: dict[str, Any] = {**msgspec.structs.asdict(home), "errors": {}, "values": {}}
-    context.update(extra)
-    return _page("organisation", status, **context)
+    return _page("organisation", status, **home.page_context(**extra))
 
 
 async def _refused_page(

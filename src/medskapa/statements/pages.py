@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
@@ -70,9 +69,7 @@ async def _organisation_page(
     """The organisation's own page (where rounds are opened and statements begun), shown again
     with the errors of its round or statement form."""
     home = await organisations.home(principal_of(request), slug)
-    context: dict[str, Any] = {**msgspec.structs.asdict(home), "errors": {}, "values": {}}
-    context.update(extra)
-    return _page("organisation", HTTP_422_UNPROCESSABLE_ENTITY, **context)
+    return _page("organisation", HTTP_422_UNPROCESSABLE_ENTITY, **home.page_context(**extra))
 
 
 def _refusal(

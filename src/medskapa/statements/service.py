@@ -17,7 +17,6 @@ from medskapa.feedback.domain import Category
 from medskapa.feedback.service import create_item
 from medskapa.organisations import service as organisations
 from medskapa.organisations.domain import Organisation, as_int, as_uuid, is_open, text_field
-from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
 from medskapa.statements import domain, queries, round_queries
 from medskapa.statements.queries import (
@@ -166,6 +165,18 @@ class StatementService:
         if status != domain.StatementStatus.DRAFT:
             raise Refused("already_submitted", ERRORS)
 
+    async def _section(
+        self, statement_id: uuid.UUID, section_id: str | None, errors: list[FieldError]
+    ) -> int | None:
+        """The statement's section ``section_id`` names, or None when none is named; a section
+        not in the statement is an error on the section field, added to ``errors``."""
+        if not (section_id or "").strip():
+            return None
+        section = as_int(section_id)
+        if section is None or not await queries.has_section(self._conn, statement_id, section):
+            errors.append(FieldError("section", "unknown_statement_section"))
+        return section
+
     async def statement_view(
         self, principal: Principal, slug: str, statement_id: str | uuid.UUID
     ) -> StatementView:
@@ -201,11 +212,7 @@ class StatementService:
         errors: list[FieldError] = []
         heading = text_field(errors, "heading", heading, domain.HEADING_MAX, multiline=False)
         body = text_field(errors, "body", body, domain.SECTION_BODY_MAX)
-        existing = None
-        if (section_id or "").strip():
-            existing = as_int(section_id)
-            if existing is None or not await queries.has_section(self._conn, found.id, existing):
-                errors.append(FieldError("section", "unknown_statement_section"))
+        existing = await self._section(found.id, section_id, errors)
         if errors:
             raise Invalid(errors, ERRORS)
         now = self._clock()
@@ -242,11 +249,7 @@ class StatementService:
         )
         if cited is None:
             errors.append(FieldError("input", "unknown_input"))
-        section = None
-        if (section_id or "").strip():
-            section = as_int(section_id)
-            if section is None or not await queries.has_section(self._conn, found.id, section):
-                errors.append(FieldError("section", "unknown_statement_section"))
+        section = await self._section(found.id, section_id, errors)
         if errors:
             raise Invalid(errors, ERRORS)
         assert cited is not None
@@ -277,19 +280,18 @@ class StatementService:
                 self._conn, found.id, other.id, principal.user_id, now
             ):
                 return
-            for user_id in await organisations.coordinator_ids(self._conn, other.id):
-                await enqueue(
-                    self._conn,
-                    "organisation_cosign_request",
-                    now=now,
-                    user_id=user_id,
-                    context={
-                        "organisation": organisation.name,
-                        "statement": found.title,
-                        "document": found.document_title,
-                        "link": f"/organisationer/{other.slug}/yttranden/{found.id}",
-                    },
-                )
+            await organisations.tell_coordinators(
+                self._conn,
+                other.id,
+                "organisation_cosign_request",
+                {
+                    "organisation": organisation.name,
+                    "statement": found.title,
+                    "document": found.document_title,
+                    "link": f"/organisationer/{other.slug}/yttranden/{found.id}",
+                },
+                now,
+            )
             await self._access.record(
                 principal,
                 "statement.cosigner_invited",
