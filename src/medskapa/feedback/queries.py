@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 
 from medskapa.audit.service import INSERT_COLUMNS as AUDIT_COLUMNS
+from medskapa.catalogue.domain import named_version
 from medskapa.catalogue.markdown import plain_text
 from medskapa.feedback.domain import Quote
 
@@ -73,11 +74,7 @@ class FormDocument(msgspec.Struct, frozen=True):
     def version(self, label: str | None) -> FormVersion | None:
         """The version with ``label``; without one, the current (newest published) version,
         or the newest draft where nothing is published yet."""
-        if label is None:
-            label = self.current_version
-        if label is None:
-            return self.versions[-1] if self.versions else None
-        return next((v for v in self.versions if v.label == label), None)
+        return named_version(self.versions, self.current_version, label)
 
 
 async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | None:
