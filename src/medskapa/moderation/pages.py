@@ -31,9 +31,10 @@ from medskapa.moderation.service import (
     NotDecidable,
     OriginalUnavailable,
 )
-from medskapa.moderation.web import DEPENDENCIES, MAX_FORM_BYTES, page
+from medskapa.moderation.web import DEPENDENCIES, MAX_FORM_BYTES
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.forms import field, see_other
+from medskapa.web.responses import private_page
 
 AGE_CHOICES = (1, 3, 7, 14, 30)
 # Where the error summary on the item page links to, per field.
@@ -119,7 +120,7 @@ class ModerationPages(Controller):
         fragment = request.headers.get("hx-request") == "true" and not request.headers.get(
             "hx-boosted"
         )
-        return page(
+        return private_page(
             "moderation/_queue_list.html" if fragment else "moderation/queue.html",
             HTTP_400_BAD_REQUEST if problems else HTTP_200_OK,
             queue=queue,
@@ -142,7 +143,7 @@ class ModerationPages(Controller):
     ) -> Template:
         principal = principal_of(request)
         detail = await moderation.detail(principal, feedback_id)
-        return page(
+        return private_page(
             "moderation/item.html",
             status,
             detail=detail,
@@ -232,7 +233,7 @@ class ModerationPages(Controller):
         feedback_id: FromPath[uuid.UUID],
     ) -> Template:
         detail = await moderation.detail(principal_of(request), feedback_id)
-        return page(
+        return private_page(
             "moderation/original.html",
             item=detail.item,
             reasons=list(ReadReason),
@@ -259,7 +260,7 @@ class ModerationPages(Controller):
             else:
                 error = exc.message()
                 status = HTTP_404_NOT_FOUND
-            return page(
+            return private_page(
                 "moderation/original.html",
                 status,
                 item=detail.item,
@@ -268,7 +269,7 @@ class ModerationPages(Controller):
                 **_labels(),
             )
         detail = await moderation.detail(principal, feedback_id)
-        return page(
+        return private_page(
             "moderation/original.html",
             item=detail.item,
             original=found,

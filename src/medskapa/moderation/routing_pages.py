@@ -17,10 +17,11 @@ from medskapa.feedback.domain import CATEGORY_LABELS, Category
 from medskapa.moderation import texts
 from medskapa.moderation.domain import RuleKind
 from medskapa.moderation.rules import PreviewInput, RoutingRules, RuleInput
-from medskapa.moderation.web import DEPENDENCIES, MAX_FORM_BYTES, page
+from medskapa.moderation.web import DEPENDENCIES, MAX_FORM_BYTES
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import RowId
 from medskapa.web.forms import field, fields, see_other
+from medskapa.web.responses import private_page
 
 
 def _rule_input(data: dict[str, Any]) -> RuleInput:
@@ -61,7 +62,7 @@ class RoutingAdminPages(Controller):
         done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
     ) -> Template:
         context = await self._context(rules)
-        return page(
+        return private_page(
             "admin/routing.html", **context, done=done, values={"priority": "100"}, errors={}
         )
 
@@ -77,7 +78,7 @@ class RoutingAdminPages(Controller):
             await rules.create(principal_of(request), rule)
         except Invalid as exc:
             context = await self._context(rules)
-            return page(
+            return private_page(
                 "admin/routing.html",
                 HTTP_422_UNPROCESSABLE_ENTITY,
                 **context,
@@ -103,7 +104,9 @@ class RoutingAdminPages(Controller):
             "keep_owner": view.rule.keep_owner,
             "active": view.rule.active,
         }
-        return page("admin/routing_rule.html", **context, view=view, values=values, errors={})
+        return private_page(
+            "admin/routing_rule.html", **context, view=view, values=values, errors={}
+        )
 
     @post("/admin/dirigering/regel/{rule_id:int}", request_max_body_size=MAX_FORM_BYTES)
     async def update(
@@ -119,7 +122,7 @@ class RoutingAdminPages(Controller):
         except Invalid as exc:
             view = await rules.get(rule_id)
             context = await self._context(rules)
-            return page(
+            return private_page(
                 "admin/routing_rule.html",
                 HTTP_422_UNPROCESSABLE_ENTITY,
                 **context,
@@ -158,7 +161,7 @@ class RoutingAdminPages(Controller):
             result = await rules.preview(sample)
         except Invalid as exc:
             context = {} if fragment else await self._context(rules)
-            return page(
+            return private_page(
                 name,
                 HTTP_422_UNPROCESSABLE_ENTITY,
                 **context,
@@ -166,4 +169,4 @@ class RoutingAdminPages(Controller):
                 preview_errors=exc.by_field(),
             )
         context = {} if fragment else await self._context(rules)
-        return page(name, **context, sample=sample, preview=result, preview_errors={})
+        return private_page(name, **context, sample=sample, preview=result, preview_errors={})

@@ -1,13 +1,10 @@
 """What moderation's pages, routing-rule pages and JSON API share: their services, provided
-per request, and the size of a form they accept."""
+per request, and the size of a form they accept. Their pages are the web kit's private_page
+(never kept in a cache: they show feedback not yet public)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar.di import NamedDependency, Provide
-from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK
 
 from medskapa.clock import Clock
 from medskapa.moderation.rules import RoutingRules
@@ -30,10 +27,3 @@ DEPENDENCIES = {
     "moderation": Provide(provide_moderation),
     "rules": Provide(provide_rules),
 }
-
-
-def page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
-    """A staff page: never kept in a cache (it shows feedback not yet public)."""
-    return Template(
-        name, context=context, status_code=status, headers={"Cache-Control": "no-store"}
-    )
