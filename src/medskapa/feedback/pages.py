@@ -52,6 +52,7 @@ from medskapa.security.idempotency import Idempotency, IdempotencyConflict, vali
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field
+from medskapa.web.responses import private_page
 
 
 def _language(value: str | None) -> Language:
@@ -186,10 +187,11 @@ class FeedbackPages(Controller):
         lang: Language,
     ) -> Template:
         fragment = request.headers.get("hx-request") == "true"
-        return Template(
+        return private_page(
             "feedback/receipt_fragment.html" if fragment else "feedback/receipt_page.html",
-            context={"document": document, "submitted": submitted, "lang": lang},
-            headers={"Cache-Control": "no-store"},
+            document=document,
+            submitted=submitted,
+            lang=lang,
         )
 
     @get("/folj", name="follow")
@@ -229,11 +231,12 @@ class FeedbackPages(Controller):
                 return self._status(view, code, language, done=action)
             view = await service.lookup(code)
         except UnknownReceipt as exc:
-            return Template(
+            return private_page(
                 "feedback/follow.html",
-                context={"lang": language, "code": code, "error": exc.message(language)},
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                headers={"Cache-Control": "no-store"},
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                lang=language,
+                code=code,
+                error=exc.message(language),
             )
         except Refused as exc:
             view = await service.lookup(code)
@@ -250,11 +253,11 @@ class FeedbackPages(Controller):
         done: str | None = None,
         pending: str | None = None,
     ) -> Template:
-        context = _status_context(view, code, language)
-        context.update(error=error, done=done, pending=pending)
-        return Template(
+        return private_page(
             "feedback/status.html",
-            context=context,
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY if error else HTTP_200_OK,
-            headers={"Cache-Control": "no-store"},
+            HTTP_422_UNPROCESSABLE_ENTITY if error else HTTP_200_OK,
+            **_status_context(view, code, language),
+            error=error,
+            done=done,
+            pending=pending,
         )

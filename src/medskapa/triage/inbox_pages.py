@@ -32,6 +32,7 @@ from medskapa.triage.service import TriageService
 from medskapa.triage.shared_web import DEPENDENCIES, MAX_FORM_BYTES, base_context
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field, fields, see_other
+from medskapa.web.responses import private_page
 
 PLANNED_PAGE_SIZE = 500
 
@@ -151,20 +152,17 @@ class TriageInboxPages(Controller):
             labels = await inbox_queries.published_labels(conn, doc_slug)
             oldest = min((r.version_label for r in entry["rows"]), key=version_key)
             entry["versions"] = [label for label in labels if later_version(oldest, label)]
-        return Template(
+        return private_page(
             "triage/planned.html",
-            context={
-                **base_context(principal),
-                "group": result.group,
-                "may_answer": result.group.id in principal.answering_groups,
-                "documents": by_document,
-                "more": result.page.next is not None,
-                "done": done,
-                "errors": errors or {},
-                "error_document": document,
-            },
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY if errors else HTTP_200_OK,
-            headers={"Cache-Control": "no-store"},
+            HTTP_422_UNPROCESSABLE_ENTITY if errors else HTTP_200_OK,
+            **base_context(principal),
+            group=result.group,
+            may_answer=result.group.id in principal.answering_groups,
+            documents=by_document,
+            more=result.page.next is not None,
+            done=done,
+            errors=errors or {},
+            error_document=document,
         )
 
     @post("/{slug:str}/planerade", request_max_body_size=MAX_FORM_BYTES)

@@ -34,6 +34,7 @@ from medskapa.triage.service import ItemView, TriageService
 from medskapa.triage.shared_web import DEPENDENCIES, MAX_FORM_BYTES, base_context
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field, fields, see_other
+from medskapa.web.responses import private_page
 
 
 def _allowed_steps(status: str) -> list[str]:
@@ -167,11 +168,8 @@ class TriageItemPages(Controller):
             "note_max": NOTE_MAX,
             "forward_note_max": FORWARD_NOTE_MAX,
         }
-        return Template(
-            "triage/item.html",
-            context=context,
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY if errors else HTTP_200_OK,
-            headers={"Cache-Control": "no-store"},
+        return private_page(
+            "triage/item.html", HTTP_422_UNPROCESSABLE_ENTITY if errors else HTTP_200_OK, **context
         )
 
     async def _act(
