@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import asyncpg
 import msgspec
 
+from medskapa.catalogue.domain import Placement
 from medskapa.catalogue.importer import SectionDraft
 
 # Items whose passage still matters to someone: everything not finished or gone.
@@ -423,17 +424,6 @@ async def placed_contacts(conn: asyncpg.Connection, version_id: int) -> list[Pla
         version_id,
     )
     return [PlacedContact(**row) for row in rows]
-
-
-class Placement(msgspec.Struct, frozen=True):
-    """Where an item's passage is in the current published version, for its pages."""
-
-    label: str
-    outcome: str
-    section_key: str | None
-    heading: str | None
-    number: str | None
-    confidence: float
 
 
 async def current_placement(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> Placement | None:

@@ -129,3 +129,15 @@ def named_version(versions: Sequence[V], current: str | None, label: str | None)
     if label is None:
         return versions[-1] if versions else None
     return next((v for v in versions if v.label == label), None)
+
+
+class Placement(msgspec.Struct, frozen=True):
+    """Where an item's passage is in the newest published version that placed it, for the
+    pages that show the item (the submitter's status page, the group's item page)."""
+
+    label: str
+    outcome: str
+    section_key: str | None
+    heading: str | None
+    number: str | None
+    confidence: float

@@ -12,6 +12,7 @@ import msgspec
 
 from medskapa.catalogue import anchoring, markdown
 from medskapa.catalogue import authoring_queries as queries
+from medskapa.catalogue.domain import Placement
 
 QUOTE_CONTEXT = 32
 
@@ -139,7 +140,7 @@ async def report(
     )
 
 
-async def where_now(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> queries.Placement | None:
+async def where_now(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> Placement | None:
     """Where an item's passage is in the newest published version that placed it, for the
     item's pages; None while no version has been published since it was sent."""
     return await queries.current_placement(conn, feedback_id)

@@ -110,30 +110,6 @@ async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | N
     )
 
 
-class Placement(msgspec.Struct, frozen=True):
-    """Where the item's passage is in the newest published version that placed it."""
-
-    label: str
-    outcome: str
-    section_key: str | None
-    heading: str | None
-    number: str | None
-    confidence: float
-
-
-async def placement(conn: asyncpg.Connection, feedback_id: uuid.UUID) -> Placement | None:
-    """None while no version has been published since the item was sent."""
-    row = await conn.fetchrow(
-        "SELECT v.label, ap.outcome, ap.section_key, s.heading, s.number, ap.confidence "
-        "FROM anchor_placements ap "
-        "JOIN document_versions v ON v.id = ap.version_id AND v.published_at IS NOT NULL "
-        "LEFT JOIN sections s ON s.version_id = v.id AND s.key = ap.section_key "
-        "WHERE ap.feedback_id = $1 ORDER BY v.published_at DESC, v.id DESC LIMIT 1",
-        feedback_id,
-    )
-    return None if row is None else Placement(**row)
-
-
 async def erase(conn: asyncpg.Connection, feedback_id: uuid.UUID, at: dt.datetime) -> None:
     """Remove the item's text, quote and personal-data findings, and its contact."""
     contact_id = await conn.fetchval(

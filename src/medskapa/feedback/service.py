@@ -10,6 +10,8 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
+from medskapa.catalogue.domain import Placement
+from medskapa.catalogue.reanchoring import where_now
 from medskapa.clock import Clock
 from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle, queries
@@ -26,7 +28,7 @@ from medskapa.feedback.domain import (
     clean_text,
 )
 from medskapa.feedback.personal_data import Finding, find_personal_data
-from medskapa.feedback.queries import FeedbackRecord, Placement
+from medskapa.feedback.queries import FeedbackRecord
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
 from medskapa.feedback.texts import ERRORS
 from medskapa.regions import service as regions
@@ -270,9 +272,7 @@ class FeedbackService:
         record = await self._record(code)
         timeline = await audit.events_for(self._conn, SUBJECT, str(record.id))
         answers = await triage.answers(self._conn, record.id)
-        return FeedbackView(
-            record, timeline, answers, await queries.placement(self._conn, record.id)
-        )
+        return FeedbackView(record, timeline, answers, await where_now(self._conn, record.id))
 
     async def withdraw(self, code: str) -> FeedbackView:
         async with self._conn.transaction():
