@@ -19,14 +19,11 @@ import asyncpg
 from medskapa.catalogue.demo import catalogue_is_empty, load_demo
 from medskapa.db import migrations
 from medskapa.db.embedded import EmbeddedDatabaseError, EmbeddedPostgres
+from medskapa.errors import CommandFailed
 from medskapa.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from medskapa.audit.keys import AuditKeys
-
-
-class CommandError(Exception):
-    """A failure to report to the user as one sentence."""
 
 
 def _fail(message: str) -> NoReturn:
@@ -67,7 +64,7 @@ async def _with_connection(
     try:
         conn = await asyncpg.connect(url, timeout=10)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        raise CommandError(
+        raise CommandFailed(
             f"cannot connect to the database ({type(exc).__name__}: {exc})."
         ) from exc
     if keys is not None:
@@ -124,7 +121,7 @@ def _secret_key(settings: Settings, embedded: bool) -> str:
     if settings.secret_key:
         return settings.secret_key
     if not embedded:
-        raise CommandError(
+        raise CommandFailed(
             "MEDSKAPA_SECRET_KEY is not set; production needs one of at least 32 characters "
             "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
         )
@@ -153,18 +150,13 @@ def _run_audited(settings: Settings, work: Callable[[asyncpg.Connection], Awaita
 def _print_report(
     settings: Settings,
     report: Callable[[asyncpg.Connection], Awaitable[str]],
-    failure: type[Exception],
 ) -> None:
-    """Run an area's command with the audit keys bound and print what it reports; its
-    one-sentence ``failure`` is the command's error."""
+    """Run an area's command with the audit keys bound and print what it reports."""
 
     async def work(conn: asyncpg.Connection) -> None:
         print(await report(conn))
 
-    try:
-        _run_audited(settings, work)
-    except failure as exc:
-        raise CommandError(str(exc)) from exc
+    _run_audited(settings, work)
 
 
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
@@ -193,7 +185,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     local_address = _local_address(args.host, args.port)
     if "MEDSKAPA_BASE_URL" not in os.environ:
         if args.host not in LOOPBACK:
-            raise CommandError(
+            raise CommandFailed(
                 f"MEDSKAPA_BASE_URL is not set; serving on {args.host} needs the public address "
                 "(e.g. https://medskapa.example.se): every link in e-mail is made from it, and "
                 "requests for other hosts are refused."
@@ -268,9 +260,9 @@ def cmd_db_grant_app_role(settings: Settings, args: argparse.Namespace) -> None:
         try:
             limited = await grant_app_role(conn, args.role)
         except RoleError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandFailed(str(exc)) from exc
         except asyncpg.PostgresError as exc:
-            raise CommandError(f"the role could not be set up: {exc}") from exc
+            raise CommandFailed(f"the role could not be set up: {exc}") from exc
         print(
             f"Role {args.role} may read and write the app's tables; "
             f"append or read only: {', '.join(limited)}."
@@ -283,18 +275,15 @@ def cmd_db_grant_app_role(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.audit import cli as audit_cli
 
-    try:
-        audit_cli.check_arguments(args)
-        with database_url(settings) as (url, embedded):
-            path = _checkpoint_file(settings, embedded, args.checkpoints)
-            audit_cli.check_file(args, path)
+    audit_cli.check_arguments(args)
+    with database_url(settings) as (url, embedded):
+        path = _checkpoint_file(settings, embedded, args.checkpoints)
+        audit_cli.check_file(args, path)
 
-            async def work(conn: asyncpg.Connection) -> None:
-                print(await audit_cli.run(conn, args, path))
+        async def work(conn: asyncpg.Connection) -> None:
+            print(await audit_cli.run(conn, args, path))
 
-            asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
-    except audit_cli.AuditCommandFailed as exc:
-        raise CommandError(str(exc)) from exc
+        asyncio.run(_with_connection(url, work, _audit_keys(settings, embedded)))
 
 
 def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
@@ -336,7 +325,7 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.outbox.jobs import relay_key
 
     if settings.smtp_host is None:
-        raise CommandError(
+        raise CommandFailed(
             "MEDSKAPA_SMTP_HOST is not set, so there is nowhere to send; the messages stay in "
             "the outbox."
         )
@@ -347,7 +336,7 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
             pool = await create_pool(settings, url, size=2, set_up=binder(secret_key))
             key = await relay_key(pool)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            raise CommandError(
+            raise CommandFailed(
                 f"cannot connect to the database ({type(exc).__name__}: {exc})."
             ) from exc
         try:
@@ -362,31 +351,21 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_user(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.accounts import cli as accounts_cli
 
-    try:
-        password = accounts_cli.read_password(args)
-    except accounts_cli.UserCommandFailed as exc:
-        raise CommandError(str(exc)) from exc
-    _print_report(
-        settings,
-        lambda conn: accounts_cli.run(conn, args, password),
-        accounts_cli.UserCommandFailed,
-    )
+    password = accounts_cli.read_password(args)
+    _print_report(settings, lambda conn: accounts_cli.run(conn, args, password))
 
 
 def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.catalogue.structure_cli import StructureCommandFailed, run
+    from medskapa.catalogue.structure_cli import run
 
-    _print_report(settings, lambda conn: run(conn, args), StructureCommandFailed)
+    _print_report(settings, lambda conn: run(conn, args))
 
 
 def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
-    from medskapa.catalogue.authoring_cli import ImportFailed, read, run
+    from medskapa.catalogue.authoring_cli import read, run
 
-    try:
-        read(args)  # a bad file is refused before any database is started or reached
-    except ImportFailed as exc:
-        raise CommandError(str(exc)) from exc
-    _print_report(settings, lambda conn: run(conn, args), ImportFailed)
+    read(args)  # a bad file is refused before any database is started or reached
+    _print_report(settings, lambda conn: run(conn, args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -467,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = Settings.from_env()
         args.handler(settings, args)
-    except (SettingsError, CommandError, EmbeddedDatabaseError, migrations.MigrationError) as exc:
+    except (SettingsError, CommandFailed, EmbeddedDatabaseError, migrations.MigrationError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         raise SystemExit(130) from None

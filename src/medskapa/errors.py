@@ -80,3 +80,8 @@ class Invalid(Exception):
         for error in self.errors:
             found.setdefault(error.field, self.message(error, language))
         return found
+
+
+class CommandFailed(Exception):
+    """A `medskapa` command could not do its work: the message (a sentence, or one reason a
+    line) is what the person at the shell reads; the command exits with status 1."""

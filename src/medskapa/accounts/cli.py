@@ -14,11 +14,7 @@ import asyncpg
 from medskapa.accounts.admin import RoleChoice, create_user, reset_second_factor, set_role
 from medskapa.clock import utc_now
 from medskapa.db.pool import init_connection
-from medskapa.errors import Invalid
-
-
-class UserCommandFailed(Exception):
-    """One sentence for the person at the shell."""
+from medskapa.errors import CommandFailed, Invalid
 
 
 def add_commands(commands: Any, handler: Callable[..., None]) -> None:
@@ -58,17 +54,17 @@ def read_password(args: argparse.Namespace) -> str | None:
 
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Same password again: "):
-        raise UserCommandFailed("the passwords do not match.")
+        raise CommandFailed("the passwords do not match.")
     return first
 
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace, password: str | None) -> str:
     """Carry out one subcommand on a connection bound to the audit keys; the sentence to
-    print, or ``UserCommandFailed``."""
+    print, or ``CommandFailed``."""
     try:
         return await _run(conn, args, password)
     except Invalid as exc:
-        raise UserCommandFailed(exc.message(exc.errors[0])) from exc
+        raise CommandFailed(exc.message(exc.errors[0])) from exc
 
 
 async def _run(conn: asyncpg.Connection, args: argparse.Namespace, password: str | None) -> str:

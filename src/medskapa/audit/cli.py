@@ -14,10 +14,7 @@ import asyncpg
 from medskapa.audit.rekey import RekeyRefused, rekey
 from medskapa.audit.verify import TrailBroken, checkpoint, verify
 from medskapa.clock import utc_now
-
-
-class AuditCommandFailed(Exception):
-    """One sentence for the person at the shell."""
+from medskapa.errors import CommandFailed
 
 
 def add_commands(commands: Any, handler: Callable[..., None]) -> None:
@@ -58,13 +55,13 @@ def check_arguments(args: argparse.Namespace) -> None:
     """What can be refused before any database is started or reached."""
     given = args.checkpoints if args.audit_command == "verify" else None
     if given is not None and not given.is_file():
-        raise AuditCommandFailed(f"there is no checkpoint file {args.checkpoints}.")
+        raise CommandFailed(f"there is no checkpoint file {args.checkpoints}.")
 
 
 def check_file(args: argparse.Namespace, path: Path | None) -> None:
     """What the checkpoint file found (``path``) rules out, before connecting."""
     if args.audit_command == "checkpoint" and path is None:
-        raise AuditCommandFailed(
+        raise CommandFailed(
             "say where the checkpoints go: --out FILE or MEDSKAPA_AUDIT_CHECKPOINTS "
             "(a file off the database host)."
         )
@@ -74,7 +71,7 @@ def check_file(args: argparse.Namespace, path: Path | None) -> None:
         and path.is_file()
         and path.stat().st_size > 0
     ):
-        raise AuditCommandFailed(
+        raise CommandFailed(
             f"the trail has checkpoints in {path}, which are written only while every "
             "event is keyed: an unkeyed event now is forged, and rekey would hide it."
         )
@@ -82,7 +79,7 @@ def check_file(args: argparse.Namespace, path: Path | None) -> None:
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace, path: Path | None) -> str:
     """Carry out one subcommand on a connection bound to the audit keys; the sentence to
-    print, or ``AuditCommandFailed``."""
+    print, or ``CommandFailed``."""
     if args.audit_command == "verify":
         return await _verify(conn, path)
     if args.audit_command == "checkpoint":
@@ -94,7 +91,7 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace, path: Path | N
 async def _verify(conn: asyncpg.Connection, path: Path | None) -> str:
     report = await verify(conn, against=path)
     if not report.intact:
-        raise AuditCommandFailed(report.describe())
+        raise CommandFailed(report.describe())
     if path is None:
         against = (
             "; there is no checkpoint file (MEDSKAPA_AUDIT_CHECKPOINTS) to hold it to, so "
@@ -111,7 +108,7 @@ async def _checkpoint(conn: asyncpg.Connection, path: Path) -> str:
     try:
         written = await checkpoint(conn, path, utc_now)
     except TrailBroken as exc:
-        raise AuditCommandFailed(f"no checkpoint written: {exc}") from exc
+        raise CommandFailed(f"no checkpoint written: {exc}") from exc
     assert written is not None  # it waits for the lock and is always due
     return (
         f"Checkpoint written to {path}: {written.events} events in {written.chains} "
@@ -123,12 +120,12 @@ async def _rekey(conn: asyncpg.Connection) -> str:
     try:
         done = await rekey(conn)
     except RekeyRefused as exc:
-        raise AuditCommandFailed(
+        raise CommandFailed(
             f"nothing was changed: the audit trail is broken at {exc} "
             "(`medskapa audit verify` names every problem)."
         ) from exc
     except asyncpg.InsufficientPrivilegeError as exc:
-        raise AuditCommandFailed(
+        raise CommandFailed(
             "rekey runs as the role that owns the tables (the one that runs `medskapa db migrate`)."
         ) from exc
     return f"Re-chained {done.changed} of {done.events} events under the audit key."

@@ -14,13 +14,10 @@ from medskapa.catalogue import importer
 from medskapa.catalogue.authoring import CLI, AuthoringService
 from medskapa.catalogue.authoring_texts import ignored_text, problem_text, removal_text
 from medskapa.clock import utc_now
+from medskapa.errors import CommandFailed
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
-
-
-class ImportFailed(Exception):
-    """Every reason, one per line, for the person at the shell."""
 
 
 def add_commands(commands: Any, handler: Callable[..., None]) -> None:
@@ -44,7 +41,7 @@ def read(args: argparse.Namespace) -> importer.ImportedDocument:
         with path.open("rb") as fh:
             data = fh.read(importer.MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ImportFailed(f"Cannot read {path}: {exc.strerror}.") from exc
+        raise CommandFailed(f"Cannot read {path}: {exc.strerror}.") from exc
     try:
         if path.suffix.lower() in MARKDOWN_SUFFIXES:
             return importer.read_markdown(data)
@@ -55,7 +52,7 @@ def read(args: argparse.Namespace) -> importer.ImportedDocument:
             return importer.read_html(data, fields)
         raise importer.Rejected([importer.Problem("unsupported_format")])
     except importer.Rejected as exc:
-        raise ImportFailed(_lines(exc)) from exc
+        raise CommandFailed(_lines(exc)) from exc
 
 
 def _lines(exc: importer.Rejected) -> str:
@@ -69,7 +66,7 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
             CLI, document, publish=args.publish
         )
     except importer.Rejected as exc:
-        raise ImportFailed(_lines(exc)) from exc
+        raise CommandFailed(_lines(exc)) from exc
     state = "published" if result.published else "a draft"
     lines = [
         f"Imported {result.slug} version {result.version} ({result.sections} sections), {state}"

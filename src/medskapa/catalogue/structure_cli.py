@@ -11,13 +11,9 @@ import asyncpg
 
 from medskapa.catalogue.structure import KIND_LABELS, StructureService
 from medskapa.clock import utc_now
-from medskapa.errors import Invalid, NotFound, Refused
+from medskapa.errors import CommandFailed, Invalid, NotFound, Refused
 
 ACTOR = "admin-cli"
-
-
-class StructureCommandFailed(Exception):
-    """One sentence for the person at the shell."""
 
 
 def add_commands(commands: Any, handler: Callable[..., None]) -> None:
@@ -65,20 +61,20 @@ def add_commands(commands: Any, handler: Callable[..., None]) -> None:
 
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
-    """Carry out one subcommand; the sentence to print, or ``StructureCommandFailed``."""
+    """Carry out one subcommand; the sentence to print, or ``CommandFailed``."""
     service = StructureService(conn, utc_now)
     command = args.structure_command
     try:
         return await _run(service, command, args)
     except Invalid as exc:
-        raise StructureCommandFailed(
+        raise CommandFailed(
             " ".join(f"{e.field}: {exc.message(e, 'en')}" for e in exc.errors)
         ) from exc
     except Refused as exc:
-        raise StructureCommandFailed(exc.message("en")) from exc
+        raise CommandFailed(exc.message("en")) from exc
     except NotFound as exc:
         asked = args.document if command == "document-assign" else args.slug
-        raise StructureCommandFailed(f"nothing is called {asked}.") from exc
+        raise CommandFailed(f"nothing is called {asked}.") from exc
 
 
 async def _run(service: StructureService, command: str, args: argparse.Namespace) -> str:
