@@ -87,16 +87,17 @@ log = logging.getLogger("medskapa")
 def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if settings.database_url is None:
+        # The database is the one the app's settings name when it starts (the same settings
+        # it was built with; the tests start one app on a database of each test's own).
+        url = app.state.settings.database_url
+        if url is None:
             raise RuntimeError("create_app needs a database URL; `medskapa serve` provides one.")
         # Every connection carries the audit keys, so services can record events.
         keyed = audit_keys.binder(settings.secret_key)
-        app.state.pool = await create_pool(settings, settings.database_url, set_up=keyed)
+        app.state.pool = await create_pool(settings, url, set_up=keyed)
         # /healthz has a connection of its own, so it still answers while every request
         # connection is busy (and can tell "busy" from "unreachable").
-        app.state.health_pool = await create_pool(
-            settings, settings.database_url, size=1, set_up=keyed
-        )
+        app.state.health_pool = await create_pool(settings, url, size=1, set_up=keyed)
         # Everything built so far (routes, templates, the OpenAPI model) lives as long as the
         # process: keep it out of the garbage collector's full passes, which otherwise walk
         # it again and again and stall every request in flight meanwhile (seen as p99 spikes).
