@@ -180,11 +180,3 @@ async def bare_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Lites
         app=_app_for(settings, "second browser"), base_url="https://127.0.0.1"
     ) as test_client:
         yield test_client
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files that hold a slow test (servers, 10,000 e-mails, schemathesis, kill -9) run first,
-    each file's tests in their own order: the workers take whole files in this order, and a
-    long file taken last kept one worker busy alone for minutes after the other had finished."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.path not in slow_files)
