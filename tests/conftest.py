@@ -4,27 +4,26 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
-import msgspec
 import pytest
 from argon2 import PasswordHasher
 from litestar import Litestar
-from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 
-from medskapa.app import create_app
 from medskapa.audit.keys import AuditKeys, bind
 from medskapa.catalogue.demo import load_demo
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 from medskapa.security import passwords
 from medskapa.settings import Settings
+from tests.apps import app_for
 from tests.factories import TEST_SECRET, csrf_follows_cookie
 from tests.pg import server_url, unique_name, with_database
 
 # argon2id at the lowest cost argon2 allows (8 KiB, one pass): a hash takes microseconds
 # instead of ~0.2 s of CPU. Production's parameters (passwords.HASHER) are what the tests
 # marked ``production_argon2`` run with, and what every server process the tests start
-# (tests/live.py: the browser and fault tests) hashes with.
+# (tests/live.py: the fault and load tests) hashes with. The browser tests' server runs in the
+# test process (tests/browser/conftest.py) and hashes fast like the rest.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
@@ -139,27 +138,9 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, debug=False, secret_key=TEST_SECRET)
 
 
-# Building the app (Litestar registers and checks ~300 routes, and the OpenAPI document is
-# made) took ~0.35 s of CPU, for every test: a third of the suite's CPU time. One app is built
-# per worker and per distinct settings; each test starts it on its own database with a fresh
-# state (the app reads the database URL from its settings at start-up).
-_APPS: dict[tuple[Settings, str], Litestar] = {}
-
-
-def _app_for(settings: Settings, role: str = "browser") -> Litestar:
-    key = (msgspec.structs.replace(settings, database_url=None), role)
-    if key not in _APPS:
-        _APPS[key] = create_app(settings)
-    app = _APPS[key]
-    # A fresh state, as a new process has: nothing read from an earlier test's database (the
-    # receipt key, for one) is kept.
-    app.state = State({"settings": settings})
-    return app
-
-
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
-    return _app_for(settings)
+    return app_for(settings, "browser")
 
 
 @pytest.fixture
@@ -177,6 +158,6 @@ async def bare_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Lites
     """A second browser: no CSRF cookie, no session. It has an app instance of its own, as a
     second worker process would."""
     async with AsyncTestClient(
-        app=_app_for(settings, "second browser"), base_url="https://127.0.0.1"
+        app=app_for(settings, "second browser"), base_url="https://127.0.0.1"
     ) as test_client:
         yield test_client

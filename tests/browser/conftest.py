@@ -1,4 +1,4 @@
-"""Real-browser tests: Debian's chromium driven by Playwright against a real server process.
+"""Real-browser tests: Debian's chromium driven by Playwright against the app under uvicorn.
 
 Playwright never downloads a browser here; it starts /usr/bin/chromium. Without it these tests
 are skipped with a reason that says how to get it (CI installs it, see .ci/run).
@@ -11,20 +11,20 @@ fixtures and the tests all share one loop.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
-import httpx
 import msgspec
 import pytest
 import pytest_asyncio
+import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 
+from medskapa.settings import Settings
+from tests.apps import app_for
 from tests.factories import TEST_SECRET
 from tests.pg import unique_name, with_database
 
@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_SECONDS = 30
+STOP_SECONDS = 10
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -74,97 +75,72 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def _drain(stream: asyncio.StreamReader, into: list[str]) -> None:
-    """Keep reading the server's output so its pipe never fills; keep it for failure messages."""
-    while line := await stream.readline():
-        into.append(line.decode(errors="replace"))
-
-
-async def _wait_until_healthy(
-    proc: asyncio.subprocess.Process, base_url: str, output: list[str]
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STARTUP_SECONDS
-    async with httpx.AsyncClient(timeout=2) as client:
-        while loop.time() < deadline:
-            if proc.returncode is not None:
-                await asyncio.sleep(0.2)  # let the drain task read the last lines
-                pytest.fail(
-                    f"the server exited with {proc.returncode} before it was healthy:\n"
-                    + "".join(output),
-                    pytrace=False,
-                )
-            try:
-                if (await client.get(f"{base_url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    pytest.fail(
-        f"the server did not answer GET /healthz with 200 within {STARTUP_SECONDS} s:\n"
-        + "".join(output),
-        pytrace=False,
-    )
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is not None:
-        return
-    proc.terminate()
-    try:
-        await asyncio.wait_for(proc.wait(), timeout=15)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
+# One port per kind of server and worker process, so that the settings (whose base URL names
+# the port) are the same from test to test and the app is built once (tests/apps.py). A server
+# is stopped before the next of its kind starts on the same port.
+_PORTS: dict[str, int] = {}
 
 
 @asynccontextmanager
 async def _serve(
-    database_url: str, settings: Mapping[str, str] | None = None
+    role: str, database_url: str, extra: Mapping[str, str] | None = None
 ) -> AsyncIterator[str]:
-    """Run the app under uvicorn in its own process on ``database_url``; yield its base URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDSKAPA_")}
-    env.update(settings or {})
-    env["MEDSKAPA_DATABASE_URL"] = database_url
-    env["MEDSKAPA_SECRET_KEY"] = TEST_SECRET
-    # Its own address: links are made from it, and requests must name it as their Host.
-    env["MEDSKAPA_BASE_URL"] = f"http://127.0.0.1:{port}"
-    # A plain http:// server on 127.0.0.1, as in development (cookies without Secure).
-    env["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "medskapa.app:create_app_from_env",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output: list[str] = []
-    assert proc.stdout is not None
-    drain = asyncio.create_task(_drain(proc.stdout, output))
+    """Run the app under uvicorn on ``database_url``, in this process and on this event loop
+    (the browser's requests are served while the test awaits Playwright); yield its base URL.
+
+    The settings come from the same variables a server process reads. Starting the built app
+    takes a fraction of a second; a new process took ~3 s (imports, building the app)."""
+    port = _PORTS.setdefault(role, _free_port())
     base_url = f"http://127.0.0.1:{port}"
+    settings = Settings.from_env(
+        {
+            **(extra or {}),
+            "MEDSKAPA_DATABASE_URL": database_url,
+            "MEDSKAPA_SECRET_KEY": TEST_SECRET,
+            # Its own address: links are made from it, and requests must name it as their Host.
+            "MEDSKAPA_BASE_URL": base_url,
+            # A plain http:// server on 127.0.0.1, as in development (cookies without Secure).
+            "MEDSKAPA_DEV_INSECURE_COOKIES": "true",
+        }
+    )
+    config = uvicorn.Config(
+        app_for(settings, role),
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        # As `medskapa serve`: the client address is the peer's (security/proxies.py).
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=None,  # the test run's logging stays as it is
+        timeout_graceful_shutdown=STOP_SECONDS,
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(), name=f"{role} on {port}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STARTUP_SECONDS
+    while not server.started:
+        if serving.done():
+            serving.result()  # raises what stopped it
+            pytest.fail("the server stopped before it started", pytrace=False)
+        if loop.time() > deadline:
+            server.should_exit = True
+            await serving
+            pytest.fail(f"the server did not start within {STARTUP_SECONDS} s", pytrace=False)
+        await asyncio.sleep(0.01)
     try:
-        await _wait_until_healthy(proc, base_url, output)
         yield base_url
     finally:
-        await _stop(proc)
-        await drain
+        server.should_exit = True
+        await serving
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def live_server(database_url: str) -> AsyncIterator[str]:
-    """The real app under uvicorn in its own process, on this test's own database.
+    """The real app under uvicorn, on this test's own database.
 
     Yields the base URL, e.g. ``http://127.0.0.1:54321``."""
-    async with _serve(database_url) as base_url:
+    async with _serve("live server", database_url) as base_url:
         yield base_url
 
 
@@ -195,7 +171,7 @@ async def shared_server(pg_url: str, template_database: str) -> AsyncIterator[Sh
         await admin.close()
     database_url = with_database(pg_url, name)
     try:
-        async with _serve(database_url, SHARED_SERVER_SETTINGS) as base_url:
+        async with _serve("shared server", database_url, SHARED_SERVER_SETTINGS) as base_url:
             yield SharedServer(base_url, database_url)
     finally:
         admin = await asyncpg.connect(pg_url)
