@@ -57,7 +57,7 @@ def read_password(args: argparse.Namespace) -> str | None:
         return None
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():
         # A script, a container or a pipe: there is no one to ask (getpass would fail with
         # EOFError). Like a wrong argument, this is a usage error: exit status 2.
         print(NO_TERMINAL, file=sys.stderr)
