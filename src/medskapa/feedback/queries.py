@@ -177,6 +177,59 @@ async def by_receipt(
     return None if row is None else FeedbackRecord(**row)
 
 
+async def by_account(conn: asyncpg.Connection, user_id: int, limit: int) -> list[FeedbackRecord]:
+    """The account's feedback, newest first."""
+    rows = await conn.fetch(
+        f"{_RECORD} WHERE f.user_id = $1 ORDER BY f.created_at DESC, f.id LIMIT $2",
+        user_id,
+        limit,
+    )
+    return [FeedbackRecord(**row) for row in rows]
+
+
+class StoredFacts(msgspec.Struct, frozen=True):
+    """What else is stored on an item of the account's, for its data download."""
+
+    id: uuid.UUID
+    language: str
+    care_region: str | None
+    contact_email: str | None
+
+
+async def stored_facts(conn: asyncpg.Connection, user_id: int) -> list[StoredFacts]:
+    rows = await conn.fetch(
+        "SELECT f.id, f.language, f.care_region, c.email AS contact_email FROM feedback f "
+        "LEFT JOIN contacts c ON c.id = f.contact_id WHERE f.user_id = $1",
+        user_id,
+    )
+    return [StoredFacts(**row) for row in rows]
+
+
+async def detach_account(conn: asyncpg.Connection, user_id: int, at: dt.datetime) -> int:
+    """Unlink the account's feedback and remove what could still lead back to the person: the
+    e-mail address left on an item (its contact, and with it any unsent mail) and the
+    unredacted original of a redacted text. The moderated text, the item and its trail stay.
+    How many items there were."""
+    rows = await conn.fetch(
+        "UPDATE feedback f SET user_id = NULL, contact_id = NULL, "
+        "redaction_original_destroyed_at = CASE WHEN EXISTS (SELECT 1 FROM redaction_originals "
+        "  r WHERE r.feedback_id = f.id) THEN $2 ELSE f.redaction_original_destroyed_at END "
+        "FROM feedback old WHERE old.id = f.id AND f.user_id = $1 "
+        "RETURNING f.id, old.contact_id",
+        user_id,
+        at,
+    )
+    if rows:
+        await conn.execute(
+            "DELETE FROM redaction_originals WHERE feedback_id = ANY($1::uuid[])",
+            [row["id"] for row in rows],
+        )
+        contacts = [row["contact_id"] for row in rows if row["contact_id"] is not None]
+        if contacts:
+            await conn.execute("DELETE FROM contacts WHERE id = ANY($1::bigint[])", contacts)
+    return len(rows)
+
+
 async def insert_item(
     conn: asyncpg.Connection,
     *,
@@ -200,10 +253,12 @@ async def insert_item(
     mail_window: dt.datetime,
     mails_per_window: int,
     care_region: str | None,
+    user_id: int | None = None,
 ) -> None:
     """Contact, feedback, its first audit event and the receipt e-mail in one statement:
     atomic without an explicit transaction, and one round trip on the busiest path. Without an
-    address there is no contact, no mail and no count against the mail limit."""
+    address there is no contact, no mail and no count against the mail limit. ``user_id``: the
+    account it was sent from, when signed in (only the link; nothing of the person is copied)."""
     await conn.execute(
         "WITH mails AS ("
         "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
@@ -216,8 +271,8 @@ async def insert_item(
         "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
         "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
         "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
-        "  created_at, updated_at, care_region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "  $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32) "
+        "  created_at, updated_at, care_region, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "  $9, $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32, $33) "
         "  RETURNING id), "
         # The receipt e-mail, in the same statement: it exists exactly when the item does.
         "mail AS ("
@@ -251,4 +306,5 @@ async def insert_item(
         mail_window,
         mails_per_window,
         care_region,
+        user_id,
     )
