@@ -64,7 +64,7 @@ class AccountPage(AccountBase):
         now = self._clock()
         async with self._conn.transaction():
             # Its feedback stays, anonymised, in the groups' inboxes and public answers.
-            await detach_account(self._conn, user_id, now)
+            await detach_account(self._conn, user_id)
             await queries.erase_account(self._conn, user_id, now)
             await self._audit(user_id, "user.deleted", now, to_state="deleted")
 

@@ -205,28 +205,17 @@ async def stored_facts(conn: asyncpg.Connection, user_id: int) -> list[StoredFac
     return [StoredFacts(**row) for row in rows]
 
 
-async def detach_account(conn: asyncpg.Connection, user_id: int, at: dt.datetime) -> int:
-    """Unlink the account's feedback and remove what could still lead back to the person: the
-    e-mail address left on an item (its contact, and with it any unsent mail) and the
-    unredacted original of a redacted text. The moderated text, the item and its trail stay.
-    How many items there were."""
+async def detach_account(conn: asyncpg.Connection, user_id: int) -> int:
+    """Unlink the account's feedback and erase the e-mail address left on any of it for
+    replies (its contact, and with it any unsent mail). How many items there were."""
     rows = await conn.fetch(
-        "UPDATE feedback f SET user_id = NULL, contact_id = NULL, "
-        "redaction_original_destroyed_at = CASE WHEN EXISTS (SELECT 1 FROM redaction_originals "
-        "  r WHERE r.feedback_id = f.id) THEN $2 ELSE f.redaction_original_destroyed_at END "
-        "FROM feedback old WHERE old.id = f.id AND f.user_id = $1 "
-        "RETURNING f.id, old.contact_id",
+        "UPDATE feedback f SET user_id = NULL, contact_id = NULL "
+        "FROM feedback old WHERE old.id = f.id AND f.user_id = $1 RETURNING old.contact_id",
         user_id,
-        at,
     )
-    if rows:
-        await conn.execute(
-            "DELETE FROM redaction_originals WHERE feedback_id = ANY($1::uuid[])",
-            [row["id"] for row in rows],
-        )
-        contacts = [row["contact_id"] for row in rows if row["contact_id"] is not None]
-        if contacts:
-            await conn.execute("DELETE FROM contacts WHERE id = ANY($1::bigint[])", contacts)
+    contacts = [row["contact_id"] for row in rows if row["contact_id"] is not None]
+    if contacts:
+        await conn.execute("DELETE FROM contacts WHERE id = ANY($1::bigint[])", contacts)
     return len(rows)
 
 

@@ -411,10 +411,11 @@ async def account_items(conn: asyncpg.Connection, user_id: int) -> list[dict[str
     return items
 
 
-async def detach_account(conn: asyncpg.Connection, user_id: int, now: dt.datetime) -> int:
-    """When an account is deleted its feedback stays, anonymised: still in the groups' inboxes
-    and public answers, with its moderated text, but nothing leads back to the person (no link
-    to the account, no e-mail address, no unredacted original). No audit event is written
-    per item: its time would tie the item to the account's deletion. Inside the caller's
-    transaction; how many items there were."""
-    return await queries.detach_account(conn, user_id, now)
+async def detach_account(conn: asyncpg.Connection, user_id: int) -> int:
+    """When an account is deleted its feedback stays, anonymised: in the groups' inboxes and
+    the public answers, with the text as moderation left it, but with no link to the account
+    and no e-mail address. The unredacted original of a redacted text keeps its retention
+    period (the moderation purge job destroys it, as for every item). Nothing is written to
+    the items' trails: the time of such an event would tie each item to the account's
+    deletion. Inside the caller's transaction; how many items there were."""
+    return await queries.detach_account(conn, user_id)
