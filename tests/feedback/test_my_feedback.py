@@ -253,3 +253,11 @@ async def test_the_account_page_links_to_my_feedback_and_the_download(
     page = await client.get("/konto")
     assert 'href="/mina-synpunkter"' in page.text
     assert 'href="/konto/mina-data"' in page.text
+
+
+async def test_login_and_registration_promise_only_what_an_account_does(client: Client) -> None:
+    for path in ("/logga-in", "/konto/registrera"):
+        page = await client.get(path)
+        assert "de synpunkter du lämnar när du är inloggad" in page.text
+        # Feedback sent without an account is not gathered there: it is followed by its code.
+        assert "alla dina synpunkter" not in page.text
