@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 DOC = "hjartsvikt-nyupptackt"
 GROUP = "nag-hjartsvikt"
-ANSWER = "Tack! Vi förtydligar avsnittet om vätskeintag i nästa version av kunskapsstödet."
+ANSWER = "Tack! Råd om hur mycket du får dricka finns i avsnittet om egenvård."
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -66,6 +66,10 @@ async def test_my_feedback_page_at_desktop_and_phone_size(
     await page.get_by_label("Lösenord").fill(MEMBER_PASSWORD)
     await page.get_by_label("Lösenord").press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mitt konto")
+    # A patient's account page: their feedback and data, no staff things.
+    await expect(page.get_by_role("heading", name="API-nycklar")).to_have_count(0)
+    await expect(page.locator("main")).not_to_contain_text("Tvåstegsverifiering")
+    await assert_accessible(page, "my-feedback-account-page")
     await page.locator("main").get_by_role("link", name="Mina synpunkter").press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mina synpunkter")
 
