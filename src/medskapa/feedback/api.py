@@ -169,7 +169,9 @@ class FeedbackApi(Controller):
         "/feedback",
         summary="Submit feedback on a guidance document",
         description="Returns the receipt code once. Send an `Idempotency-Key` header to make "
-        "retries safe: the same key with the same body returns the first answer.",
+        "retries safe: the same key with the same body returns the first answer. Sent with a "
+        "person's session or API token, the feedback belongs to that account (listed on its "
+        'page "Mina synpunkter" and in its data download); without, it is anonymous.',
         request_max_body_size=MAX_BODY_BYTES,
         status_code=HTTP_201_CREATED,
     )
