@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import asyncpg
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -261,3 +262,21 @@ async def test_staff_see_their_second_factor_and_api_keys(
     assert "På, och gjord för den här inloggningen." in page.text
     assert "API-nycklar" in page.text
     assert 'action="/konto/api-nycklar"' in page.text
+
+
+async def test_the_page_shows_the_newest_items_and_the_download_has_them_all(
+    client: Client, conn: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("medskapa.feedback.service.OWN_ITEMS_SHOWN", 1)
+    person = await make_person(conn, "pat@exempel.se")
+    await make_feedback(conn, text="Den första.", user_id=person)
+    await make_feedback(
+        conn, text="Den andra.", now=FIXED_NOW + dt.timedelta(days=1), user_id=person
+    )
+    await sign_in(client, conn, person)
+    page = await client.get("/mina-synpunkter")
+    assert page.text.count("<article") == 1
+    assert "Den andra." in page.text
+    assert "De 1 senaste synpunkterna visas här" in page.text
+    data = json.loads((await client.get("/konto/mina-data")).text)
+    assert [item["text"] for item in data["feedback"]] == ["Den andra.", "Den första."]

@@ -11,6 +11,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from medskapa.feedback import service as feedback_service
 from medskapa.feedback.domain import CATEGORY_LABELS, STATUS_LABELS
 from medskapa.feedback.service import FeedbackService, FeedbackView, submitter_timeline
 from medskapa.feedback.web import DEPENDENCIES
@@ -40,6 +41,9 @@ class MyFeedbackPages(Controller):
     ) -> Template:
         user_id = principal_of(request).user_id
         assert user_id is not None
+        items = [_item(view) for view in await service.mine(user_id)]
         return private_page(
-            "feedback/mine.html", items=[_item(view) for view in await service.mine(user_id)]
+            "feedback/mine.html",
+            items=items,
+            cut_short=len(items) >= feedback_service.OWN_ITEMS_SHOWN,
         )

@@ -177,8 +177,10 @@ async def by_receipt(
     return None if row is None else FeedbackRecord(**row)
 
 
-async def by_account(conn: asyncpg.Connection, user_id: int, limit: int) -> list[FeedbackRecord]:
-    """The account's feedback, newest first."""
+async def by_account(
+    conn: asyncpg.Connection, user_id: int, limit: int | None
+) -> list[FeedbackRecord]:
+    """The account's feedback, newest first; at most ``limit`` items (None: all)."""
     rows = await conn.fetch(
         f"{_RECORD} WHERE f.user_id = $1 ORDER BY f.created_at DESC, f.id LIMIT $2",
         user_id,

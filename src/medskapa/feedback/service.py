@@ -44,7 +44,7 @@ SUBJECT = "feedback"
 # form cannot be used to flood someone's inbox.
 RECEIPT_MAILS_PER_ADDRESS = 10
 RECEIPT_MAIL_WINDOW = 3600
-# "Mina synpunkter" and the data download list at most this many of an account's items.
+# "Mina synpunkter" shows at most this many of an account's items (the data download has all).
 OWN_ITEMS_SHOWN = 500
 
 
@@ -102,12 +102,12 @@ async def _view(conn: asyncpg.Connection, record: FeedbackRecord) -> FeedbackVie
     return FeedbackView(record, timeline, answers, await where_now(conn, record.id))
 
 
-async def own_items(conn: asyncpg.Connection, user_id: int) -> list[FeedbackView]:
-    """The account's feedback (sent while signed in), newest first, as its submitter sees it."""
-    return [
-        await _view(conn, record)
-        for record in await queries.by_account(conn, user_id, OWN_ITEMS_SHOWN)
-    ]
+async def own_items(
+    conn: asyncpg.Connection, user_id: int, limit: int | None
+) -> list[FeedbackView]:
+    """The account's feedback (sent while signed in), newest first, as its submitter sees it;
+    at most ``limit`` items (None: all of them)."""
+    return [await _view(conn, record) for record in await queries.by_account(conn, user_id, limit)]
 
 
 def _optional(value: str | None) -> str | None:
@@ -283,7 +283,7 @@ class FeedbackService:
 
     async def mine(self, user_id: int) -> list[FeedbackView]:
         """The account's feedback, newest first, each as its submitter sees it on /folj."""
-        return await own_items(self._conn, user_id)
+        return await own_items(self._conn, user_id, OWN_ITEMS_SHOWN)
 
     async def _record(self, code: str, *, lock: bool = False) -> FeedbackRecord:
         canonical = normalise(code)
@@ -368,7 +368,7 @@ async def account_items(conn: asyncpg.Connection, user_id: int) -> list[dict[str
     (who moderated, internal notes, the unredacted original)."""
     facts = {f.id: f for f in await queries.stored_facts(conn, user_id)}
     items: list[dict[str, object]] = []
-    for view in await own_items(conn, user_id):
+    for view in await own_items(conn, user_id, limit=None):
         record, stored = view.record, facts.get(view.record.id)
         items.append(
             {
