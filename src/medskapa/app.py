@@ -43,6 +43,7 @@ from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
+from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
 from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
@@ -127,6 +128,7 @@ def create_app(settings: Settings) -> Litestar:
             ChangesApi,
             FollowingPages,
             FeedbackPages,
+            MyFeedbackPages,
             FeedbackApi,
             RegionsApi,
             AccountPages,

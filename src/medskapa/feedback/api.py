@@ -33,7 +33,7 @@ from medskapa.feedback.service import FeedbackService, FeedbackView, SubmissionI
 from medskapa.feedback.texts import timeline_text
 from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -169,7 +169,9 @@ class FeedbackApi(Controller):
         "/feedback",
         summary="Submit feedback on a guidance document",
         description="Returns the receipt code once. Send an `Idempotency-Key` header to make "
-        "retries safe: the same key with the same body returns the first answer.",
+        "retries safe: the same key with the same body returns the first answer. Sent with a "
+        "person's session or API token, the feedback belongs to that account (listed on its "
+        'page "Mina synpunkter" and in its data download); without, it is anonymous.',
         request_max_body_size=MAX_BODY_BYTES,
         status_code=HTTP_201_CREATED,
     )
@@ -206,18 +208,27 @@ class FeedbackApi(Controller):
             language=data.language,
             care_region=data.care_region,
         )
+        # Sent with a person's session or token: the item is theirs ("Mina synpunkter").
+        user_id = principal_of(request).user_id
         try:
             if key is None:
-                body = msgspec.json.encode(_created(await service.submit(submission)))
+                body = msgspec.json.encode(
+                    _created(await service.submit(submission, user_id=user_id))
+                )
             else:
                 async with conn.transaction():
-                    idempotency = Idempotency(conn, receipt_key, "api", key)
+                    # One account's key never replays another's answer (its receipt code);
+                    # the account is mixed into the key, which is only stored hashed.
+                    own_key = key if user_id is None else f"account-{user_id}/{key}"
+                    idempotency = Idempotency(conn, receipt_key, "api", own_key)
                     stored = await idempotency.claim(await request.body())
                     if stored is not None:
                         return Response(
                             stored.body, status_code=stored.status_code, media_type=MediaType.JSON
                         )
-                    body = msgspec.json.encode(_created(await service.submit(submission)))
+                    body = msgspec.json.encode(
+                        _created(await service.submit(submission, user_id=user_id))
+                    )
                     await idempotency.store(HTTP_201_CREATED, body)
         except IdempotencyConflict:
             return _idempotency_problem(

@@ -37,6 +37,7 @@ from medskapa.feedback.service import (
     SubmissionInput,
     Submitted,
     UnknownReceipt,
+    submitter_timeline,
 )
 from medskapa.feedback.texts import (
     FINDING_NAMES,
@@ -44,12 +45,11 @@ from medskapa.feedback.texts import (
     Language,
     field_message,
     message,
-    timeline_text,
 )
 from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
 from medskapa.regions import service as regions
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field
 from medskapa.web.responses import private_page
@@ -60,14 +60,9 @@ def _language(value: str | None) -> Language:
 
 
 def _status_context(view: FeedbackView, code: str, language: Language) -> dict[str, Any]:
-    # Steps with nothing to tell the submitter stay in the trail but not on their page.
-    steps = (
-        {"at": e.occurred_at, "text": timeline_text(e.action, e.reason_code, language)}
-        for e in view.timeline
-    )
     return {
         "record": view.record,
-        "timeline": [step for step in steps if step["text"]],
+        "timeline": [{"at": at, "text": text} for at, text in submitter_timeline(view, language)],
         "status_label": STATUS_LABELS[view.record.status],
         "category_label": CATEGORY_LABELS[view.record.category],
         "role_label": ROLE_LABELS.get(view.record.submitter_role, ""),
@@ -167,7 +162,7 @@ class FeedbackPages(Controller):
                     if stored is not None:
                         submitted = msgspec.json.decode(stored.body, type=Submitted)
                         return self._receipt(request, document, submitted, language)
-                submitted = await service.submit(submission)
+                submitted = await service.submit(submission, user_id=principal_of(request).user_id)
                 if idempotency is not None:
                     await idempotency.store(HTTP_201_CREATED, msgspec.json.encode(submitted))
         except Invalid as exc:

@@ -67,6 +67,12 @@ def allows(principal: Principal, permission: Permission) -> bool:
     return RULES[permission](principal)
 
 
+def has_staff_permission(principal: Principal) -> bool:
+    """Whether any staff permission is the principal's: those all need a second factor, so
+    only these people need to see its status, and API keys, on the account page."""
+    return any(allows(principal, permission) for permission in NEEDS_SECOND_FACTOR)
+
+
 class SecondFactorRequired(NotAuthorizedException):
     """Signed in, but this needs a session that passed the second factor."""
 
