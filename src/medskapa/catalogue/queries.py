@@ -42,9 +42,11 @@ _SUMMARY_FROM = """
 """
 
 
-# The search as typed, and with diacritics folded away on both sides (sql/0022).
-_EXACT = "websearch_to_tsquery('swedish', $2)"
-_FOLDED = "websearch_to_tsquery('swedish', search_fold($2))"
+# The search as typed, and with diacritics folded away on both sides (sql/0022). Each in a
+# scalar subquery: computed once per search, not once per row, and the plan does not depend
+# on the words, so PostgreSQL can keep one plan for every search instead of planning each.
+_EXACT = "(SELECT websearch_to_tsquery('swedish', $2))"
+_FOLDED = "(SELECT websearch_to_tsquery('swedish', search_fold($2)))"
 
 
 def _summary(row: asyncpg.Record) -> DocumentSummary:
@@ -78,6 +80,15 @@ async def list_documents(
     "hjartsvikt" finds "Hjärtsvikt" and the other way round. Documents that match as typed
     come first, in the order of their rank as typed; the others follow by their folded rank.
     """
+    if query is None:
+        rows = await conn.fetch(
+            f"SELECT {_SUMMARY_COLUMNS} {_SUMMARY_FROM} "
+            "WHERE d.status = ANY($1::text[]) AND ($2::text IS NULL OR a.slug = $2) "
+            "ORDER BY d.title",
+            list(LISTED_STATUSES),
+            programme_area,
+        )
+        return [_summary(row) for row in rows]
     # Only our own constant fragments are interpolated; every value is a bound parameter. The
     # matching sections are found first, through their GIN indexes, in every version; the
     # join keeps those of current versions.
@@ -85,30 +96,23 @@ async def list_documents(
         WITH matched_sections AS (
             SELECT s.version_id, bool_or(s.search @@ {_EXACT}) AS exact
             FROM sections s
-            WHERE $2::text IS NOT NULL
-              AND (s.search @@ {_EXACT} OR s.search_folded @@ {_FOLDED})
+            WHERE s.search @@ {_EXACT} OR s.search_folded @@ {_FOLDED}
             GROUP BY s.version_id
         )
         SELECT *
         FROM (
             SELECT {_SUMMARY_COLUMNS},
-                   $2::text IS NULL
-                       OR d.search @@ {_EXACT}
+                   d.search @@ {_EXACT}
                        OR d.title ILIKE $3
                        OR coalesce(ms.exact, false) AS exact_match,
-                   $2::text IS NOT NULL
-                       AND (d.search_folded @@ {_FOLDED}
-                            OR search_fold(d.title) ILIKE search_fold($3)
-                            OR ms.version_id IS NOT NULL) AS folded_match,
-                   CASE WHEN $2::text IS NULL THEN 0
-                        ELSE ts_rank(d.search, {_EXACT})
-                             + CASE WHEN d.title ILIKE $3 THEN 1 ELSE 0 END
-                   END AS rank,
-                   CASE WHEN $2::text IS NULL THEN 0
-                        ELSE ts_rank(d.search_folded, {_FOLDED})
-                             + CASE WHEN search_fold(d.title) ILIKE search_fold($3)
-                                    THEN 1 ELSE 0 END
-                   END AS folded_rank
+                   d.search_folded @@ {_FOLDED}
+                       OR search_fold(d.title) ILIKE search_fold($3)
+                       OR ms.version_id IS NOT NULL AS folded_match,
+                   ts_rank(d.search, {_EXACT})
+                       + CASE WHEN d.title ILIKE $3 THEN 1 ELSE 0 END AS rank,
+                   ts_rank(d.search_folded, {_FOLDED})
+                       + CASE WHEN search_fold(d.title) ILIKE search_fold($3) THEN 1 ELSE 0 END
+                       AS folded_rank
             {_SUMMARY_FROM}
             LEFT JOIN matched_sections ms ON ms.version_id = cv.version_id
             WHERE d.status = ANY($1::text[])
@@ -119,19 +123,14 @@ async def list_documents(
                  CASE WHEN exact_match THEN rank ELSE folded_rank END DESC,
                  title
     """
-    rows = await conn.fetch(
-        sql,
-        list(LISTED_STATUSES),
-        query,
-        _like_pattern(query) if query else None,
-        programme_area,
-    )
+    rows = await conn.fetch(sql, list(LISTED_STATUSES), query, _like_pattern(query), programme_area)
     return [_summary(row) for row in rows]
 
 
 async def search_vocabulary(conn: asyncpg.Connection) -> list[str]:
     """The texts whose words a search may correct a typo to: the listed documents' titles and
-    summaries and their current versions' section headings (all of which the search reads)."""
+    summaries and their current versions' section headings (all of which the search reads),
+    in a fixed order, so that the same catalogue gives the same list."""
     rows = await conn.fetch(
         """
         SELECT d.title || ' ' || d.summary AS text
@@ -143,6 +142,7 @@ async def search_vocabulary(conn: asyncpg.Connection) -> list[str]:
         JOIN current_versions cv ON cv.document_id = d.id
         JOIN sections s ON s.version_id = cv.version_id
         WHERE d.status = ANY($1::text[])
+        ORDER BY 1
         """,
         list(LISTED_STATUSES),
     )

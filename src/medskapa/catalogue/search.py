@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 import asyncpg
 import msgspec
@@ -135,6 +136,13 @@ class Vocabulary:
         return [self._forms[m[0]] for m in ranked[:limit]]
 
 
+@lru_cache(maxsize=4)
+def vocabulary_of(texts: tuple[str, ...]) -> Vocabulary:
+    """The Vocabulary of ``texts``, built once for as long as the catalogue's texts stay the
+    same (reading them is cheap; splitting and counting their words is most of the cost)."""
+    return Vocabulary(texts)
+
+
 def corrected(query: str, vocabulary: Vocabulary) -> str | None:
     """``query`` with each word the catalogue does not know replaced by the catalogue word
     one or two typing mistakes away; None when no word was replaced."""
@@ -211,7 +219,7 @@ async def find(
     documents = await queries.list_documents(conn, programme_area=programme_area, query=query)
     if documents:
         return SearchResult(documents)
-    vocabulary = Vocabulary(await queries.search_vocabulary(conn))
+    vocabulary = vocabulary_of(tuple(await queries.search_vocabulary(conn)))
     fixed = corrected(query, vocabulary)
     if fixed is not None:
         documents = await queries.list_documents(conn, programme_area=programme_area, query=fixed)
