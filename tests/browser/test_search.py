@@ -88,3 +88,20 @@ async def test_only_punctuation_says_what_to_type(page: Page, shared_server: Sha
         "Skriv ett eller flera ord att söka efter, med bokstäver eller siffror."
     )
     await assert_accessible(page, "search-only-punctuation")
+
+
+async def test_nothing_in_the_chosen_area_links_to_all_areas(
+    page: Page, shared_server: SharedServer
+) -> None:
+    await page.goto(f"{shared_server.url}/kunskapsstod")
+    select = page.get_by_label("Programområde")
+    await select.select_option(label="Cancersjukdomar")
+    await page.get_by_label("Sök", exact=True).fill("diabetes")
+    await page.get_by_role("button", name="Visa").click()
+    await expect(
+        page.get_by_text("Inga kunskapsstöd matchar din sökning inom Cancersjukdomar.")
+    ).to_be_visible()
+    await assert_accessible(page, "search-no-results-other-area")
+    await page.get_by_role("link", name="Sök i alla programområden").click()
+    await expect(page.get_by_role("link", name=DIABETES, exact=True)).to_be_visible()
+    await expect(page.get_by_label("Programområde")).to_have_value("")
