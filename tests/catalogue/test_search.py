@@ -168,6 +168,31 @@ def test_suggestions_for_several_words_rewrite_then_split() -> None:
     ]
 
 
+async def test_a_long_query_that_finds_nothing_costs_a_bounded_number_of_searches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched: list[str | None] = []
+
+    async def list_documents(
+        conn: object, *, programme_area: str | None = None, query: str | None = None
+    ) -> list[object]:
+        searched.append(query)
+        return []
+
+    async def search_vocabulary(conn: object) -> list[str]:
+        return [HJARTSVIKT, DIABETES, SMARTA, HOFT, KOL]
+
+    monkeypatch.setattr(search.queries, "list_documents", list_documents)
+    monkeypatch.setattr(search.queries, "search_vocabulary", search_vocabulary)
+    words = " ".join(re.findall(r"\w{3,}", " ".join([HJARTSVIKT, DIABETES, SMARTA, HOFT, KOL])))
+    assert len(set(words.split())) > 2 * search.MAX_TRIED
+    result = await search.find(object(), words, "ett-omrade")  # type: ignore[arg-type]
+    assert result.documents == []
+    # As typed, corrected (nothing to correct here), at most MAX_TRIED suggestions, and the
+    # same search in every programme area.
+    assert len(searched) <= 1 + search.MAX_TRIED + 1
+
+
 async def test_the_sql_folding_is_the_python_folding(conn: asyncpg.Connection) -> None:
     text = FOLD_FROM + string.ascii_letters + string.digits + " -–.,åÅæÆßœŒ"
     assert await conn.fetchval("SELECT search_fold($1)", text) == text.translate(search._FOLD)

@@ -40,6 +40,8 @@ _FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
 # A word: letters only (no digits, no underscore), in any alphabet.
 _WORD = re.compile(r"[^\W\d_]+")
 MAX_SUGGESTIONS = 3
+# At most this many candidate suggestions are tried (a search each), however long the query.
+MAX_TRIED = 6
 # How alike (rapidfuzz's Indel ratio, 0-100) a catalogue word must be to a typed one to be
 # suggested; corrections without asking need far less difference (see max_edits).
 SUGGESTION_SCORE = 75.0
@@ -226,7 +228,7 @@ async def find(
         if documents:
             return SearchResult(documents, corrected=fixed)
     suggestions: list[str] = []
-    for candidate in suggestion_candidates(query, vocabulary):
+    for candidate in suggestion_candidates(query, vocabulary)[:MAX_TRIED]:
         if len(suggestions) == MAX_SUGGESTIONS:
             break
         if await queries.list_documents(conn, programme_area=programme_area, query=candidate):
