@@ -193,3 +193,11 @@ def test_a_run_of_words_deleted_or_typed_over_is_one_marker(
     marked = mark_redactions(original, edited)
     assert marked.count(REDACTED) == 1, (original, edited, marked)
     assert _words(marked) == words[:start] + words[end:]
+
+
+def test_a_removal_starts_at_a_word_so_punctuation_stays_on_the_word_before() -> None:
+    # Found by the properties below: with repeated words the alignment put the comma after
+    # the second "Jag" inside the removal; moved to start at a word, the comma stays.
+    original = "Jag Jag Jag Jag, Jag Jag, heter, Jag Jag."
+    edited = "Jag Jag Jag ,  Jag, xx yy,  Jag."
+    assert mark_redactions(original, edited) == f"Jag Jag Jag {REDACTED} Jag, {REDACTED} Jag."
