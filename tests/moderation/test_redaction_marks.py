@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 import pytest
-from hypothesis import assume, given, note
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from medskapa.moderation.domain import REDACTED, RedactionRefused, mark_redactions
@@ -141,6 +141,8 @@ def _marked(original: str, edited: str) -> str:
         raise AssertionError from refused
 
 
+# No deadline: the machine's load, not the code, sets how long an example takes.
+@settings(deadline=None)
 @given(edits())
 def test_nothing_removed_survives(case: tuple[str, str]) -> None:
     original, edited = case
@@ -149,6 +151,7 @@ def test_nothing_removed_survives(case: tuple[str, str]) -> None:
     assert _is_subsequence(_words(marked), _words(original))
 
 
+@settings(deadline=None)
 @given(edits(ops=("keep", "delete")))
 def test_deleting_words_is_never_read_as_adding(case: tuple[str, str]) -> None:
     original, edited = case
@@ -163,12 +166,14 @@ def test_deleting_words_is_never_read_as_adding(case: tuple[str, str]) -> None:
         assert refused in ("redaction_unchanged", "redaction_removes_everything")
 
 
+@settings(deadline=None)
 @given(edits())
 def test_a_marker_never_touches_a_word(case: tuple[str, str]) -> None:
     marked = _marked(*case)
     assert not re.search(rf"\w{re.escape(REDACTED)}|{re.escape(REDACTED)}\w", marked)
 
 
+@settings(deadline=None)
 @given(edits())
 def test_markers_are_apart_by_a_word_or_a_line_break(case: tuple[str, str]) -> None:
     marked = _marked(*case)
@@ -176,6 +181,7 @@ def test_markers_are_apart_by_a_word_or_a_line_break(case: tuple[str, str]) -> N
         assert re.search(r"\w", between) or "\n" in between, marked
 
 
+@settings(deadline=None)
 @given(texts(), st.data())
 def test_a_run_of_words_deleted_or_typed_over_is_one_marker(
     text: tuple[list[str], list[str]], data: st.DataObject
