@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 import asyncpg
 
-from medskapa.catalogue.demo import catalogue_is_empty, load_demo
 from medskapa.db import migrations
 from medskapa.db.embedded import EmbeddedDatabaseError, EmbeddedPostgres
 from medskapa.errors import CommandFailed
@@ -93,6 +92,10 @@ async def _status(conn: asyncpg.Connection) -> None:
 
 
 async def _demo(conn: asyncpg.Connection) -> None:
+    # The demo goes through the HTML importer (BeautifulSoup): imported when it is needed,
+    # not by every command (~0.25 s at each start).
+    from medskapa.catalogue.demo import load_demo
+
     await migrations.migrate(conn)
     counts = await load_demo(conn)
     print(
@@ -107,6 +110,8 @@ async def prepare_database(
 ) -> None:
     """Migrate, and fill an empty catalogue with the demo content (which goes through the
     importer and onto the audit trail: ``keys`` are needed for it)."""
+
+    from medskapa.catalogue.demo import catalogue_is_empty
 
     async def work(conn: asyncpg.Connection) -> None:
         await _migrate(conn)
