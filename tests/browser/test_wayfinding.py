@@ -146,3 +146,35 @@ async def test_each_role_follows_links_from_login_to_its_work(
     walk = Walk(page, f"{role}-{size}")
     await sign_in(walk, live_server, person(people))
     await walk_on(walk, people)
+
+
+async def test_a_refused_page_says_what_to_do_and_another_account_comes_back_to_it(
+    page: Page, live_server: str, conn: asyncpg.Connection
+) -> None:
+    """A group member who opens the admin index (a link shared by a colleague) is told in
+    Swedish what to do; signing out there and in as an admin leads back to the page."""
+    people = await cast(conn)
+    walk = Walk(page, "refused")
+    await sign_in(walk, live_server, people.member)
+    answer = await page.goto(f"{live_server}/admin")
+    assert answer is not None
+    assert answer.status == 403
+    await walk.at("Du har inte behörighet", "403")
+    await expect(walk.main()).to_contain_text("be en administratör för medskapa")
+    await page.set_viewport_size(VIEWPORTS["phone"])
+    await check(page, "wayfinding-refused-403-phone")
+    await page.set_viewport_size(VIEWPORTS["desktop"])
+
+    await (
+        walk.main().get_by_role("button", name="Logga ut och logga in med ett annat konto").click()
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
+    await page.get_by_label("E-postadress").fill(people.admin.email)
+    await page.get_by_label("Lösenord").fill(STAFF_PASSWORD)
+    await page.get_by_label("Lösenord").press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kod från din app")
+    assert people.admin.secret is not None
+    await page.get_by_label("Kod", exact=True).fill(pyotp.TOTP(people.admin.secret).now())
+    await page.get_by_label("Kod", exact=True).press("Enter")
+    await walk.at("Administration", "back")
+    assert page.url == f"{live_server}/admin"
