@@ -67,6 +67,7 @@ from medskapa.triage.api import TriageApi
 from medskapa.triage.exports import TriageExportApi
 from medskapa.triage.inbox_pages import TriageInboxPages
 from medskapa.triage.item_pages import TriageItemPages
+from medskapa.wayfinding.web import WayfindingPages
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
@@ -156,6 +157,7 @@ def create_app(settings: Settings) -> Litestar:
             TriageExportApi,
             PublicResponsesPages,
             PublicResponsesApi,
+            WayfindingPages,
             create_static_files_router(
                 path="/static",
                 directories=[resource_dir("static")],

@@ -225,6 +225,11 @@ class ModerationService:
         items = await queries.queue(self._conn, filters, now)
         return Queue(items, counts.matching, counts)
 
+    async def waiting(self) -> QueueCounts:
+        """How many items wait for moderation, and how long (no items): a moderator's start
+        page."""
+        return await queries.queue_counts(self._conn, self._clock())
+
     async def detail(self, principal: Principal, feedback_id: uuid.UUID) -> ItemDetail:
         """The item for a moderator's page; an item waiting for a decision is claimed for
         them (a short lease) unless another moderator holds it."""

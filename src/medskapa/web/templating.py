@@ -8,9 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from medskapa import __version__
+from medskapa.security.permissions import Permission, may, principal_of
+from medskapa.security.principal import ANONYMOUS
 
 HTMX_PATH = "/static/vendor/htmx-2.0.11/htmx.min.js"
 
@@ -50,6 +54,16 @@ def swedish_date(value: dt.date | None) -> str:
     return format_date(value, format="long", locale="sv_SE")
 
 
+@pass_context
+def can(context: Context, permission: str) -> bool:
+    """``can("moderate")`` in a template: whether the person viewing the page would be let
+    into a route that needs that permission (its rule and, for staff work, the second
+    factor), so that a page links only to what they may open. An unknown name is an error."""
+    request = context.get("request")
+    principal = principal_of(request) if request is not None else ANONYMOUS
+    return may(principal, Permission(permission))
+
+
 def configure(
     engine: JinjaTemplateEngine, filters: Mapping[str, Callable[..., Any]] | None = None
 ) -> None:
@@ -64,3 +78,4 @@ def configure(
     env.filters.update(filters or {})
     env.globals["app_version"] = __version__
     env.globals["htmx_path"] = HTMX_PATH
+    env.globals["can"] = can
