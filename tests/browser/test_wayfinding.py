@@ -114,10 +114,12 @@ async def admin(walk: Walk, people: Cast) -> None:
 
 async def patient(walk: Walk, people: Cast) -> None:
     await menu_is(walk)
-    await expect(walk.main().get_by_role("link", name="Mina synpunkter")).to_have_attribute(
-        "href", "/mina-synpunkter"
-    )
     await expect(walk.page.get_by_role("heading", name="Moderering")).to_have_count(0)
+    await walk.main().get_by_role("link", name="Mina synpunkter").click()
+    await walk.at("Mina synpunkter", "my-feedback")
+    await expect(walk.mine().get_by_role("link", name="Mina synpunkter")).to_have_attribute(
+        "aria-current", "page"
+    )
     await (
         walk.page.get_by_role("navigation", name="Huvudmeny")
         .get_by_role("link", name="Kunskapsstöd")
