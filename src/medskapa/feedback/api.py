@@ -115,6 +115,17 @@ class FeedbackStatusOut(msgspec.Struct):
     submitted_at: str
     erased: bool
     timeline: list[TimelineEntry]
+    moderator_message: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="When a moderator rejected the feedback: the moderator's own words "
+                "to the submitter, if any were written (the reason is in the timeline). Plain "
+                "text; paragraphs are separated by a blank line. Null otherwise."
+            ),
+        ]
+        | None
+    ) = None
 
 
 def _created(submitted: Submitted) -> FeedbackCreated:
@@ -138,6 +149,7 @@ def _status_out(view: FeedbackView) -> FeedbackStatusOut:
         category=Category(record.category),
         submitted_at=record.created_at.isoformat(),
         erased=record.erased_at is not None,
+        moderator_message=record.moderator_message,
         timeline=[
             TimelineEntry(
                 e.occurred_at.isoformat(),
@@ -234,7 +246,7 @@ class FeedbackApi(Controller):
         key: bytes,
         clock: NamedDependency[Clock],
         work: Any,
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         await rate_limit(request, conn, key, "receipt", clock())
         view = await work()
         return Response(_status_out(view), headers={"Cache-Control": "no-store"})
@@ -254,7 +266,7 @@ class FeedbackApi(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: JSONBody[ReceiptIn],
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         return await self._by_code(
             request, conn, receipt_key, clock, lambda: service.lookup(data.code)
         )
@@ -274,7 +286,7 @@ class FeedbackApi(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: JSONBody[ReceiptIn],
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         return await self._by_code(
             request, conn, receipt_key, clock, lambda: service.withdraw(data.code)
         )
@@ -294,7 +306,7 @@ class FeedbackApi(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: JSONBody[ReceiptIn],
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         return await self._by_code(
             request, conn, receipt_key, clock, lambda: service.erase(data.code)
         )
