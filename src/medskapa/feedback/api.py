@@ -31,9 +31,17 @@ from medskapa.feedback.domain import (
 from medskapa.feedback.receipts import CODE_PATTERN
 from medskapa.feedback.service import FeedbackService, FeedbackView, SubmissionInput, Submitted
 from medskapa.feedback.texts import timeline_text
-from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
+from medskapa.feedback.web import (
+    DEPENDENCIES,
+    MAX_BODY_BYTES,
+    count_accepted,
+    count_attempt,
+    rate_limit,
+    too_many,
+)
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, requires
+from medskapa.security.ratelimit import RateLimited
 from medskapa.web.deps import Conn
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -181,7 +189,9 @@ class FeedbackApi(Controller):
         "/feedback",
         summary="Submit feedback on a guidance document",
         description="Returns the receipt code once. Send an `Idempotency-Key` header to make "
-        "retries safe: the same key with the same body returns the first answer.",
+        "retries safe: the same key with the same body returns the first answer. Only "
+        "accepted feedback counts against the per-client submission limit (429 with "
+        "Retry-After); a request refused as invalid (422) does not use it up.",
         request_max_body_size=MAX_BODY_BYTES,
         status_code=HTTP_201_CREATED,
     )
@@ -201,7 +211,11 @@ class FeedbackApi(Controller):
                 "Bad Idempotency-Key",
                 "Idempotency-Key must be 1 to 255 printable ASCII characters.",
             )
-        await rate_limit(request, conn, receipt_key, "submit", clock())
+        now = clock()
+        try:
+            await count_attempt(request, conn, receipt_key, now)
+        except RateLimited as exc:
+            raise too_many(exc) from exc
         submission = SubmissionInput(
             document=data.document,
             category=data.category,
@@ -219,18 +233,22 @@ class FeedbackApi(Controller):
             care_region=data.care_region,
         )
         try:
-            if key is None:
-                body = msgspec.json.encode(_created(await service.submit(submission)))
-            else:
-                async with conn.transaction():
+            async with conn.transaction():
+                idempotency = None
+                if key is not None:
                     idempotency = Idempotency(conn, receipt_key, "api", key)
                     stored = await idempotency.claim(await request.body())
                     if stored is not None:
                         return Response(
                             stored.body, status_code=stored.status_code, media_type=MediaType.JSON
                         )
-                    body = msgspec.json.encode(_created(await service.submit(submission)))
+                # Counted with the item: feedback refused as invalid does not count.
+                await count_accepted(request, conn, receipt_key, now)
+                body = msgspec.json.encode(_created(await service.submit(submission)))
+                if idempotency is not None:
                     await idempotency.store(HTTP_201_CREATED, body)
+        except RateLimited as exc:
+            raise too_many(exc) from exc
         except IdempotencyConflict:
             return _idempotency_problem(
                 HTTP_422_UNPROCESSABLE_ENTITY,
