@@ -112,6 +112,27 @@ class TimelineEntry(msgspec.Struct):
     text: str
 
 
+class AnswerOut(msgspec.Struct):
+    """A subject group's answer, in the words the group wrote for the submitter and the
+    public. An item merged with others gets the same answer as they do."""
+
+    status: Annotated[
+        str,
+        msgspec.Meta(
+            description="The status the answer gave the feedback: answered (no change), "
+            "change_planned, changed or closed"
+        ),
+    ]
+    group: str
+    answered_at: str
+    text: str | None
+    will_change: bool | None
+    reason: Annotated[str | None, msgspec.Meta(description="Why it was closed (a code)")]
+    version: Annotated[
+        str | None, msgspec.Meta(description="The version the text changed in, when changed")
+    ]
+
+
 class FeedbackStatusOut(msgspec.Struct):
     id: uuid.UUID
     status: FeedbackStatus
@@ -123,6 +144,7 @@ class FeedbackStatusOut(msgspec.Struct):
     submitted_at: str
     erased: bool
     timeline: list[TimelineEntry]
+    answers: list[AnswerOut]
     moderator_message: (
         Annotated[
             str,
@@ -158,6 +180,18 @@ def _status_out(view: FeedbackView) -> FeedbackStatusOut:
         submitted_at=record.created_at.isoformat(),
         erased=record.erased_at is not None,
         moderator_message=record.moderator_message,
+        answers=[
+            AnswerOut(
+                status=a.status,
+                group=a.group_name,
+                answered_at=a.answered_at.isoformat(),
+                text=a.body,
+                will_change=a.will_change,
+                reason=a.reason_code,
+                version=a.version_label,
+            )
+            for a in view.answers
+        ],
         timeline=[
             TimelineEntry(
                 e.occurred_at.isoformat(),
