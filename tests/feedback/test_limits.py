@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from medskapa.app import create_app
 from medskapa.feedback.forms import try_again_at
 from medskapa.feedback.service import RECEIPT_MAILS_PER_ADDRESS
+from medskapa.security import ratelimit
 from medskapa.security.ratelimit import ATTEMPTS_PER_SUBMISSION
 from medskapa.settings import Settings
 from tests.apps import app_for
@@ -288,3 +289,14 @@ async def test_a_stream_of_invalid_posts_is_stopped_too(
     assert page.status_code == 429
     assert TEXT in page.text
     assert await stored(conn) == 0
+
+
+async def test_a_refusal_says_when_the_window_ends(conn: asyncpg.Connection) -> None:
+    now = dt.datetime(2026, 12, 1, 12, 11, 30, 400000, tzinfo=dt.UTC)
+    limit = ratelimit.Limit("test", hits=1, seconds=600)
+    await ratelimit.check(conn, limit, "client", now)
+    with pytest.raises(ratelimit.RateLimited) as refused:
+        await ratelimit.check(conn, limit, "client", now)
+    assert refused.value.until == dt.datetime(2026, 12, 1, 12, 20, tzinfo=dt.UTC)
+    assert refused.value.retry_after == 510
+    assert try_again_at(refused.value.until) == "13.20"

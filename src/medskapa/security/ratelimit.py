@@ -61,8 +61,8 @@ async def check(conn: asyncpg.Connection, limit: Limit, client: str, now: dt.dat
     window_start = dt.datetime.fromtimestamp(epoch - epoch % limit.seconds, dt.UTC)
     hits = await queries.count_hit(conn, f"{limit.name}:{client}", window_start)
     if hits > limit.hits:
-        retry_after = max(math.ceil(window_start.timestamp() + limit.seconds - epoch), 1)
-        raise RateLimited(retry_after, now + dt.timedelta(seconds=retry_after))
+        until = window_start + dt.timedelta(seconds=limit.seconds)
+        raise RateLimited(max(math.ceil(until.timestamp() - epoch), 1), until)
 
 
 async def purge(conn: asyncpg.Connection, before: dt.datetime) -> int:
