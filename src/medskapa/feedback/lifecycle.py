@@ -81,7 +81,9 @@ OPEN_FOR_GROUP = frozenset({S.ROUTED, S.IN_REVIEW, S.CHANGE_PLANNED})
 # item in it that is still open for the group and behind the step; an item merged into one the
 # group has already moved takes that item's status and latest answer at once. Items follow
 # forward only: one the group has finished (answered, closed, changed), or one its submitter
-# withdrew, keeps its own. How far along each status is:
+# withdrew, keeps its own. Forwarding is not a step the cluster shares: each item stays with
+# the group it is routed to, and one forwarded away no longer follows. How far along each
+# status is:
 _PROGRESS = {
     S.ROUTED: 0,
     S.IN_REVIEW: 1,
