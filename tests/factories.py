@@ -43,8 +43,13 @@ async def service(conn: asyncpg.Connection, now: dt.datetime = FIXED_NOW) -> Fee
 
 
 async def make_feedback(
-    conn: asyncpg.Connection, *, now: dt.datetime = FIXED_NOW, **overrides: Any
+    conn: asyncpg.Connection,
+    *,
+    now: dt.datetime = FIXED_NOW,
+    user_id: int | None = None,
+    **overrides: Any,
 ) -> Submitted:
+    """An item as the form sends it; ``user_id``: sent by that account, signed in."""
     slug, _, _ = await first_document(conn)
     values: dict[str, Any] = {
         "document": slug,
@@ -53,7 +58,7 @@ async def make_feedback(
         "text": "Avsnittet om uppföljning är svårt att förstå för mig som patient.",
     }
     values.update(overrides)
-    return await (await service(conn, now)).submit(SubmissionInput(**values))
+    return await (await service(conn, now)).submit(SubmissionInput(**values), user_id=user_id)
 
 
 STAFF_PASSWORD = "sju sorters kakor till kaffet"

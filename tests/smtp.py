@@ -31,15 +31,34 @@ class Mailbox:
         """An SMTP reply for DATA instead of accepting, e.g. "451 4.3.0 Try again later"."""
         self.delay = 0.0
         """Seconds to wait before accepting each message (a slow server)."""
+        self.drop: set[int] = set()
+        """Which DATA commands (0 the first) the server answers by hanging up, without taking
+        the message: a connection lost in the middle of a batch."""
+        self.peers: list[tuple[str, int]] = []
+        """The client end of the connection each accepted message came over."""
+        self._data_commands = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            number = self._data_commands
+            self._data_commands += 1
+        if number in self.drop:
+            server.transport.abort()  # no reply reaches the client
+            return "421 4.4.2 Connection dropped"
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.reply is not None:
             return self.reply
         with self._lock:
             self._raw.append(envelope.content)
+            self.peers.append(session.peer)
         return "250 2.0.0 OK"
+
+    @property
+    def raw(self) -> list[bytes]:
+        """Everything accepted so far, as it came."""
+        with self._lock:
+            return list(self._raw)
 
     @property
     def messages(self) -> list[Message]:

@@ -91,3 +91,76 @@ async def test_reset_second_factor_from_the_shell(
     )
     verified = run_cli("audit", "verify", env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def _create_user(
+    database_url: str, stdin: str | None, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`medskapa user create` as a script or container runs it: no terminal. With ``stdin``
+    None, standard input is /dev/null."""
+    return subprocess.run(
+        [sys.executable, "-m", "medskapa.cli", "user", "create", *extra],
+        env={
+            **os.environ,
+            "MEDSKAPA_SECRET_KEY": TEST_SECRET,
+            "MEDSKAPA_DATABASE_URL": database_url,
+        },
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_user_create_without_a_terminal_says_to_use_password_stdin(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    who = ("--email", "forsta.admin@exempel.se", "--role", "admin")
+    asked = _create_user(database_url, None, *who)
+    assert asked.returncode == 2, asked.stderr
+    assert "Traceback" not in asked.stderr
+    assert "EOFError" not in asked.stderr
+    (sentence,) = asked.stderr.strip().splitlines()
+    assert sentence.startswith("medskapa: there is no terminal to type the password in")
+    assert "--password-stdin" in sentence
+    assert await conn.fetchval("SELECT count(*) FROM users") == 0
+
+    piped = _create_user(
+        database_url, "ett långt lösenord för admin 2026\n", *who, "--password-stdin"
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith("Created user ")
+    assert "with role admin" in piped.stdout
+    assert (
+        await conn.fetchval("SELECT role FROM users WHERE email = 'forsta.admin@exempel.se'")
+        == "admin"
+    )
+
+
+def test_groups_list_shows_each_groups_slug_name_and_area(database_url: str) -> None:
+    result = run_cli("groups", "list", env={"MEDSKAPA_DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr
+    header, *lines = result.stdout.strip().splitlines()
+    assert header.split() == ["SLUG", "KIND", "NAME", "PROGRAMME", "AREA"]
+    by_slug = {line.split()[0]: line for line in lines}
+    assert len(by_slug) == len(lines) == 8, "the demo's eight subject groups, once each"
+    kol = by_slug["nag-kol"]
+    assert "Nationell arbetsgrupp KOL" in kol
+    assert "Lung- och allergisjukdomar (lung-och-allergisjukdomar)" in kol
+    assert "Nationell arbetsgrupp hjärtsvikt" in by_slug["nag-hjartsvikt"]
+    # The columns line up, so the slug can be read off at a glance.
+    assert len({line.index(line.split()[1], len(line.split()[0])) for line in lines}) == 1
+
+
+def test_groups_list_on_an_empty_catalogue_says_how_to_make_one(
+    empty_database_url: str,
+) -> None:
+    env = {"MEDSKAPA_DATABASE_URL": empty_database_url}
+    assert run_cli("db", "migrate", env=env).returncode == 0
+    result = run_cli("groups", "list", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "There are no subject groups yet (`medskapa structure group-create`)."
+    )

@@ -43,6 +43,7 @@ from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
+from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
 from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
@@ -66,6 +67,7 @@ from medskapa.triage.api import TriageApi
 from medskapa.triage.exports import TriageExportApi
 from medskapa.triage.inbox_pages import TriageInboxPages
 from medskapa.triage.item_pages import TriageItemPages
+from medskapa.wayfinding.web import WayfindingPages
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
@@ -127,6 +129,7 @@ def create_app(settings: Settings) -> Litestar:
             ChangesApi,
             FollowingPages,
             FeedbackPages,
+            MyFeedbackPages,
             FeedbackApi,
             RegionsApi,
             AccountPages,
@@ -154,6 +157,7 @@ def create_app(settings: Settings) -> Litestar:
             TriageExportApi,
             PublicResponsesPages,
             PublicResponsesApi,
+            WayfindingPages,
             create_static_files_router(
                 path="/static",
                 directories=[resource_dir("static")],

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 import asyncpg
 
-from medskapa.catalogue.demo import catalogue_is_empty, load_demo
 from medskapa.db import migrations
 from medskapa.db.embedded import EmbeddedDatabaseError, EmbeddedPostgres
 from medskapa.errors import CommandFailed
@@ -93,6 +92,10 @@ async def _status(conn: asyncpg.Connection) -> None:
 
 
 async def _demo(conn: asyncpg.Connection) -> None:
+    # The demo goes through the HTML importer (BeautifulSoup): imported when it is needed,
+    # not by every command (~0.25 s at each start).
+    from medskapa.catalogue.demo import load_demo
+
     await migrations.migrate(conn)
     counts = await load_demo(conn)
     print(
@@ -107,6 +110,8 @@ async def prepare_database(
 ) -> None:
     """Migrate, and fill an empty catalogue with the demo content (which goes through the
     importer and onto the audit trail: ``keys`` are needed for it)."""
+
+    from medskapa.catalogue.demo import catalogue_is_empty
 
     async def work(conn: asyncpg.Connection) -> None:
         await _migrate(conn)
@@ -361,6 +366,36 @@ def cmd_structure(settings: Settings, args: argparse.Namespace) -> None:
     _print_report(settings, lambda conn: run(conn, args))
 
 
+def cmd_groups_list(settings: Settings, args: argparse.Namespace) -> None:
+    """The subject groups' slugs (what `user create --group` and `user set-role --group`
+    take), names and programme areas."""
+    from medskapa.catalogue.structure import StructureService
+    from medskapa.clock import utc_now
+
+    async def work(conn: asyncpg.Connection) -> None:
+        rows = [
+            (
+                group.slug,
+                group.kind.upper(),
+                group.name + ("  (archived)" if group.archived_at else ""),
+                f"{area.name} ({area.slug})",
+            )
+            for area in await StructureService(conn, utc_now).overview()
+            for group in area.groups
+        ]
+        if not rows:
+            print("There are no subject groups yet (`medskapa structure group-create`).")
+            return
+        table = [("SLUG", "KIND", "NAME", "PROGRAMME AREA"), *rows]
+        widths = [max(len(row[i]) for row in table) for i in range(3)]
+        for row in table:
+            padded = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+            print("  ".join([*padded, row[3]]))
+
+    with database_url(settings) as (url, _):
+        asyncio.run(_with_connection(url, work))
+
+
 def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.catalogue.authoring_cli import read, run
 
@@ -430,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     from medskapa.catalogue.structure_cli import add_commands
 
     add_commands(commands, cmd_structure)
+    groups = commands.add_parser("groups", help="subject groups (NAG, NSG)")
+    groups_commands = groups.add_subparsers(dest="groups_command", required=True, metavar="COMMAND")
+    groups_commands.add_parser(
+        "list", help="each subject group's slug, name and programme area"
+    ).set_defaults(handler=cmd_groups_list)
     from medskapa.catalogue.authoring_cli import add_commands as add_document_commands
 
     add_document_commands(commands, cmd_documents)

@@ -231,6 +231,22 @@
   document.addEventListener("pointerup", selectionSettled);
   document.addEventListener("keyup", selectionSettled);
 
+  // Printing: closed <details> (the document's list of versions) print open. Chromium does
+  // this in the print styles (::details-content); for other browsers they are opened just
+  // before printing and closed again after, so the screen is left as it was.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) {
+      d.open = true;
+      d.dataset.openedForPrint = "1";
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    document.querySelectorAll("details[data-opened-for-print]").forEach(function (d) {
+      d.open = false;
+      delete d.dataset.openedForPrint;
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function (event) { enhance(event.detail.elt); });
 })();

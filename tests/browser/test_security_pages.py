@@ -69,6 +69,13 @@ async def sign_in(page: Page, base_url: str, email: str, typed: str) -> None:
     await type_password(page, base_url, email)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Kod från din app")
     await type_code(page, typed)
+    # Everyone lands on their own start page; the account page is a link away.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+    await (
+        page.get_by_role("navigation", name="Huvudmeny")
+        .get_by_role("link", name="Mitt konto")
+        .press("Enter")
+    )
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mitt konto")
 
 
@@ -243,7 +250,9 @@ async def test_401_pages_say_what_is_missing(
     assert answer.status == 401
     await expect(page.get_by_role("heading", level=1)).to_have_text("Du behöver logga in")
     main = page.get_by_role("main")
-    await expect(main.get_by_role("link", name="Logga in")).to_have_attribute("href", "/logga-in")
+    # The login form is right there, and comes back to this page.
+    await expect(main.get_by_role("button", name="Logga in")).to_be_visible()
+    await expect(main.locator('input[name="tillbaka"]')).to_have_value("/arbetsgrupp")
     await expect(main.get_by_role("link", name="Skriv koden från din app")).to_have_count(0)
     await expect(menu.get_by_role("link", name="Logga in")).to_be_visible()
     await assert_fits(page, "security-401-anonymous")
@@ -266,7 +275,7 @@ async def test_401_pages_say_what_is_missing(
     await expect(menu.get_by_role("link", name="Mitt konto")).to_have_count(0)
     await expect(menu.get_by_role("button", name="Logga ut")).to_be_visible()
     next_step = main.get_by_role("link", name="Skriv koden från din app")
-    await expect(next_step).to_have_attribute("href", "/logga-in/kod")
+    await expect(next_step).to_have_attribute("href", "/logga-in/kod?tillbaka=%2Farbetsgrupp")
     await assert_fits(page, "security-401-password-only")
 
     # The enrolment page shows such a session no secret: it is sent to the second step.
@@ -278,12 +287,10 @@ async def test_401_pages_say_what_is_missing(
     await main.get_by_role("link", name="Skriv koden från din app").press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Kod från din app")
     await type_code(page, code(secret))
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mitt konto")
-    await expect(menu.get_by_role("link", name="Mitt konto")).to_be_visible()
-    answer = await page.goto(f"{live_server}/arbetsgrupp")
-    assert answer is not None
-    assert answer.ok
+    # Back on the page that was asked for.
+    await expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Inkorg: "))
     assert page.url.startswith(f"{live_server}/arbetsgrupp/{GROUP}/inkorg")
+    await expect(menu.get_by_role("link", name="Mitt konto")).to_be_visible()
 
 
 async def test_admin_resets_a_second_factor(

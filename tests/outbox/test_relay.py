@@ -6,19 +6,33 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import quopri
 import re
+import secrets
+from email import message_from_bytes, policy
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from medskapa.audit.verify import verify
 from medskapa.moderation.service import DecisionInput
 from medskapa.outbox import admin
+from medskapa.outbox.queries import Claimed
 from medskapa.outbox.queue import TEMPLATES
-from medskapa.outbox.relay import MAX_ATTEMPTS, Outcome, Relay, backoff
+from medskapa.outbox.relay import (
+    BATCH,
+    MAX_ATTEMPTS,
+    Composer,
+    Outcome,
+    Relay,
+    _quoted_printable,
+    backoff,
+)
 from medskapa.outbox.render import render
 from medskapa.settings import Settings
-from tests.factories import make_feedback
+from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback
 from tests.moderation.conftest import BASE_URL, Place, moderation, moderator
 from tests.outbox.conftest import Clock
 from tests.smtp import SmtpServer
@@ -103,6 +117,116 @@ def test_backoff_grows_spreads_and_is_capped() -> None:
     assert backoff(20, lambda: 1.0) == dt.timedelta(hours=1)
     assert backoff(3, lambda: 0.5) == dt.timedelta(seconds=60)
     assert backoff(3, lambda: 0.0) == dt.timedelta(seconds=1)
+
+
+COMPOSER = Composer(
+    Settings(
+        database_url="postgresql://unused/unused",
+        secret_key=TEST_SECRET,
+        base_url="https://medskapa.example",
+        smtp_host="127.0.0.1",
+        smtp_from="medskapa – utskick <no-reply@medskapa.example>",
+    ),
+    b"relay-key",
+)
+
+
+def claimed(template: str, context: dict[str, object], address: str) -> Claimed:
+    return Claimed(
+        id=7,
+        template=template,
+        language="sv",
+        context=context,
+        attempts=1,
+        address=address,
+        trail_seq=None,
+        trail_hash=None,
+    )
+
+
+def test_a_message_on_the_wire_is_well_formed_and_reads_back_as_rendered() -> None:
+    unsubscribe = f"/bevaka/avsluta/{secrets.token_urlsafe(32)}"
+    context = {**CONTEXT, "unsubscribe": unsubscribe}
+    out = COMPOSER.build(claimed("follow_new_version", context, ADDRESS), FIXED_NOW)
+    rendered = render("follow_new_version", context, base_url="https://medskapa.example")
+
+    assert out.sender == "no-reply@medskapa.example"
+    assert out.recipient == ADDRESS
+    assert not out.utf8
+    assert out.content.isascii()
+    lines = out.content.split(b"\r\n")
+    assert lines[-1] == b"", "CRLF line ends throughout"
+    assert not any(b"\n" in line or b"\r" in line for line in lines)
+    head, _, body = out.content.partition(b"\r\n\r\n")
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    # The URL whole, in angle brackets, however long: a mail program looks for <https:...>
+    # here and does not decode RFC 2047 words in this field.
+    assert f"\r\nList-Unsubscribe: <https://medskapa.example{unsubscribe}>\r\n".encode() in head
+    assert b"=?" not in head.split(b"\r\nList-Unsubscribe:")[1].split(b"\r\n")[0]
+
+    mail = message_from_bytes(out.content, policy=policy.default)
+    assert [part.defects for part in mail.walk()] == [[], [], []]
+    assert mail["From"] == "medskapa – utskick <no-reply@medskapa.example>"
+    assert mail["To"] == ADDRESS
+    assert mail["Subject"] == rendered.subject
+    assert mail["Date"].datetime == FIXED_NOW
+    assert re.fullmatch(r"<outbox\.7\.[0-9a-f]{16}@medskapa\.example>", mail["Message-ID"])
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["Content-Language"] == "sv, en"
+    assert mail["List-Unsubscribe"] == f"<https://medskapa.example{unsubscribe}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.get_content_type() == "multipart/alternative"
+    plain, html = mail.iter_parts()
+    assert plain.get_content_type() == "text/plain"
+    assert plain.get_content().replace("\r\n", "\n") == rendered.text
+    assert html.get_content_type() == "text/html"
+    assert html.get_content().replace("\r\n", "\n") == rendered.html
+
+
+def test_a_subject_outside_ascii_is_encoded_and_mail_without_a_list_has_no_unsubscribe() -> None:
+    out = COMPOSER.build(
+        claimed("feedback_received", {"document_title": "KOL", "follow_path": "/folj"}, ADDRESS),
+        FIXED_NOW,
+    )
+    head = out.content.partition(b"\r\n\r\n")[0]
+    assert b"List-Unsubscribe" not in head
+    mail = message_from_bytes(out.content, policy=policy.default)
+    assert mail["List-Unsubscribe"] is None
+    subject = render("feedback_answered", CONTEXT, base_url="https://x").subject
+    assert not subject.isascii()
+    out = COMPOSER.build(claimed("feedback_answered", CONTEXT, ADDRESS), FIXED_NOW)
+    assert out.content.isascii()
+    assert message_from_bytes(out.content, policy=policy.default)["Subject"] == subject
+
+
+def test_an_address_outside_ascii_goes_out_as_utf8() -> None:
+    out = COMPOSER.build(
+        claimed(
+            "feedback_received", {"document_title": "KOL", "follow_path": "/folj"}, "åsa@exempel.se"
+        ),
+        FIXED_NOW,
+    )
+    assert out.utf8, "the relay asks the server for SMTPUTF8"
+    assert out.recipient == "åsa@exempel.se"
+    assert "\r\nTo: åsa@exempel.se\r\n".encode() in out.content
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+@example("a line that ends in spaces   \nand = signs =_ and a . alone\n.\n")
+@example("x" * 300 + "å" * 100)
+@example("carriage\rreturns\r\nand\n")
+def test_a_body_is_quoted_printable_that_decodes_to_the_text(text: str) -> None:
+    encoded = _quoted_printable(text)
+
+    assert encoded.isascii()
+    assert encoded.endswith(b"\r\n")
+    lines = encoded.split(b"\r\n")[:-1]
+    assert all(len(line) <= 76 and b"\r" not in line and b"\n" not in line for line in lines)
+    assert b"=_" not in encoded, "so no body line can match the multipart boundary"
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    expected += "" if expected.endswith("\n") else "\n"
+    assert quopri.decodestring(encoded).decode().replace("\r\n", "\n") == expected
 
 
 async def test_submission_moderation_and_routing_mail_the_right_people_once(
@@ -239,6 +363,36 @@ async def test_a_resend_after_a_lost_lease_carries_the_same_message_id(
     assert first["Message-ID"] == second["Message-ID"]
 
 
+async def test_an_address_outside_ascii_is_delivered_with_smtputf8(
+    conn: asyncpg.Connection, smtp: SmtpServer, relay: Relay
+) -> None:
+    await make_feedback(conn, email="åsa@exempel.se")
+    assert await relay.run_once() == Outcome(sent=1)
+    (raw,) = smtp.mailbox.raw
+    assert "\r\nTo: åsa@exempel.se\r\n".encode() in raw
+
+
+async def test_an_address_that_cannot_be_a_header_is_a_dead_letter_not_an_injection(
+    conn: asyncpg.Connection, smtp: SmtpServer, relay: Relay, clock: Clock
+) -> None:
+    # Addresses are checked when they are given (clean_email); this one got past that.
+    contact = await conn.fetchval(
+        "INSERT INTO contacts (email, created_at) VALUES ($1, $2) RETURNING id",
+        "anna@exempel.se\r\nBcc: annan@exempel.se",
+        clock.now,
+    )
+    await conn.execute(
+        "INSERT INTO outbox_messages (template, contact_id, context, created_at, "
+        "next_attempt_at) VALUES ('feedback_received', $1, $2, $3, $3)",
+        contact,
+        {"document_title": "KOL", "follow_path": "/folj"},
+        clock.now,
+    )
+    assert await relay.run_once() == Outcome(dead=1)
+    assert smtp.mailbox.raw == []
+    assert await conn.fetchval("SELECT last_error FROM outbox_messages") == "unsendable To"
+
+
 async def fill(conn: asyncpg.Connection, count: int, now: dt.datetime) -> None:
     contacts = await conn.fetch(
         "INSERT INTO contacts (email, created_at) "
@@ -274,3 +428,26 @@ async def test_two_relays_send_ten_thousand_messages_exactly_once(
     assert len(set(ids)) == COUNT
     assert len(set(smtp.mailbox.headers("To"))) == COUNT
     assert await statuses(conn) == {"sent": COUNT}
+
+
+async def test_one_smtp_connection_carries_batch_after_batch(
+    conn: asyncpg.Connection, smtp: SmtpServer, relay: Relay, clock: Clock
+) -> None:
+    await fill(conn, 2 * BATCH + 10, clock.now)
+    assert await drain(relay) == Outcome(sent=2 * BATCH + 10)
+    assert len(set(smtp.mailbox.peers)) == 1, "no new connection for each message or batch"
+
+
+async def test_a_connection_lost_mid_batch_loses_nothing_and_sends_nothing_twice(
+    conn: asyncpg.Connection, smtp: SmtpServer, relay: Relay, clock: Clock
+) -> None:
+    await fill(conn, 2 * BATCH, clock.now)
+    # The server hangs up instead of answering a DATA, once in each batch.
+    smtp.mailbox.drop = {10, BATCH + 5}
+
+    assert await drain(relay) == Outcome(sent=2 * BATCH)
+
+    ids = smtp.mailbox.headers("Message-ID")
+    assert len(ids) == len(set(ids)) == 2 * BATCH
+    assert len(set(smtp.mailbox.peers)) == 3, "a fresh connection after each loss"
+    assert await statuses(conn) == {"sent": 2 * BATCH}

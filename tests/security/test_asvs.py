@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import argon2
 import asyncpg
 import httpx
 import pyotp
@@ -28,6 +29,7 @@ from medskapa.audit.keys import AuditKeys, bind
 from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.pool import init_connection
 from medskapa.outbox.render import render
+from medskapa.security import passwords
 from medskapa.security.permissions import Permission, requires
 from medskapa.security.sessions import create_session
 from medskapa.settings import Settings, SettingsError
@@ -343,6 +345,18 @@ async def test_reset_links_last_thirty_minutes_and_confirmation_links_two_days(
 
 
 # ------------------------------------------------------------------ V2.4 password storage
+
+
+@pytest.mark.production_argon2
+def test_the_stand_in_for_a_missing_account_costs_as_much_as_a_real_check() -> None:
+    """2.2.x / V2.4: a login to an address without an account is checked against a stand-in
+    hash, which must take as long as a real one: made with production's parameters, and a
+    hash of something (so the check runs to the end)."""
+    assert argon2.extract_parameters(passwords.DUMMY_HASH) == argon2.extract_parameters(
+        passwords.HASHER.hash("x")
+    )
+    assert passwords.HASHER.verify(passwords.DUMMY_HASH, "medskapa-no-such-account")
+    assert not passwords.HASHER.check_needs_rehash(passwords.DUMMY_HASH)
 
 
 @pytest.mark.production_argon2

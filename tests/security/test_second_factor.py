@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+from urllib.parse import quote
 
 import asyncpg
 import httpx
@@ -413,9 +414,9 @@ async def test_a_password_only_group_session_reads_nothing_and_changes_nothing(
         response = await client.get(path)
         assert response.status_code == 401, path
         if not path.startswith("/api/"):
-            # The page says what is missing and links to it, in Swedish.
+            # The page says what is missing and links to it (and back here), in Swedish.
             assert "inte koden från din app" in response.text
-            assert 'href="/logga-in/kod"' in response.text
+            assert f'href="/logga-in/kod?tillbaka={quote(path, safe="")}"' in response.text
         assert "Avsnittet om uppföljning" not in response.text
     new = "ett helt nytt lösenord i december"
     changed = await client.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Template
@@ -23,7 +23,12 @@ from medskapa.accounts.web import (
     user_id_of,
 )
 from medskapa.errors import Invalid
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import (
+    Permission,
+    has_staff_permission,
+    principal_of,
+    requires,
+)
 from medskapa.web.forms import field, see_other
 
 
@@ -53,6 +58,7 @@ async def _account_page(
         token_endings=TOKEN_ENDINGS,
         enrolled=await accounts.totp_enrolled(principal.user_id),
         new_item_mail=await accounts.new_item_mail(principal.user_id),
+        staff_tools=has_staff_permission(principal),
         **extra,
     )
 
@@ -69,6 +75,21 @@ class AccountPages(Controller):
         done: Annotated[str | None, QueryParameter(name="klart", max_length=20)] = None,
     ) -> Template:
         return await _account_page(request, accounts, done=done)
+
+    @get("/konto/mina-data", guards=[requires(Permission.SIGNED_IN)])
+    async def data_download(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[bytes]:
+        """Everything stored about the account, as a JSON file (GDPR art. 15 and 20)."""
+        name, body = await accounts.data_download(user_id_of(request))
+        return Response(
+            body,
+            media_type=MediaType.JSON,
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     @post(
         "/konto/nya-synpunkter",

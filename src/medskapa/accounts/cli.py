@@ -44,16 +44,32 @@ def add_commands(commands: Any, handler: Callable[..., None]) -> None:
     reset.set_defaults(handler=handler)
 
 
+NO_TERMINAL = (
+    "medskapa: there is no terminal to type the password in; send it on standard input "
+    "with --password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | medskapa user create "
+    "--email ... --role ... --password-stdin)."
+)
+
+
 def read_password(args: argparse.Namespace) -> str | None:
     """The new user's password (``create`` only), read before any database is reached."""
     if args.user_command != "create":
         return None
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    if sys.stdin is None or not sys.stdin.isatty():
+        # A script, a container or a pipe: there is no one to ask (getpass would fail with
+        # EOFError). Like a wrong argument, this is a usage error: exit status 2.
+        print(NO_TERMINAL, file=sys.stderr)
+        raise SystemExit(2)
     import getpass
 
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Same password again: "):
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Same password again: ")
+    except EOFError:  # Ctrl-D at the prompt
+        raise CommandFailed("no password was given; nothing was created.") from None
+    if first != again:
         raise CommandFailed("the passwords do not match.")
     return first
 

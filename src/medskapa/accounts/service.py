@@ -11,10 +11,12 @@ import secrets
 
 from medskapa.accounts import queries
 from medskapa.accounts.base_service import AccountBase
+from medskapa.accounts.data_export import account_data, filename
 from medskapa.accounts.domain import ApiTokenInfo, invalid, refused, token_info
 from medskapa.accounts.registration_service import Registration
 from medskapa.accounts.second_factor_service import SecondFactor
 from medskapa.accounts.signin_service import SignIn
+from medskapa.feedback.service import detach_account
 from medskapa.security import sessions
 from medskapa.security.passwords import (
     DUMMY_HASH,
@@ -52,16 +54,25 @@ class AccountPage(AccountBase):
             await self._audit(user_id, "user.password_changed", now)
 
     async def delete_account(self, user_id: int, password: str) -> None:
-        """Delete the account: the address and password go, sessions and tokens end; the
-        audit trail keeps the id only."""
+        """Delete the account: the address and password go, sessions and tokens end, the
+        feedback it sent is unlinked (and kept, anonymised: feedback.service.detach_account);
+        the audit trail keeps the id only."""
         row = await queries.password_row(self._conn, user_id)
         ok, _ = await verify_password(row["password_hash"] if row else DUMMY_HASH, password)
         if row is None or not ok:
             raise invalid("password", "password_wrong")
         now = self._clock()
         async with self._conn.transaction():
+            # Its feedback stays, anonymised, in the groups' inboxes and public answers.
+            await detach_account(self._conn, user_id)
             await queries.erase_account(self._conn, user_id, now)
             await self._audit(user_id, "user.deleted", now, to_state="deleted")
+
+    async def data_download(self, user_id: int) -> tuple[str, bytes]:
+        """(file name, JSON) of everything stored about the account (accounts/data_export.py)."""
+        now = self._clock()
+        async with self._conn.transaction():
+            return filename(now), await account_data(self._conn, self._secret, user_id, now)
 
     async def new_item_mail(self, user_id: int) -> str | None:
         """When a member of a working group hears of new feedback (see NEW_ITEM_MAIL)."""

@@ -3,12 +3,12 @@ factor, and signing out."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import URLEncodedBody
+from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -35,6 +35,7 @@ from medskapa.errors import Invalid, Refused
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.web.forms import field, see_other
+from medskapa.web.return_to import RETURN_PARAM, carried, safe_return, with_return
 
 ResponseT = TypeVar("ResponseT", bound=Response[Any])
 
@@ -44,12 +45,16 @@ def _qr(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#1a1a1a")
 
 
-def _next_step(logged_in: LoggedIn) -> str:
+# The page a signed-out person asked for, carried through the login and the second step.
+ReturnPath = Annotated[str | None, QueryParameter(name=RETURN_PARAM)]
+
+
+def _next_step(logged_in: LoggedIn, back_to: str) -> str:
     if logged_in.needs_second_factor_setup:
-        return "/konto/tvastegsverifiering"
+        return with_return("/konto/tvastegsverifiering", back_to)
     if logged_in.needs_second_factor:
-        return "/logga-in/kod"
-    return "/konto"
+        return with_return("/logga-in/kod", back_to)
+    return safe_return(back_to)
 
 
 def _code_status(exc: Invalid | Refused) -> int:
@@ -118,8 +123,8 @@ class SignInPages(Controller):
     dependencies = DEPENDENCIES
 
     @get("/logga-in", name="login", guards=[requires(Permission.PUBLIC)])
-    async def login_form(self) -> Template:
-        return page("login", email="")
+    async def login_form(self, tillbaka: ReturnPath = None) -> Template:
+        return page("login", email="", back_to=carried(tillbaka))
 
     @post(
         "/logga-in",
@@ -133,20 +138,29 @@ class SignInPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         email = field(data, "email")[:254]
+        back_to = field(data, RETURN_PARAM)
         try:
             logged_in = await log_in(request, accounts, email, field(data, "password"))
         except Refused as exc:
-            return page("login", HTTP_401_UNAUTHORIZED, email=email, error=error_text(exc))
+            return page(
+                "login",
+                HTTP_401_UNAUTHORIZED,
+                email=email,
+                error=error_text(exc),
+                back_to=carried(back_to),
+            )
         await end_session(request, accounts)
-        redirect = see_other(_next_step(logged_in))
+        redirect = see_other(_next_step(logged_in, back_to))
         redirect.cookies.extend(login_cookies(request.app.state.settings, logged_in))
         return redirect
 
     @get("/logga-in/kod", guards=[requires(Permission.SECOND_STEP)])
-    async def second_factor_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def second_factor_form(
+        self, request: Request[Any, Any, Any], tillbaka: ReturnPath = None
+    ) -> Response[Any]:
         if not principal_of(request).pending:
-            return see_other("/konto")
-        return page("second_factor")
+            return see_other(safe_return(tillbaka))
+        return page("second_factor", back_to=carried(tillbaka))
 
     @post(
         "/logga-in/kod",
@@ -160,12 +174,13 @@ class SignInPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         principal = principal_of(request)
+        back_to = field(data, RETURN_PARAM)
         if not principal.pending:
-            return see_other("/konto")
+            return see_other(safe_return(back_to))
         assert principal.pending_user_id is not None
         assert principal.session_hash is not None
         if not await accounts.totp_enrolled(principal.pending_user_id):
-            return see_other("/konto/tvastegsverifiering")
+            return see_other(with_return("/konto/tvastegsverifiering", back_to))
         try:
             promoted = await accounts.verify_second_factor(
                 principal.pending_user_id, principal.session_hash, field(data, "code")[:40]
@@ -176,20 +191,24 @@ class SignInPages(Controller):
                 _code_status(exc),
                 error=error_text(exc),
                 locked=isinstance(exc, SecondFactorLocked),
+                back_to=carried(back_to),
             )
-        return _with_session(request, see_other("/konto"), promoted)
+        return _with_session(request, see_other(safe_return(back_to)), promoted)
 
     @get("/konto/tvastegsverifiering", guards=[requires(Permission.SECOND_STEP)])
     async def totp_setup(
-        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        tillbaka: ReturnPath = None,
     ) -> Response[Any]:
         """Enrolment, or moving the factor to a new app. A session that has passed only the
         password of an account that has a factor never sees a secret: it is sent to the
         second step."""
         enrolling = await _enrolling(request, accounts)
         if enrolling.must_take_second_step:
-            return see_other("/logga-in/kod")
-        return await _setup_page(accounts, enrolling)
+            return see_other(with_return("/logga-in/kod", tillbaka))
+        return await _setup_page(accounts, enrolling, back_to=carried(tillbaka))
 
     @post(
         "/konto/tvastegsverifiering",
@@ -203,8 +222,9 @@ class SignInPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         enrolling = await _enrolling(request, accounts)
+        back_to = carried(field(data, RETURN_PARAM))
         if enrolling.must_take_second_step:
-            return see_other("/logga-in/kod")
+            return see_other(with_return("/logga-in/kod", back_to))
         try:
             promoted = await accounts.confirm_totp(
                 enrolling.user_id,
@@ -220,17 +240,33 @@ class SignInPages(Controller):
                 _code_status(exc),
                 error=error_text(exc),
                 error_field=exc.errors[0].field if isinstance(exc, Invalid) else "code",
+                back_to=back_to,
             )
         # The page is shown under the session's new token: its forms carry the new CSRF token.
         ScopeState.from_scope(request.scope).csrf_token = promoted.csrf_token
-        shown = page("recovery_codes", codes=promoted.recovery_codes, moved=enrolling.enrolled)
+        shown = page(
+            "recovery_codes",
+            codes=promoted.recovery_codes,
+            moved=enrolling.enrolled,
+            back_to=back_to,
+        )
         return _with_session(request, shown, promoted)
 
-    @post("/logga-ut", guards=[requires(Permission.SECOND_STEP)])
+    @post(
+        "/logga-ut",
+        guards=[requires(Permission.SECOND_STEP)],
+        request_max_body_size=MAX_FORM_BYTES,
+    )
     async def logout(
-        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
+        """Signing out, from the header (to the home page) or from a page one may not open
+        (to the login form, which comes back to that page: signing in with another account)."""
         await end_session(request, accounts)
-        redirect = see_other("/")
+        back_to = carried(field(data, RETURN_PARAM))
+        redirect = see_other("/" if back_to is None else with_return("/logga-in", back_to))
         redirect.cookies.append(cleared_cookie(request.app.state.settings))
         return redirect

@@ -270,6 +270,15 @@ class FollowingService:
         return LinkView(document=view.document, state=to_state)
 
 
+async def follows_of(
+    conn: asyncpg.Connection, key: bytes, email: str
+) -> list[queries.AddressFollow]:
+    """What an address follows, for the data download of an account with that (confirmed)
+    address. Followers are kept by a keyed hash of the address, so this is the only way to
+    find them."""
+    return await queries.follows_by_hash(conn, derive(key, "follower-email", email.lower()))
+
+
 async def erase_lapsed(conn: asyncpg.Connection, now: dt.datetime, *, batch: int = 500) -> int:
     """Erase the addresses of follows never confirmed once their confirmation links have
     expired: an address nobody confirmed is kept no longer than the link to confirm it.

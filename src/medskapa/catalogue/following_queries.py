@@ -246,3 +246,21 @@ async def lapsed_unconfirmed(
 async def erase_contacts(conn: asyncpg.Connection, contact_ids: list[int]) -> None:
     """The addresses go; their followers, tokens and unsent mail go with them (cascade)."""
     await conn.execute("DELETE FROM contacts WHERE id = ANY($1::bigint[])", contact_ids)
+
+
+class AddressFollow(msgspec.Struct, frozen=True):
+    document_slug: str
+    document_title: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+
+
+async def follows_by_hash(conn: asyncpg.Connection, email_hash: bytes) -> list[AddressFollow]:
+    """The documents an address follows or has asked to follow (not those it left)."""
+    rows = await conn.fetch(
+        "SELECT d.slug AS document_slug, d.title AS document_title, f.created_at, "
+        "f.confirmed_at FROM followers f JOIN guidance_documents d ON d.id = f.document_id "
+        "WHERE f.email_hash = $1 ORDER BY f.created_at",
+        email_hash,
+    )
+    return [AddressFollow(**row) for row in rows]

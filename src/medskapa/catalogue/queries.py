@@ -42,6 +42,13 @@ _SUMMARY_FROM = """
 """
 
 
+# The search as typed, and with diacritics folded away on both sides (sql/0022). Each in a
+# scalar subquery: computed once per search, not once per row, and the plan does not depend
+# on the words, so PostgreSQL can keep one plan for every search instead of planning each.
+_EXACT = "(SELECT websearch_to_tsquery('swedish', $2))"
+_FOLDED = "(SELECT websearch_to_tsquery('swedish', search_fold($2)))"
+
+
 def _summary(row: asyncpg.Record) -> DocumentSummary:
     area = ProgrammeArea(slug=row["area_slug"], name=row["area_name"])
     return DocumentSummary(
@@ -68,34 +75,78 @@ async def list_documents(
 
     The search matches title and summary, and the text of the current version's sections,
     with PostgreSQL's Swedish dictionary (so "diabetes" finds "diabetesvård"'s stem and
-    inflections), plus a plain substring match on the title for partly typed words.
+    inflections), plus a plain substring match on the title for partly typed words. Each is
+    tried as typed and with diacritics folded away on both sides (search_fold(), sql/0022), so
+    "hjartsvikt" finds "Hjärtsvikt" and the other way round. Documents that match as typed
+    come first, in the order of their rank as typed; the others follow by their folded rank.
     """
-    # Only our own constant fragments are interpolated; every value is a bound parameter.
+    if query is None:
+        rows = await conn.fetch(
+            f"SELECT {_SUMMARY_COLUMNS} {_SUMMARY_FROM} "
+            "WHERE d.status = ANY($1::text[]) AND ($2::text IS NULL OR a.slug = $2) "
+            "ORDER BY d.title",
+            list(LISTED_STATUSES),
+            programme_area,
+        )
+        return [_summary(row) for row in rows]
+    # Only our own constant fragments are interpolated; every value is a bound parameter. The
+    # matching sections are found first, through their GIN indexes, in every version; the
+    # join keeps those of current versions.
     sql = f"""
-        SELECT {_SUMMARY_COLUMNS},
-               CASE WHEN $2::text IS NULL THEN 0
-                    ELSE ts_rank(d.search, websearch_to_tsquery('swedish', $2))
-                         + CASE WHEN d.title ILIKE $3 THEN 1 ELSE 0 END
-               END AS rank
-        {_SUMMARY_FROM}
-        WHERE d.status = ANY($1::text[])
-          AND ($4::text IS NULL OR a.slug = $4)
-          AND ($2::text IS NULL
-               OR d.search @@ websearch_to_tsquery('swedish', $2)
-               OR d.title ILIKE $3
-               OR EXISTS (SELECT 1 FROM sections s
-                          WHERE s.version_id = cv.version_id
-                            AND s.search @@ websearch_to_tsquery('swedish', $2)))
-        ORDER BY rank DESC, d.title
+        WITH matched_sections AS (
+            SELECT s.version_id, bool_or(s.search @@ {_EXACT}) AS exact
+            FROM sections s
+            WHERE s.search @@ {_EXACT} OR s.search_folded @@ {_FOLDED}
+            GROUP BY s.version_id
+        )
+        SELECT *
+        FROM (
+            SELECT {_SUMMARY_COLUMNS},
+                   d.search @@ {_EXACT}
+                       OR d.title ILIKE $3
+                       OR coalesce(ms.exact, false) AS exact_match,
+                   d.search_folded @@ {_FOLDED}
+                       OR search_fold(d.title) ILIKE search_fold($3)
+                       OR ms.version_id IS NOT NULL AS folded_match,
+                   ts_rank(d.search, {_EXACT})
+                       + CASE WHEN d.title ILIKE $3 THEN 1 ELSE 0 END AS rank,
+                   ts_rank(d.search_folded, {_FOLDED})
+                       + CASE WHEN search_fold(d.title) ILIKE search_fold($3) THEN 1 ELSE 0 END
+                       AS folded_rank
+            {_SUMMARY_FROM}
+            LEFT JOIN matched_sections ms ON ms.version_id = cv.version_id
+            WHERE d.status = ANY($1::text[])
+              AND ($4::text IS NULL OR a.slug = $4)
+        ) m
+        WHERE exact_match OR folded_match
+        ORDER BY exact_match DESC,
+                 CASE WHEN exact_match THEN rank ELSE folded_rank END DESC,
+                 title
     """
-    rows = await conn.fetch(
-        sql,
-        list(LISTED_STATUSES),
-        query,
-        _like_pattern(query) if query else None,
-        programme_area,
-    )
+    rows = await conn.fetch(sql, list(LISTED_STATUSES), query, _like_pattern(query), programme_area)
     return [_summary(row) for row in rows]
+
+
+async def search_vocabulary(conn: asyncpg.Connection) -> list[str]:
+    """The texts whose words a search may correct a typo to: the listed documents' titles and
+    summaries and their current versions' section headings (all of which the search reads),
+    in a fixed order, so that the same catalogue gives the same list."""
+    rows = await conn.fetch(
+        """
+        SELECT d.title || ' ' || d.summary AS text
+        FROM guidance_documents d
+        WHERE d.status = ANY($1::text[])
+        UNION ALL
+        SELECT s.heading
+        FROM guidance_documents d
+        JOIN current_versions cv ON cv.document_id = d.id
+        JOIN sections s ON s.version_id = cv.version_id
+        WHERE d.status = ANY($1::text[])
+        ORDER BY 1
+        """,
+        list(LISTED_STATUSES),
+    )
+    return [row["text"] for row in rows]
 
 
 async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:

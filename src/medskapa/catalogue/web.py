@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
 
-from medskapa.catalogue import queries
+from medskapa.catalogue import queries, search
 from medskapa.catalogue.authoring import AuthoringService
 from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
@@ -26,6 +27,12 @@ SearchQuery = Annotated[
         max_length=MAX_QUERY_LENGTH,
         description="Words to search for in titles, summaries and section texts.",
     ),
+]
+# The list page takes any length and says in Swedish when a search is too long; the API
+# refuses it with a named 422.
+PageSearchQuery = Annotated[
+    str | None,
+    QueryParameter(name="q", description="Words to search for."),
 ]
 AreaFilter = Annotated[
     str | None,
@@ -44,6 +51,25 @@ VersionParam = Annotated[
 def _clean(text: str | None) -> str | None:
     text = (text or "").strip()
     return text or None
+
+
+def _catalogue_link(query: str, area: str | None = None) -> str:
+    params = {"q": query} | ({"programomrade": area} if area else {})
+    return f"/kunskapsstod?{urlencode(params)}"
+
+
+def _search_notice(query: str | None, found: search.SearchResult | None) -> str | None:
+    """What the list page says about a search that could not be made as typed."""
+    if query is None:
+        return None
+    if found is None:
+        return (
+            f"Sökningen är för lång. Skriv högst {MAX_QUERY_LENGTH} tecken, "
+            "till exempel ett eller ett par ord."
+        )
+    if found.no_words:
+        return "Skriv ett eller flera ord att söka efter, med bokstäver eller siffror."
+    return None
 
 
 def _document_not_found(slug: str) -> NotFoundException:
@@ -65,23 +91,33 @@ class CataloguePages(Controller):
 
     @get("/kunskapsstod", name="catalogue")
     async def catalogue(
-        self, conn: Conn, q: SearchQuery = None, area: AreaFilter = None
+        self, conn: Conn, q: PageSearchQuery = None, area: AreaFilter = None
     ) -> Template:
         areas = await queries.programme_areas(conn)
-        query, area_slug = _clean(q), _clean(area)
+        query, area_slug = search.clean_query(q), _clean(area)
         error = None
         if area_slug is not None and area_slug not in {a.slug for a in areas}:
             error = "Det finns inget programområde med det namnet. Alla dokument visas."
             area_slug = None
-        documents = await queries.list_documents(conn, programme_area=area_slug, query=query)
+        if query is not None and len(query) > MAX_QUERY_LENGTH:
+            found = None  # not searched: the page says why and keeps the text to shorten
+        else:
+            found = await search.find(conn, query, area_slug)
+        result = found or search.SearchResult([])
         return Template(
             "catalogue/list.html",
             context={
                 "areas": areas,
-                "documents": documents,
+                "documents": result.documents,
                 "query": query or "",
                 "area": area_slug,
+                "area_name": next((a.name for a in areas if a.slug == area_slug), None),
                 "error": error,
+                "notice": _search_notice(query, found),
+                "corrected": result.corrected,
+                "suggestions": [(s, _catalogue_link(s, area_slug)) for s in result.suggestions],
+                "elsewhere": result.elsewhere,
+                "elsewhere_link": _catalogue_link(result.elsewhere_query or ""),
             },
         )
 
@@ -103,6 +139,20 @@ class CataloguePages(Controller):
 
 class DocumentList(msgspec.Struct):
     documents: list[DocumentSummary]
+    corrected_query: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="When the search as given found nothing and had typing mistakes, "
+            "the corrected search the documents match (e.g. 'diabetes' for 'diabetis')."
+        ),
+    ] = None
+    suggestions: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="When nothing was found: up to three near searches that find "
+            "something, best first."
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class CatalogueApi(Controller):
@@ -129,8 +179,8 @@ class CatalogueApi(Controller):
                     detail="Some values are not valid.",
                     extra=[{"key": "programme_area", "message": "No such programme area."}],
                 )
-        documents = await queries.list_documents(conn, programme_area=area_slug, query=_clean(q))
-        return DocumentList(documents)
+        found = await search.find(conn, search.clean_query(q), area_slug)
+        return DocumentList(found.documents, found.corrected, found.suggestions)
 
     @post(
         "/",

@@ -40,7 +40,7 @@ from medskapa.feedback.web import (
     too_many,
 )
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.ratelimit import RateLimited
 from medskapa.web.deps import Conn
 from medskapa.web.errors import PROBLEM_JSON, Problem
@@ -223,7 +223,9 @@ class FeedbackApi(Controller):
         "/feedback",
         summary="Submit feedback on a guidance document",
         description="Returns the receipt code once. Send an `Idempotency-Key` header to make "
-        "retries safe: the same key with the same body returns the first answer. Only "
+        "retries safe: the same key with the same body returns the first answer. Sent with a "
+        "person's session or API token, the feedback belongs to that account (listed on its "
+        'page "Mina synpunkter" and in its data download); without, it is anonymous. Only '
         "accepted feedback counts against the per-client submission limit (429 with "
         "Retry-After); a request refused as invalid (422) does not use it up.",
         request_max_body_size=MAX_BODY_BYTES,
@@ -266,11 +268,16 @@ class FeedbackApi(Controller):
             language=data.language,
             care_region=data.care_region,
         )
+        # Sent with a person's session or token: the item is theirs ("Mina synpunkter").
+        user_id = principal_of(request).user_id
         try:
             async with conn.transaction():
                 idempotency = None
                 if key is not None:
-                    idempotency = Idempotency(conn, receipt_key, "api", key)
+                    # One account's key never replays another's answer (its receipt code);
+                    # the account is mixed into the key, which is only stored hashed.
+                    own_key = key if user_id is None else f"account-{user_id}/{key}"
+                    idempotency = Idempotency(conn, receipt_key, "api", own_key)
                     stored = await idempotency.claim(await request.body())
                     if stored is not None:
                         return Response(
@@ -278,7 +285,9 @@ class FeedbackApi(Controller):
                         )
                 # Counted with the item: feedback refused as invalid does not count.
                 await count_accepted(request, conn, receipt_key, now)
-                body = msgspec.json.encode(_created(await service.submit(submission)))
+                body = msgspec.json.encode(
+                    _created(await service.submit(submission, user_id=user_id))
+                )
                 if idempotency is not None:
                     await idempotency.store(HTTP_201_CREATED, body)
         except RateLimited as exc:

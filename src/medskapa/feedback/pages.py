@@ -39,6 +39,7 @@ from medskapa.feedback.service import (
     SubmissionInput,
     Submitted,
     UnknownReceipt,
+    submitter_timeline,
 )
 from medskapa.feedback.texts import (
     FINDING_NAMES,
@@ -46,7 +47,6 @@ from medskapa.feedback.texts import (
     Language,
     field_message,
     message,
-    timeline_text,
 )
 from medskapa.feedback.web import (
     DEPENDENCIES,
@@ -57,7 +57,7 @@ from medskapa.feedback.web import (
 )
 from medskapa.regions import service as regions
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.ratelimit import RateLimited
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field
@@ -69,14 +69,9 @@ def _language(value: str | None) -> Language:
 
 
 def _status_context(view: FeedbackView, code: str, language: Language) -> dict[str, Any]:
-    # Steps with nothing to tell the submitter stay in the trail but not on their page.
-    steps = (
-        {"at": e.occurred_at, "text": timeline_text(e.action, e.reason_code, language)}
-        for e in view.timeline
-    )
     return {
         "record": view.record,
-        "timeline": [step for step in steps if step["text"]],
+        "timeline": [{"at": at, "text": text} for at, text in submitter_timeline(view, language)],
         "status_label": STATUS_LABELS[view.record.status],
         "category_label": CATEGORY_LABELS[view.record.category],
         "role_label": ROLE_LABELS.get(view.record.submitter_role, ""),
@@ -203,7 +198,7 @@ class FeedbackPages(Controller):
                         return self._receipt(request, document, submitted, language)
                 # Counted with the item: a submission sent back for its content does not count.
                 await count_accepted(request, conn, receipt_key, now)
-                submitted = await service.submit(submission)
+                submitted = await service.submit(submission, user_id=principal_of(request).user_id)
                 if idempotency is not None:
                     await idempotency.store(HTTP_201_CREATED, msgspec.json.encode(submitted))
         except RateLimited as exc:

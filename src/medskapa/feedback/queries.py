@@ -177,6 +177,50 @@ async def by_receipt(
     return None if row is None else FeedbackRecord(**row)
 
 
+async def by_account(
+    conn: asyncpg.Connection, user_id: int, limit: int | None
+) -> list[FeedbackRecord]:
+    """The account's feedback, newest first; at most ``limit`` items (None: all)."""
+    rows = await conn.fetch(
+        f"{_RECORD} WHERE f.user_id = $1 ORDER BY f.created_at DESC, f.id LIMIT $2",
+        user_id,
+        limit,
+    )
+    return [FeedbackRecord(**row) for row in rows]
+
+
+class StoredFacts(msgspec.Struct, frozen=True):
+    """What else is stored on an item of the account's, for its data download."""
+
+    id: uuid.UUID
+    language: str
+    care_region: str | None
+    contact_email: str | None
+
+
+async def stored_facts(conn: asyncpg.Connection, user_id: int) -> list[StoredFacts]:
+    rows = await conn.fetch(
+        "SELECT f.id, f.language, f.care_region, c.email AS contact_email FROM feedback f "
+        "LEFT JOIN contacts c ON c.id = f.contact_id WHERE f.user_id = $1",
+        user_id,
+    )
+    return [StoredFacts(**row) for row in rows]
+
+
+async def detach_account(conn: asyncpg.Connection, user_id: int) -> int:
+    """Unlink the account's feedback and erase the e-mail address left on any of it for
+    replies (its contact, and with it any unsent mail). How many items there were."""
+    rows = await conn.fetch(
+        "UPDATE feedback f SET user_id = NULL, contact_id = NULL "
+        "FROM feedback old WHERE old.id = f.id AND f.user_id = $1 RETURNING old.contact_id",
+        user_id,
+    )
+    contacts = [row["contact_id"] for row in rows if row["contact_id"] is not None]
+    if contacts:
+        await conn.execute("DELETE FROM contacts WHERE id = ANY($1::bigint[])", contacts)
+    return len(rows)
+
+
 async def insert_item(
     conn: asyncpg.Connection,
     *,
@@ -200,10 +244,12 @@ async def insert_item(
     mail_window: dt.datetime,
     mails_per_window: int,
     care_region: str | None,
+    user_id: int | None = None,
 ) -> None:
     """Contact, feedback, its first audit event and the receipt e-mail in one statement:
     atomic without an explicit transaction, and one round trip on the busiest path. Without an
-    address there is no contact, no mail and no count against the mail limit."""
+    address there is no contact, no mail and no count against the mail limit. ``user_id``: the
+    account it was sent from, when signed in (only the link; nothing of the person is copied)."""
     await conn.execute(
         "WITH mails AS ("
         "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
@@ -216,8 +262,8 @@ async def insert_item(
         "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
         "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
         "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
-        "  created_at, updated_at, care_region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "  $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32) "
+        "  created_at, updated_at, care_region, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "  $9, $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32, $33) "
         "  RETURNING id), "
         # The receipt e-mail, in the same statement: it exists exactly when the item does.
         "mail AS ("
@@ -251,4 +297,5 @@ async def insert_item(
         mail_window,
         mails_per_window,
         care_region,
+        user_id,
     )

@@ -16,7 +16,9 @@ from medskapa.clock import Clock
 from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle, queries
 from medskapa.feedback.domain import (
+    CATEGORY_LABELS,
     QUOTE_MAX,
+    STATUS_LABELS,
     TEXT_MAX,
     Category,
     FeedbackStatus,
@@ -30,7 +32,7 @@ from medskapa.feedback.domain import (
 from medskapa.feedback.personal_data import Finding, find_personal_data
 from medskapa.feedback.queries import FeedbackRecord
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
-from medskapa.feedback.texts import ERRORS
+from medskapa.feedback.texts import ERRORS, timeline_text
 from medskapa.regions import service as regions
 from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
@@ -42,6 +44,8 @@ SUBJECT = "feedback"
 # form cannot be used to flood someone's inbox.
 RECEIPT_MAILS_PER_ADDRESS = 10
 RECEIPT_MAIL_WINDOW = 3600
+# "Mina synpunkter" shows at most this many of an account's items (the data download has all).
+OWN_ITEMS_SHOWN = 500
 
 
 class SubmissionInput(msgspec.Struct, kw_only=True):
@@ -92,6 +96,20 @@ class UnknownReceipt(NotFound):
         return ERRORS[self.code][language]
 
 
+async def _view(conn: asyncpg.Connection, record: FeedbackRecord) -> FeedbackView:
+    timeline = await audit.events_for(conn, SUBJECT, str(record.id))
+    answers = await triage.answers(conn, record.id)
+    return FeedbackView(record, timeline, answers, await where_now(conn, record.id))
+
+
+async def own_items(
+    conn: asyncpg.Connection, user_id: int, limit: int | None
+) -> list[FeedbackView]:
+    """The account's feedback (sent while signed in), newest first, as its submitter sees it;
+    at most ``limit`` items (None: all of them)."""
+    return [await _view(conn, record) for record in await queries.by_account(conn, user_id, limit)]
+
+
 def _optional(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -115,12 +133,15 @@ async def create_item(
     email: str | None = None,
     care_region: str | None = None,
     reason_code: str | None = None,
+    user_id: int | None = None,
 ) -> Submitted:
     """The one way a feedback item comes to be, from the public form or as an organisation's
     statement: the item (status received), its first audit event (``reason_code`` says why it
     came, when not from the form) and, with an address, its contact and receipt mail. Everything
     is checked before; this writes, inside the caller's transaction if there is one. The
-    receipt code is returned once and only its hash is kept."""
+    receipt code is returned once and only its hash is kept. ``user_id``: the account of a
+    submitter who was signed in, so the item is listed under "Mina synpunkter"; the trail
+    never names it (the actor is "submitter", signed in or not)."""
     code = new_receipt_code()
     feedback_id = uuid.uuid4()
     findings = find_personal_data(body)
@@ -161,6 +182,7 @@ async def create_item(
         mail_window=dt.datetime.fromtimestamp(epoch - epoch % RECEIPT_MAIL_WINDOW, dt.UTC),
         mails_per_window=RECEIPT_MAILS_PER_ADDRESS,
         care_region=care_region,
+        user_id=user_id,
     )
     return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
 
@@ -183,7 +205,8 @@ class FeedbackService:
             return None, [FieldError("text", "text_too_long")], []
         return cleaned, [], find_personal_data(cleaned)
 
-    async def submit(self, data: SubmissionInput) -> Submitted:
+    async def submit(self, data: SubmissionInput, *, user_id: int | None = None) -> Submitted:
+        """Check and store a submission; ``user_id`` is the signed-in submitter's account."""
         errors: list[FieldError] = []
         if data.category not in Category.__members__.values():
             errors.append(FieldError("category", "choose_one"))
@@ -255,7 +278,12 @@ class FeedbackService:
             quote=quote,
             email=email,
             care_region=care_region,
+            user_id=user_id,
         )
+
+    async def mine(self, user_id: int) -> list[FeedbackView]:
+        """The account's feedback, newest first, each as its submitter sees it on /folj."""
+        return await own_items(self._conn, user_id, OWN_ITEMS_SHOWN)
 
     async def _record(self, code: str, *, lock: bool = False) -> FeedbackRecord:
         canonical = normalise(code)
@@ -269,10 +297,7 @@ class FeedbackService:
         return record
 
     async def lookup(self, code: str) -> FeedbackView:
-        record = await self._record(code)
-        timeline = await audit.events_for(self._conn, SUBJECT, str(record.id))
-        answers = await triage.answers(self._conn, record.id)
-        return FeedbackView(record, timeline, answers, await where_now(self._conn, record.id))
+        return await _view(self._conn, await self._record(code))
 
     async def withdraw(self, code: str) -> FeedbackView:
         async with self._conn.transaction():
@@ -322,3 +347,75 @@ class FeedbackService:
             from_state=record.status,
             to_state=target,
         )
+
+
+def submitter_timeline(
+    view: FeedbackView, language: Language = "sv"
+) -> list[tuple[dt.datetime, str]]:
+    """The steps of the item's trail that mean something to its submitter, in their words
+    (the /folj page, "Mina synpunkter" and the data download show the same); a route per
+    group or a moderator's reading of a redacted original stays in the trail only."""
+    steps = (
+        (e.occurred_at, timeline_text(e.action, e.reason_code, language)) for e in view.timeline
+    )
+    return [(at, text) for at, text in steps if text]
+
+
+async def account_items(conn: asyncpg.Connection, user_id: int) -> list[dict[str, object]]:
+    """The account's feedback as stored, for its data download (GDPR art. 15 and 20): the
+    text as it stands after moderation, the quote, the choices made, the address left for
+    replies, the status and what happened, and the groups' answers. Never staff-only things
+    (who moderated, internal notes, the unredacted original)."""
+    facts = {f.id: f for f in await queries.stored_facts(conn, user_id)}
+    items: list[dict[str, object]] = []
+    for view in await own_items(conn, user_id, limit=None):
+        record, stored = view.record, facts.get(view.record.id)
+        items.append(
+            {
+                "id": str(record.id),
+                "sent_at": record.created_at.isoformat(),
+                "document": {"slug": record.document_slug, "title": record.document_title},
+                "version": record.version_label,
+                "section": None
+                if record.section_key is None
+                else {"key": record.section_key, "heading": record.section_heading},
+                "quote": record.quote,
+                "category": record.category,
+                "category_text": CATEGORY_LABELS[record.category],
+                "submitter_role": record.submitter_role,
+                "text": record.body,
+                "text_erased_at": record.erased_at.isoformat() if record.erased_at else None,
+                "language": stored.language if stored else None,
+                "care_region": stored.care_region if stored else None,
+                "consent_public": record.consent_public,
+                "consent_contact": record.consent_contact,
+                "contact_email": stored.contact_email if stored else None,
+                "status": record.status,
+                "status_text": STATUS_LABELS[record.status],
+                "moderator_message": record.moderator_message,
+                "timeline": [
+                    {"at": at.isoformat(), "text": text} for at, text in submitter_timeline(view)
+                ],
+                "answers": [
+                    {
+                        "group": answer.group_name,
+                        "status": answer.status,
+                        "answered_at": answer.answered_at.isoformat(),
+                        "text": answer.body,
+                        "changed_in_version": answer.version_label,
+                    }
+                    for answer in view.answers
+                ],
+            }
+        )
+    return items
+
+
+async def detach_account(conn: asyncpg.Connection, user_id: int) -> int:
+    """When an account is deleted its feedback stays, anonymised: in the groups' inboxes and
+    the public answers, with the text as moderation left it, but with no link to the account
+    and no e-mail address. The unredacted original of a redacted text keeps its retention
+    period (the moderation purge job destroys it, as for every item). Nothing is written to
+    the items' trails: the time of such an event would tie each item to the account's
+    deletion. Inside the caller's transaction; how many items there were."""
+    return await queries.detach_account(conn, user_id)

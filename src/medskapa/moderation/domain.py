@@ -3,13 +3,14 @@ which routing rules send an approved item to which subject groups."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import uuid
-from difflib import SequenceMatcher
 from enum import StrEnum
 
 import msgspec
+from rapidfuzz.distance import Indel
 
 REDACTED = "[borttaget]"
 
@@ -84,44 +85,179 @@ def _only_markers(tokens: list[str]) -> bool:
     return not "".join(tokens).replace(REDACTED, "").strip()
 
 
+def _is_word(token: str) -> bool:
+    return token[:1].isalnum() or token[:1] == "_"
+
+
+def _joins(tokens: list[str]) -> bool:
+    """Only spacing or punctuation, within one paragraph: what may lie inside one removal."""
+    between = "".join(tokens)
+    return "\n" not in between and not re.search(r"\w", between)
+
+
+def _alignments(before: list[str], after: list[str]) -> list[list[tuple[str, int, int, int, int]]]:
+    """Two longest-common-subsequence alignments of the texts (a pure deletion is never read
+    as an insertion): read from the start, and from the end. With repeated words both are
+    equally long but may place a removal differently."""
+    forward = [tuple(o) for o in Indel.opcodes(before, after)]
+    n, m = len(before), len(after)
+    backward = [
+        (op, n - i2, n - i1, m - j2, m - j1)
+        for op, i1, i2, j1, j2 in reversed(
+            [tuple(o) for o in Indel.opcodes(before[::-1], after[::-1])]
+        )
+    ]
+    return [forward, backward]  # type: ignore[list-item]
+
+
+def _removed_under(
+    before: list[str], after: list[str], opcodes: list[tuple[str, int, int, int, int]]
+) -> list[bool]:
+    removed = [False] * len(before)
+    removes = adds = False
+    for op, i1, i2, j1, j2 in [*opcodes, ("equal", 0, 0, 0, 0)]:
+        if op == "equal" and (i1 == i2 or not _joins(before[i1:i2])):
+            if adds and not removes:
+                raise RedactionRefused("redaction_adds_text")
+            removes = adds = False
+            continue
+        if op == "equal":
+            continue
+        if not _is_blank(before[i1:i2]):
+            removed[i1:i2] = [True] * (i2 - i1)
+            removes = True
+        adds = adds or not _only_markers(after[j1:j2])
+    return removed
+
+
+def _removed_tokens(before: list[str], after: list[str]) -> list[bool]:
+    """Which of the original's tokens the moderator removed or typed over.
+
+    A change is the stretch of edits with only spacing or punctuation between them: what the
+    moderator typed inside a change that removes words stands in for those words; a change
+    that removes no word and adds one adds text, and is refused. Changes to spacing alone
+    remove nothing. Of the alignments that add nothing, the one with fewest removals wins."""
+    found: list[list[bool]] = []
+    refusal = None
+    for opcodes in _alignments(before, after):
+        try:
+            found.append(_removed_under(before, after, opcodes))
+        except RedactionRefused as exc:
+            refusal = exc
+    if not found:
+        assert refusal is not None
+        raise refusal
+    return min(found, key=lambda removed: len(_runs(removed)))
+
+
+def _runs(removed: list[bool]) -> list[tuple[int, int]]:
+    """The removed stretches, as [start, end) token ranges."""
+    runs: list[tuple[int, int]] = []
+    for i, gone in enumerate(removed):
+        if gone and runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        elif gone:
+            runs.append((i, i + 1))
+    return runs
+
+
+def _slid(tokens: list[str], run: tuple[int, int], step: int, until: int) -> tuple[int, int] | None:
+    """``run`` moved one token at a time (left: step -1, right: +1) while the same text is left
+    behind, until it starts (left) or ends (right) at ``until``; None if it cannot get there."""
+    start, end = run
+    while (start if step < 0 else end) != until:
+        leaving, taking = (end - 1, start - 1) if step < 0 else (start, end)
+        if not 0 <= taking < len(tokens) or tokens[leaving] != tokens[taking]:
+            return None
+        start, end = start + step, end + step
+    return start, end
+
+
+def _slide_together(tokens: list[str], removed: list[bool]) -> None:
+    """Where repeated words let the diff split one removal in two ("Jag. Jag. Jag." less
+    "Jag. Jag"), move a part next to the other, if the same text is left behind."""
+    changed = True
+    while changed:
+        changed = False
+        runs = _runs(removed)
+        for (_, b), (c, d) in itertools.pairwise(runs):
+            if _joins(tokens[b:c]):
+                continue
+            # Every position from which the gap left over would join the other part.
+            for target in range(b, c):
+                if not _joins(tokens[b:target]):
+                    break
+                moved = _slid(tokens, (c, d), -1, target)
+                if moved is not None:
+                    removed[c:d] = [False] * (d - c)
+                    removed[moved[0] : moved[1]] = [True] * (moved[1] - moved[0])
+                    changed = True
+                    break
+            if changed:
+                break
+
+
+def _slide_to_word_starts(tokens: list[str], removed: list[bool]) -> None:
+    """Move each removed stretch that starts with punctuation or spacing to the right, as far
+    as the same text is left behind: deleting ". Jag sa." after "svår" leaves the same text as
+    deleting "Jag sa. ", but only the second keeps the full stop on "svår"."""
+    for start, end in _runs(removed):
+        while (
+            end < len(tokens)
+            and not removed[end]
+            and not _is_word(tokens[start])
+            and tokens[start] == tokens[end]
+        ):
+            removed[start], removed[end] = False, True
+            start, end = start + 1, end + 1
+
+
+def _join_neighbours(tokens: list[str], removed: list[bool]) -> None:
+    """Removed stretches with only spacing or punctuation between them (no word, no line
+    break) become one: an overwritten sentence is one removal, not one per word."""
+    runs = _runs(removed)
+    for (_, end), (start, _) in itertools.pairwise(runs):
+        between = "".join(tokens[end:start])
+        if "\n" not in between and not re.search(r"\w", between):
+            removed[end:start] = [True] * (start - end)
+
+
 def mark_redactions(original: str, edited: str) -> str:
     """The original with every span the moderator removed or replaced shown as "[borttaget]".
 
     The moderator edits the text; the submitter's words stay their own, so edits may remove
     but not add: text the moderator typed is replaced by the marker (a typed "[borttaget]"
-    simply marks the spot), and text added where nothing was removed is refused. Whitespace
-    around a removed span stays outside the marker, so words never run together.
+    simply marks the spot), and text added where nothing was removed is refused.
+
+    One marker per removal as a reader sees it: a removed run of words or an overwritten
+    sentence is one "[borttaget]", never one per word. Spacing around a removal stays outside
+    the marker, and a marker never touches a word ("svår[borttaget]"), so words never run
+    together.
     """
-    before, after = _tokens(original), _tokens(edited)
-    out: list[str] = []
-    changed = False
-    matcher = SequenceMatcher(None, before, after, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        removed, added = before[i1:i2], after[j1:j2]
-        if op == "equal":
-            out.extend(removed)
-            continue
-        if op == "insert":
-            if not _only_markers(added):
-                raise RedactionRefused("redaction_adds_text")
-            continue
-        if _is_blank(removed):
-            # Only spacing changed: keep the submitter's spacing.
-            out.extend(removed)
-            continue
-        lead = 0
-        while lead < len(removed) and removed[lead].isspace():
-            lead += 1
-        tail = len(removed)
-        while tail > lead and removed[tail - 1].isspace():
-            tail -= 1
-        out.extend(removed[:lead])
-        if not (out and out[-1] == REDACTED):  # adjacent removals share one marker
-            out.append(REDACTED)
-        out.extend(removed[tail:])
-        changed = True
-    if not changed:
+    tokens = _tokens(original)
+    removed = _removed_tokens(tokens, _tokens(edited))
+    if not any(removed):
         raise RedactionRefused("redaction_unchanged")
+    _slide_together(tokens, removed)
+    _slide_to_word_starts(tokens, removed)
+    _join_neighbours(tokens, removed)
+    out: list[str] = []
+    position = 0
+    for start, end in _runs(removed):
+        while tokens[start].isspace():
+            start += 1
+        while tokens[end - 1].isspace():
+            end -= 1
+        out.extend(tokens[position:start])
+        kept_before = "".join(out)
+        kept_after = "".join(tokens[end:])
+        out.append(
+            (" " if kept_before[-1:].isalnum() else "")
+            + REDACTED
+            + (" " if kept_after[:1].isalnum() else "")
+        )
+        position = end
+    out.extend(tokens[position:])
     text = "".join(out)
     if not re.search(r"\w", text.replace(REDACTED, "")):
         raise RedactionRefused("redaction_removes_everything")

@@ -30,9 +30,11 @@ from medskapa.moderation.service import (
     ModerationService,
     NotDecidable,
     OriginalUnavailable,
+    Trail,
 )
 from medskapa.moderation.web import DEPENDENCIES, MAX_FORM_BYTES
 from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.triage.texts import WHO_WORDS, routed_to, trail_text
 from medskapa.web.forms import field, see_other
 from medskapa.web.responses import private_page
 
@@ -66,6 +68,37 @@ def highlight(text: str, findings: list[Finding]) -> Markup:
         position = finding.end
     parts.append(str(escape(text[position:])))
     return Markup("".join(parts).replace("\n", "<br>\n"))  # noqa: S704  (escaped above)
+
+
+def who(actor: str, trail: Trail) -> str:
+    """Who did something, as a moderator may see it: the same privacy rule as a group's item
+    page, with moderators as the group. A fellow moderator is named by address; an
+    administrator or anyone else only by role; an account since deleted as such."""
+    if actor in ("submitter", "system"):
+        return WHO_WORDS[actor]
+    user = trail.users.get(actor)
+    if user is None or not user.email:
+        return WHO_WORDS["gone"]
+    if user.role == "moderator":
+        return user.email
+    return WHO_WORDS["admin" if user.role == "admin" else "other"]
+
+
+def trail_entries(trail: Trail) -> list[tuple[Any, str]]:
+    """Moderation's part of the trail, oldest first: when, and what in plain Swedish."""
+    entries = []
+    for event in trail.events:
+        group_id, how = routed_to(event.reason_code)
+        rule_id = int(how[5:]) if how and how.startswith("rule:") and how[5:].isdigit() else None
+        text = trail_text(
+            event.action,
+            event.reason_code,
+            who=who(event.actor, trail),
+            group=trail.groups.get(group_id) if group_id is not None else None,
+            rule=trail.rules.get(rule_id) if rule_id is not None else None,
+        )
+        entries.append((event.occurred_at, text))
+    return entries
 
 
 def _labels() -> dict[str, Any]:
@@ -143,10 +176,13 @@ class ModerationPages(Controller):
     ) -> Template:
         principal = principal_of(request)
         detail = await moderation.detail(principal, feedback_id)
+        trail = await moderation.trail(feedback_id)
         return private_page(
             "moderation/item.html",
             status,
             detail=detail,
+            trail=trail_entries(trail),
+            decided_by=who(detail.decision.moderator, trail) if detail.decision else None,
             item=detail.item,
             claimed_by_other=detail.claim is not None
             and detail.claim.moderator_id != principal.user_id,

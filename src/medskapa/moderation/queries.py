@@ -45,6 +45,9 @@ class ModerationItem(msgspec.Struct, frozen=True, kw_only=True):
     claim_expires_at: dt.datetime | None
     care_region_name: str | None = None
     """The region where the care took place, if the submitter said."""
+    organisation_name: str | None = None
+    """A joint statement's organisation, and the others that signed it."""
+    cosigner_names: str | None = None
 
 
 _ITEM = """
@@ -55,6 +58,13 @@ _ITEM = """
            f.language, f.urgent, f.redaction_original_destroyed_at AS original_destroyed_at,
            EXISTS (SELECT FROM redaction_originals o WHERE o.feedback_id = f.id) AS has_original,
            c.moderator_id AS claimed_by, c.expires_at AS claim_expires_at,
+           (SELECT o.name FROM statements st JOIN organisations o ON o.id = st.organisation_id
+             WHERE st.feedback_id = f.id) AS organisation_name,
+           (SELECT string_agg(o.name, ', ' ORDER BY o.name)
+              FROM statements st
+              JOIN statement_cosigners sc ON sc.statement_id = st.id AND sc.signed_at IS NOT NULL
+              JOIN organisations o ON o.id = sc.organisation_id
+             WHERE st.feedback_id = f.id) AS cosigner_names,
            (SELECT name FROM regions WHERE code = f.care_region) AS care_region_name
     FROM feedback f
     JOIN guidance_documents d ON d.id = f.document_id
@@ -424,3 +434,44 @@ async def destroy_originals(
             at,
         )
     return list(ids)
+
+
+class TrailUser(msgspec.Struct, frozen=True):
+    id: int
+    email: str | None
+    role: str
+
+
+async def trail_users(conn: asyncpg.Connection, user_ids: list[int]) -> list[TrailUser]:
+    """The accounts named on an item's trail, with their role (the page decides who is named
+    by address)."""
+    rows = await conn.fetch(
+        "SELECT id, email, role FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL",
+        user_ids,
+    )
+    return [TrailUser(**dict(row)) for row in rows]
+
+
+class GroupName(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+async def group_names_by_id(conn: asyncpg.Connection, group_ids: list[int]) -> list[GroupName]:
+    """Groups by id, archived ones too: a trail names where an item went, then and now."""
+    rows = await conn.fetch(
+        "SELECT id, name FROM subject_groups WHERE id = ANY($1::bigint[])", group_ids
+    )
+    return [GroupName(**dict(row)) for row in rows]
+
+
+class RuleName(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+async def rule_names_by_id(conn: asyncpg.Connection, rule_ids: list[int]) -> list[RuleName]:
+    rows = await conn.fetch(
+        "SELECT id, name FROM routing_rules WHERE id = ANY($1::bigint[])", rule_ids
+    )
+    return [RuleName(**dict(row)) for row in rows]

@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 
 from medskapa.audit import service as audit
+from medskapa.audit.domain import AuditEvent
 from medskapa.clock import Clock
 from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle
@@ -46,6 +47,7 @@ from medskapa.moderation.routing_queries import RouteView
 from medskapa.moderation.texts import ERRORS
 from medskapa.outbox.queue import enqueue
 from medskapa.security.principal import Principal
+from medskapa.triage.texts import routed_to
 
 SUBJECT = "feedback"
 SYSTEM = "system"
@@ -119,6 +121,32 @@ class ItemDetail(msgspec.Struct, frozen=True):
     decision: DecisionRecord | None
     routes: list[RouteView]
     claim: Claim | None
+
+
+# The part of an item's trail that is moderation's: how it came, what was decided, where it
+# was sent, and what became of the text. The group's own work is the group's.
+MODERATION_TRAIL = frozenset(
+    {
+        "feedback.submitted",
+        "moderation.approved",
+        "moderation.redacted",
+        "moderation.rejected",
+        "moderation.marked_urgent",
+        "moderation.original_read",
+        "moderation.original_destroyed",
+        "feedback.routed",
+        "feedback.withdrawn",
+        "feedback.erased",
+    }
+)
+
+
+class Trail(msgspec.Struct, frozen=True):
+    events: list[AuditEvent]
+    users: dict[str, queries.TrailUser]
+    """By pseudonym ("user:17"); an account since deleted is missing."""
+    groups: dict[int, str]
+    rules: dict[int, str]
 
 
 class Original(msgspec.Struct, frozen=True):
@@ -197,6 +225,11 @@ class ModerationService:
         items = await queries.queue(self._conn, filters, now)
         return Queue(items, counts.matching, counts)
 
+    async def waiting(self) -> QueueCounts:
+        """How many items wait for moderation, and how long (no items): a moderator's start
+        page."""
+        return await queries.queue_counts(self._conn, self._clock())
+
     async def detail(self, principal: Principal, feedback_id: uuid.UUID) -> ItemDetail:
         """The item for a moderator's page; an item waiting for a decision is claimed for
         them (a short lease) unless another moderator holds it."""
@@ -219,6 +252,36 @@ class ModerationService:
             await queries.decision(self._conn, feedback_id),
             await routing_queries.routes(self._conn, feedback_id),
             claim,
+        )
+
+    async def trail(self, feedback_id: uuid.UUID) -> Trail:
+        """Moderation's part of the item's trail, with the accounts, groups and routing rules
+        it names (by id) looked up."""
+        events = [
+            e
+            for e in await audit.events_for(self._conn, SUBJECT, str(feedback_id))
+            if e.action in MODERATION_TRAIL
+        ]
+        user_ids = [
+            int(e.actor[5:]) for e in events if e.actor[:5] == "user:" and e.actor[5:].isdigit()
+        ]
+        group_ids, rule_ids = [], []
+        for e in events:
+            group_id, how = (
+                routed_to(e.reason_code) if e.action == "feedback.routed" else (None, None)
+            )
+            if group_id is not None:
+                group_ids.append(group_id)
+            if how and how.startswith("rule:") and how[5:].isdigit():
+                rule_ids.append(int(how[5:]))
+        users = await queries.trail_users(self._conn, user_ids)
+        groups = await queries.group_names_by_id(self._conn, group_ids)
+        rules = await queries.rule_names_by_id(self._conn, rule_ids)
+        return Trail(
+            events,
+            {f"user:{u.id}": u for u in users},
+            {g.id: g.name for g in groups},
+            {r.id: r.name for r in rules},
         )
 
     async def claim(self, principal: Principal, feedback_id: uuid.UUID) -> Claim:

@@ -101,5 +101,8 @@ async def verify_password(password_hash: str, password: str) -> tuple[bool, str 
 
 
 # Verifying against this when an account does not exist takes as long as a real check, so
-# response times do not tell whether an address has an account.
-DUMMY_HASH = HASHER.hash("medskapa-no-such-account")
+# response times do not tell whether an address has an account. Made once with HASHER (same
+# parameters, so the same cost) and written here: hashing it at import cost every process
+# that imports this module ~0.25 s of CPU (each server start and each `medskapa` command).
+# tests/security/test_asvs.py checks that its parameters are HASHER's.
+DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=1$T1H3JRQFdsuhG8hB69JE6Q$ql8BrOG796uusQsvfSjeKZzOJgj7BPz8onY4QQH5k3Y"

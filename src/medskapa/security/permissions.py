@@ -67,8 +67,32 @@ def allows(principal: Principal, permission: Permission) -> bool:
     return RULES[permission](principal)
 
 
+def has_staff_permission(principal: Principal) -> bool:
+    """Whether any staff permission is the principal's: those all need a second factor, so
+    only these people need to see its status, and API keys, on the account page."""
+    return any(allows(principal, permission) for permission in NEEDS_SECOND_FACTOR)
+
+
+def may(principal: Principal, permission: Permission) -> bool:
+    """Whether the guard of a route that needs ``permission`` lets this principal in: what a
+    page may offer them a link to (the same steps as ``Requires``, answered yes or no)."""
+    if permission is Permission.PUBLIC:
+        return True
+    if permission is Permission.SECOND_STEP:
+        return principal.authenticated or principal.pending
+    if not principal.authenticated:
+        return False
+    if permission in NEEDS_SECOND_FACTOR and not principal.second_factor:
+        return False
+    return allows(principal, permission)
+
+
 class SecondFactorRequired(NotAuthorizedException):
     """Signed in, but this needs a session that passed the second factor."""
+
+
+class NotPermitted(PermissionDeniedException):
+    """Signed in, but this person's role and memberships do not give them this."""
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -129,7 +153,7 @@ class Requires:
         if self.permission in NEEDS_SECOND_FACTOR and not principal.second_factor:
             raise SecondFactorRequired(detail="This needs a second factor.")
         if not allows(principal, self.permission):
-            raise PermissionDeniedException(detail="You do not have access to this.")
+            raise NotPermitted(detail="You do not have access to this.")
 
 
 def requires(permission: Permission) -> Requires:

@@ -122,6 +122,8 @@ class TrailUser(msgspec.Struct, frozen=True):
     email: str
     role: str
     in_group: bool
+    deleted: bool = False
+    """The account is gone (its address is a placeholder): named as such."""
 
 
 async def trail_users(
@@ -131,7 +133,8 @@ async def trail_users(
     an address only for those who are)."""
     rows = await conn.fetch(
         "SELECT u.id, u.email, u.role, EXISTS (SELECT 1 FROM group_memberships m "
-        "WHERE m.user_id = u.id AND m.group_id = $2) AS in_group "
+        "WHERE m.user_id = u.id AND m.group_id = $2) AS in_group, "
+        "u.deleted_at IS NOT NULL AS deleted "
         "FROM users u WHERE u.id = ANY($1::bigint[])",
         user_ids,
         group_id,

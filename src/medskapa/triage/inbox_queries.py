@@ -177,3 +177,15 @@ async def published_labels(conn: asyncpg.Connection, document_slug: str) -> list
         document_slug,
     )
     return [row["label"] for row in rows]
+
+
+async def urgent_unanswered(conn: asyncpg.Connection, group_id: int) -> int:
+    """The group's unanswered items a moderator marked as a possible patient-safety signal
+    (few: the partial index feedback_urgent_idx holds only those)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM feedback f "
+        "JOIN feedback_routes r ON r.feedback_id = f.id AND r.group_id = $1 "
+        "WHERE f.urgent AND f.status = ANY($2::text[])",
+        group_id,
+        sorted(str(status) for status in UNANSWERED),
+    )

@@ -74,16 +74,46 @@ async def _actor_names(conn: Conn, view: ItemView) -> dict[str, str]:
         for e in view.timeline
         if e.actor.startswith("user:") and e.actor[5:].isdigit()
     }
+    who = texts.WHO_WORDS
     names = {}
     for user in await group_queries.trail_users(conn, list(ids), view.group.id):
-        if user.in_group:
+        if user.deleted:
+            names[f"user:{user.id}"] = who["gone"]
+        elif user.in_group:
             names[f"user:{user.id}"] = user.email
         elif user.role in ("moderator", "admin"):
-            names[f"user:{user.id}"] = "moderator" if user.role == "moderator" else "administratör"
+            names[f"user:{user.id}"] = who[user.role]
         else:
-            names[f"user:{user.id}"] = "annan användare"
-    names.update({"submitter": "den som skrev", "system": "systemet"})
+            names[f"user:{user.id}"] = who["other"]
+    names.update({"submitter": who["submitter"], "system": who["system"]})
     return names
+
+
+async def _trail(conn: Conn, view: ItemView, actors: dict[str, str]) -> list[tuple[Any, str]]:
+    """The item's events, oldest first, each as when and what in plain Swedish: groups by
+    name, people as ``actors`` names them (an account since deleted as such)."""
+    routed = [texts.routed_to(e.reason_code)[0] for e in view.timeline]
+    names = {
+        g.id: g.name
+        for g in await group_queries.groups_by_id(conn, [i for i in routed if i is not None])
+    }
+    # Each forwarding writes one event and one record, in the same order.
+    forwarded_to = iter(f.to_group for f in view.forwards)
+    trail = []
+    for event, group_id in zip(view.timeline, routed, strict=True):
+        group = None
+        if event.action == "feedback.routed" and group_id is not None:
+            group = names.get(group_id)
+        elif event.action == "feedback.forwarded":
+            group = next(forwarded_to, None)
+        who = actors.get(event.actor, texts.WHO_WORDS["gone"])
+        trail.append(
+            (
+                event.occurred_at,
+                texts.trail_text(event.action, event.reason_code, who=who, group=group),
+            )
+        )
+    return trail
 
 
 def _my_next_group(view: ItemView) -> str:
@@ -154,7 +184,6 @@ class TriageItemPages(Controller):
             "step_labels": texts.STEP_LABELS,
             "close_reasons": texts.CLOSE_REASON_LABELS,
             "forward_reasons": texts.FORWARD_REASON_LABELS,
-            "timeline_words": texts.TIMELINE_WORDS,
             "versions": await _later_versions(conn, view),
             "other_groups": await _other_groups(conn, view),
             "open": item.status in OPEN_FOR_GROUP,
@@ -164,7 +193,7 @@ class TriageItemPages(Controller):
             "form": form,
             "errors": errors or {},
             "values": values or {},
-            "actors": await _actor_names(conn, view),
+            "trail": await _trail(conn, view, await _actor_names(conn, view)),
             "note_max": NOTE_MAX,
             "forward_note_max": FORWARD_NOTE_MAX,
         }

@@ -45,6 +45,9 @@ class ItemRecord(msgspec.Struct, frozen=True):
     changed_in_version: str | None
     erased_at: dt.datetime | None
     care_region_name: str | None = None
+    organisation_name: str | None = None
+    """A joint statement's organisation, and the others that signed it."""
+    cosigner_names: str | None = None
 
 
 _ITEM = """
@@ -53,6 +56,13 @@ _ITEM = """
            f.section_key, s.heading AS section_heading, s.body AS section_body,
            f.quote_exact AS quote, f.category, f.submitter_role, f.body, f.consent_public,
            f.urgent, f.contact_id, f.language, cv.label AS changed_in_version, f.erased_at,
+           (SELECT o.name FROM statements st JOIN organisations o ON o.id = st.organisation_id
+             WHERE st.feedback_id = f.id) AS organisation_name,
+           (SELECT string_agg(o.name, ', ' ORDER BY o.name)
+              FROM statements st
+              JOIN statement_cosigners sc ON sc.statement_id = st.id AND sc.signed_at IS NOT NULL
+              JOIN organisations o ON o.id = sc.organisation_id
+             WHERE st.feedback_id = f.id) AS cosigner_names,
            (SELECT name FROM regions WHERE code = f.care_region) AS care_region_name
     FROM feedback f
     JOIN guidance_documents d ON d.id = f.document_id

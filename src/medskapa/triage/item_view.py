@@ -22,6 +22,18 @@ class Inbox(msgspec.Struct, frozen=True):
     oldest_unanswered_days: int | None
 
 
+class InboxSummary(msgspec.Struct, frozen=True):
+    """One of a member's groups at a glance, for their start page: the inbox's counts by
+    status, how many unanswered items a moderator marked urgent, the oldest unanswered."""
+
+    group: Group
+    counts: dict[str, int]
+    urgent: int
+    oldest_unanswered_days: int | None
+    answering: bool
+    """Whether the member acts for the group (member, lead), not only reads it."""
+
+
 class ItemView(msgspec.Struct, frozen=True):
     item: ItemRecord
     group: Group

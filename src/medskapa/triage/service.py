@@ -60,7 +60,7 @@ from medskapa.triage.domain import (
 from medskapa.triage.group_queries import Group
 from medskapa.triage.inbox_queries import InboxRow
 from medskapa.triage.item_queries import AnswerRecord, ItemRecord
-from medskapa.triage.item_view import Inbox, ItemView, item_view
+from medskapa.triage.item_view import Inbox, InboxSummary, ItemView, item_view
 
 NO_SUCH_ITEM = "No such item in your groups."
 NOT_A_MEMBER = "You are not a member of that group."
@@ -121,6 +121,25 @@ class TriageService:
             counts,
             None if oldest is None else age_in_days(oldest, self._clock()),
         )
+
+    async def inbox_summaries(self, principal: Principal) -> list[InboxSummary]:
+        """Each of the principal's groups with what its inbox counts (kept by triggers, so
+        cheap), for their start page."""
+        now = self._clock()
+        summaries = []
+        async with self._conn.transaction(isolation="repeatable_read", readonly=True):
+            for group in await self.my_groups(principal):
+                oldest = await inbox_queries.oldest_unanswered(self._conn, group.id)
+                summaries.append(
+                    InboxSummary(
+                        group,
+                        await inbox_queries.status_counts(self._conn, group.id),
+                        await inbox_queries.urgent_unanswered(self._conn, group.id),
+                        None if oldest is None else age_in_days(oldest, now),
+                        group.id in principal.answering_groups,
+                    )
+                )
+        return summaries
 
     async def item(self, principal: Principal, feedback_id: uuid.UUID) -> ItemView:
         async with self._work(principal, feedback_id):

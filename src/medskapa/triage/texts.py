@@ -218,28 +218,126 @@ FORWARD_REASON_LABELS: dict[str, str] = {
     "wrong_routing": "Hamnade fel",
 }
 
-# The trail as a group member reads it.
-TIMELINE_WORDS: dict[str, str] = {
-    "feedback.submitted": "Synpunkten kom in",
-    "feedback.approved": "Godkänd av moderator",
-    "feedback.redacted": "Godkänd av moderator, personuppgifter borttagna",
-    "feedback.rejected": "Avvisad av moderator",
-    "feedback.routed": "Skickad till gruppen",
-    "feedback.in_review": "Behandlingen började",
-    "feedback.answered": "Besvarad",
-    "feedback.closed": "Avslutad",
-    "feedback.change_planned": "Besvarad, ändring planerad",
-    "feedback.changed": "Texten ändrad",
-    "feedback.forwarded": "Skickad vidare till en annan grupp",
-    "feedback.assigned": "Tilldelad",
-    "feedback.unassigned": "Tilldelning borttagen",
-    "feedback.themes_changed": "Teman ändrade",
-    "feedback.noted": "Intern anteckning",
-    "feedback.merged": "Sammanslagen med liknande synpunkter",
-    "feedback.access_refused": "Någon utanför gruppen försökte öppna synpunkten",
-    "feedback.withdrawn": "Återtagen av den som skrev",
-    "feedback.erased": "Texten raderad på begäran",
+# Who did something, where the trail may not name them (see triage.item_pages: only a
+# colleague is named, by address; anyone else by role).
+WHO_WORDS: dict[str, str] = {
+    "moderator": "en moderator",
+    "admin": "en administratör",
+    "other": "en annan användare",
+    "gone": "ett borttaget konto",
+    "submitter": "den som skrev",
+    "system": "systemet",
 }
+
+# Every event on an item's trail as staff read it: {who} is who did it.
+TRAIL_WORDS: dict[str, str] = {
+    "feedback.submitted": "Synpunkten kom in",
+    "moderation.approved": "Godkänd av {who}",
+    "moderation.redacted": "Godkänd av {who}, med text borttagen",
+    "moderation.rejected": "Avvisad av {who}",
+    "moderation.marked_urgent": "Markerad som möjlig patientsäkerhetsrisk av {who}",
+    "moderation.original_read": "Originaltexten från före maskningen lästes av {who}",
+    "moderation.original_destroyed": "Originaltexten från före maskningen raderades enligt "
+    "gallringsreglerna",
+    "feedback.routed": "Skickad till {group} av {who}",
+    "feedback.in_review": "Behandlingen påbörjades av {who}",
+    "feedback.answered": "Besvarad av {who}",
+    "feedback.change_planned": "Besvarad av {who}, ändring planerad",
+    "feedback.closed": "Avslutad av {who}",
+    "feedback.changed": "Markerad av {who} som ändrad i en publicerad version",
+    "feedback.forwarded": "Skickad vidare till {group} av {who}",
+    "feedback.assigned": "Tilldelad av {who}",
+    "feedback.unassigned": "Tilldelningen togs bort av {who}",
+    "feedback.themes_changed": "Teman ändrade av {who}",
+    "feedback.noted": "Intern anteckning skriven av {who}",
+    "feedback.merged": "Sammanslagen med liknande synpunkter av {who}",
+    "feedback.access_refused": "Åtkomst nekad: {who} försökte öppna synpunkten",
+    "feedback.withdrawn": "Återtagen av den som skrev",
+    "feedback.erased": "Texten raderad på begäran av den som skrev",
+    # Written before moderation had events of its own; older trails still hold them.
+    "feedback.approved": "Godkänd av {who}",
+    "feedback.redacted": "Godkänd av {who}, med text borttagen",
+    "feedback.rejected": "Avvisad av {who}",
+}
+
+# An unknown event is never shown as its code.
+UNKNOWN_EVENT = "Händelse utan beskrivning"
+UNKNOWN_GROUP = "en arbetsgrupp som inte längre finns"
+
+# Why, for the events that say why (the reason codes of each).
+TRAIL_REASONS: dict[str, dict[str, str]] = {
+    "moderation.redacted": {
+        "personal_data": "personuppgifter",
+        "identifying_details": "detaljer som tillsammans visar vem någon är",
+        "third_party": "uppgifter om en annan person",
+        "other": "annat skäl",
+    },
+    "moderation.rejected": {
+        "spam": "skräppost eller reklam",
+        "abusive": "kränkande eller hotfullt innehåll",
+        "off_topic": "handlar inte om kunskapsstödet",
+        "personal_care_matter": "gäller den egna vården",
+        "duplicate": "samma synpunkt finns redan",
+        "other": "annat skäl",
+    },
+    "moderation.original_read": {
+        "check_redaction": "kontroll av maskningen",
+        "submitter_request": "den som skrev har begärt det",
+        "complaint": "klagomål eller omprövning",
+        "legal_request": "begäran enligt lag",
+    },
+    "feedback.closed": CLOSE_REASON_LABELS,
+    "feedback.forwarded": FORWARD_REASON_LABELS,
+}
+# Reasons an event carries that its words already say.
+SILENT_REASONS: dict[str, frozenset[str]] = {
+    "moderation.marked_urgent": frozenset({"patient_safety"}),
+}
+
+
+def routed_to(reason_code: str | None) -> tuple[int | None, str | None]:
+    """The group a "feedback.routed" event sent the item to, and how the route was chosen
+    ("owner", or "rule:<id>"), from its reason code "group:<id>:<how>"."""
+    parts = (reason_code or "").split(":", 2)
+    if len(parts) == 3 and parts[0] == "group" and parts[1].isdigit():
+        return int(parts[1]), parts[2]
+    return None, None
+
+
+def trail_text(
+    action: str,
+    reason_code: str | None,
+    *,
+    who: str,
+    group: str | None = None,
+    rule: str | None = None,
+) -> str:
+    """One event in plain Swedish: what happened, by whom, and why (never a code). ``group``
+    is the group a route or forward went to, ``rule`` the routing rule that chose it."""
+    words = TRAIL_WORDS.get(action)
+    if words is None:
+        return UNKNOWN_EVENT
+    if action == "feedback.submitted":
+        return (
+            "Organisationens yttrande kom in"
+            if reason_code == "organisation_statement"
+            else "Synpunkten kom in"
+        )
+    text = words.format(who=who, group=group or UNKNOWN_GROUP)
+    if action == "feedback.routed":
+        _, how = routed_to(reason_code)
+        if how == "owner":
+            return f"{text} (gruppen äger kunskapsstödet)"
+        return (
+            f"{text} (enligt dirigeringsregeln ”{rule}”)"
+            if rule
+            else f"{text} (enligt en dirigeringsregel)"
+        )
+    if reason_code and reason_code not in SILENT_REASONS.get(action, frozenset()):
+        why = TRAIL_REASONS.get(action, {}).get(reason_code, "annat skäl")
+        return f"{text} (skäl: {why})"
+    return text
+
 
 PASSAGE_WORDS: dict[str, str] = {
     "present": "Det citerade stycket finns kvar i samma avsnitt i den aktuella versionen",

@@ -28,8 +28,9 @@ from litestar.status_codes import (
 
 from medskapa import errors
 from medskapa.db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
-from medskapa.security.permissions import SecondFactorRequired
+from medskapa.security.permissions import NotPermitted, principal_of
 from medskapa.web.boundary import BoundaryRefusal
+from medskapa.web.return_to import START, carried, requested_path, with_return
 
 log = logging.getLogger("medskapa.web")
 
@@ -93,9 +94,11 @@ def _respond(
     headers: dict[str, str] | None = None,
     page_detail: str | None = None,
     next_step: tuple[str, str] | None = None,
+    **page: Any,
 ) -> Response[Any]:
     """Problem details under /api/, an HTML page elsewhere; ``page_detail`` is what the page
-    says in Swedish when the status alone does not tell."""
+    says in Swedish when the status alone does not tell, ``page`` what else it shows (a
+    ``title`` of its own, the login form, a way to sign out)."""
     swedish, english = _TITLES.get(status, ("Fel", "Error"))
     if is_api(request):
         return Response(
@@ -112,6 +115,7 @@ def _respond(
             "detail": page_detail or _HTML_DETAILS.get(status, detail),
             "errors": errors,
             "next_step": next_step,
+            **page,
         },
         status_code=status,
         headers=headers,
@@ -133,20 +137,80 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     detail = exc.detail if status != HTTP_500_INTERNAL_SERVER_ERROR else None
     if isinstance(exc, NotFoundException) and detail == "Not Found":
         detail = None
-    page_detail = exc.swedish if isinstance(exc, BoundaryRefusal) else None
-    next_step = None
-    if isinstance(exc, SecondFactorRequired):
-        page_detail = "Du har skrivit ditt lösenord men inte koden från din app ännu."
-        next_step = ("/logga-in/kod", "Skriv koden från din app")
-    elif isinstance(exc, NotAuthorizedException):
-        next_step = ("/logga-in", "Logga in")
+    if isinstance(exc, NotAuthorizedException) and not is_api(request):
+        return _sign_in_first(request, exc)
+    if isinstance(exc, NotPermitted) and not is_api(request):
+        return _respond(
+            request,
+            status,
+            detail,
+            headers=exc.headers,
+            page_detail=NOT_PERMITTED,
+            next_step=(START, "Till Mina uppgifter"),
+            sign_out=True,
+            back_to=_back_to(request),
+            what_to_do=ANOTHER_ACCOUNT,
+        )
     return _respond(
         request,
         status,
         detail,
         headers=exc.headers,
-        page_detail=page_detail,
-        next_step=next_step,
+        page_detail=exc.swedish if isinstance(exc, BoundaryRefusal) else None,
+    )
+
+
+NOT_PERMITTED = "Ditt konto har inte behörighet att öppna den här sidan."
+ANOTHER_ACCOUNT = (
+    "Behöver du sidan i ditt arbete: be en administratör för medskapa att ge ditt konto rätt "
+    "roll, eller den som leder din arbetsgrupp eller samordnar din organisation att lägga till "
+    "dig. Har du ett annat konto som har behörigheten: logga ut och logga in med det."
+)
+
+
+def _back_to(request: Request[Any, Any, Any]) -> str | None:
+    """The page to come back to after signing in: this one, if it is a page one can open
+    again (not a form that was sent)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    return carried(requested_path(request.scope))
+
+
+def _sign_in_first(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    """A page that needs signing in (401): the login form itself, or the step that is missing;
+    either way, afterwards the person comes back to this page."""
+    principal = principal_of(request)
+    back_to = _back_to(request)
+    if principal.pending:
+        return _respond(
+            request,
+            exc.status_code,
+            headers=exc.headers,
+            page_detail="Du har skrivit ditt lösenord men inte koden från din app ännu.",
+            next_step=(with_return("/logga-in/kod", back_to), "Skriv koden från din app"),
+        )
+    if principal.authenticated:
+        # Signed in without the second factor (a patient's session, or a token made by one):
+        # this page is staff work, which needs it.
+        return _respond(
+            request,
+            exc.status_code,
+            headers=exc.headers,
+            title="Du behöver logga in i två steg",
+            page_detail="Den här sidan är för personal, som loggar in med lösenord och en kod "
+            "från en app.",
+            what_to_do=ANOTHER_ACCOUNT,
+            sign_out=True,
+            back_to=back_to,
+        )
+    return _respond(
+        request,
+        exc.status_code,
+        headers=exc.headers,
+        page_detail="Sidan du ville öppna visas bara för den som är inloggad och har rätt "
+        "behörighet. Logga in, så kommer du tillbaka till sidan du ville öppna.",
+        sign_in=True,
+        back_to=back_to,
     )
 
 
