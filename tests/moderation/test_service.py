@@ -153,6 +153,7 @@ async def test_rejection_tells_the_submitter_why_and_keeps_the_message_out_of_th
             {
                 "reason_code": "personal_care_matter",
                 "document_title": place.document_title,
+                "message": message,
             },
         ),
     ]

@@ -298,7 +298,9 @@ async def test_api_transitions_with_problems_and_nothing_written(
     ]
     # The submitter follows it to the end by receipt code.
     status = await client.post("/folj", data={"kod": submitted.receipt_code, "lang": "sv"})
-    assert "Texten är ändrad i version 2.1" in status.text
+    assert f'Texten är ändrad i <a href="/kunskapsstod/{DOC}?version=2.1">version 2.1</a>' in (
+        status.text
+    )
     assert "Svar: texten ska ändras" in status.text
     assert PLAN in status.text
     assert "Arbetsgruppen svarade att texten ska ändras." in status.text

@@ -31,9 +31,17 @@ from medskapa.feedback.domain import (
 from medskapa.feedback.receipts import CODE_PATTERN
 from medskapa.feedback.service import FeedbackService, FeedbackView, SubmissionInput, Submitted
 from medskapa.feedback.texts import timeline_text
-from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
+from medskapa.feedback.web import (
+    DEPENDENCIES,
+    MAX_BODY_BYTES,
+    count_accepted,
+    count_attempt,
+    rate_limit,
+    too_many,
+)
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.ratelimit import RateLimited
 from medskapa.web.deps import Conn
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -104,6 +112,27 @@ class TimelineEntry(msgspec.Struct):
     text: str
 
 
+class AnswerOut(msgspec.Struct):
+    """A subject group's answer, in the words the group wrote for the submitter and the
+    public. An item merged with others gets the same answer as they do."""
+
+    status: Annotated[
+        str,
+        msgspec.Meta(
+            description="The status the answer gave the feedback: answered (no change), "
+            "change_planned, changed or closed"
+        ),
+    ]
+    group: str
+    answered_at: str
+    text: str | None
+    will_change: bool | None
+    reason: Annotated[str | None, msgspec.Meta(description="Why it was closed (a code)")]
+    version: Annotated[
+        str | None, msgspec.Meta(description="The version the text changed in, when changed")
+    ]
+
+
 class FeedbackStatusOut(msgspec.Struct):
     id: uuid.UUID
     status: FeedbackStatus
@@ -115,6 +144,18 @@ class FeedbackStatusOut(msgspec.Struct):
     submitted_at: str
     erased: bool
     timeline: list[TimelineEntry]
+    answers: list[AnswerOut]
+    moderator_message: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="When a moderator rejected the feedback: the moderator's own words "
+                "to the submitter, if any were written (the reason is in the timeline). Plain "
+                "text; paragraphs are separated by a blank line. Null otherwise."
+            ),
+        ]
+        | None
+    ) = None
 
 
 def _created(submitted: Submitted) -> FeedbackCreated:
@@ -138,6 +179,19 @@ def _status_out(view: FeedbackView) -> FeedbackStatusOut:
         category=Category(record.category),
         submitted_at=record.created_at.isoformat(),
         erased=record.erased_at is not None,
+        moderator_message=record.moderator_message,
+        answers=[
+            AnswerOut(
+                status=a.status,
+                group=a.group_name,
+                answered_at=a.answered_at.isoformat(),
+                text=a.body,
+                will_change=a.will_change,
+                reason=a.reason_code,
+                version=a.version_label,
+            )
+            for a in view.answers
+        ],
         timeline=[
             TimelineEntry(
                 e.occurred_at.isoformat(),
@@ -171,7 +225,9 @@ class FeedbackApi(Controller):
         description="Returns the receipt code once. Send an `Idempotency-Key` header to make "
         "retries safe: the same key with the same body returns the first answer. Sent with a "
         "person's session or API token, the feedback belongs to that account (listed on its "
-        'page "Mina synpunkter" and in its data download); without, it is anonymous.',
+        'page "Mina synpunkter" and in its data download); without, it is anonymous. Only '
+        "accepted feedback counts against the per-client submission limit (429 with "
+        "Retry-After); a request refused as invalid (422) does not use it up.",
         request_max_body_size=MAX_BODY_BYTES,
         status_code=HTTP_201_CREATED,
     )
@@ -191,7 +247,11 @@ class FeedbackApi(Controller):
                 "Bad Idempotency-Key",
                 "Idempotency-Key must be 1 to 255 printable ASCII characters.",
             )
-        await rate_limit(request, conn, receipt_key, "submit", clock())
+        now = clock()
+        try:
+            await count_attempt(request, conn, receipt_key, now)
+        except RateLimited as exc:
+            raise too_many(exc) from exc
         submission = SubmissionInput(
             document=data.document,
             category=data.category,
@@ -211,12 +271,9 @@ class FeedbackApi(Controller):
         # Sent with a person's session or token: the item is theirs ("Mina synpunkter").
         user_id = principal_of(request).user_id
         try:
-            if key is None:
-                body = msgspec.json.encode(
-                    _created(await service.submit(submission, user_id=user_id))
-                )
-            else:
-                async with conn.transaction():
+            async with conn.transaction():
+                idempotency = None
+                if key is not None:
                     # One account's key never replays another's answer (its receipt code);
                     # the account is mixed into the key, which is only stored hashed.
                     own_key = key if user_id is None else f"account-{user_id}/{key}"
@@ -226,10 +283,15 @@ class FeedbackApi(Controller):
                         return Response(
                             stored.body, status_code=stored.status_code, media_type=MediaType.JSON
                         )
-                    body = msgspec.json.encode(
-                        _created(await service.submit(submission, user_id=user_id))
-                    )
+                # Counted with the item: feedback refused as invalid does not count.
+                await count_accepted(request, conn, receipt_key, now)
+                body = msgspec.json.encode(
+                    _created(await service.submit(submission, user_id=user_id))
+                )
+                if idempotency is not None:
                     await idempotency.store(HTTP_201_CREATED, body)
+        except RateLimited as exc:
+            raise too_many(exc) from exc
         except IdempotencyConflict:
             return _idempotency_problem(
                 HTTP_422_UNPROCESSABLE_ENTITY,
@@ -245,7 +307,7 @@ class FeedbackApi(Controller):
         key: bytes,
         clock: NamedDependency[Clock],
         work: Any,
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         await rate_limit(request, conn, key, "receipt", clock())
         view = await work()
         return Response(_status_out(view), headers={"Cache-Control": "no-store"})
@@ -265,7 +327,7 @@ class FeedbackApi(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: JSONBody[ReceiptIn],
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         return await self._by_code(
             request, conn, receipt_key, clock, lambda: service.lookup(data.code)
         )
@@ -285,7 +347,7 @@ class FeedbackApi(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: JSONBody[ReceiptIn],
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         return await self._by_code(
             request, conn, receipt_key, clock, lambda: service.withdraw(data.code)
         )
@@ -305,7 +367,7 @@ class FeedbackApi(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: JSONBody[ReceiptIn],
-    ) -> Response[Any]:
+    ) -> Response[FeedbackStatusOut]:
         return await self._by_code(
             request, conn, receipt_key, clock, lambda: service.erase(data.code)
         )

@@ -4,6 +4,7 @@ what was sent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -17,6 +18,7 @@ from medskapa.feedback.queries import FormDocument
 from medskapa.feedback.texts import UI, Language
 from medskapa.regions.domain import HealthcareRegion
 from medskapa.web.forms import field
+from medskapa.web.templating import local_time
 
 HONEYPOT_FIELD = "webbplats"
 FORM_ID_FIELD = "formular_id"
@@ -96,6 +98,7 @@ def render_form(
     state: FormState,
     language: Language,
     status_code: int = HTTP_200_OK,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     """The form on its own page, or only the form when htmx asks for it in place."""
     fragment = request.headers.get("hx-request") == "true"
@@ -103,4 +106,14 @@ def render_form(
         "feedback/form_fragment.html" if fragment else "feedback/form_page.html",
         context=_form_context(document, state, language, fragment),
         status_code=status_code,
+        headers=headers,
     )
+
+
+def try_again_at(until: dt.datetime) -> str:
+    """When a limited submitter may send again, as the clock in Sweden shows it, rounded up to
+    the minute so that trying at that time works."""
+    rounded = until.replace(second=0, microsecond=0)
+    if rounded < until:
+        rounded += dt.timedelta(minutes=1)
+    return local_time(rounded, "%H.%M")

@@ -76,6 +76,33 @@ UNANSWERED = frozenset({S.ROUTED, S.IN_REVIEW})
 # Statuses in which a group may still forward, assign, tag and merge.
 OPEN_FOR_GROUP = frozenset({S.ROUTED, S.IN_REVIEW, S.CHANGE_PLANNED})
 
+# Merged items. Items a group merges say the same thing, so the group answers them as one: a
+# step the group takes on one item of a cluster is taken, with the same answer, by every other
+# item in it that is still open for the group and behind the step; an item merged into one the
+# group has already moved takes that item's status and latest answer at once. Items follow
+# forward only: one the group has finished (answered, closed, changed), or one its submitter
+# withdrew, keeps its own. Forwarding is not a step the cluster shares: each item stays with
+# the group it is routed to, and one forwarded away no longer follows. How far along each
+# status is:
+_PROGRESS = {
+    S.ROUTED: 0,
+    S.IN_REVIEW: 1,
+    S.ANSWERED: 2,
+    S.CLOSED: 2,
+    S.CHANGE_PLANNED: 2,
+    S.CHANGED: 3,
+}
+
+
+def follows(current: S, target: S) -> bool:
+    """Whether an item in ``current``, merged with one the group moves to ``target``, moves
+    with it."""
+    return (
+        current in OPEN_FOR_GROUP
+        and target in GROUP_TARGETS
+        and _PROGRESS[target] > _PROGRESS[current]
+    )
+
 
 class CloseReason(StrEnum):
     ALREADY_COVERED = "already_covered"

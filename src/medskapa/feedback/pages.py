@@ -16,6 +16,7 @@ from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_400_BAD_REQUEST,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
 )
 
 from medskapa.clock import Clock
@@ -29,6 +30,7 @@ from medskapa.feedback.forms import (
     FoundData,
     render_form,
     sent_values,
+    try_again_at,
 )
 from medskapa.feedback.queries import FormDocument
 from medskapa.feedback.service import (
@@ -46,10 +48,17 @@ from medskapa.feedback.texts import (
     field_message,
     message,
 )
-from medskapa.feedback.web import DEPENDENCIES, MAX_BODY_BYTES, rate_limit
+from medskapa.feedback.web import (
+    DEPENDENCIES,
+    MAX_BODY_BYTES,
+    count_accepted,
+    count_attempt,
+    rate_limit,
+)
 from medskapa.regions import service as regions
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.ratelimit import RateLimited
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field
 from medskapa.web.responses import private_page
@@ -73,6 +82,27 @@ def _status_context(view: FeedbackView, code: str, language: Language) -> dict[s
         "answers": view.answers,
         "placement": view.placement,
     }
+
+
+def _limited(
+    request: Request[Any, Any, Any],
+    document: FormDocument,
+    state: FormState,
+    language: Language,
+    exc: RateLimited,
+) -> Template:
+    """The form again, as typed, saying until when the submitter must wait (429). With htmx
+    the page keeps its own form and says so itself (static/js/medskapa.js)."""
+    assert exc.until is not None
+    state.general_error = UI[language]["rate_limited_until"].format(time=try_again_at(exc.until))
+    return render_form(
+        request,
+        document,
+        state,
+        language,
+        HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
 
 
 class FeedbackPages(Controller):
@@ -136,7 +166,11 @@ class FeedbackPages(Controller):
             state.general_error = UI[language]["form_rejected"]
             return render_form(request, document, state, language, HTTP_400_BAD_REQUEST)
 
-        await rate_limit(request, conn, receipt_key, "submit", clock())
+        now = clock()
+        try:
+            await count_attempt(request, conn, receipt_key, now)
+        except RateLimited as exc:
+            return _limited(request, document, state, language, exc)
         submission = SubmissionInput(
             document=slug,
             language=language,
@@ -162,9 +196,13 @@ class FeedbackPages(Controller):
                     if stored is not None:
                         submitted = msgspec.json.decode(stored.body, type=Submitted)
                         return self._receipt(request, document, submitted, language)
+                # Counted with the item: a submission sent back for its content does not count.
+                await count_accepted(request, conn, receipt_key, now)
                 submitted = await service.submit(submission, user_id=principal_of(request).user_id)
                 if idempotency is not None:
                     await idempotency.store(HTTP_201_CREATED, msgspec.json.encode(submitted))
+        except RateLimited as exc:
+            return _limited(request, document, state, language, exc)
         except Invalid as exc:
             state.errors = {e.field: field_message(e.field, e.code, language) for e in exc.errors}
             return render_form(request, document, state, language, HTTP_422_UNPROCESSABLE_ENTITY)

@@ -303,6 +303,9 @@ UI: dict[Language, dict[str, str]] = {
         "formuläret. Försök igen om en stund.",
         "send_rate_limited": "Du har skickat många synpunkter på kort tid. Vänta några minuter "
         "och försök igen. Din text finns kvar i formuläret.",
+        "rate_limited_until": "Du har skickat många synpunkter på kort tid, så vi tar inte emot "
+        "fler från dig just nu. Vänta till klockan {time} och skicka sedan igen. Din text finns "
+        "kvar i formuläret, men den är inte skickad.",
         "send_offline": "Vi får ingen kontakt med webbplatsen. Kontrollera din "
         "internetanslutning och försök igen. Din text finns kvar i formuläret.",
     },
@@ -370,6 +373,9 @@ UI: dict[Language, dict[str, str]] = {
         "form. Please try again in a while.",
         "send_rate_limited": "You have sent a lot of feedback in a short time. Please wait a few "
         "minutes and try again. Your text is still in the form.",
+        "rate_limited_until": "You have sent a lot of feedback in a short time, so we cannot "
+        "take more from you just now. Please wait until {time} (Swedish time) and send it "
+        "again. Your text is still in the form, but it has not been sent.",
         "send_offline": "We cannot reach the website. Please check your internet connection "
         "and try again. Your text is still in the form.",
     },

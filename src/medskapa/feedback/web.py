@@ -1,8 +1,14 @@
 """What the feedback pages and the feedback API share: the service, provided per request, the
-largest body they accept, and the per-client limits on submissions and receipt look-ups."""
+largest body they accept, and the per-client limits on submissions and receipt look-ups.
+
+A submission counts twice: as an attempt, before anything is read (``count_attempt``), and as
+accepted, inside the transaction that stores it (``count_accepted``). Only the second is the
+submission limit a person meets, so a form sent back for a missing field or a personal-data
+warning does not use it up (medskapa.security.ratelimit says why this holds under load)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from litestar import Request
@@ -32,26 +38,45 @@ DEPENDENCIES = {
 }
 
 
+def too_many(exc: ratelimit.RateLimited) -> HTTPException:
+    """The 429 (with Retry-After) for the API and for pages that have nothing to keep."""
+    return HTTPException(
+        status_code=HTTP_429_TOO_MANY_REQUESTS,
+        detail="Too many requests from this client; try again later.",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def count_attempt(
+    request: Request[Any, Any, Any], conn: Conn, key: bytes, now: dt.datetime
+) -> None:
+    """Count a submission attempt, whatever becomes of it; ``RateLimited`` past the wide
+    limit on attempts. Call it outside any transaction, so that it counts."""
+    limit = ratelimit.attempt_limit(request.app.state.settings.submit_limit)
+    await ratelimit.check(conn, limit, client_id(request, key), now)
+
+
+async def count_accepted(
+    request: Request[Any, Any, Any], conn: Conn, key: bytes, now: dt.datetime
+) -> None:
+    """Count a submission as accepted; ``RateLimited`` past the submission limit. Call it
+    inside the transaction that stores the item: when the item is not stored, neither is the
+    count."""
+    limit = ratelimit.submit_limit(request.app.state.settings.submit_limit)
+    await ratelimit.check(conn, limit, client_id(request, key), now)
+
+
 async def rate_limit(
     request: Request[Any, Any, Any],
     conn: Conn,
     key: bytes,
-    kind: Literal["submit", "receipt"],
+    kind: Literal["receipt"],
     now: Any,
 ) -> None:
-    """429 (with Retry-After) when this client has submitted, or looked up receipt codes, too
-    often lately."""
-    settings = request.app.state.settings
-    limit = (
-        ratelimit.submit_limit(settings.submit_limit)
-        if kind == "submit"
-        else ratelimit.receipt_limit(settings.receipt_lookup_limit)
-    )
+    """429 (with Retry-After) when this client has looked up receipt codes too often lately.
+    Every look-up counts, found or not: the limit is what stops guessing codes."""
+    limit = ratelimit.receipt_limit(request.app.state.settings.receipt_lookup_limit)
     try:
         await ratelimit.check(conn, limit, client_id(request, key), now)
     except ratelimit.RateLimited as exc:
-        raise HTTPException(
-            status_code=HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many requests from this client; try again later.",
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from exc
+        raise too_many(exc) from exc

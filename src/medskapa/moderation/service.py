@@ -379,9 +379,12 @@ class ModerationService:
                         now=now,
                         contact_id=item.contact_id,
                         language=item.language,
+                        # The moderator's words are to this submitter only: in the body,
+                        # never in the subject.
                         context={
                             "reason_code": valid.reason,
                             "document_title": item.document_title,
+                            "message": valid.message,
                         },
                     )
                 return Decided(item.id, target, valid.decision, valid.reason, False, [])

@@ -1,4 +1,10 @@
-"""Fixed-window rate limits counted in PostgreSQL, so every worker shares the same count."""
+"""Fixed-window rate limits counted in PostgreSQL, so every worker shares the same count.
+
+Submissions count what was accepted: ``check`` runs inside the transaction that stores the
+item, so a submission refused for its content (or past the limit) rolls its count back with
+it, while the row lock on the count makes concurrent submissions from one client take their
+turn, and the one past the limit is refused. Every attempt, accepted or not, counts against a
+wider limit of its own (``attempt_limit``), so that a stream of invalid posts is stopped too."""
 
 from __future__ import annotations
 
@@ -18,16 +24,29 @@ class Limit(msgspec.Struct, frozen=True):
 
 
 class RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, until: dt.datetime | None = None) -> None:
         super().__init__(f"rate limited for {retry_after} s")
         self.retry_after = retry_after
+        self.until = until
+        """When the window ends and the client may try again."""
 
 
 WINDOW_SECONDS = 600
+# Attempts a client may make per accepted submission it is allowed: room for several rounds of
+# corrections and personal-data warnings on each, but not an endless stream of bad posts.
+ATTEMPTS_PER_SUBMISSION = 5
 
 
 def submit_limit(hits: int) -> Limit:
+    """Accepted submissions: counted inside the transaction that stores the item."""
     return Limit("submit", hits=hits, seconds=WINDOW_SECONDS)
+
+
+def attempt_limit(submissions: int) -> Limit:
+    """Every submission attempt, accepted or not."""
+    return Limit(
+        "submit-attempt", hits=submissions * ATTEMPTS_PER_SUBMISSION, seconds=WINDOW_SECONDS
+    )
 
 
 def receipt_limit(hits: int) -> Limit:
@@ -36,13 +55,14 @@ def receipt_limit(hits: int) -> Limit:
 
 async def check(conn: asyncpg.Connection, limit: Limit, client: str, now: dt.datetime) -> None:
     """Count one hit for ``client`` (already a keyed hash, never an address); raise
-    ``RateLimited`` past the limit. Runs in its own statement: a refused request still counts."""
+    ``RateLimited`` past the limit. Outside a transaction the hit is its own statement, so a
+    refused request still counts; inside one, the hit stands or falls with the transaction."""
     epoch = now.timestamp()
     window_start = dt.datetime.fromtimestamp(epoch - epoch % limit.seconds, dt.UTC)
     hits = await queries.count_hit(conn, f"{limit.name}:{client}", window_start)
     if hits > limit.hits:
-        retry_after = math.ceil(window_start.timestamp() + limit.seconds - epoch)
-        raise RateLimited(max(retry_after, 1))
+        until = window_start + dt.timedelta(seconds=limit.seconds)
+        raise RateLimited(max(math.ceil(until.timestamp() - epoch), 1), until)
 
 
 async def purge(conn: asyncpg.Connection, before: dt.datetime) -> int:

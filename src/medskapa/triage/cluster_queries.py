@@ -169,3 +169,34 @@ async def add_to_cluster(
         ids,
     )
     return [row["feedback_id"] for row in rows]
+
+
+async def cluster_member_ids(
+    conn: asyncpg.Connection, feedback_id: uuid.UUID, group_id: int
+) -> list[uuid.UUID]:
+    """The other items in the group's cluster of ``feedback_id`` that are still routed to the
+    group (one forwarded away since is no longer the group's to answer)."""
+    rows = await conn.fetch(
+        "SELECT other.feedback_id FROM feedback_cluster_members me "
+        "JOIN feedback_cluster_members other ON other.cluster_id = me.cluster_id "
+        "JOIN feedback_routes r ON r.feedback_id = other.feedback_id AND r.group_id = $2 "
+        "WHERE me.feedback_id = $1 AND me.group_id = $2 AND other.feedback_id <> $1 "
+        "ORDER BY other.feedback_id",
+        feedback_id,
+        group_id,
+    )
+    return [row["feedback_id"] for row in rows]
+
+
+async def one_contact_per_address(conn: asyncpg.Connection, contact_ids: list[int]) -> list[int]:
+    """Of ``contact_ids``, one per e-mail address (the first given), in the order given: the
+    submitter of several merged items hears of their step once."""
+    rows = await conn.fetch(
+        "SELECT id FROM (SELECT DISTINCT ON (lower(email)) id, "
+        "  array_position($1::bigint[], id) AS position FROM contacts "
+        "  WHERE id = ANY($1::bigint[]) "
+        "  ORDER BY lower(email), array_position($1::bigint[], id)) first "
+        "ORDER BY position",
+        contact_ids,
+    )
+    return [row["id"] for row in rows]

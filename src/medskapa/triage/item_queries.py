@@ -127,14 +127,17 @@ class AnswerRecord(msgspec.Struct, frozen=True):
     group_name: str
     author: str
     answered_at: dt.datetime
+    document_slug: str | None = None
+    """The document of ``version_label``, so that a page can link to that version."""
 
 
 _ANSWERS = """
     SELECT a.status, a.body, a.will_change, a.reason_code, v.label AS version_label,
-           g.name AS group_name, a.author, a.answered_at
+           g.name AS group_name, a.author, a.answered_at, vd.slug AS document_slug
     FROM feedback_answers a
     JOIN subject_groups g ON g.id = a.group_id
     LEFT JOIN document_versions v ON v.id = a.version_id
+    LEFT JOIN guidance_documents vd ON vd.id = v.document_id
 """
 
 

@@ -13,6 +13,7 @@ one of them is raised.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from collections.abc import AsyncIterator
@@ -27,13 +28,17 @@ from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import (
     FORWARD_NOTE_MAX,
+    GROUP_TARGETS,
     OPEN_FOR_GROUP,
     Actor,
+    CheckedStep,
+    CloseReason,
     ForwardReason,
     GroupStep,
     StepRefused,
     allowed,
     check_step,
+    follows,
     later_version,
 )
 from medskapa.security.principal import Principal
@@ -158,11 +163,24 @@ class TriageService:
     async def transition(
         self, principal: Principal, feedback_id: uuid.UUID, step: GroupStep
     ) -> ItemView:
+        """Move the item, and the items merged with it that follow it
+        (medskapa.feedback.lifecycle.follows), with the same answer and the same e-mails."""
+        view, _ = await self._transition(principal, feedback_id, step)
+        return view
+
+    async def _transition(
+        self, principal: Principal, feedback_id: uuid.UUID, step: GroupStep
+    ) -> tuple[ItemView, set[uuid.UUID]]:
+        """The step, and the ids of every item it moved."""
         async with self._work(principal, feedback_id):
-            record, group = await self._own(principal, feedback_id, acting=True)
-            current = FeedbackStatus(record.status)
+            _, group = await self._own(principal, feedback_id, lock=False, acting=True)
+            # The item and its cluster locked in one order, so that steps on two merged items
+            # at once take turns instead of deadlocking; then read as they are now.
+            cluster = await cluster_queries.cluster_member_ids(self._conn, feedback_id, group.id)
+            await item_queries.lock_items(self._conn, [feedback_id, *cluster])
+            record = await self._reload(feedback_id)
             try:
-                checked = check_step(current, step)
+                checked = check_step(FeedbackStatus(record.status), step)
             except StepRefused as exc:
                 raise _invalid(*(FieldError(u.field, u.code) for u in exc.unmet)) from None
             version = None
@@ -176,19 +194,58 @@ class TriageService:
                     raise _invalid(FieldError("version", "version_not_published"))
                 if not later_version(record.version_label, version.label):
                     raise _invalid(FieldError("version", "version_not_later"))
-            now = self._clock()
+            moved = [record, *await self._followers(record, cluster, checked, version)]
+            await self._step(principal, moved, group, checked, version, self._clock())
+            view = await item_view(self._conn, await self._reload(record.id), group)
+            return view, {m.id for m in moved}
+
+    async def _followers(
+        self,
+        leader: ItemRecord,
+        cluster: list[uuid.UUID],
+        step: CheckedStep,
+        version: item_queries.VersionRef | None,
+    ) -> list[ItemRecord]:
+        """The items of ``cluster`` that take ``step`` with ``leader``. A change is made in a
+        version of the leader's document, so only items on that document, on an earlier
+        version, follow it there."""
+        found = []
+        for item_id in cluster:
+            other = await self._reload(item_id)
+            if not follows(FeedbackStatus(other.status), step.target):
+                continue
+            if version is not None and (
+                other.document_id != leader.document_id
+                or not later_version(other.version_label, version.label)
+            ):
+                continue
+            found.append(other)
+        return found
+
+    async def _step(
+        self,
+        principal: Principal,
+        records: list[ItemRecord],
+        group: Group,
+        step: CheckedStep,
+        version: item_queries.VersionRef | None,
+        now: dt.datetime,
+    ) -> None:
+        """Write one group step on each of ``records`` (status, answer, audit event) and the
+        e-mails it sends, each follower told once."""
+        for record in records:
             await item_queries.set_status(
-                self._conn, record.id, checked.target, now, version.id if version else None
+                self._conn, record.id, step.target, now, version.id if version else None
             )
-            if checked.target is not FeedbackStatus.IN_REVIEW:
+            if step.target is not FeedbackStatus.IN_REVIEW:
                 await item_queries.insert_answer(
                     self._conn,
                     feedback_id=record.id,
                     group_id=group.id,
-                    status=checked.target,
-                    body=checked.answer,
-                    will_change=checked.will_change,
-                    reason_code=checked.reason,
+                    status=step.target,
+                    body=step.answer,
+                    will_change=step.will_change,
+                    reason_code=step.reason,
                     version_id=version.id if version else None,
                     author=principal.pseudonym,
                     at=now,
@@ -196,32 +253,27 @@ class TriageService:
             await self._audit(
                 at=now,
                 actor=principal.pseudonym,
-                action=f"feedback.{checked.target}",
+                action=f"feedback.{step.target}",
                 subject_id=str(record.id),
                 from_state=record.status,
-                to_state=checked.target,
-                reason_code=checked.reason,
+                to_state=step.target,
+                reason_code=step.reason,
             )
-            await notices.tell_submitter(
-                self._conn,
-                record,
-                notices.STEP_TEMPLATES[checked.target],
-                now,
-                status=str(checked.target),
-                group_name=group.name,
-                reason_code=checked.reason,
-                version_label=version.label if version else None,
-            )
-            if checked.target is not FeedbackStatus.IN_REVIEW:
-                await notices.tell_statement_readers(
-                    self._conn,
-                    record,
-                    now,
-                    status=str(checked.target),
-                    group_name=group.name,
-                    version_label=version.label if version else None,
-                )
-            return await item_view(self._conn, await self._reload(record.id), group)
+        told = {
+            "status": str(step.target),
+            "group_name": group.name,
+            "version_label": version.label if version else None,
+        }
+        await notices.tell_submitters(
+            self._conn,
+            records,
+            notices.STEP_TEMPLATES[step.target],
+            now,
+            reason_code=step.reason,
+            **told,
+        )
+        if step.target is not FeedbackStatus.IN_REVIEW:
+            await notices.tell_statement_readers(self._conn, records, now, **told)
 
     async def link_planned(
         self, principal: Principal, feedback_ids: list[uuid.UUID], version: str
@@ -230,11 +282,15 @@ class TriageService:
         when it publishes the version that carries them. Returns how many were linked."""
         if not feedback_ids:
             raise _invalid(FieldError("items", "choose_items"))
+        moved: set[uuid.UUID] = set()
         async with self._conn.transaction():
             for feedback_id in sorted(set(feedback_ids)):
-                await self.transition(
-                    principal, feedback_id, GroupStep(target="changed", version=version)
-                )
+                # An item merged with one linked before it has followed it already.
+                if feedback_id not in moved:
+                    _, ids = await self._transition(
+                        principal, feedback_id, GroupStep(target="changed", version=version)
+                    )
+                    moved |= ids
         return len(set(feedback_ids))
 
     async def forward(
@@ -389,8 +445,10 @@ class TriageService:
     async def merge(
         self, principal: Principal, feedback_id: uuid.UUID, others: list[uuid.UUID]
     ) -> int:
-        """Put the item and ``others`` (all in the same group) into one cluster; clusters they
-        are already in are joined. Returns the cluster's id."""
+        """Merge ``others`` (all in the same group) into the item: one cluster, joining any
+        they are already in. Those behind the item take its status and latest answer now
+        (medskapa.feedback.lifecycle.follows), and from then on the cluster moves as one.
+        Returns the cluster's id."""
         others = [o for o in dict.fromkeys(others) if o != feedback_id]
         if not others:
             raise _invalid(FieldError("items", "choose_items"))
@@ -420,7 +478,39 @@ class TriageService:
                     action="feedback.merged",
                     subject_id=str(merged_id),
                 )
+            await self._catch_up(principal, feedback_id, group, now)
             return cluster_id
+
+    async def _catch_up(
+        self, principal: Principal, leader_id: uuid.UUID, group: Group, now: dt.datetime
+    ) -> None:
+        """The items merged with ``leader_id`` take the step that brought it where it is,
+        with the answer that step gave (the group's latest)."""
+        leader = await self._reload(leader_id)
+        status = FeedbackStatus(leader.status)
+        if status not in GROUP_TARGETS:
+            return
+        given = [a for a in await item_queries.answers(self._conn, leader.id) if a.status == status]
+        if status is not FeedbackStatus.IN_REVIEW and not given:
+            return  # moved there before answers were kept: nothing to pass on
+        last = given[-1] if given else None
+        version = None
+        if last is not None and last.version_label is not None:
+            version = await item_queries.document_version(
+                self._conn, leader.document_id, last.version_label
+            )
+        step = CheckedStep(
+            target=status,
+            answer=last.body if last else None,
+            will_change=last.will_change if last else None,
+            reason=CloseReason(last.reason_code) if last and last.reason_code else None,
+            version=version.label if version else None,
+        )
+        cluster = await cluster_queries.cluster_member_ids(self._conn, leader.id, group.id)
+        await item_queries.lock_items(self._conn, [leader.id, *cluster])
+        followers = await self._followers(leader, cluster, step, version)
+        if followers:
+            await self._step(principal, followers, group, step, version, now)
 
     # ------------------------------------------------------------ helpers
 
