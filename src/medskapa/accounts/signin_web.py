@@ -32,7 +32,7 @@ from medskapa.accounts.web import (
     session_cookies,
 )
 from medskapa.errors import Invalid, Refused
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import NotPermitted, Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.web.forms import field, see_other
 from medskapa.web.return_to import RETURN_PARAM, carried, safe_return, with_return
@@ -85,7 +85,10 @@ async def _enrolling(request: Request[Any, Any, Any], accounts: AccountService) 
     principal = principal_of(request)
     user_id = principal.user_id or principal.pending_user_id
     assert user_id is not None
-    assert principal.session_hash is not None
+    if principal.session_hash is None:
+        # Signed in with an API key: the second factor is set up in a browser's session, whose
+        # secret it is bound to (a request with a key has none; this was an error, now a 403).
+        raise NotPermitted(detail="Two-step login is set up in a browser, not with an API key.")
     enrolled = await accounts.totp_enrolled(user_id)
     return _Enrolling(principal, user_id, principal.session_hash, enrolled)
 
