@@ -65,6 +65,9 @@ async def test_my_feedback_page_at_desktop_and_phone_size(
     await page.get_by_label("E-postadress").fill("pat@exempel.se")
     await page.get_by_label("Lösenord").fill(MEMBER_PASSWORD)
     await page.get_by_label("Lösenord").press("Enter")
+    # Signed in, everyone starts on their own page; the account page is in the menu.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+    await page.get_by_role("link", name="Mitt konto").first.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mitt konto")
     # A patient's account page: their feedback and data, no staff things.
     await expect(page.get_by_role("heading", name="API-nycklar")).to_have_count(0)
@@ -118,7 +121,7 @@ async def test_my_feedback_without_any_says_what_to_do(
     await page.get_by_label("E-postadress").fill("ny@exempel.se")
     await page.get_by_label("Lösenord").fill(MEMBER_PASSWORD)
     await page.get_by_label("Lösenord").press("Enter")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mitt konto")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
     await page.goto(f"{live_server}/mina-synpunkter")
     main = page.locator("main")
     await expect(main).to_contain_text("Du har inte lämnat någon synpunkt")
