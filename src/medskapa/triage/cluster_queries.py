@@ -189,13 +189,14 @@ async def cluster_member_ids(
 
 
 async def one_contact_per_address(conn: asyncpg.Connection, contact_ids: list[int]) -> list[int]:
-    """Of ``contact_ids``, one per e-mail address (the first given), in the order given: the
-    submitter of several merged items hears of their step once."""
+    """Of ``contact_ids``, one per e-mail address, in the order given: the submitter of
+    several merged items hears of their step once, at the address as they first left it
+    (the oldest contact; the order of the items given is not their age, so it cannot say)."""
     rows = await conn.fetch(
         "SELECT id FROM (SELECT DISTINCT ON (lower(email)) id, "
         "  array_position($1::bigint[], id) AS position FROM contacts "
         "  WHERE id = ANY($1::bigint[]) "
-        "  ORDER BY lower(email), array_position($1::bigint[], id)) first "
+        "  ORDER BY lower(email), id) first "
         "ORDER BY position",
         contact_ids,
     )
