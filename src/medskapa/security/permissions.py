@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
 from medskapa.security.principal import ANONYMOUS, Principal, Role
@@ -73,20 +73,6 @@ def has_staff_permission(principal: Principal) -> bool:
     return any(allows(principal, permission) for permission in NEEDS_SECOND_FACTOR)
 
 
-def may(principal: Principal, permission: Permission) -> bool:
-    """Whether the guard of a route that needs ``permission`` lets this principal in: what a
-    page may offer them a link to (the same steps as ``Requires``, answered yes or no)."""
-    if permission is Permission.PUBLIC:
-        return True
-    if permission is Permission.SECOND_STEP:
-        return principal.authenticated or principal.pending
-    if not principal.authenticated:
-        return False
-    if permission in NEEDS_SECOND_FACTOR and not principal.second_factor:
-        return False
-    return allows(principal, permission)
-
-
 class SecondFactorRequired(NotAuthorizedException):
     """Signed in, but this needs a session that passed the second factor."""
 
@@ -139,21 +125,36 @@ class Requires:
     async def __call__(
         self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
     ) -> None:
-        if self.permission is Permission.PUBLIC:
-            return
-        principal = principal_of(connection)
-        if self.permission is Permission.SECOND_STEP and principal.pending:
-            return
-        if principal.pending:
-            raise SecondFactorRequired(detail="Finish signing in with your second factor.")
-        if not principal.authenticated:
-            raise NotAuthorizedException(detail="Sign in to continue.")
-        # Sessions and tokens alike: a token carries the second factor of the session that
-        # made it (security/sessions.py), and a staff session without it is never signed in.
-        if self.permission in NEEDS_SECOND_FACTOR and not principal.second_factor:
-            raise SecondFactorRequired(detail="This needs a second factor.")
-        if not allows(principal, self.permission):
-            raise NotPermitted(detail="You do not have access to this.")
+        refused = refusal(principal_of(connection), self.permission)
+        if refused is not None:
+            raise refused
+
+
+def refusal(principal: Principal, permission: Permission) -> HTTPException | None:
+    """Why a route that needs ``permission`` turns this principal away (401 or 403), or None:
+    the one decision behind the guard (``Requires``) and behind the links a page offers
+    (``may``), so the two cannot drift apart."""
+    if permission is Permission.PUBLIC:
+        return None
+    if permission is Permission.SECOND_STEP and principal.pending:
+        return None
+    if principal.pending:
+        return SecondFactorRequired(detail="Finish signing in with your second factor.")
+    if not principal.authenticated:
+        return NotAuthorizedException(detail="Sign in to continue.")
+    # Sessions and tokens alike: a token carries the second factor of the session that made
+    # it (security/sessions.py), and a staff session without it is never signed in.
+    if permission in NEEDS_SECOND_FACTOR and not principal.second_factor:
+        return SecondFactorRequired(detail="This needs a second factor.")
+    if not allows(principal, permission):
+        return NotPermitted(detail="You do not have access to this.")
+    return None
+
+
+def may(principal: Principal, permission: Permission) -> bool:
+    """Whether the guard of a route that needs ``permission`` lets this principal in: what a
+    page may offer them a link to."""
+    return refusal(principal, permission) is None
 
 
 def requires(permission: Permission) -> Requires:
