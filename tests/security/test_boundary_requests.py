@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from medskapa.security.permissions import Permission, declared_permission
+from medskapa.web.boundary import BoundaryRefusal, request_boundary
 from tests.factories import MEMBER_PASSWORD, first_document, make_person, sign_in
 
 Client = AsyncTestClient[Litestar]
@@ -112,6 +113,35 @@ async def test_forms_posted_from_another_site_are_refused(
         )
         assert own_page.status_code == 200, headers
     assert await conn.fetchval("SELECT count(*) FROM outbox_messages") == 2
+
+
+async def test_odd_digits_in_an_origin_port_are_a_foreign_origin_not_a_crash() -> None:
+    """A port written with digits that are not 0-9 names no port of ours: the post is refused
+    as from another site. A server hands the header over as raw bytes, which the boundary reads
+    as Latin-1, so a superscript two arrives as "²" (str.isdigit() says yes, int() says no);
+    the test client would re-encode it, so the middleware gets the raw scope here."""
+    reached = []
+
+    async def page(scope: object, receive: object, send: object) -> None:
+        reached.append(scope)
+
+    boundary = request_boundary("https://127.0.0.1")(page)
+    for port in (b"\xb2", b"\xb9\xb2\xb3", b"8\xb2"):
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/konto/glomt-losenord",
+            "raw_path": b"/konto/glomt-losenord",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1"), (b"origin", b"https://127.0.0.1:" + port)],
+        }
+        with pytest.raises(BoundaryRefusal) as refused:
+            await boundary(scope, None, None)  # type: ignore[arg-type]
+        assert refused.value.status_code == 403, port
+        scope["headers"] = [(b"host", b"127.0.0.1:" + port), (b"origin", b"https://a.example")]
+        with pytest.raises(BoundaryRefusal):
+            await boundary(scope, None, None)  # type: ignore[arg-type]
+    assert reached == []
 
 
 def _api_routes_with_bodies(app: Litestar) -> list[tuple[str, str, bool]]:

@@ -223,6 +223,8 @@ MALFORMED = [
     "\u00e5\u00e4\u00f6\U0001f600" * 40,
     "[]",
     " ",
+    "\u00b2",  # a superscript two: str.isdigit() says yes, int() says no
+    "\u0663",  # an Arabic-Indic three: int() reads it as 3, an id is ASCII digits only
 ]
 
 

@@ -508,3 +508,39 @@ async def test_secrets_stored_before_sealing_are_sealed_once(conn: asyncpg.Conne
     assert plain not in stored
     assert box.open(stored, user_id) == plain
     assert await seal_plain_secrets(conn, box) == 0
+
+
+async def test_a_code_of_digits_that_are_not_0_to_9_is_a_wrong_code_not_a_crash(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """Six superscript or Arabic-Indic digits pass str.isdigit(); they are still no code. The
+    second step says the code is wrong (and counts it), it does not fail with a server error."""
+    user_id = await make_staff(conn, "lead@exempel.se", GROUP, RoleChoice.GROUP_LEAD)
+    await enrol_totp(conn, user_id)
+    await password_only(client, "lead@exempel.se")
+    for code in ("\u00b2" * 6, "\u0663" * 6):
+        answer = await client.post("/logga-in/kod", data={"code": code})
+        assert answer.status_code == 422, code
+        assert "Koden stämmer inte" in answer.text
+    assert (await client.get("/arbetsgrupp")).status_code == 401
+
+
+async def test_a_forged_device_cookie_with_odd_characters_is_no_device_not_a_crash(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """The device cookie is the browser's to send, so anything may come back in it: one whose
+    signature holds characters outside ASCII is simply not a known device, and signing in
+    goes on to the second step."""
+    user_id = await make_staff(conn, "lead@exempel.se", GROUP, RoleChoice.GROUP_LEAD)
+    await enrol_totp(conn, user_id)
+    forged = f"{user_id}.{int(FIXED_NOW.timestamp())}.{'0' * 16}.{'é' * 32}"
+    csrf = client.cookies["__Host-csrf"]
+    cookie = f"__Host-csrf={csrf}; __Host-medskapa-device={forged}".encode()
+    response = await client.post(
+        "/logga-in",
+        data={"email": "lead@exempel.se", "password": STAFF_PASSWORD},
+        headers={"Cookie": cookie},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/logga-in/kod"

@@ -23,6 +23,7 @@ from medskapa.accounts.web import (
     user_id_of,
 )
 from medskapa.errors import Invalid
+from medskapa.ids import parse_id
 from medskapa.security.permissions import (
     Permission,
     has_staff_permission,
@@ -189,9 +190,9 @@ class AccountPages(Controller):
         accounts: NamedDependency[AccountService],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
-        token_id = field(data, "token_id")
-        if token_id.isdigit():
-            await accounts.revoke_api_token(user_id_of(request), int(token_id))
+        token_id = parse_id(field(data, "token_id"))
+        if token_id is not None:
+            await accounts.revoke_api_token(user_id_of(request), token_id)
         return see_other("/konto?klart=nyckel")
 
     @post(

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from medskapa.errors import Invalid
 from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS, Category
 from medskapa.feedback.personal_data import Finding
+from medskapa.ids import parse_id
 from medskapa.moderation import texts
 from medskapa.moderation.domain import MESSAGE_MAX, ReadReason, RedactionReason, RejectReason
 from medskapa.moderation.queries import QueueFilter
@@ -89,7 +90,7 @@ def trail_entries(trail: Trail) -> list[tuple[Any, str]]:
     entries = []
     for event in trail.events:
         group_id, how = routed_to(event.reason_code)
-        rule_id = int(how[5:]) if how and how.startswith("rule:") and how[5:].isdigit() else None
+        rule_id = parse_id(how[5:]) if how and how.startswith("rule:") else None
         text = trail_text(
             event.action,
             event.reason_code,

@@ -21,6 +21,7 @@ from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle
 from medskapa.feedback.domain import TEXT_MAX, FeedbackStatus, InvalidText, clean_text
 from medskapa.feedback.personal_data import Finding, find_personal_data
+from medskapa.ids import parse_id
 from medskapa.moderation import queries, routing_queries
 from medskapa.moderation.domain import (
     CLAIM_MINUTES,
@@ -263,7 +264,9 @@ class ModerationService:
             if e.action in MODERATION_TRAIL
         ]
         user_ids = [
-            int(e.actor[5:]) for e in events if e.actor[:5] == "user:" and e.actor[5:].isdigit()
+            user_id
+            for e in events
+            if e.actor[:5] == "user:" and (user_id := parse_id(e.actor[5:])) is not None
         ]
         group_ids, rule_ids = [], []
         for e in events:
@@ -272,8 +275,8 @@ class ModerationService:
             )
             if group_id is not None:
                 group_ids.append(group_id)
-            if how and how.startswith("rule:") and how[5:].isdigit():
-                rule_ids.append(int(how[5:]))
+            if how and how.startswith("rule:") and (rule_id := parse_id(how[5:])) is not None:
+                rule_ids.append(rule_id)
         users = await queries.trail_users(self._conn, user_ids)
         groups = await queries.group_names_by_id(self._conn, group_ids)
         rules = await queries.rule_names_by_id(self._conn, rule_ids)

@@ -18,6 +18,7 @@ import msgspec
 
 from medskapa.errors import FieldError
 from medskapa.feedback.domain import InvalidText, clean_text
+from medskapa.ids import parse_id
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -140,10 +141,7 @@ def date_field(errors: list[FieldError], field: str, value: str) -> dt.date | No
 
 def as_int(value: str | int | None) -> int | None:
     """A numeric id from a URL or form, or None when it cannot be one."""
-    if isinstance(value, int):
-        return value
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return parse_id(value)
 
 
 def as_uuid(value: str | uuid.UUID | None) -> uuid.UUID | None:

@@ -14,6 +14,7 @@ import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from medskapa.ids import parse_id
 from medskapa.security import queries
 from medskapa.security.secrets import derive
 
@@ -79,7 +80,7 @@ def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
     """The TOTP time step (now, or one step either side for clock drift) whose code this is."""
     totp = pyotp.TOTP(secret)
     code = code.replace(" ", "").strip()
-    if len(code) != totp.digits or not code.isdigit():
+    if len(code) != totp.digits or not (code.isascii() and code.isdigit()):
         return None
     current = totp.timecode(now)
     for step in (current - 1, current, current + 1):
@@ -99,9 +100,12 @@ def device_of(secret: bytes, value: str | None, now: dt.datetime) -> tuple[int, 
         return None
     body, _, mac = value.rpartition(".")
     parts = body.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3 or parse_id(parts[0]) is None or parse_id(parts[1]) is None:
         return None
-    if not hmac.compare_digest(derive(secret, "login-device", body).hex()[:32], mac):
+    # Bytes, not str: compare_digest refuses str with characters outside ASCII, and the
+    # browser may send any.
+    expected = derive(secret, "login-device", body).hex()[:32]
+    if not hmac.compare_digest(expected.encode(), mac.encode()):
         return None
     issued = dt.datetime.fromtimestamp(int(parts[1]), dt.UTC)
     if now - issued > DEVICE_VALID:

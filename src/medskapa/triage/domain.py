@@ -21,6 +21,7 @@ from medskapa.feedback.domain import (
     clean_text,
     collapse_whitespace,
 )
+from medskapa.ids import parse_id
 from medskapa.regions.domain import is_healthcare_region_code, is_region_code
 from medskapa.triage import texts
 
@@ -154,20 +155,20 @@ def parse_filter(raw: dict[str, str | None]) -> InboxFilter:
         else:
             unmet.append(FieldError("healthcare_region", "unknown_healthcare_region"))
     if theme := values.get("theme"):
-        if theme.isdigit() and len(theme) <= 18:
-            out["theme"] = int(theme)
+        if (theme_id := parse_id(theme)) is not None:
+            out["theme"] = theme_id
         else:
             unmet.append(FieldError("theme", "unknown_theme"))
     if assignee := values.get("assignee"):
         if assignee in Assignee.__members__.values():
             out["assignee"] = Assignee(assignee)
-        elif assignee.isdigit() and len(assignee) <= 18:
-            out["assignee"] = int(assignee)
+        elif (assignee_id := parse_id(assignee)) is not None:
+            out["assignee"] = assignee_id
         else:
             unmet.append(FieldError("assignee", "unknown_assignee"))
     if older := values.get("older_than_days"):
-        if older.isdigit() and int(older) <= MAX_AGE_DAYS:
-            out["older_than_days"] = int(older)
+        if (days := parse_id(older)) is not None and days <= MAX_AGE_DAYS:
+            out["older_than_days"] = days
         else:
             unmet.append(FieldError("older_than_days", "days_out_of_range"))
     if urgent := values.get("urgent"):

@@ -26,6 +26,7 @@ from medskapa.feedback.lifecycle import (
     allowed,
     later_version,
 )
+from medskapa.ids import parse_id
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.triage import group_queries, item_queries, texts
@@ -70,9 +71,9 @@ async def _actor_names(conn: Conn, view: ItemView) -> dict[str, str]:
     a member of this group is named by address; a moderator or administrator by role, anyone
     else only as "another user"."""
     ids = {
-        int(e.actor.split(":", 1)[1])
+        user_id
         for e in view.timeline
-        if e.actor.startswith("user:") and e.actor[5:].isdigit()
+        if e.actor.startswith("user:") and (user_id := parse_id(e.actor[5:])) is not None
     }
     who = texts.WHO_WORDS
     names = {}
@@ -269,9 +270,9 @@ class TriageItemPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         raw = field(data, "assignee")
-        if raw and not raw.isdigit():
+        if raw and parse_id(raw) is None:
             raw = "0"
-        user_id = int(raw) if raw else None
+        user_id = parse_id(raw) if raw else None
         return await self._act(
             request,
             conn,
@@ -291,7 +292,7 @@ class TriageItemPages(Controller):
         feedback_id: FromPath[uuid.UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        ids = [int(v) if v.isdigit() and len(v) < 18 else 0 for v in fields(data, "theme")]
+        ids = [parse_id(v) or 0 for v in fields(data, "theme")]
         return await self._act(
             request,
             conn,

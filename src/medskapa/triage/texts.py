@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from medskapa.ids import parse_id
+
 Language = Literal["sv", "en"]
 
 # What a patient representative is told when they try to act for the group.
@@ -299,8 +301,8 @@ def routed_to(reason_code: str | None) -> tuple[int | None, str | None]:
     """The group a "feedback.routed" event sent the item to, and how the route was chosen
     ("owner", or "rule:<id>"), from its reason code "group:<id>:<how>"."""
     parts = (reason_code or "").split(":", 2)
-    if len(parts) == 3 and parts[0] == "group" and parts[1].isdigit():
-        return int(parts[1]), parts[2]
+    if len(parts) == 3 and parts[0] == "group" and (group_id := parse_id(parts[1])) is not None:
+        return group_id, parts[2]
     return None, None
 
 

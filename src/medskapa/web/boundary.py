@@ -39,6 +39,8 @@ from litestar.status_codes import (
 )
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from medskapa.ids import parse_id
+
 MAX_PATH_BYTES = 4 * 1024
 MAX_SEGMENT_BYTES = 255
 MAX_HEADER_BYTES = 8 * 1024
@@ -136,7 +138,8 @@ def _split_host(value: str) -> tuple[str, int | None]:
     host, sep, port = value.rpartition(":")
     if not sep or host.endswith(":") or (host.startswith("[") and not host.endswith("]")):
         return value.lower(), None
-    return host.lower(), int(port) if port.isdigit() else -1
+    number = parse_id(port)
+    return host.lower(), -1 if number is None else number
 
 
 def _same_site(origin: str, host_header: str, public: tuple[str, int] | None) -> bool:
