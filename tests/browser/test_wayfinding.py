@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser.axe import _screenshot_path, assert_accessible
-from tests.factories import MEMBER_PASSWORD, STAFF_PASSWORD
+from tests.factories import MEMBER_PASSWORD, STAFF_PASSWORD, first_document
 from tests.wayfinding.cast import GROUP, ORGANISATION, ROUND_TITLE, Cast, Person, cast
 
 pytestmark = pytest.mark.slow
@@ -27,12 +27,21 @@ VIEWPORTS = {
 
 
 async def check(page: Page, name: str) -> None:
-    """axe-clean, and no sideways scrolling at this width."""
+    """axe-clean, and no sideways scrolling at this width: neither the page nor anything in
+    it (a wide table on a phone becomes stacked rows, it does not scroll in a box)."""
     await assert_accessible(page, name)
     wide, room = await page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth]"
     )
     assert wide <= room, f"{name}: the page is {wide}px wide in a {room}px window"
+    scrolling = await page.evaluate(
+        """() => [...document.querySelectorAll("main *")]
+            .filter(e => e.scrollWidth > e.clientWidth + 1
+                && ["auto", "scroll"].includes(getComputedStyle(e).overflowX))
+            .map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}: `
+                + `${e.scrollWidth}px in ${e.clientWidth}px`)"""
+    )
+    assert scrolling == [], f"{name}: parts of the page scroll sideways: {scrolling}"
 
 
 @dataclass
@@ -180,3 +189,40 @@ async def test_a_refused_page_says_what_to_do_and_another_account_comes_back_to_
     await page.get_by_label("Kod", exact=True).press("Enter")
     await walk.at("Administration", "back")
     assert page.url == f"{live_server}/admin"
+
+
+async def test_every_table_page_fits_a_phone(
+    page: Page, live_server: str, conn: asyncpg.Connection
+) -> None:
+    """The pages with tables, opened by an admin on a phone: nothing scrolls sideways and each
+    table is a column of stacked rows, every cell naming its column."""
+    people = await cast(conn)
+    document, _, _ = await first_document(conn)
+    await page.set_viewport_size(VIEWPORTS["phone"])
+    walk = Walk(page, "tables")
+    await sign_in(walk, live_server, people.admin)
+    # (page, whether the cast's data gives it a table)
+    for path, has_table in (
+        ("/admin/anvandare", True),
+        ("/admin/utskick", True),
+        ("/admin/dirigering", False),
+        ("/admin/struktur", True),
+        ("/admin/dokument", True),
+        (f"/admin/dokument/{document}", True),
+        ("/konto", True),
+        (f"/organisationer/{people.organisation_slug}", False),  # members: coordinators only
+    ):
+        await page.goto(f"{live_server}{path}")
+        await check(page, "tables" + path.replace("/", "-").replace("_", "-"))
+        tables = page.locator("table.data")
+        assert (await tables.count() > 0) == has_table, path
+        for table in await tables.all():
+            assert "stack" in (await table.get_attribute("class") or ""), path
+            cells = table.locator("tbody td")
+            for cell in (await cells.all())[:12]:
+                if not await cell.is_visible():  # an empty cell takes no line of its own
+                    assert (await cell.inner_html()).strip() == "", path
+                    continue
+                assert await cell.evaluate("e => getComputedStyle(e).display") == "block", path
+                label = await cell.get_attribute("data-label")
+                assert label or await cell.locator("button, form").count(), path

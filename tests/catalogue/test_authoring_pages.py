@@ -137,7 +137,7 @@ async def test_lead_drafts_edits_previews_and_publishes(
     slug, current = document
     listing = await client.get(PAGE)
     assert listing.status_code == 200
-    assert f'<tr data-document="{slug}">' in listing.text
+    assert f'<tr role="row" data-document="{slug}">' in listing.text
     versions = await client.get(f"{PAGE}/{slug}")
     assert "Skapa nytt utkast" in versions.text
     label = next_label(current)
@@ -146,8 +146,12 @@ async def test_lead_drafts_edits_previews_and_publishes(
     text, form = await draft(client, slug, label)
     assert "Utkastet är skapat" in text
     # The list shows each document's current version and its draft.
-    row = (await client.get(PAGE)).text.split(f'<tr data-document="{slug}">')[1].split("</tr>")[0]
-    assert f"<td>{current}</td>" in row
+    row = (
+        (await client.get(PAGE))
+        .text.split(f'<tr role="row" data-document="{slug}">')[1]
+        .split("</tr>")[0]
+    )
+    assert f'<td role="cell" data-label="Gällande version">{current}</td>' in row
     assert f'<a href="{PAGE}/{slug}/{label}">Utkast {label}</a>' in row
     assert form["section-0-key"], "the hidden key is kept"
     key = form["section-0-key"]

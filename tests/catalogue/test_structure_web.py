@@ -70,7 +70,7 @@ async def test_page_lists_areas_groups_kinds_and_counts(client: Client, admin: i
     assert "<h1>Programområden och grupper</h1>" in page.text
     assert "Nationell arbetsgrupp (NAG)" in page.text
     assert "Nationell samverkansgrupp (NSG)" in page.text
-    assert "<td>nag-hjartsvikt</td>" in page.text
+    assert '<td role="cell" data-label="Kortadress">nag-hjartsvikt</td>' in page.text
 
 
 async def test_create_area_and_group_by_form(
@@ -95,7 +95,10 @@ async def test_create_area_and_group_by_form(
     )
     assert group.status_code == 200
     assert "Gruppen är skapad." in group.text
-    assert "<td>Nationell samverkansgrupp (NSG)</td><td>nsg-njursvikt</td>" in group.text
+    assert (
+        '<td role="cell" data-label="Sort">Nationell samverkansgrupp (NSG)</td>'
+        '<td role="cell" data-label="Kortadress">nsg-njursvikt</td>'
+    ) in group.text
     assert (
         await conn.fetchval(
             "SELECT count(*) FROM audit_events WHERE actor = $1 AND action IN "

@@ -126,7 +126,7 @@ async def test_api_tokens_end_with_the_credentials_they_came_from(
     assert f"Nej – {expected}" in page.text
     fresh = await new_token(bare_client, "ny")
     assert await still_works(client, fresh)
-    assert "<td>Ja, till " in (await bare_client.get("/konto")).text
+    assert '<td role="cell" data-label="Gäller">Ja, till ' in (await bare_client.get("/konto")).text
 
 
 async def _an_organisation(conn: asyncpg.Connection) -> str:
