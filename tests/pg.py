@@ -64,6 +64,14 @@ MEMORY_FOLDER = Path("/dev/shm")
 MEMORY_NEEDED = 1 << 30
 
 
+def copy_clause() -> str:
+    """How CREATE DATABASE copies the template here. On the throwaway server it copies the
+    files (FILE_COPY): ~18 ms of the server's CPU per copy and drop instead of ~45 ms, as no
+    11 MB of WAL is written for each copy. FILE_COPY makes the server checkpoint, twice per
+    copy: free without fsync, not on a configured server, which copies as it is set to."""
+    return "" if os.environ.get("MEDSKAPA_TEST_DATABASE_URL") else " STRATEGY FILE_COPY"
+
+
 def cluster_folder(prefix: str) -> Path:
     """A new, empty folder for a throwaway PostgreSQL cluster; the caller removes it."""
     in_memory = (
