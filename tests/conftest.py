@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
@@ -27,8 +28,16 @@ from tests.pg import copy_clause, server_url, unique_name, with_database
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+# zxcvbn's strength estimate of a password (told the Swedish word list and the address) takes
+# ~10-20 ms of CPU, and the tests set the same few passwords for the same addresses again and
+# again (every factory user): each pair is estimated once per worker process. The answer is
+# the same function of the same two strings, so no rule is checked any less.
+REMEMBERED_GUESSABLE = functools.cache(passwords.guessable)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "guessable", REMEMBERED_GUESSABLE)
     if request.node.get_closest_marker("production_argon2") is None:
         monkeypatch.setattr(passwords, "HASHER", FAST_HASHER)
 
