@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
@@ -17,7 +18,7 @@ from medskapa.security import passwords
 from medskapa.settings import Settings
 from tests.apps import app_for
 from tests.factories import TEST_SECRET, csrf_follows_cookie
-from tests.pg import server_url, unique_name, with_database
+from tests.pg import copy_clause, server_url, unique_name, with_database
 
 # argon2id at the lowest cost argon2 allows (8 KiB, one pass): a hash takes microseconds
 # instead of ~0.2 s of CPU. Production's parameters (passwords.HASHER) are what the tests
@@ -27,8 +28,16 @@ from tests.pg import server_url, unique_name, with_database
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+# zxcvbn's strength estimate of a password (told the Swedish word list and the address) takes
+# ~10-20 ms of CPU, and the tests set the same few passwords for the same addresses again and
+# again (every factory user): each pair is estimated once per worker process. The answer is
+# the same function of the same two strings, so no rule is checked any less.
+REMEMBERED_GUESSABLE = functools.cache(passwords.guessable)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "guessable", REMEMBERED_GUESSABLE)
     if request.node.get_closest_marker("production_argon2") is None:
         monkeypatch.setattr(passwords, "HASHER", FAST_HASHER)
 
@@ -60,36 +69,46 @@ async def template_database(pg_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def _new_database(pg_url: str, template: str | None) -> str:
-    name = unique_name("medskapa_t")
-    admin = await asyncpg.connect(pg_url)
-    try:
-        clause = f' TEMPLATE "{template}"' if template else ""
-        await admin.execute(f'CREATE DATABASE "{name}"{clause}')
-    finally:
-        await admin.close()
-    return name
+class _Admin:
+    """Creates and drops the tests' databases over two connections kept for the session, not
+    over a new one for each copy and each drop (half of all connections the suite made: a
+    server process started and ended each time). Two, so that the copy made ahead runs while
+    the last test's database is dropped."""
+
+    def __init__(self, pg_url: str, pool: asyncpg.Pool) -> None:
+        self.pg_url = pg_url
+        self._pool = pool
+
+    async def new_database(self, template: str | None) -> str:
+        name = unique_name("medskapa_t")
+        clause = f' TEMPLATE "{template}"{copy_clause()}' if template else ""
+        await self._pool.execute(f'CREATE DATABASE "{name}"{clause}')
+        return name
+
+    async def drop_database(self, name: str) -> None:
+        await self._pool.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _drop_database(pg_url: str, name: str) -> None:
-    admin = await asyncpg.connect(pg_url)
+@pytest.fixture(scope="session")
+async def _admin(pg_url: str) -> AsyncIterator[_Admin]:
+    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=2)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield _Admin(pg_url, pool)
     finally:
-        await admin.close()
+        await pool.close()
 
 
 class _AheadOfTime:
-    """Copies of the template, one made ahead: copying it (~0.5 s of the server's time, most
-    of a test's set-up) happens while the test before runs, not while the next one waits."""
+    """Copies of the template, one made ahead: copying it (most of a test's set-up) happens
+    while the test before runs, not while the next one waits."""
 
-    def __init__(self, pg_url: str, template: str) -> None:
-        self._pg_url = pg_url
+    def __init__(self, admin: _Admin, template: str) -> None:
+        self._admin = admin
         self._template = template
         self._next: asyncio.Task[str] | None = None
 
     def _copy(self) -> asyncio.Task[str]:
-        return asyncio.ensure_future(_new_database(self._pg_url, self._template))
+        return asyncio.ensure_future(self._admin.new_database(self._template))
 
     async def take(self) -> str:
         ready = self._next or self._copy()
@@ -98,30 +117,30 @@ class _AheadOfTime:
 
     async def close(self) -> None:
         if self._next is not None:
-            await _drop_database(self._pg_url, await self._next)
+            await self._admin.drop_database(await self._next)
 
 
 @pytest.fixture(scope="session")
-async def _databases(pg_url: str, template_database: str) -> AsyncIterator[_AheadOfTime]:
-    databases = _AheadOfTime(pg_url, template_database)
+async def _databases(_admin: _Admin, template_database: str) -> AsyncIterator[_AheadOfTime]:
+    databases = _AheadOfTime(_admin, template_database)
     yield databases
     await databases.close()
 
 
 @pytest.fixture
-async def database_url(pg_url: str, _databases: _AheadOfTime) -> AsyncIterator[str]:
+async def database_url(_admin: _Admin, _databases: _AheadOfTime) -> AsyncIterator[str]:
     """A database of this test's own: migrated, with the demo catalogue."""
     name = await _databases.take()
-    yield with_database(pg_url, name)
-    await _drop_database(pg_url, name)
+    yield with_database(_admin.pg_url, name)
+    await _admin.drop_database(name)
 
 
 @pytest.fixture
-async def empty_database_url(pg_url: str) -> AsyncIterator[str]:
+async def empty_database_url(_admin: _Admin) -> AsyncIterator[str]:
     """A database of this test's own with nothing in it, not even migrations."""
-    name = await _new_database(pg_url, None)
-    yield with_database(pg_url, name)
-    await _drop_database(pg_url, name)
+    name = await _admin.new_database(None)
+    yield with_database(_admin.pg_url, name)
+    await _admin.drop_database(name)
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -22,6 +20,7 @@ from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 from tests.factories import TEST_SECRET
+from tests.pg import cluster_folder
 
 TEXT = "Det står inte vem jag ska ringa efter utskrivningen. Det borde stå i avsnittet."
 
@@ -49,7 +48,7 @@ def stop_and_start(server: EmbeddedPostgres, mode: str, down_seconds: float) -> 
 
 @pytest.fixture
 def own_pg() -> Iterator[EmbeddedPostgres]:
-    folder = Path(tempfile.mkdtemp(prefix="medskapa-fault-"))
+    folder = cluster_folder("medskapa-fault-")
     server = EmbeddedPostgres(folder)
     server.start()
     try:

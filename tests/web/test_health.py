@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -16,6 +14,7 @@ from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.migrations import migrate
 from medskapa.settings import Settings
 from tests.factories import TEST_SECRET
+from tests.pg import cluster_folder
 
 
 async def test_healthz_reports_database_and_schema(client: AsyncTestClient) -> None:
@@ -39,7 +38,7 @@ async def test_openapi_document_is_served(client: AsyncTestClient) -> None:
 @pytest.fixture
 def own_server() -> Iterator[EmbeddedPostgres]:
     """A PostgreSQL of this test's own, so that it can be stopped and started again."""
-    folder = Path(tempfile.mkdtemp(prefix="medskapa-outage-"))
+    folder = cluster_folder("medskapa-outage-")
     server = EmbeddedPostgres(folder)
     server.start()
     try:
