@@ -2,7 +2,9 @@
 # Build the Containerfile (and the PgBouncer image of deploy/) with podman on a machine that
 # reaches no container registry, only Debian and PyPI: what CI does (tests/deploy).
 #
-#   deploy/build-image.sh [TAG]        TAG: the image's name (default localhost/medskapa:latest)
+#   deploy/build-image.sh [TAG [PGBOUNCER_TAG]]
+#     TAG            the app image (default localhost/medskapa:latest)
+#     PGBOUNCER_TAG  the PgBouncer image (default localhost/medskapa-pgbouncer:latest)
 #
 # Prints `KEY=VALUE` lines at the end (CONTAINERS_CONF, build seconds). Needs root and apt
 # (Debian bookworm); installs podman, buildah, runc and mmdebstrap when they are missing.
@@ -21,6 +23,8 @@
 set -euo pipefail
 
 TAG=${1:-localhost/medskapa:latest}
+PGBOUNCER_TAG=${2:-localhost/medskapa-pgbouncer:latest}
+DEBIAN=docker.io/library/debian:bookworm-slim
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/tmp/medskapa-build}
 BASE=docker.io/library/python:3.11-slim
@@ -28,6 +32,9 @@ CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/medskapa/container
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (mmdebstrap, rootful podman)" >&2; exit 1; }
 mkdir -p "$WORK" "$CACHE"
+# One build at a time on this machine: the base images have fixed names.
+exec 9>"$CACHE/build.lock"
+flock 9
 
 if ! command -v podman >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v runc >/dev/null; then
   apt-get update -qq
@@ -39,6 +46,8 @@ nproc=$(ulimit -Hu)
 if [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; then nproc=32768; fi
 cat >"$WORK/containers.conf" <<CONF
 [containers]
+# No journald here: containers' output to files, so that `podman logs` has it.
+log_driver = "k8s-file"
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
 runtime = "runc"
@@ -73,6 +82,8 @@ elif [ "$have" != "$key" ] || [ "${REBUILD_BASE:-}" = 1 ]; then
     --change 'CMD ["python3"]' \
     --message 'local Debian bookworm stand-in for python:3.11-slim' \
     -q "$tarball" "$BASE" >/dev/null
+  # The same root filesystem stands in for Debian's image, which the PgBouncer image starts from.
+  podman tag "$BASE" "$DEBIAN"
 fi
 
 # --- pip in the build reaches PyPI as the host's does ------------------------------------------
@@ -89,5 +100,8 @@ podman build --format docker --pull=never --network host \
   -v "$WORK/pip.conf:/etc/pip.conf:ro" \
   -t "$TAG" -f "$SRC/Containerfile" "$SRC" >"$WORK/build.log" 2>&1 \
   || { tail -40 "$WORK/build.log" >&2; echo "build failed; see $WORK/build.log" >&2; exit 1; }
+podman build --format docker --pull=never --network host -t "$PGBOUNCER_TAG" \
+  "$SRC/deploy/pgbouncer" >"$WORK/build-pgbouncer.log" 2>&1 \
+  || { tail -40 "$WORK/build-pgbouncer.log" >&2; echo "PgBouncer build failed" >&2; exit 1; }
 echo "CONTAINERS_CONF=$CONTAINERS_CONF"
 echo "BUILD_SECONDS=$(( $(date +%s) - t0 ))"

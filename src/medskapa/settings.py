@@ -41,6 +41,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_acquire_timeout: float = 5.0
     """Seconds a request waits for a free database connection before it gets 503."""
     db_statement_timeout_ms: int = 10_000
+    db_transaction_pooling: bool = False
+    """True behind PgBouncer in transaction mode: asyncpg then keeps no prepared statements
+    (PgBouncer before 1.21, Debian 12 has 1.18, cannot carry them from one transaction to the
+    next) and sends no statement_timeout at start-up (PgBouncer refuses it; its own
+    ``connect_query`` sets it instead: deploy/kubernetes.yaml)."""
     body_timeout: float = 10.0
     """Seconds each part of a request body may take to arrive before the request gets 408."""
     submit_limit: int = 20
