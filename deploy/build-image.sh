@@ -8,7 +8,8 @@
 #
 # Prints `KEY=VALUE` lines at the end (CONTAINERS_CONF, build seconds). Needs root and apt
 # (Debian bookworm); installs podman, buildah, runc and mmdebstrap when they are missing.
-# Environment: WORK (scratch folder, default /tmp/medskapa-build), REBUILD_BASE=1.
+# Environment: WORK (scratch folder, default /tmp/medskapa-build), REBUILD_BASE=1 (make the base
+# anew), NO_CACHE=1 (build every layer anew).
 #
 # Why each step (found by trying on these machines; ../shared/container has the long story):
 #  - No registry: docker.io/library/python:3.11-slim cannot be pulled. A Debian bookworm root
@@ -95,7 +96,7 @@ fi
 } >"$WORK/pip.conf"
 
 t0=$(date +%s)
-podman build --format docker --pull=never --network host \
+podman build --format docker --pull=never --network host ${NO_CACHE:+--no-cache} \
   -v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro \
   -v "$WORK/pip.conf:/etc/pip.conf:ro" \
   -t "$TAG" -f "$SRC/Containerfile" "$SRC" >"$WORK/build.log" 2>&1 \
