@@ -304,10 +304,45 @@ def test_the_whole_service_in_one_pod(podman: Podman, owner_url: str, pod_dir: P
         podman(*run, podman.app, *steps[2])
         sql(owner_url, f"ALTER ROLE \"{role}\" PASSWORD '{password}'")
         served(podman, docs, owner_url, role, password, secret_key, pod_dir)
+        scheduled(podman, docs, owner_url, role, password, secret_key, pod_dir)
     finally:
         if role_exists(owner_url, role):
             sql(owner_url, f'DROP OWNED BY "{role}"')
         sql(owner_url, f'DROP ROLE IF EXISTS "{role}"')
+
+
+def scheduled(
+    podman: Podman,
+    docs: dict[tuple[str, str], dict[str, Any]],
+    owner_url: str,
+    role: str,
+    password: str,
+    secret_key: str,
+    pod_dir: Path,
+) -> None:
+    """The CronJobs' commands, as the limited role straight to PostgreSQL, on a read-only root:
+    their rights suffice, and the daily checkpoint lands in its volume."""
+    db = urlsplit(owner_url)
+    direct = f"postgresql://{role}:{quote(password)}@127.0.0.1:{db.port}{db.path}"
+    checkpoints = pod_dir / "checkpoints"
+    checkpoints.mkdir()
+    os.chown(checkpoints, 10001, 10001)
+    run = ["run", "--rm", "--network", "host", "--read-only", "-v", f"{checkpoints}:/checkpoints"]
+    outputs = []
+    for name in ("medskapa-hourly", "medskapa-daily"):
+        spec = docs["CronJob", name]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            env = {
+                **{e["name"]: e["value"] for e in container["env"] if "value" in e},
+                "MEDSKAPA_DATABASE_URL": direct,
+                "MEDSKAPA_SECRET_KEY": secret_key,
+            }
+            flags = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+            outputs.append(podman(*run, *flags, podman.app, *container["command"]))
+    assert "Queued 0 reminder e-mail(s)." in outputs[0]
+    assert "Destroyed 0 redaction original(s)" in outputs[1]
+    lines = (checkpoints / "audit-checkpoints.jsonl").read_text().splitlines()
+    assert len(lines) == 1, outputs[2]
 
 
 def role_exists(url: str, role: str) -> bool:
