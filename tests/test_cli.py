@@ -61,6 +61,21 @@ def test_bad_worker_count_is_refused() -> None:
     assert "--workers must be at least 1" in result.stderr
 
 
+def test_serve_without_migrating_refuses_a_database_that_needs_migrations(
+    empty_database_url: str,
+) -> None:
+    """The limited role serves with --no-migrate; before the owner has migrated it stops with
+    the command to run, and has created nothing."""
+    result = run_cli(
+        "serve", "--no-migrate", "--port", "1", env={"MEDSKAPA_DATABASE_URL": empty_database_url}
+    )
+    assert result.returncode == 1
+    assert "run `medskapa db migrate` as the role that owns the schema" in result.stderr
+    assert "Traceback" not in result.stderr
+    status = run_cli("db", "status", env={"MEDSKAPA_DATABASE_URL": empty_database_url})
+    assert "0001_catalogue: pending" in status.stdout
+
+
 async def test_reset_second_factor_from_the_shell(
     database_url: str, conn: asyncpg.Connection
 ) -> None:

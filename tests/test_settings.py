@@ -42,3 +42,12 @@ def test_bad_value_names_the_variable() -> None:
 def test_inconsistent_pool_sizes_are_refused() -> None:
     with pytest.raises(SettingsError, match="MIN_SIZE must not be larger"):
         Settings.from_env({"MEDSKAPA_DB_POOL_MIN_SIZE": "5", "MEDSKAPA_DB_POOL_MAX_SIZE": "2"})
+
+
+def test_port_and_workers_for_serve_are_checked() -> None:
+    settings = Settings.from_env({"MEDSKAPA_PORT": "8080", "MEDSKAPA_WORKERS": "4"})
+    assert (settings.port, settings.workers) == (8080, 4)
+    with pytest.raises(SettingsError, match="MEDSKAPA_PORT must be from 1 to 65535"):
+        Settings.from_env({"MEDSKAPA_PORT": "0"})
+    with pytest.raises(SettingsError, match="MEDSKAPA_WORKERS must be from 1 to 64"):
+        Settings.from_env({"MEDSKAPA_WORKERS": "0"})

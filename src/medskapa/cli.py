@@ -105,16 +105,27 @@ async def _demo(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _check_current(conn: asyncpg.Connection) -> None:
+    newer = await migrations.check_current(conn)
+    if newer:
+        print(
+            f"The database has {len(newer)} migration(s) newer than this version "
+            f"(last {newer[-1]}); serving beside the newer version.",
+            file=sys.stderr,
+        )
+
+
 async def prepare_database(
-    url: str, *, load_demo_if_empty: bool, keys: AuditKeys | None = None
+    url: str, *, load_demo_if_empty: bool, keys: AuditKeys | None = None, migrate: bool = True
 ) -> None:
-    """Migrate, and fill an empty catalogue with the demo content (which goes through the
-    importer and onto the audit trail: ``keys`` are needed for it)."""
+    """Migrate (or, without ``migrate``, check that nothing is pending), and fill an empty
+    catalogue with the demo content (which goes through the importer and onto the audit trail:
+    ``keys`` are needed for it)."""
 
     from medskapa.catalogue.demo import catalogue_is_empty
 
     async def work(conn: asyncpg.Connection) -> None:
-        await _migrate(conn)
+        await (_migrate(conn) if migrate else _check_current(conn))
         if load_demo_if_empty and await catalogue_is_empty(conn):
             await _demo(conn)
 
@@ -187,7 +198,9 @@ def _local_address(host: str, port: int) -> str:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
-    local_address = _local_address(args.host, args.port)
+    port = settings.port if args.port is None else args.port
+    workers = settings.workers if args.workers is None else args.workers
+    local_address = _local_address(args.host, port)
     if "MEDSKAPA_BASE_URL" not in os.environ:
         if args.host not in LOOPBACK:
             raise CommandFailed(
@@ -201,7 +214,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     with database_url(settings) as (url, embedded):
         load = embedded and settings.load_demo
         keys = _audit_keys(settings, embedded) if load else None
-        asyncio.run(prepare_database(url, load_demo_if_empty=load, keys=keys))
+        asyncio.run(prepare_database(url, load_demo_if_empty=load, keys=keys, migrate=args.migrate))
         # Worker processes read their settings from the environment.
         os.environ["MEDSKAPA_DATABASE_URL"] = url
         os.environ["MEDSKAPA_SECRET_KEY"] = _secret_key(settings, embedded)
@@ -220,8 +233,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             "medskapa.app:create_app_from_env",
             factory=True,
             host=args.host,
-            port=args.port,
-            workers=args.workers,
+            port=port,
+            workers=workers,
             server_header=False,
             date_header=True,
             access_log=False,
@@ -412,8 +425,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--port", type=int, help="default MEDSKAPA_PORT, else 8000")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes (default MEDSKAPA_WORKERS, else 1)"
+    )
+    serve.add_argument(
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="do not migrate; refuse to start while a migration is pending (for a role that "
+        "may not change the schema, after `db migrate` has run as the owner)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = commands.add_parser("db", help="database migrations")
@@ -481,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     # fallback it takes is fine, and the warning would only puzzle the person starting medskapa.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     args = build_parser().parse_args(argv)
-    if getattr(args, "workers", 1) < 1:
+    if getattr(args, "workers", None) is not None and args.workers < 1:
         _fail("--workers must be at least 1.")
     try:
         settings = Settings.from_env()

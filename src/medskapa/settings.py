@@ -27,6 +27,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         default_factory=lambda: Path(platformdirs.user_data_dir("medskapa"))
     )
     debug: bool = False
+    port: int = 8000
+    """The port `medskapa serve` listens on when --port is not given."""
+    workers: int = 1
+    """Worker processes of `medskapa serve` when --workers is not given."""
     secret_key: str | None = None
     """Signs CSRF tokens; the same on every worker. `medskapa serve` makes one for the embedded
     database; production sets it."""
@@ -37,6 +41,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_acquire_timeout: float = 5.0
     """Seconds a request waits for a free database connection before it gets 503."""
     db_statement_timeout_ms: int = 10_000
+    db_transaction_pooling: bool = False
+    """True behind PgBouncer in transaction mode: asyncpg then keeps no prepared statements
+    (PgBouncer before 1.21, Debian 12 has 1.18, cannot carry them from one transaction to the
+    next) and sends no statement_timeout at start-up (PgBouncer refuses it; its own
+    ``connect_query`` sets it instead: deploy/kubernetes.yaml)."""
     body_timeout: float = 10.0
     """Seconds each part of a request body may take to arrive before the request gets 408."""
     submit_limit: int = 20
@@ -112,6 +121,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("MEDSKAPA_REDACTION_RETENTION_DAYS must be from 1 to 3650.")
         if self.smtp_security not in SMTP_SECURITY:
             raise SettingsError("MEDSKAPA_SMTP_SECURITY must be one of starttls, tls or none.")
+        if not 1 <= self.port <= 65535:
+            raise SettingsError("MEDSKAPA_PORT must be from 1 to 65535.")
+        if not 1 <= self.workers <= 64:
+            raise SettingsError("MEDSKAPA_WORKERS must be from 1 to 64.")
         if not 1 <= self.smtp_port <= 65535:
             raise SettingsError("MEDSKAPA_SMTP_PORT must be from 1 to 65535.")
         if "@" not in self.smtp_from:

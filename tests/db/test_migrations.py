@@ -12,6 +12,7 @@ import pytest
 from medskapa.db.migrations import (
     Migration,
     MigrationError,
+    check_current,
     load_migrations,
     migrate,
     status,
@@ -70,6 +71,29 @@ async def test_database_newer_than_the_code_is_refused(empty_database_url: str) 
         await migrate(conn, [Migration(1, "a", "SELECT 1"), Migration(2, "b", "SELECT 2")])
         with pytest.raises(MigrationError, match="does not know"):
             await migrate(conn, [Migration(1, "a", "SELECT 1")])
+    finally:
+        await conn.close()
+
+
+async def test_check_without_migrating_refuses_pending_allows_newer(
+    empty_database_url: str,
+) -> None:
+    """`serve --no-migrate` (the limited role): a pending migration stops it with the command
+    to run; migrations newer than this version (a rolling upgrade) do not; nothing is written."""
+    first, second = Migration(1, "a", "CREATE TABLE a (id int)"), Migration(2, "b", "SELECT 2")
+    conn = await asyncpg.connect(empty_database_url)
+    try:
+        with pytest.raises(MigrationError, match=r"lacks 1 migration\(s\), first 0001_a.sql"):
+            await check_current(conn, [first])
+        assert not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        await migrate(conn, [first])
+        with pytest.raises(MigrationError, match=r"lacks 1 migration\(s\), first 0002_b.sql.*"):
+            await check_current(conn, [first, second])
+        await migrate(conn, [first, second])
+        assert await check_current(conn, [first, second]) == []
+        assert await check_current(conn, [first]) == ["0002_b.sql"]
+        with pytest.raises(MigrationError, match="was changed after it was applied"):
+            await check_current(conn, [Migration(1, "a", "CREATE TABLE a (id bigint)")])
     finally:
         await conn.close()
 

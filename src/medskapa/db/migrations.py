@@ -125,6 +125,26 @@ async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None =
     return applied_now
 
 
+async def check_current(
+    conn: asyncpg.Connection, migrations: list[Migration] | None = None
+) -> list[str]:
+    """Refuse a database that lacks one of our migrations, without changing anything (for a
+    role that may not). Returns the migrations the database has that this version does not know:
+    during a rolling upgrade the previous version runs on the migrated database, so they are
+    allowed (migrations are written to keep it working), unlike a changed one."""
+    migrations = load_migrations() if migrations is None else migrations
+    applied = await _applied(conn)
+    known = {m.version for m in migrations}
+    _check_unchanged(migrations, {v: a for v, a in applied.items() if v in known})
+    pending = [m.filename for m in migrations if m.version not in applied]
+    if pending:
+        raise MigrationError(
+            f"The database lacks {len(pending)} migration(s), first {pending[0]}; run "
+            "`medskapa db migrate` as the role that owns the schema before serving."
+        )
+    return [f"{v:04d}_{name}.sql" for v, (name, _) in sorted(applied.items()) if v not in known]
+
+
 async def status(
     conn: asyncpg.Connection, migrations: list[Migration] | None = None
 ) -> list[MigrationStatus]:

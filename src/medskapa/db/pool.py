@@ -73,6 +73,9 @@ async def create_pool(
         if set_up is not None:
             set_up(conn)
 
+    server_settings = {"application_name": "medskapa", "timezone": "UTC"}
+    if not settings.db_transaction_pooling:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     return await asyncpg.create_pool(
         dsn,
         min_size=0 if size is not None else settings.db_pool_min_size,
@@ -80,11 +83,9 @@ async def create_pool(
         init=init,
         reset=reset_connection,
         max_inactive_connection_lifetime=300,
-        server_settings={
-            "application_name": "medskapa",
-            "statement_timeout": str(settings.db_statement_timeout_ms),
-            "timezone": "UTC",
-        },
+        # 0: unnamed statements only, which a transaction pooler can hand to any server.
+        statement_cache_size=0 if settings.db_transaction_pooling else 100,
+        server_settings=server_settings,
     )
 
 
