@@ -71,6 +71,7 @@ from medskapa.wayfinding.web import WayfindingPages
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
+from medskapa.web.caching import invalidation_lifespan, shared_cache
 from medskapa.web.connection import (
     note_database_failure,
     provide_connection,
@@ -182,6 +183,8 @@ def create_app(settings: Settings) -> Litestar:
             ),
             request_boundary(public_origin(settings.base_url)),
             body_timeout(settings.body_timeout),
+            # Validators, Cache-Control and 304 for public reads without a credential.
+            shared_cache,
             # Gives back the request's database connection whatever happens.
             request_connection,
             # /healthz needs no one's identity, and must not take a request connection to
@@ -204,6 +207,12 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[add_security_headers],
         lifespan=[
             _lifespan(settings),
+            invalidation_lifespan(
+                settings.page_cache_size,
+                lambda app: (
+                    app.state.settings.listen_database_url or app.state.settings.database_url
+                ),
+            ),
             purge_lifespan(settings),
             lapsed_followers_lifespan(settings),
             notices_lifespan(settings),

@@ -75,7 +75,8 @@ _SESSION_COOKIE = re.compile(
 )
 
 
-def _carries_credential(scope: Scope) -> bool:
+def carries_credential(scope: Scope) -> bool:
+    """Whether the request carries a session cookie or an Authorization header."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization" or (name == b"cookie" and _SESSION_COOKIE.search(value)):
             return True
@@ -90,6 +91,6 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers += _COMMON
     if not any(k.lower() == b"referrer-policy" for k, _ in headers):
         headers.append(_REFERRER_POLICY)
-    if _carries_credential(scope) and not any(k.lower() == b"cache-control" for k, _ in headers):
+    if carries_credential(scope) and not any(k.lower() == b"cache-control" for k, _ in headers):
         headers.append(_NO_STORE)
     message["headers"] = headers
