@@ -86,6 +86,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     page_cache_size: int = 256
     """Rendered public pages (a document, the document as JSON) each process keeps, invalidated
     on publish through PostgreSQL LISTEN/NOTIFY (web/caching.py). 0: none."""
+    server: str = "uvicorn"
+    """The ASGI server `medskapa serve` runs the app in: ``uvicorn`` or ``granian``
+    (docs/benchmarks.md has the figures side by side)."""
     listen_database_url: str | None = None
     """A direct PostgreSQL URL for the cache's LISTEN connection, when ``database_url`` goes
     through PgBouncer in transaction mode (which cannot LISTEN). Unset: ``database_url``."""
@@ -120,6 +123,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("MEDSKAPA_SMTP_SECURITY must be one of starttls, tls or none.")
         if not 1 <= self.smtp_port <= 65535:
             raise SettingsError("MEDSKAPA_SMTP_PORT must be from 1 to 65535.")
+        if self.server not in ("uvicorn", "granian"):
+            raise SettingsError("MEDSKAPA_SERVER must be uvicorn or granian.")
         if self.page_cache_size < 0:
             raise SettingsError("MEDSKAPA_PAGE_CACHE_SIZE must be 0 or more.")
         if "@" not in self.smtp_from:
