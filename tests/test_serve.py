@@ -24,8 +24,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDSKAPA_")}
+def serve(
+    data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDSKAPA_")} | (env or {})
     env["MEDSKAPA_DATA_DIR"] = str(data_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "medskapa.cli", "serve", "--port", str(port), *extra],
@@ -99,4 +101,29 @@ def test_serve_starts_embedded_database_with_demo_and_keeps_data(tmp_path: Path)
         output = stop(proc, signal.SIGTERM)
     assert "Demo content loaded" not in output
     assert proc.returncode == 0, output
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists(), "embedded PostgreSQL still runs"
+
+
+@pytest.mark.slow
+def test_serve_under_granian(tmp_path: Path) -> None:
+    """MEDSKAPA_SERVER=granian runs the same app in granian, and stops as uvicorn does."""
+    port = free_port()
+    proc = serve(tmp_path, port, "--workers", "2", env={"MEDSKAPA_SERVER": "granian"})
+    try:
+        assert wait_healthy(proc, port)["database"] == "ok"
+        page = httpx.get(f"http://127.0.0.1:{port}/kunskapsstod", timeout=5)
+        assert page.status_code == 200
+        assert page.headers["etag"]
+        assert "set-cookie" not in page.headers
+        assert page.headers.get("server", "") in ("", "granian"), page.headers
+        again = httpx.get(
+            f"http://127.0.0.1:{port}/kunskapsstod",
+            headers={"If-None-Match": page.headers["etag"]},
+            timeout=5,
+        )
+        assert again.status_code == 304
+    finally:
+        output = stop(proc, signal.SIGTERM)
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists(), "embedded PostgreSQL still runs"

@@ -55,7 +55,7 @@ from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
 from medskapa.regions.web import RegionsApi
 from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
-from medskapa.security.csrf import CsrfMiddleware, csrf_cookie_name
+from medskapa.security.csrf import CsrfMiddleware
 from medskapa.security.disclosure import security_txt
 from medskapa.security.headers import add_security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
@@ -71,6 +71,7 @@ from medskapa.wayfinding.web import WayfindingPages
 from medskapa.web import templating
 from medskapa.web.api_reference import VendoredSwaggerPlugin
 from medskapa.web.boundary import request_boundary
+from medskapa.web.caching import invalidation_lifespan, shared_cache
 from medskapa.web.connection import (
     note_database_failure,
     provide_connection,
@@ -117,7 +118,6 @@ def _lifespan(settings: Settings):
 def create_app(settings: Settings) -> Litestar:
     if not settings.secret_key:
         raise SettingsError("MEDSKAPA_SECRET_KEY is not set; `medskapa serve` sets one up.")
-    insecure = settings.dev_insecure_cookies
     app = Litestar(
         route_handlers=[
             healthz,
@@ -183,6 +183,8 @@ def create_app(settings: Settings) -> Litestar:
             ),
             request_boundary(public_origin(settings.base_url)),
             body_timeout(settings.body_timeout),
+            # Validators, Cache-Control and 304 for public reads without a credential.
+            shared_cache,
             # Gives back the request's database connection whatever happens.
             request_connection,
             # /healthz needs no one's identity, and must not take a request connection to
@@ -191,8 +193,7 @@ def create_app(settings: Settings) -> Litestar:
             # Inside authentication: a signed-in browser's token is its session's own.
             DefineMiddleware(
                 CsrfMiddleware,
-                cookie_name=csrf_cookie_name(settings),
-                secure=not insecure,
+                public_origin=public_origin(settings.base_url),
                 # The one exemption: RFC 8058 one-click unsubscribe. A mail program POSTs
                 # "List-Unsubscribe=One-Click" to the URL in the List-Unsubscribe header with no
                 # cookie, so it can carry no CSRF token. It needs none: the URL's own random
@@ -206,6 +207,12 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[add_security_headers],
         lifespan=[
             _lifespan(settings),
+            invalidation_lifespan(
+                settings.page_cache_size,
+                lambda app: (
+                    app.state.settings.listen_database_url or app.state.settings.database_url
+                ),
+            ),
             purge_lifespan(settings),
             lapsed_followers_lifespan(settings),
             notices_lifespan(settings),

@@ -195,6 +195,28 @@ def _local_address(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def _serve_with_granian(settings: Settings, args: argparse.Namespace) -> None:
+    """The same app under granian (MEDSKAPA_SERVER=granian; docs/benchmarks.md has the figures
+    that chose between the two). Like uvicorn above: no access log (the app writes its own
+    request lines), forwarded headers untouched (security/proxies.py), 20 s to finish."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    Granian(
+        "medskapa.app:create_app_from_env",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        loop=Loops.uvloop,
+        websockets=False,
+        log_access=False,
+        log_level="info" if settings.debug else "warning",  # type: ignore[arg-type]
+        workers_kill_timeout=20,
+    ).serve()
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -229,6 +251,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             # Secure __Host- cookies. Never with a configured (production) database.
             os.environ["MEDSKAPA_DEV_INSECURE_COOKIES"] = "true"
         print(f"medskapa serves at {local_address}", file=sys.stderr)
+        if settings.server == "granian":
+            _serve_with_granian(settings, args)
+            return
         uvicorn.run(
             "medskapa.app:create_app_from_env",
             factory=True,

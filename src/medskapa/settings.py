@@ -92,6 +92,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: str = ""
     """Comma-separated addresses or networks of the reverse proxies in front; only from these is
     X-Forwarded-For read (security/proxies.py). Empty: the TCP peer is the client."""
+    page_cache_size: int = 256
+    """Rendered public pages (a document, the document as JSON) each process keeps, invalidated
+    on publish through PostgreSQL LISTEN/NOTIFY (web/caching.py). 0: none."""
+    server: str = "uvicorn"
+    """The ASGI server `medskapa serve` runs the app in: ``uvicorn`` or ``granian``
+    (docs/benchmarks.md has the figures side by side)."""
+    listen_database_url: str | None = None
+    """A direct PostgreSQL URL for the cache's LISTEN connection, when ``database_url`` goes
+    through PgBouncer in transaction mode (which cannot LISTEN). Unset: ``database_url``."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -127,6 +136,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("MEDSKAPA_WORKERS must be from 1 to 64.")
         if not 1 <= self.smtp_port <= 65535:
             raise SettingsError("MEDSKAPA_SMTP_PORT must be from 1 to 65535.")
+        if self.server not in ("uvicorn", "granian"):
+            raise SettingsError("MEDSKAPA_SERVER must be uvicorn or granian.")
+        if self.page_cache_size < 0:
+            raise SettingsError("MEDSKAPA_PAGE_CACHE_SIZE must be 0 or more.")
         if "@" not in self.smtp_from:
             raise SettingsError("MEDSKAPA_SMTP_FROM must contain an e-mail address.")
         try:

@@ -41,7 +41,7 @@ class PublicResponsesApi(Controller):
         summary="Public feedback and the groups' answers for one document",
         description="Only moderated feedback whose submitters allowed it to be shown, "
         "anonymised, with the subject group's answers and the version that changed.",
-        opt={"problems": [422]},
+        opt={"problems": [422], "shared_cache": True},
     )
     async def responses(
         self,
@@ -57,7 +57,7 @@ class PublicResponsesPages(Controller):
     include_in_schema = False
     guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
 
-    @get("/kunskapsstod/{slug:str}/svar", name="public-responses")
+    @get("/kunskapsstod/{slug:str}/svar", name="public-responses", opt={"shared_cache": True})
     async def responses(
         self,
         conn: Conn,

@@ -115,7 +115,11 @@ class ChangesPages(Controller):
     include_in_schema = False
     guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
 
-    @get("/kunskapsstod/{slug:str}/andringar", name="document-changes")
+    @get(
+        "/kunskapsstod/{slug:str}/andringar",
+        name="document-changes",
+        opt={"shared_cache": True},
+    )
     async def changes(
         self,
         conn: Conn,
@@ -155,7 +159,7 @@ class ChangesApi(Controller):
         description="Sections added, removed, renamed or renumbered, and a word-by-word "
         "difference of each changed section's Markdown source. Without `from` and `to`: the "
         "version before the current one against the current one.",
-        opt={"problems": [404, 422]},
+        opt={"problems": [404, 422], "shared_cache": True},
     )
     # The labels are checked by ``compare`` (digits and dots, at most 20 characters; the schema
     # says so too), so that a problem names the parameter as the client wrote it ("from", not

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
@@ -18,6 +19,8 @@ from medskapa.catalogue.authoring import AuthoringService
 from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
 from medskapa.security.permissions import Permission, requires
+from medskapa.web.caching import Cached, page_cache, render
+from medskapa.web.connection import request_conn
 from medskapa.web.deps import Conn
 
 SearchQuery = Annotated[
@@ -72,6 +75,14 @@ def _search_notice(query: str | None, found: search.SearchResult | None) -> str 
     return None
 
 
+# Public reads a shared cache may keep (web/caching.py).
+SHARED = {"shared_cache": True}
+
+
+def _cached(hit: Cached) -> Response[bytes]:
+    return Response(hit.body, media_type=hit.media_type, headers={"ETag": hit.etag.decode()})
+
+
 def _document_not_found(slug: str) -> NotFoundException:
     return NotFoundException(detail=f"No guidance document is published at {slug!r}.")
 
@@ -80,7 +91,7 @@ class CataloguePages(Controller):
     include_in_schema = False
     guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
 
-    @get("/", name="home")
+    @get("/", name="home", opt=SHARED)
     async def home(self, conn: Conn) -> Template:
         areas = await queries.programme_areas(conn)
         documents = await queries.list_documents(conn)
@@ -89,7 +100,7 @@ class CataloguePages(Controller):
             context={"areas": areas, "document_count": len(documents)},
         )
 
-    @get("/kunskapsstod", name="catalogue")
+    @get("/kunskapsstod", name="catalogue", opt=SHARED)
     async def catalogue(
         self, conn: Conn, q: PageSearchQuery = None, area: AreaFilter = None
     ) -> Template:
@@ -121,20 +132,28 @@ class CataloguePages(Controller):
             },
         )
 
-    @get("/kunskapsstod/{slug:str}", name="document")
+    @get("/kunskapsstod/{slug:str}", name="document", opt=SHARED)
     async def document(
-        self, conn: Conn, slug: FromPath[str], version: VersionParam = None
-    ) -> Template:
-        document = await queries.get_document(conn, slug)
+        self, request: Request[Any, Any, Any], slug: FromPath[str], version: VersionParam = None
+    ) -> Template | Response[bytes]:
+        label = _clean(version)
+        cache = page_cache(request)
+        key = ("document-page", slug, label)
+        if cache is not None and (hit := cache.get(key)) is not None:
+            return _cached(hit)
+        generation = cache.generation if cache is not None else 0
+        # The connection only on a miss: a page served from the cache takes none.
+        document = await queries.get_document(await request_conn(request), slug)
         if document is None:
             raise _document_not_found(slug)
-        shown = document.version(_clean(version))
+        shown = document.version(label)
         if shown is None:
             raise NotFoundException(detail=f"Version {version!r} of this document does not exist.")
-        return Template(
-            "catalogue/document.html",
-            context={"document": document, "version": shown},
-        )
+        context = {"document": document, "version": shown}
+        if cache is None:
+            return Template("catalogue/document.html", context=context)
+        body = render(request, "catalogue/document.html", context)
+        return _cached(cache.put(key, generation, body, MediaType.HTML))
 
 
 class DocumentList(msgspec.Struct):
@@ -161,7 +180,12 @@ class CatalogueApi(Controller):
     path = "/api/v1/documents"
     tags = ("catalogue",)
 
-    @get("/", summary="List guidance documents", guards=[requires(Permission.PUBLIC)])
+    @get(
+        "/",
+        summary="List guidance documents",
+        guards=[requires(Permission.PUBLIC)],
+        opt=SHARED,
+    )
     async def list_documents(
         self,
         conn: Conn,
@@ -203,9 +227,21 @@ class CatalogueApi(Controller):
         "/{slug:str}",
         summary="One guidance document with its versions and sections",
         guards=[requires(Permission.PUBLIC)],
+        opt=SHARED,
+        responses={200: ResponseSpec(Document, description="The document.")},
     )
-    async def get_document(self, conn: Conn, slug: FromPath[str]) -> Document:
-        document = await queries.get_document(conn, slug)
+    async def get_document(
+        self, request: Request[Any, Any, Any], slug: FromPath[str]
+    ) -> Response[bytes]:
+        cache = page_cache(request)
+        key = ("document-json", slug)
+        if cache is not None and (hit := cache.get(key)) is not None:
+            return _cached(hit)
+        generation = cache.generation if cache is not None else 0
+        document = await queries.get_document(await request_conn(request), slug)
         if document is None:
             raise _document_not_found(slug)
-        return document
+        body = msgspec.json.encode(document)
+        if cache is None:
+            return Response(body, media_type=MediaType.JSON)
+        return _cached(cache.put(key, generation, body, MediaType.JSON))

@@ -193,6 +193,9 @@ class FeedbackService:
         self._clock = clock
         self._receipt_key = receipt_key
 
+    def now(self) -> dt.datetime:
+        return self._clock()
+
     def check_text(self, text: str) -> tuple[str | None, list[FieldError], list[Finding]]:
         """The cleaned text, its errors and its personal-data findings."""
         try:

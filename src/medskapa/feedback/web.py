@@ -16,7 +16,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 
-from medskapa.clock import Clock
 from medskapa.feedback.service import FeedbackService
 from medskapa.security import ratelimit
 from medskapa.web.deps import Conn, client_id, clock, receipt_key
@@ -25,10 +24,9 @@ from medskapa.web.deps import Conn, client_id, clock, receipt_key
 MAX_BODY_BYTES = 64 * 1024
 
 
-async def provide_service(
-    conn: Conn, clock: NamedDependency[Clock], receipt_key: NamedDependency[bytes]
-) -> FeedbackService:
-    return FeedbackService(conn, clock, receipt_key)
+async def provide_service(conn: Conn, receipt_key: NamedDependency[bytes]) -> FeedbackService:
+    # The clock is the real one (web/deps.py `clock`), not a dependency: see FeedbackApi.submit.
+    return FeedbackService(conn, clock(), receipt_key)
 
 
 DEPENDENCIES = {

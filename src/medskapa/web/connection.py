@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import asyncpg
+from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from medskapa.db.pool import UNAVAILABLE_ERRORS, HeldConnection
@@ -90,6 +92,12 @@ def held_connection(scope: Scope) -> HeldConnection:
 async def provide_connection(scope: Scope) -> asyncpg.Connection:
     """The ``conn`` dependency: the request's connection, given back by the middleware."""
     return await held_connection(scope).get()
+
+
+async def request_conn(request: Request[Any, Any, Any]) -> asyncpg.Connection:
+    """The request's connection, for a handler that needs one only sometimes (a page served
+    from the cache takes none)."""
+    return await held_connection(request.scope).get()
 
 
 async def note_database_failure(exc: BaseException, scope: Scope) -> None:
