@@ -55,6 +55,7 @@ from medskapa.feedback.web import (
     count_attempt,
     rate_limit,
 )
+from medskapa.i18n import _, activate, current_language, language_or_none
 from medskapa.regions import service as regions
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, principal_of, requires
@@ -65,7 +66,11 @@ from medskapa.web.responses import private_page
 
 
 def _language(value: str | None) -> Language:
-    return "en" if value == "en" else "sv"
+    """The language a form was shown in (its hidden field), else the request's (web/language.py);
+    the page and its messages speak it from here on."""
+    chosen = language_or_none(value) or current_language()
+    activate(chosen)
+    return chosen
 
 
 def _status_context(view: FeedbackView, code: str, language: Language) -> dict[str, Any]:
@@ -94,7 +99,7 @@ def _limited(
     """The form again, as typed, saying until when the submitter must wait (429). With htmx
     the page keeps its own form and says so itself (static/js/medskapa.js)."""
     assert exc.until is not None
-    state.general_error = UI[language]["rate_limited_until"].format(time=try_again_at(exc.until))
+    state.general_error = _(UI["rate_limited_until"]).format(time=try_again_at(exc.until))
     return render_form(
         request,
         document,
@@ -163,7 +168,7 @@ class FeedbackPages(Controller):
         )
 
         if field(data, HONEYPOT_FIELD):
-            state.general_error = UI[language]["form_rejected"]
+            state.general_error = _(UI["form_rejected"])
             return render_form(request, document, state, language, HTTP_400_BAD_REQUEST)
 
         now = clock()
@@ -180,10 +185,11 @@ class FeedbackPages(Controller):
         )
         # Personal-data check first: never blocking, but the submitter sees it once.
         if field(data, "pd_confirmed") != "ja":
-            cleaned, _, findings = service.check_text(values["text"])
+            cleaned, _kinds, findings = service.check_text(values["text"])
             if cleaned and findings:
-                names = FINDING_NAMES[language]
-                found = (FoundData(names[f.kind], cleaned[f.start : f.end]) for f in findings)
+                found = (
+                    FoundData(_(FINDING_NAMES[f.kind]), cleaned[f.start : f.end]) for f in findings
+                )
                 state.findings = list(dict.fromkeys(found))
                 return render_form(request, document, state, language)
 
