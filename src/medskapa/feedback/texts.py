@@ -144,10 +144,13 @@ REJECTION_WORDS: dict[str, dict[Language, str]] = {
     "personal_care_matter": {
         "sv": "Synpunkten gäller din egen vård, och den kan vi inte hjälpa dig med här. Kontakta "
         "din vårdgivare, ring 1177 för råd om vård, eller vänd dig till patientnämnden i din "
-        "region om du vill lämna klagomål på vården.",
+        "region om du vill lämna klagomål på vården. Allvarliga brister i vården kan du också "
+        "anmäla till Inspektionen för vård och omsorg (IVO).",
         "en": "The feedback is about your own care, which we cannot help with here. Contact your "
         "care provider, call 1177 for healthcare advice, or turn to the patient advisory "
-        "committee (patientnämnden) in your region to complain about your care.",
+        "committee (patientnämnden) in your region to complain about your care. Serious "
+        "shortcomings in care can also be reported to the Health and Social Care Inspectorate "
+        "(IVO).",
     },
     "duplicate": {
         "sv": "Synpunkten publiceras inte som en egen synpunkt: samma synpunkt har redan kommit in "
@@ -250,7 +253,8 @@ UI: dict[Language, dict[str, str]] = {
         "om. Din synpunkt läses först av en moderator och går sedan till den grupp som skriver "
         "texten.",
         "not_for_care": "Det här är inte rätt ställe för frågor om din egen vård. Kontakta din "
-        "vårdgivare, ring 1177 eller vänd dig till patientnämnden i din region.",
+        "vårdgivare, ring 1177 eller vänd dig till patientnämnden i din region. Allvarliga "
+        "brister i vården kan också anmälas till Inspektionen för vård och omsorg (IVO).",
         "section": "Avsnitt",
         "whole_document": "Hela kunskapsstödet",
         "quote": "Citera text ur avsnittet (valfritt)",
@@ -320,7 +324,8 @@ UI: dict[Language, dict[str, str]] = {
         "writes the text.",
         "not_for_care": "This is not the place for questions about your own care. Contact your "
         "care provider, call 1177 or turn to the patient advisory committee "
-        "(patientnämnden) in your region.",
+        "(patientnämnden) in your region. Serious shortcomings in care can also be reported to "
+        "the Health and Social Care Inspectorate (IVO).",
         "section": "Section",
         "whole_document": "The whole guidance document",
         "quote": "Quote text from the section (optional)",

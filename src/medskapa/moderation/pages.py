@@ -189,7 +189,8 @@ class ModerationPages(Controller):
             reject_reasons=list(RejectReason),
             redaction_reasons=list(RedactionReason),
             message_max=MESSAGE_MAX,
-            values=extra.pop("values", {}),
+            # An item that came in with a safety signal has the urgent flag chosen already.
+            values=extra.pop("values", None) or {"urgent": detail.item.urgent},
             errors=extra.pop("errors", {}),
             error_anchors=ERROR_ANCHORS,
             conflict_message=texts.message(extra["conflict"]) if extra.get("conflict") else None,

@@ -22,7 +22,7 @@ REJECT_LABELS: dict[str, str] = {
     "abusive": "Kränkande eller hotfullt innehåll",
     "off_topic": "Handlar inte om kunskapsstödet",
     "personal_care_matter": "Gäller den egna vården "
-    "(hänvisas till vårdgivaren, 1177 och patientnämnden)",
+    "(hänvisas till vårdgivaren, 1177, patientnämnden och IVO)",
     "duplicate": "Samma synpunkt finns redan",
     "other": "Annat skäl",
 }

@@ -209,7 +209,8 @@ CLOSE_REASON_LABELS: dict[str, str] = {
     "out_of_scope": "Ligger utanför kunskapsstödets område",
     "duplicate": "Samma synpunkt finns redan och är besvarad",
     "not_actionable": "Går inte att agera på",
-    "personal_care_matter": "Gäller egen vård (hänvisas till vårdgivare, 1177, patientnämnden)",
+    "personal_care_matter": "Gäller egen vård "
+    "(hänvisas till vårdgivare, 1177, patientnämnden, IVO)",
 }
 
 FORWARD_REASON_LABELS: dict[str, str] = {
