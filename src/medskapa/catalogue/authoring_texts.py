@@ -31,9 +31,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     ),
     "unknown_field": (
         "Uppgiften ”{field}” finns inte. Tillåtna är slug, title, kind, group, version, "
-        "summary, change_summary och published_on.",
+        "summary, change_summary, published_on och easy_read.",
         "There is no field “{field}”. Allowed: slug, title, kind, group, version, summary, "
-        "change_summary and published_on.",
+        "change_summary, published_on and easy_read.",
     ),
     "missing_field": ("Uppgiften ”{field}” saknas.", "The field “{field}” is missing."),
     "field_not_text": (
