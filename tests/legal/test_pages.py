@@ -24,6 +24,7 @@ from tests.factories import (
     make_staff,
     sign_in_staff,
 )
+from tests.i18n_check import swedish_left
 
 Client = AsyncTestClient[Litestar]
 PAGES = ("/tillganglighet", "/personuppgifter", "/kakor", "/tillganglighet/rapportera")
@@ -152,7 +153,7 @@ async def test_the_cookie_page_lists_exactly_the_cookies_the_app_sets(
 ) -> None:
     page = (await client.get("/kakor")).text
     listed = set(re.findall(r"<h3><code>([^<]+)</code></h3>", page))
-    assert listed == {"__Host-csrf", "__Host-medskapa", "__Host-medskapa-device"}
+    assert listed == {"__Host-csrf", "__Host-medskapa", "__Host-medskapa-device", "sprak"}
     assert "Vi använder inga kakor för statistik, reklam eller spårning" in page
     # What a first visit and a sign-in really set is on the list.
     fresh = await client.get("/", headers={"cookie": ""})
@@ -167,6 +168,11 @@ async def test_the_cookie_page_lists_exactly_the_cookies_the_app_sets(
     assert signed_in.status_code == 303
     login_names = {c.split("=", 1)[0] for c in signed_in.headers.get_list("set-cookie")}
     assert {"__Host-medskapa", "__Host-medskapa-device"} <= login_names <= listed
+    switched = await client.get(
+        "/sprak", params={"lang": "en", "till": "/kakor"}, follow_redirects=False
+    )
+    switch_names = {c.split("=", 1)[0] for c in switched.headers.get_list("set-cookie")}
+    assert switch_names == {"sprak"}
     english = (await client.get("/kakor", params={"lang": "en"})).text
     assert "We use no cookies for statistics, advertising or tracking" in english
 
@@ -181,6 +187,7 @@ async def test_in_development_the_cookie_page_names_the_development_cookies(
             "csrf",
             "medskapa_session",
             "medskapa_device",
+            "sprak",
         }
 
 
@@ -244,3 +251,9 @@ def test_public_body_settings_are_read_from_the_environment() -> None:
     )
     assert settings.organisation_name == "Region Exempelland"
     assert settings.accessibility_report_retention_days == 90
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_the_english_pages_say_nothing_in_swedish(region: Client, path: str) -> None:
+    page = await region.get(path, params={"lang": "en"})
+    assert swedish_left(page.text) == []

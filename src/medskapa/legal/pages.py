@@ -22,9 +22,10 @@ from litestar.status_codes import (
 from medskapa.catalogue.following import CONFIRM_VALID as FOLLOW_CONFIRM_VALID
 from medskapa.clock import Clock
 from medskapa.errors import Invalid, Language, describe
+from medskapa.i18n import _, activate, current_language, language_or_none
 from medskapa.legal.domain import PAGE_MAX, PROBLEM_MAX, ReportInput
 from medskapa.legal.service import AccessibilityReports
-from medskapa.legal.texts import ERRORS, UI
+from medskapa.legal.texts import ERRORS, FORM_REJECTED, RATE_LIMITED
 from medskapa.security import ratelimit
 from medskapa.security.auth import session_cookie_name
 from medskapa.security.csrf import csrf_cookie_name
@@ -34,6 +35,9 @@ from medskapa.security.sessions import ABSOLUTE, PATIENT_IDLE, STAFF_IDLE
 from medskapa.settings import Settings
 from medskapa.web.deps import Conn, client_id, clock, receipt_key
 from medskapa.web.forms import field, see_other
+from medskapa.web.language import COOKIE as LANGUAGE_COOKIE
+from medskapa.web.language import COOKIE_MAX_AGE as LANGUAGE_COOKIE_MAX_AGE
+from medskapa.web.language import STATE_KEY as LANGUAGE_STATE_KEY
 from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 32 * 1024
@@ -47,7 +51,18 @@ LEGAL_PAGES = {
 
 
 def language_of(value: str | None) -> Language:
-    return "en" if value == "en" else "sv"
+    """The request's language (web/language.py: ?lang=, the switch's cookie,
+    Accept-Language)."""
+    return language_or_none(value) or current_language()
+
+
+def form_language(request: Request[Any, Any, Any], value: str) -> Language:
+    """A posted form's own language field when it names one (the page it was filled in on),
+    else the request's: the answer, messages and page alike, is in that language."""
+    language = language_of(value)
+    activate(language)
+    request.scope.setdefault("state", {})[LANGUAGE_STATE_KEY] = language
+    return language
 
 
 def _hours(delta: dt.timedelta) -> int:
@@ -74,6 +89,8 @@ def public_body(settings: Settings) -> dict[str, Any]:
         "session_cookie": session_cookie_name(settings),
         "device_cookie": device_cookie_name(settings),
         "device_days": DEVICE_VALID.days,
+        "language_cookie": LANGUAGE_COOKIE,
+        "language_cookie_days": LANGUAGE_COOKIE_MAX_AGE // 86400,
     }
 
 
@@ -152,11 +169,10 @@ class LegalPages(Controller):
         clock: NamedDependency[Clock],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        language = language_of(field(data, "lang"))
+        language = form_language(request, field(data, "lang"))
         values = {name: field(data, name) for name in ("page", "problem", "email")}
-        t = UI[language]
         if field(data, HONEYPOT_FIELD):
-            return _report_form(language, values, {}, t["form_rejected"], HTTP_400_BAD_REQUEST)
+            return _report_form(language, values, {}, _(FORM_REJECTED), HTTP_400_BAD_REQUEST)
         limit = request.app.state.settings.submit_limit
         client = client_id(request, receipt_key)
         now = clock()
@@ -176,7 +192,7 @@ class LegalPages(Controller):
                 )
         except ratelimit.RateLimited as exc:
             response = _report_form(
-                language, values, {}, t["rate_limited"], HTTP_429_TOO_MANY_REQUESTS
+                language, values, {}, _(RATE_LIMITED), HTTP_429_TOO_MANY_REQUESTS
             )
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
@@ -195,7 +211,7 @@ class LegalPages(Controller):
         language = language_of(lang)
         return Template(
             "legal/report_done.html",
-            context={"lang": language, "t": UI[language], "reply": "svar" in request.query_params},
+            context={"lang": language, "reply": "svar" in request.query_params},
         )
 
 
@@ -222,7 +238,6 @@ def _report_form(
         "legal/report.html",
         status,
         lang=language,
-        t=UI[language],
         values=values,
         errors=errors,
         general_error=general_error,
