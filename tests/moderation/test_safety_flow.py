@@ -123,3 +123,20 @@ async def test_ordinary_feedback_on_life_with_copd_gets_no_help_panel_and_is_not
     assert CODE.search(receipt.text)
     assert HELP_SV not in receipt.text
     assert await conn.fetchval("SELECT urgent FROM feedback") is False
+
+
+async def test_the_api_says_which_safety_signal_it_found(
+    client: Client, conn: asyncpg.Connection, place: Place
+) -> None:
+    body = {
+        "document": place.document_slug,
+        "category": "other",
+        "role": "relative",
+        "text": "Min pappa andas inte och vaknar inte, vad står det om det här?",
+    }
+    created = await client.post("/api/v1/feedback", json=body)
+    assert created.status_code == 201
+    assert created.json()["safety"] == ["medical_emergency"]
+    assert await conn.fetchval("SELECT urgent FROM feedback") is True
+    plain = await client.post("/api/v1/feedback", json={**body, "text": "Texten är tydlig."})
+    assert plain.json()["safety"] == []
