@@ -119,8 +119,6 @@ def _legal_page(request: Request[Any, Any, Any], name: str, lang: str | None) ->
             "org": public_body(request.app.state.settings),
             "contact_label": contact_label,
             "legal_pages": LEGAL_PAGES,
-            "other_lang": "sv" if language == "en" else "en",
-            "page_path": LEGAL_PAGES[name],
         },
     )
 
