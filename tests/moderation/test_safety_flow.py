@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
+from medskapa.feedback.texts import REJECTION_WORDS
 from tests.factories import csrf_follows_cookie, make_staff, sign_in_staff
 from tests.moderation.conftest import Place
 
@@ -140,3 +141,21 @@ async def test_the_api_says_which_safety_signal_it_found(
     assert await conn.fetchval("SELECT urgent FROM feedback") is True
     plain = await client.post("/api/v1/feedback", json={**body, "text": "Texten är tydlig."})
     assert plain.json()["safety"] == []
+
+
+async def test_own_care_complaints_name_ivo_beside_patientnamnden(
+    client: Client, place: Place
+) -> None:
+    for lang, ivo in (("sv", "Inspektionen för vård och omsorg (IVO)"), ("en", "(IVO)")):
+        form = await client.get(
+            f"/kunskapsstod/{place.document_slug}/synpunkt", params={"lang": lang}
+        )
+        care_note = form.text.split('<p class="care-note">', 1)[1].split("</p>", 1)[0]
+        assert "patientnämnden" in care_note
+        assert ivo in care_note
+        footer = form.text.split('<footer class="site-footer"', 1)[1]
+        assert ivo in footer
+    for lang in ("sv", "en"):
+        rejected = REJECTION_WORDS["personal_care_matter"][lang]
+        assert "patientnämnden" in rejected
+        assert "(IVO)" in rejected
