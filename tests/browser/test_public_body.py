@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
+from medskapa.feedback.safety import client_rules, find_signals
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import SharedServer
+from tests.feedback.test_safety import FALSE_POSITIVES, TRUE_POSITIVES
 
 pytestmark = pytest.mark.slow
 
@@ -164,3 +167,24 @@ async def test_the_live_check_shows_help_while_typing_and_sends_at_once(
     finally:
         await conn.close()
     assert urgent is True
+
+
+def _shipped_matcher_source() -> str:
+    """safetyMatcher() exactly as static/js/medskapa.js ships it."""
+    script = (Path(__file__).resolve().parents[2] / "static/js/medskapa.js").read_text()
+    start = script.index("  function safetyMatcher(rules) {")
+    end = script.index("\n  }\n", start) + len("\n  }\n")
+    return script[start:end]
+
+
+async def test_the_browsers_check_agrees_with_the_server_on_every_sentence(page: Page) -> None:
+    sentences = [s for s, _ in TRUE_POSITIVES] + FALSE_POSITIVES
+    await page.set_content("<!doctype html><title>check</title>")
+    found = await page.evaluate(
+        "(args) => { " + _shipped_matcher_source() + " const matches = safetyMatcher(args.rules);"
+        " return args.texts.map((t) => matches(t)); }",
+        {"rules": client_rules(), "texts": sentences},
+    )
+    server = [bool(find_signals(s)) for s in sentences]
+    assert found == server
+    assert sum(found) == len(TRUE_POSITIVES)
