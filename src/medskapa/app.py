@@ -45,6 +45,8 @@ from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
+from medskapa.legal.jobs import report_purge_lifespan
+from medskapa.legal.pages import AccessibilityReportAdmin, LegalPages
 from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
 from medskapa.moderation.pages import ModerationPages
@@ -124,6 +126,8 @@ def create_app(settings: Settings) -> Litestar:
             healthz,
             security_txt,
             switch_language,
+            LegalPages,
+            AccessibilityReportAdmin,
             CataloguePages,
             CatalogueApi,
             AuthoringApi,
@@ -223,6 +227,7 @@ def create_app(settings: Settings) -> Litestar:
             notices_lifespan(settings),
             relay_lifespan(settings),
             checkpoint_lifespan(settings),
+            report_purge_lifespan(settings),
         ],
         state=State({"settings": settings}),
         template_config=TemplateConfig(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,6 +102,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     listen_database_url: str | None = None
     """A direct PostgreSQL URL for the cache's LISTEN connection, when ``database_url`` goes
     through PgBouncer in transaction mode (which cannot LISTEN). Unset: ``database_url``."""
+    organisation_name: str = "medskapa (demonstrationsversion)"
+    """The public body that runs the service and is responsible for its personal data: named
+    in the privacy notice, the accessibility statement and the footer."""
+    organisation_contact: str = "mailto:kontakt@medskapa.invalid"
+    """How to reach that body (a mailto: or https: URI), on the legal pages."""
+    data_protection_officer: str = "mailto:dataskyddsombud@medskapa.invalid"
+    """How to reach its data protection officer (a mailto: or https: URI)."""
+    accessibility_reviewed: str = "2026-12-01"
+    """The date (YYYY-MM-DD) the accessibility statement was last reviewed, as it says."""
+    accessibility_report_retention_days: int = 365
+    """Days a report of an accessibility problem (and the address left with it) is kept."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -160,11 +172,37 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             self.trusted_proxy_networks()
         except ValueError as exc:
             raise SettingsError(f"MEDSKAPA_TRUSTED_PROXIES: {exc}.") from None
+        self._validate_public_body()
         if self.db_pool_min_size > self.db_pool_max_size:
             raise SettingsError(
                 "MEDSKAPA_DB_POOL_MIN_SIZE must not be larger than MEDSKAPA_DB_POOL_MAX_SIZE."
             )
         return self
+
+    def _validate_public_body(self) -> None:
+        name = self.organisation_name.strip()
+        if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+            raise SettingsError(
+                "MEDSKAPA_ORGANISATION_NAME must be 1 to 200 characters on one line."
+            )
+        for variable, value in (
+            ("MEDSKAPA_ORGANISATION_CONTACT", self.organisation_contact),
+            ("MEDSKAPA_DATA_PROTECTION_OFFICER", self.data_protection_officer),
+        ):
+            if not _contact_uri(value):
+                raise SettingsError(
+                    f"{variable} must be a mailto: address or an https:// address, without spaces."
+                )
+        try:
+            dt.date.fromisoformat(self.accessibility_reviewed)
+        except ValueError:
+            raise SettingsError(
+                "MEDSKAPA_ACCESSIBILITY_REVIEWED must be a date written YYYY-MM-DD."
+            ) from None
+        if not 1 <= self.accessibility_report_retention_days <= 3650:
+            raise SettingsError(
+                "MEDSKAPA_ACCESSIBILITY_REPORT_RETENTION_DAYS must be from 1 to 3650."
+            )
 
     def allowed_host_names(self) -> list[str]:
         """The Host header values the app answers (base URL's host and MEDSKAPA_ALLOWED_HOSTS)."""
@@ -174,6 +212,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         from medskapa.security.proxies import parse_networks
 
         return parse_networks(self.trusted_proxies)
+
+
+def _contact_uri(value: str) -> bool:
+    if any(c.isspace() or ord(c) < 32 for c in value) or len(value) > 300:
+        return False
+    if value.startswith("mailto:"):
+        local, at, domain = value.removeprefix("mailto:").partition("@")
+        return bool(local and at and "." in domain)
+    return value.startswith("https://") and len(value) > len("https://x.y") - 1
 
 
 def _decode(type_: type, obj: object) -> object:

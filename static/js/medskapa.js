@@ -55,8 +55,62 @@
     input.after(button);
   }
 
+  // Safety signals (feedback/safety.py sends its phrase list): while the text is typed, show
+  // where to get help now as soon as it suggests a risk to life, and tell the server it was
+  // shown, so that sending does not stop to show it again. The server checks anyway.
+  function safetyMatcher(rules) {
+    var phrases = rules.phrases.map(function (p) {
+      return p.all.map(function (source) { return new RegExp(source, "g"); });
+    });
+    var word = new RegExp("[" + rules.letters + "']+", "g");
+    function negated(text, start) {
+      var clause = text.slice(0, start).split(/[.,;:!?()\n]/).pop();
+      var words = clause.match(word) || [];
+      return words.slice(-2).some(function (w) { return rules.negations.indexOf(w) !== -1; });
+    }
+    function found(pattern, text) {
+      pattern.lastIndex = 0;
+      var m;
+      while ((m = pattern.exec(text)) !== null) {
+        if (!negated(text, m.index)) return true;
+        pattern.lastIndex = m.index + 1;
+      }
+      return false;
+    }
+    return function (value) {
+      var text = value.normalize("NFC").toLowerCase().replace(/[’‘´`]/g, "'").replace(/\s+/g, " ");
+      return phrases.some(function (all) {
+        return all.every(function (pattern) { return found(pattern, text); });
+      });
+    };
+  }
+
+  function enhanceSafety(textarea) {
+    if (textarea.dataset.safetyReady) return;
+    textarea.dataset.safetyReady = "1";
+    var panel = document.getElementById(textarea.dataset.safetyPanel);
+    var shown = textarea.form && textarea.form.querySelector("[data-safety-shown]");
+    var matches;
+    try {
+      matches = safetyMatcher(JSON.parse(textarea.dataset.safetyRules));
+    } catch (e) {
+      return;  // the server still shows the help before the text is sent
+    }
+    function check() {
+      if (!panel || !matches(textarea.value)) return;
+      panel.hidden = false;
+      if (shown) shown.value = "ja";
+    }
+    textarea.addEventListener("input", function () {
+      window.clearTimeout(textarea.safetyTimer);
+      textarea.safetyTimer = window.setTimeout(check, 300);
+    });
+    check();
+  }
+
   function enhance(root) {
     root.querySelectorAll("textarea[data-counter]").forEach(enhanceCounter);
+    root.querySelectorAll("textarea[data-safety-rules]").forEach(enhanceSafety);
     root.querySelectorAll("button[data-copy]").forEach(function (b) {
       if (!navigator.clipboard) return;
       b.hidden = false;

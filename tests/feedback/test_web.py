@@ -243,7 +243,8 @@ async def test_api_submit_and_lookup(client: Client, doc: tuple[str, str, str]) 
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "receipt_code", "status", "personal_data"}
+    assert set(body) == {"id", "receipt_code", "status", "personal_data", "safety"}
+    assert body["safety"] == []
     assert body["status"] == "received"
     assert body["personal_data"] == [{"kind": "phone_number", "start": 5, "end": 18}]
     assert CODE.fullmatch(body["receipt_code"])

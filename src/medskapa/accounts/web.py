@@ -19,7 +19,7 @@ from medskapa.clock import Clock
 from medskapa.errors import Invalid, Refused
 from medskapa.security.auth import session_cookie_name
 from medskapa.security.csrf import csrf_cookie_name
-from medskapa.security.factors import DEVICE_VALID, FactorBox
+from medskapa.security.factors import DEVICE_VALID, FactorBox, device_cookie_name
 from medskapa.security.permissions import principal_of
 from medskapa.security.sessions import ABSOLUTE
 from medskapa.settings import Settings
@@ -27,8 +27,6 @@ from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 8 * 1024
-SECURE_DEVICE_COOKIE = "__Host-medskapa-device"
-DEV_DEVICE_COOKIE = "medskapa_device"
 
 
 async def provide_accounts(
@@ -87,10 +85,6 @@ def error_text(exc: Invalid | Refused) -> str:
     if isinstance(exc, Invalid):
         return exc.message(exc.errors[0])
     return exc.message()
-
-
-def device_cookie_name(settings: Settings) -> str:
-    return DEV_DEVICE_COOKIE if settings.dev_insecure_cookies else SECURE_DEVICE_COOKIE
 
 
 def _cookie(settings: Settings, key: str, value: str, max_age: int | None = None) -> Cookie:

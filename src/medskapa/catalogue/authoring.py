@@ -21,6 +21,7 @@ from medskapa.catalogue import following, markdown, reanchoring
 from medskapa.catalogue.importer import (
     LABEL,
     MAX_CHANGE_SUMMARY,
+    MAX_EASY_READ,
     MAX_SUMMARY,
     MAX_TITLE,
     ImportedDocument,
@@ -188,6 +189,7 @@ class AuthoringService:
                 change_summary=imported.change_summary,
                 created_by=actor.name,
                 now=now,
+                easy_read=imported.easy_read,
             )
             await queries.replace_sections(self._conn, version_id, imported.sections)
             await self._audit(
@@ -266,6 +268,7 @@ class AuthoringService:
                 change_summary="",
                 created_by=actor.name,
                 now=now,
+                easy_read=base.easy_read if base else "",
             )
             if base is not None:
                 await queries.replace_sections(
@@ -290,9 +293,11 @@ class AuthoringService:
         summary: str,
         change_summary: str,
         sections: Sequence[SectionInput],
+        easy_read: str | None = None,
     ) -> list[SectionDraft]:
         """Replace a draft's text. Section keys are kept where given, so that a renamed
-        section stays the same section for the feedback on it."""
+        section stays the same section for the feedback on it. ``easy_read`` None: the
+        easy-to-read summary is kept as it is (a client that does not know it loses nothing)."""
         problems: list[Problem] = []
         title, summary, change_summary = title.strip(), summary.strip(), change_summary.strip()
         if not title:
@@ -303,6 +308,10 @@ class AuthoringService:
             problems.append(Problem("field_too_long", "summary", str(MAX_SUMMARY)))
         if len(change_summary) > MAX_CHANGE_SUMMARY:
             problems.append(Problem("field_too_long", "change_summary", str(MAX_CHANGE_SUMMARY)))
+        if easy_read is not None:
+            easy_read = easy_read.replace("\r\n", "\n").strip()
+            if len(easy_read) > MAX_EASY_READ:
+                problems.append(Problem("field_too_long", "easy_read", str(MAX_EASY_READ)))
         drafts: list[SectionDraft] = []
         for position, given in enumerate(sections, start=1):
             if not given.heading.strip():
@@ -333,6 +342,7 @@ class AuthoringService:
                 summary=summary,
                 change_summary=change_summary,
                 now=now,
+                easy_read=easy_read,
             )
             await queries.replace_sections(self._conn, version.id, drafts)
             await self._audit(

@@ -103,6 +103,8 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
     sections: Annotated[list[SectionIn], msgspec.Meta(max_length=importer.MAX_SECTIONS)]
     summary: Annotated[str, msgspec.Meta(max_length=importer.MAX_SUMMARY)] = ""
     change_summary: Annotated[str, msgspec.Meta(max_length=importer.MAX_CHANGE_SUMMARY)] = ""
+    easy_read: Annotated[str, msgspec.Meta(max_length=importer.MAX_EASY_READ)] | None = None
+    """The easy-to-read (lättläst) summary, plain text; left out: kept as it is."""
 
 
 class DocumentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -114,6 +116,8 @@ class DocumentIn(msgspec.Struct, forbid_unknown_fields=True):
     sections: Annotated[list[SectionIn], msgspec.Meta(max_length=importer.MAX_SECTIONS)]
     summary: Annotated[str, msgspec.Meta(max_length=importer.MAX_SUMMARY)] = ""
     change_summary: Annotated[str, msgspec.Meta(max_length=importer.MAX_CHANGE_SUMMARY)] = ""
+    easy_read: Annotated[str, msgspec.Meta(max_length=importer.MAX_EASY_READ)] = ""
+    """The easy-to-read (lättläst) summary, plain text."""
 
 
 class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -177,6 +181,7 @@ async def create_document(
         "version": data.version,
         "summary": data.summary,
         "change_summary": data.change_summary,
+        "easy_read": data.easy_read,
     }
     metadata, problems = importer.check_metadata(fields)
     sections = _sections(data.sections)
@@ -282,6 +287,7 @@ class AuthoringApi(Controller):
                     )
                     for s in data.sections
                 ],
+                easy_read=data.easy_read,
             )
             _, version, sections = await authoring.draft(actor, slug, label)
         except Rejected as exc:

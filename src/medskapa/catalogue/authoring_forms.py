@@ -138,7 +138,12 @@ _SECTION_PROBLEMS = {
         "eller nummer.",
     ),
 }
-_TOP_FIELDS = {"title": "title", "summary": "summary", "change_summary": "change_summary"}
+_TOP_FIELDS = {
+    "title": "title",
+    "summary": "summary",
+    "change_summary": "change_summary",
+    "easy_read": "easy_read",
+}
 
 
 def editor_errors(problems: Sequence[Problem], sections: Sequence[SectionForm]) -> dict[str, str]:

@@ -260,6 +260,7 @@ class AuthoringPages(Controller):
             "title": version.title or document.title,
             "summary": version.summary if version.summary is not None else document.summary,
             "change_summary": version.change_summary,
+            "easy_read": version.easy_read,
         }
         return private_page(
             "admin/documents/editor.html",
@@ -301,7 +302,10 @@ class AuthoringPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Response[Any]:
         sections = read_sections(data)
-        fields = {name: forms.field(data, name) for name in ("title", "summary", "change_summary")}
+        fields = {
+            name: forms.field(data, name)
+            for name in ("title", "summary", "change_summary", "easy_read")
+        }
         changed = apply_action(sections, forms.field(data, "action"))
         if changed is not None:
             # Add, remove, move: only the form changes; "Spara" stores it.
@@ -326,6 +330,7 @@ class AuthoringPages(Controller):
                 summary=fields["summary"],
                 change_summary=fields["change_summary"],
                 sections=[s.as_input() for s in sections],
+                easy_read=fields["easy_read"],
             )
         except Rejected as exc:
             return await self._editor(

@@ -46,6 +46,7 @@ class VersionRow(msgspec.Struct, frozen=True):
     change_summary: str
     created_by: str
     updated_at: dt.datetime
+    easy_read: str
     anchors_built_at: dt.datetime | None
 
     @property
@@ -169,7 +170,7 @@ async def overview(
 
 
 _VERSION_COLUMNS = """id, label, published_on, published_at, title, summary, change_summary,
-    created_by, updated_at, anchors_built_at"""
+    created_by, updated_at, anchors_built_at, easy_read"""
 
 
 async def versions(conn: asyncpg.Connection, document_id: int) -> list[VersionRow]:
@@ -241,11 +242,12 @@ async def insert_version(
     change_summary: str,
     created_by: str,
     now: dt.datetime,
+    easy_read: str = "",
 ) -> int:
     return await conn.fetchval(
         "INSERT INTO document_versions (document_id, label, title, summary, change_summary, "
-        "created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
-        "RETURNING id",
+        "created_by, created_at, updated_at, easy_read) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
         document_id,
         label,
         title,
@@ -253,6 +255,7 @@ async def insert_version(
         change_summary,
         created_by,
         now,
+        easy_read,
     )
 
 
@@ -278,15 +281,19 @@ async def update_draft(
     summary: str,
     change_summary: str,
     now: dt.datetime,
+    easy_read: str | None = None,
 ) -> None:
+    """``easy_read`` None: the easy-to-read summary stays as it is."""
     await conn.execute(
         "UPDATE document_versions SET title = $2, summary = $3, change_summary = $4, "
-        "updated_at = $5, anchors_built_at = NULL WHERE id = $1",
+        "updated_at = $5, anchors_built_at = NULL, easy_read = coalesce($6, easy_read) "
+        "WHERE id = $1",
         version_id,
         title,
         summary,
         change_summary,
         now,
+        easy_read,
     )
 
 

@@ -19,7 +19,7 @@ PROBLEMS: dict[str, str] = {
     "bad_front_matter": N_("Uppgifterna överst i filen går inte att läsa som TOML: {detail}"),
     "unknown_field": N_(
         "Uppgiften ”{field}” finns inte. Tillåtna är slug, title, kind, group, version, "
-        "summary, change_summary och published_on."
+        "summary, change_summary, published_on och easy_read."
     ),
     "missing_field": N_("Uppgiften ”{field}” saknas."),
     "field_not_text": N_("Uppgiften ”{field}” ska vara text inom citattecken."),

@@ -95,6 +95,8 @@ class Version(msgspec.Struct, frozen=True):
     published_on: dt.date | None
     change_summary: str
     sections: list[Section]
+    easy_read: str = ""
+    """An easy-to-read (lättläst) summary of this version, plain text; "" when none."""
 
     @property
     def is_draft(self) -> bool:

@@ -11,6 +11,7 @@ Markdown::
     group = "nag-hjartsvikt"
     version = "1.0"
     summary = "…"            # optional
+    easy_read = "…"          # optional: an easy-to-read (lättläst) summary, plain text
     change_summary = "…"     # optional
     published_on = 2024-03-20  # optional: the date an earlier publication carried
     +++
@@ -46,6 +47,8 @@ MAX_HEADING = 300
 MAX_TITLE = 300
 MAX_SUMMARY = 5000
 MAX_CHANGE_SUMMARY = 2000
+MAX_EASY_READ = 3000
+"""An easy-to-read (lättläst) summary: short, so that it stays easy to read."""
 MAX_BODY = 200_000
 MAX_KEY = 120
 
@@ -56,7 +59,7 @@ _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+(\S.*)$")
 _FRONT_MATTER = re.compile(r"\A\ufeff?\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.S)
 
 REQUIRED_FIELDS = ("slug", "title", "kind", "group", "version")
-OPTIONAL_FIELDS = ("summary", "change_summary", "published_on")
+OPTIONAL_FIELDS = ("summary", "change_summary", "published_on", "easy_read")
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -94,6 +97,8 @@ class ImportedDocument(msgspec.Struct, frozen=True):
     summary: str = ""
     change_summary: str = ""
     published_on: dt.date | None = None
+    easy_read: str = ""
+    """The version's easy-to-read (lättläst) summary, plain text."""
     removed: list[markdown.Removal] = []
     """What sanitising took out of the file, for the import report."""
     ignored: list[str] = []
@@ -238,6 +243,7 @@ def check_metadata(fields: dict[str, Any]) -> tuple[dict[str, Any], list[Problem
             fields.get("change_summary"), "change_summary", MAX_CHANGE_SUMMARY, problems, False
         ),
         "published_on": published_on,
+        "easy_read": _text(fields.get("easy_read"), "easy_read", MAX_EASY_READ, problems, False),
     }
     return checked, problems
 

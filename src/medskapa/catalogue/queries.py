@@ -161,7 +161,7 @@ async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
         return None
     document_id, summary = row["id"], _summary(row)
     version_rows = await conn.fetch(
-        "SELECT id, label, published_on, change_summary FROM document_versions "
+        "SELECT id, label, published_on, change_summary, easy_read FROM document_versions "
         "WHERE document_id = $1 AND (published_on IS NOT NULL OR $2) "
         "ORDER BY published_on NULLS LAST, id",
         document_id,
@@ -192,6 +192,7 @@ async def get_document(conn: asyncpg.Connection, slug: str) -> Document | None:
             published_on=row["published_on"],
             change_summary=row["change_summary"],
             sections=sections.get(row["id"], []),
+            easy_read=row["easy_read"],
         )
         for row in version_rows
     ]

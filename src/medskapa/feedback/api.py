@@ -91,6 +91,10 @@ class FeedbackCreated(msgspec.Struct):
     receipt_code: str
     status: FeedbackStatus
     personal_data: list[FindingOut]
+    safety: list[str] = []
+    """Safety signals in the text (``suicide_or_self_harm``, ``medical_emergency``): a client
+    shows its user where to get help now (112, 1177, Självmordslinjen 90101, the psychiatric
+    emergency service); the item is flagged urgent for the moderators."""
 
 
 class ReceiptIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -164,6 +168,7 @@ def _created(submitted: Submitted) -> FeedbackCreated:
         submitted.receipt_code,
         submitted.status,
         [FindingOut(f.kind, f.start, f.end) for f in submitted.personal_data],
+        [str(kind) for kind in submitted.safety],
     )
 
 

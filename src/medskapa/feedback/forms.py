@@ -15,12 +15,15 @@ from litestar.status_codes import HTTP_200_OK
 
 from medskapa.feedback.domain import QUOTE_MAX, TEXT_MAX, Category, SubmitterRole
 from medskapa.feedback.queries import FormDocument
+from medskapa.feedback.safety import client_rules
 from medskapa.feedback.texts import Language, ui
 from medskapa.regions.domain import HealthcareRegion
 from medskapa.web.forms import field
 from medskapa.web.templating import local_time
 
 HONEYPOT_FIELD = "webbplats"
+SAFETY_SHOWN_FIELD = "hjalp_visad"
+"""Set when the submitter has been shown where to get help (by the server or the live check)."""
 FORM_ID_FIELD = "formular_id"
 # The text fields of the form, as they are kept to show it again.
 TEXT_FIELDS = (
@@ -54,6 +57,8 @@ class FormState(msgspec.Struct, kw_only=True):
     token: str = ""
     regions: list[HealthcareRegion] = []
     """The choices for the region where the care took place."""
+    safety: bool = False
+    """The text carries a safety signal: the form shows where to get help now, once."""
 
 
 def sent_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +94,8 @@ def _form_context(
         "roles": list(SubmitterRole),
         "honeypot": HONEYPOT_FIELD,
         "token_field": FORM_ID_FIELD,
+        "safety_field": SAFETY_SHOWN_FIELD,
+        "safety_rules": msgspec.json.encode(client_rules()).decode(),
     }
 
 

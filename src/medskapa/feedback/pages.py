@@ -26,6 +26,7 @@ from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS
 from medskapa.feedback.forms import (
     FORM_ID_FIELD,
     HONEYPOT_FIELD,
+    SAFETY_SHOWN_FIELD,
     FormState,
     FoundData,
     render_form,
@@ -33,6 +34,7 @@ from medskapa.feedback.forms import (
     try_again_at,
 )
 from medskapa.feedback.queries import FormDocument
+from medskapa.feedback.safety import find_signals
 from medskapa.feedback.service import (
     FeedbackService,
     FeedbackView,
@@ -183,15 +185,17 @@ class FeedbackPages(Controller):
             consent_public=values["consent_public"],
             consent_contact=values["consent_contact"],
         )
-        # Personal-data check first: never blocking, but the submitter sees it once.
-        if field(data, "pd_confirmed") != "ja":
-            cleaned, _kinds, findings = service.check_text(values["text"])
-            if cleaned and findings:
-                found = (
-                    FoundData(_(FINDING_NAMES[f.kind]), cleaned[f.start : f.end]) for f in findings
-                )
-                state.findings = list(dict.fromkeys(found))
-                return render_form(request, document, state, language)
+        # Personal-data and safety checks first: never blocking, but the submitter sees each
+        # once before the text is sent (the live check may already have shown the help).
+        cleaned, _kinds, findings = service.check_text(values["text"])
+        if cleaned and findings and field(data, "pd_confirmed") != "ja":
+            found = (
+                FoundData(_(FINDING_NAMES[f.kind]), cleaned[f.start : f.end]) for f in findings
+            )
+            state.findings = list(dict.fromkeys(found))
+        state.safety = bool(cleaned and find_signals(cleaned))
+        if state.findings or (state.safety and field(data, SAFETY_SHOWN_FIELD) != "ja"):
+            return render_form(request, document, state, language)
 
         try:
             async with conn.transaction():

@@ -245,11 +245,13 @@ async def insert_item(
     mails_per_window: int,
     care_region: str | None,
     user_id: int | None = None,
+    urgent: bool = False,
 ) -> None:
     """Contact, feedback, its first audit event and the receipt e-mail in one statement:
     atomic without an explicit transaction, and one round trip on the busiest path. Without an
     address there is no contact, no mail and no count against the mail limit. ``user_id``: the
-    account it was sent from, when signed in (only the link; nothing of the person is copied)."""
+    account it was sent from, when signed in (only the link; nothing of the person is copied).
+    ``urgent``: the text carries a safety signal (feedback/safety.py)."""
     await conn.execute(
         "WITH mails AS ("
         "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
@@ -262,8 +264,9 @@ async def insert_item(
         "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
         "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
         "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
-        "  created_at, updated_at, care_region, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-        "  $9, $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32, $33) "
+        "  created_at, updated_at, care_region, user_id, urgent) VALUES ($1, $2, $3, $4, $5, $6, "
+        "  $7, $8, $9, $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32, "
+        "  $33, $34) "
         "  RETURNING id), "
         # The receipt e-mail, in the same statement: it exists exactly when the item does.
         "mail AS ("
@@ -298,4 +301,5 @@ async def insert_item(
         mails_per_window,
         care_region,
         user_id,
+        urgent,
     )

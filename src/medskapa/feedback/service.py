@@ -32,6 +32,7 @@ from medskapa.feedback.domain import (
 from medskapa.feedback.personal_data import Finding, find_personal_data
 from medskapa.feedback.queries import FeedbackRecord
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
+from medskapa.feedback.safety import SignalKind, find_signals
 from medskapa.feedback.texts import ERRORS, timeline_text
 from medskapa.i18n import translate
 from medskapa.regions import service as regions
@@ -74,6 +75,9 @@ class Submitted(msgspec.Struct, frozen=True):
     receipt_code: str
     status: FeedbackStatus
     personal_data: list[Finding]
+    safety: list[SignalKind] = []
+    """Safety signals in the text (feedback/safety.py): the receipt shows where to get help
+    now, and the item is stored urgent, first for moderators and group leads."""
 
 
 class FeedbackView(msgspec.Struct, frozen=True):
@@ -146,6 +150,7 @@ async def create_item(
     code = new_receipt_code()
     feedback_id = uuid.uuid4()
     findings = find_personal_data(body)
+    signals = find_signals(body)
     event = AuditEvent(
         occurred_at=now,
         actor=lifecycle.Actor.SUBMITTER,
@@ -184,8 +189,9 @@ async def create_item(
         mails_per_window=RECEIPT_MAILS_PER_ADDRESS,
         care_region=care_region,
         user_id=user_id,
+        urgent=bool(signals),
     )
-    return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings)
+    return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings, signals)
 
 
 class FeedbackService:

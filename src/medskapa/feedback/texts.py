@@ -79,7 +79,8 @@ REJECTION_WORDS: dict[str, str] = {
     "personal_care_matter": N_(
         "Synpunkten gäller din egen vård, och den kan vi inte hjälpa dig med här. Kontakta "
         "din vårdgivare, ring 1177 för råd om vård, eller vänd dig till patientnämnden i din "
-        "region om du vill lämna klagomål på vården."
+        "region om du vill lämna klagomål på vården. Allvarliga brister i vården kan du också "
+        "anmäla till Inspektionen för vård och omsorg (IVO)."
     ),
     "duplicate": N_(
         "Synpunkten publiceras inte som en egen synpunkt: samma synpunkt har redan kommit in "
@@ -150,7 +151,8 @@ UI: dict[str, str] = {
     ),
     "not_for_care": N_(
         "Det här är inte rätt ställe för frågor om din egen vård. Kontakta din vårdgivare, ring"
-        " 1177 eller vänd dig till patientnämnden i din region."
+        " 1177 eller vänd dig till patientnämnden i din region. Allvarliga brister i vården kan"
+        " också anmälas till Inspektionen för vård och omsorg (IVO)."
     ),
     "section": N_("Avsnitt"),
     "whole_document": N_("Hela kunskapsstödet"),

@@ -22,8 +22,8 @@ from markupsafe import Markup, escape
 from medskapa.errors import Invalid
 from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS, Category
 from medskapa.feedback.personal_data import Finding
-from medskapa.ids import parse_id
 from medskapa.i18n import gettext
+from medskapa.ids import parse_id
 from medskapa.moderation import texts
 from medskapa.moderation.domain import MESSAGE_MAX, ReadReason, RedactionReason, RejectReason
 from medskapa.moderation.queries import QueueFilter
@@ -191,7 +191,8 @@ class ModerationPages(Controller):
             reject_reasons=list(RejectReason),
             redaction_reasons=list(RedactionReason),
             message_max=MESSAGE_MAX,
-            values=extra.pop("values", {}),
+            # An item that came in with a safety signal has the urgent flag chosen already.
+            values=extra.pop("values", None) or {"urgent": detail.item.urgent},
             errors=extra.pop("errors", {}),
             error_anchors=ERROR_ANCHORS,
             conflict_message=texts.message(extra["conflict"]) if extra.get("conflict") else None,

@@ -21,8 +21,8 @@ from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle
 from medskapa.feedback.domain import TEXT_MAX, FeedbackStatus, InvalidText, clean_text
 from medskapa.feedback.personal_data import Finding, find_personal_data
-from medskapa.ids import parse_id
 from medskapa.i18n import translate
+from medskapa.ids import parse_id
 from medskapa.moderation import queries, routing_queries
 from medskapa.moderation.domain import (
     CLAIM_MINUTES,

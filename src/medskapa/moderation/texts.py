@@ -28,7 +28,7 @@ REJECT_LABELS: Labels = Labels(
         "abusive": N_("Kränkande eller hotfullt innehåll"),
         "off_topic": N_("Handlar inte om kunskapsstödet"),
         "personal_care_matter": N_(
-            "Gäller den egna vården (hänvisas till vårdgivaren, 1177 och patientnämnden)"
+            "Gäller den egna vården (hänvisas till vårdgivaren, 1177, patientnämnden och IVO)"
         ),
         "duplicate": N_("Samma synpunkt finns redan"),
         "other": N_("Annat skäl"),

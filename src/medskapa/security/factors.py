@@ -17,7 +17,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from medskapa.ids import parse_id
 from medskapa.security import queries
 from medskapa.security.secrets import derive
+from medskapa.settings import Settings
 
+SECURE_DEVICE_COOKIE = "__Host-medskapa-device"
+DEV_DEVICE_COOKIE = "medskapa_device"
 DEVICE_VALID = dt.timedelta(days=180)
 
 
@@ -111,3 +114,8 @@ def device_of(secret: bytes, value: str | None, now: dt.datetime) -> tuple[int, 
     if now - issued > DEVICE_VALID:
         return None
     return int(parts[0]), derive(secret, "login-device-key", body)
+
+
+def device_cookie_name(settings: Settings) -> str:
+    """The login device cookie's name (the cookie page lists it too)."""
+    return DEV_DEVICE_COOKIE if settings.dev_insecure_cookies else SECURE_DEVICE_COOKIE

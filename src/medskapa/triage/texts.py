@@ -4,7 +4,6 @@ the catalogue (medskapa.i18n)."""
 from __future__ import annotations
 
 from medskapa.i18n import N_, Labels, Language, gettext
-
 from medskapa.ids import parse_id
 
 __all__ = ["Language"]
@@ -103,7 +102,7 @@ CLOSE_REASON_LABELS: Labels = Labels(
         "duplicate": N_("Samma synpunkt finns redan och är besvarad"),
         "not_actionable": N_("Går inte att agera på"),
         "personal_care_matter": N_(
-            "Gäller egen vård (hänvisas till vårdgivare, 1177, patientnämnden)"
+            "Gäller egen vård (hänvisas till vårdgivare, 1177, patientnämnden, IVO)"
         ),
     }
 )

@@ -40,6 +40,12 @@ ADMIN_PAGES = (
         "E-post som väntar, har skickats eller inte gick fram, och att skicka ett brev igen.",
     ),
     AdminPage(
+        "/admin/tillganglighet",
+        "Tillgänglighetsrapporter",
+        "Rapporter om tillgänglighetsproblem från formuläret i tillgänglighetsredogörelsen; "
+        "markera dem som hanterade.",
+    ),
+    AdminPage(
         "/organisationer",
         "Organisationer",
         "Patientorganisationer som registrerat sig; öppna en för att verifiera den.",

@@ -40,8 +40,8 @@ from litestar.status_codes import (
 )
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from medskapa.ids import parse_id
 from medskapa.i18n import N_
+from medskapa.ids import parse_id
 
 MAX_PATH_BYTES = 4 * 1024
 MAX_SEGMENT_BYTES = 255

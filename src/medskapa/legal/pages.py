@@ -1,0 +1,278 @@
+"""The pages a public body must publish (accessibility statement, privacy notice, cookies), in
+Swedish and English with their facts from settings, the form to report an accessibility
+problem, and the admins' list of those reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from babel.dates import format_date
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+
+from medskapa.catalogue.following import CONFIRM_VALID as FOLLOW_CONFIRM_VALID
+from medskapa.clock import Clock
+from medskapa.errors import Invalid, Language, describe
+from medskapa.i18n import _, activate, current_language, language_or_none
+from medskapa.legal.domain import PAGE_MAX, PROBLEM_MAX, ReportInput
+from medskapa.legal.service import AccessibilityReports
+from medskapa.legal.texts import ERRORS, FORM_REJECTED, RATE_LIMITED
+from medskapa.security import ratelimit
+from medskapa.security.auth import session_cookie_name
+from medskapa.security.csrf import csrf_cookie_name
+from medskapa.security.factors import DEVICE_VALID, device_cookie_name
+from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.sessions import ABSOLUTE, PATIENT_IDLE, STAFF_IDLE
+from medskapa.settings import Settings
+from medskapa.web.deps import Conn, client_id, clock, receipt_key
+from medskapa.web.forms import field, see_other
+from medskapa.web.language import COOKIE as LANGUAGE_COOKIE
+from medskapa.web.language import COOKIE_MAX_AGE as LANGUAGE_COOKIE_MAX_AGE
+from medskapa.web.language import STATE_KEY as LANGUAGE_STATE_KEY
+from medskapa.web.responses import private_page
+
+MAX_FORM_BYTES = 32 * 1024
+HONEYPOT_FIELD = "webbplats"
+LEGAL_PAGES = {
+    "accessibility": "/tillganglighet",
+    "privacy": "/personuppgifter",
+    "cookies": "/kakor",
+    "report": "/tillganglighet/rapportera",
+}
+
+
+def language_of(value: str | None) -> Language:
+    """The request's language (web/language.py: ?lang=, the switch's cookie,
+    Accept-Language)."""
+    return language_or_none(value) or current_language()
+
+
+def form_language(request: Request[Any, Any, Any], value: str) -> Language:
+    """A posted form's own language field when it names one (the page it was filled in on),
+    else the request's: the answer, messages and page alike, is in that language."""
+    language = language_of(value)
+    activate(language)
+    request.scope.setdefault("state", {})[LANGUAGE_STATE_KEY] = language
+    return language
+
+
+def _hours(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 3600)
+
+
+def public_body(settings: Settings) -> dict[str, Any]:
+    """The facts the legal pages state, every one from settings or from the code that
+    enforces it, so the pages change when the configuration does."""
+    reviewed = dt.date.fromisoformat(settings.accessibility_reviewed)
+    return {
+        "name": settings.organisation_name,
+        "contact": settings.organisation_contact,
+        "dpo": settings.data_protection_officer,
+        "reviewed": reviewed,
+        "reviewed_en": format_date(reviewed, format="long", locale="en_GB"),
+        "redaction_days": settings.redaction_retention_days,
+        "report_days": settings.accessibility_report_retention_days,
+        "session_hours": _hours(ABSOLUTE),
+        "staff_idle_minutes": int(STAFF_IDLE.total_seconds() // 60),
+        "patient_idle_hours": _hours(PATIENT_IDLE),
+        "follow_confirm_days": FOLLOW_CONFIRM_VALID.days,
+        "csrf_cookie": csrf_cookie_name(settings),
+        "session_cookie": session_cookie_name(settings),
+        "device_cookie": device_cookie_name(settings),
+        "device_days": DEVICE_VALID.days,
+        "language_cookie": LANGUAGE_COOKIE,
+        "language_cookie_days": LANGUAGE_COOKIE_MAX_AGE // 86400,
+    }
+
+
+def contact_label(uri: str) -> str:
+    """How a contact URI reads on a page: the address of a mailto:, the URL otherwise."""
+    return uri.removeprefix("mailto:")
+
+
+async def provide_reports(conn: Conn, clock: NamedDependency[Clock]) -> AccessibilityReports:
+    return AccessibilityReports(conn, clock)
+
+
+DEPENDENCIES = {
+    "receipt_key": Provide(receipt_key),
+    "clock": Provide(clock, sync_to_thread=False),
+    "reports": Provide(provide_reports),
+}
+
+
+def _legal_page(request: Request[Any, Any, Any], name: str, lang: str | None) -> Template:
+    language = language_of(lang)
+    return Template(
+        f"legal/{name}.{language}.html",
+        context={
+            "lang": language,
+            "org": public_body(request.app.state.settings),
+            "contact_label": contact_label,
+            "legal_pages": LEGAL_PAGES,
+        },
+    )
+
+
+LangQuery = Annotated[str | None, QueryParameter(name="lang", max_length=5)]
+
+
+class LegalPages(Controller):
+    include_in_schema = False
+    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    @get("/tillganglighet", name="accessibility-statement")
+    async def accessibility(
+        self, request: Request[Any, Any, Any], lang: LangQuery = None
+    ) -> Template:
+        return _legal_page(request, "accessibility", lang)
+
+    @get("/personuppgifter", name="privacy-notice")
+    async def privacy(self, request: Request[Any, Any, Any], lang: LangQuery = None) -> Template:
+        return _legal_page(request, "privacy", lang)
+
+    @get("/kakor", name="cookies")
+    async def cookies(self, request: Request[Any, Any, Any], lang: LangQuery = None) -> Template:
+        return _legal_page(request, "cookies", lang)
+
+    @get("/tillganglighet/rapportera", name="accessibility-report")
+    async def report_form(
+        self,
+        lang: LangQuery = None,
+        sida: Annotated[str | None, QueryParameter(max_length=PAGE_MAX)] = None,
+    ) -> Template:
+        return _report_form(language_of(lang), {"page": sida or ""}, {})
+
+    @post(
+        "/tillganglighet/rapportera",
+        name="accessibility-report-send",
+        request_max_body_size=MAX_FORM_BYTES,
+    )
+    async def report_send(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        reports: NamedDependency[AccessibilityReports],
+        receipt_key: NamedDependency[bytes],
+        clock: NamedDependency[Clock],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        language = form_language(request, field(data, "lang"))
+        values = {name: field(data, name) for name in ("page", "problem", "email")}
+        if field(data, HONEYPOT_FIELD):
+            return _report_form(language, values, {}, _(FORM_REJECTED), HTTP_400_BAD_REQUEST)
+        limit = request.app.state.settings.submit_limit
+        client = client_id(request, receipt_key)
+        now = clock()
+        try:
+            # Every attempt counts against the wide limit; an accepted report against the
+            # narrow one, in the transaction that stores it (as for feedback).
+            await ratelimit.check(conn, _attempts(limit), client, now)
+            async with conn.transaction():
+                await ratelimit.check(conn, _accepted(limit), client, now)
+                await reports.file(
+                    ReportInput(
+                        problem=values["problem"],
+                        page=values["page"],
+                        email=values["email"],
+                        language=language,
+                    )
+                )
+        except ratelimit.RateLimited as exc:
+            response = _report_form(
+                language, values, {}, _(RATE_LIMITED), HTTP_429_TOO_MANY_REQUESTS
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except Invalid as exc:
+            errors = {e.field: describe(ERRORS, e.code, language) for e in exc.errors}
+            return _report_form(language, values, errors, None, HTTP_422_UNPROCESSABLE_ENTITY)
+        answer = "svar" if values["email"].strip() else "inget-svar"
+        return see_other(
+            f"/tillganglighet/rapportera/tack?{answer}=1" + ("&lang=en" if language == "en" else "")
+        )
+
+    @get("/tillganglighet/rapportera/tack", name="accessibility-report-done")
+    async def report_done(
+        self, request: Request[Any, Any, Any], lang: LangQuery = None
+    ) -> Template:
+        language = language_of(lang)
+        return Template(
+            "legal/report_done.html",
+            context={"lang": language, "reply": "svar" in request.query_params},
+        )
+
+
+def _attempts(limit: int) -> ratelimit.Limit:
+    return ratelimit.Limit(
+        "a11y-report-attempt",
+        hits=limit * ratelimit.ATTEMPTS_PER_SUBMISSION,
+        seconds=ratelimit.WINDOW_SECONDS,
+    )
+
+
+def _accepted(limit: int) -> ratelimit.Limit:
+    return ratelimit.Limit("a11y-report", hits=limit, seconds=ratelimit.WINDOW_SECONDS)
+
+
+def _report_form(
+    language: Language,
+    values: dict[str, str],
+    errors: dict[str, str],
+    general_error: str | None = None,
+    status: int = 200,
+) -> Template:
+    return private_page(
+        "legal/report.html",
+        status,
+        lang=language,
+        values=values,
+        errors=errors,
+        general_error=general_error,
+        problem_max=PROBLEM_MAX,
+        page_max=PAGE_MAX,
+        honeypot=HONEYPOT_FIELD,
+    )
+
+
+class AccessibilityReportAdmin(Controller):
+    include_in_schema = False
+    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    @get("/admin/tillganglighet", name="admin-accessibility-reports")
+    async def listing(
+        self,
+        reports: NamedDependency[AccessibilityReports],
+        klart: Annotated[str | None, QueryParameter(max_length=10)] = None,
+    ) -> Template:
+        shown, open_count = await reports.listing()
+        return private_page(
+            "admin/accessibility_reports.html",
+            reports=shown,
+            open_count=open_count,
+            done=klart == "ja",
+            nav="admin",
+        )
+
+    @post("/admin/tillganglighet/{report_id:uuid}/hanterad", request_max_body_size=4096)
+    async def handle(
+        self,
+        request: Request[Any, Any, Any],
+        reports: NamedDependency[AccessibilityReports],
+        report_id: FromPath[uuid.UUID],
+    ) -> Redirect:
+        user_id = principal_of(request).user_id
+        assert user_id is not None
+        await reports.handle(report_id, user_id)
+        return see_other("/admin/tillganglighet?klart=ja")
