@@ -43,6 +43,8 @@ from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
+from medskapa.feedback.embed_web import WidgetApi, WidgetScript
+from medskapa.feedback.helpfulness_pages import HelpfulnessPages
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
 from medskapa.moderation.api import ModerationApi
@@ -57,7 +59,8 @@ from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
 from medskapa.security.csrf import CsrfMiddleware, csrf_cookie_name
 from medskapa.security.disclosure import security_txt
-from medskapa.security.headers import add_security_headers
+from medskapa.security.embedding import EmbedCors
+from medskapa.security.headers import security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
@@ -131,6 +134,9 @@ def create_app(settings: Settings) -> Litestar:
             FeedbackPages,
             MyFeedbackPages,
             FeedbackApi,
+            HelpfulnessPages,
+            WidgetApi,
+            WidgetScript,
             RegionsApi,
             AccountPages,
             AuthApi,
@@ -182,6 +188,8 @@ def create_app(settings: Settings) -> Litestar:
                 ),
             ),
             request_boundary(public_origin(settings.base_url)),
+            # The widget's API answers the guidance websites' CORS preflights itself.
+            DefineMiddleware(EmbedCors, origins=settings.embed_origin_list()),
             body_timeout(settings.body_timeout),
             # Gives back the request's database connection whatever happens.
             request_connection,
@@ -203,7 +211,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         exception_handlers=exception_handlers(),
         after_exception=[note_database_failure],
-        before_send=[add_security_headers],
+        before_send=[security_headers(settings.embed_origin_list())],
         lifespan=[
             _lifespan(settings),
             purge_lifespan(settings),

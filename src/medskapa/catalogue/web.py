@@ -17,6 +17,7 @@ from medskapa.catalogue import queries, search
 from medskapa.catalogue.authoring import AuthoringService
 from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
+from medskapa.feedback import helpfulness
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
 
@@ -133,7 +134,11 @@ class CataloguePages(Controller):
             raise NotFoundException(detail=f"Version {version!r} of this document does not exist.")
         return Template(
             "catalogue/document.html",
-            context={"document": document, "version": shown},
+            context={
+                "document": document,
+                "version": shown,
+                "helpful": helpfulness.question(slug, shown.label, None, "sv"),
+            },
         )
 
 

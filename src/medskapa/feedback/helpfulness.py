@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -26,7 +26,8 @@ from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback import helpfulness_queries as queries
 from medskapa.feedback.domain import InvalidText, clean_text
 from medskapa.feedback.helpfulness_queries import HelpfulnessCount
-from medskapa.feedback.helpfulness_texts import ERRORS
+from medskapa.feedback.helpfulness_texts import ERRORS, UI
+from medskapa.security.embedding import EMBED_PAGES
 from medskapa.security.secrets import derive
 
 __all__ = ["REASON_MAX", "HelpfulnessAnswer", "HelpfulnessCount", "answer", "counts"]
@@ -52,6 +53,31 @@ class HelpfulnessAnswer(msgspec.Struct, frozen=True, kw_only=True):
     via: Via = "page"
     browser: str
     """The browser's random id (``valid_browser_id``)."""
+
+
+def question(
+    slug: str,
+    version: str | None,
+    section: str | None,
+    language: Literal["sv", "en"],
+    *,
+    embedded: bool = False,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """What templates/feedback/_helpful_form.html shows: the question on a document page (the
+    whole document), or on one section in the widget's dialog (``embedded``)."""
+    return {
+        "action": f"{EMBED_PAGES if embedded else '/kunskapsstod/'}{slug}/hjalpte",
+        "version": version or "",
+        "section": (section or "") if embedded else "",
+        "via": "widget" if embedded else "page",
+        "lang": language,
+        "t": UI[language],
+        "values": values or {},
+        "errors": errors or {},
+        "reason_max": REASON_MAX,
+    }
 
 
 def new_browser_id() -> str:

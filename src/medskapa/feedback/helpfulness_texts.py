@@ -46,6 +46,7 @@ UI: dict[Language, dict[str, str]] = {
     "sv": {
         "question": "Hjälpte informationen på sidan dig?",
         "question_section": "Hjälpte informationen i avsnittet dig?",
+        "choose": "Välj ett svar",
         "yes": "Ja",
         "no": "Nej",
         "reason": "Vill du berätta varför? (frivilligt, högst 300 tecken)",
@@ -57,10 +58,13 @@ UI: dict[Language, dict[str, str]] = {
         "back": "Tillbaka till kunskapsstödet",
         "rate_limited": "Du har svarat många gånger på kort tid. Vänta en stund och försök igen.",
         "errors_heading": "Svaret kunde inte skickas",
+        "send_failed": "Svaret kunde inte skickas just nu. Försök igen om en stund.",
+        "already_answered": "Du har redan svarat på frågan för den här versionen. Tack!",
     },
     "en": {
         "question": "Did the information on this page help you?",
         "question_section": "Did the information in this section help you?",
+        "choose": "Choose an answer",
         "yes": "Yes",
         "no": "No",
         "reason": "Would you like to tell us why? (optional, at most 300 characters)",
@@ -74,5 +78,7 @@ UI: dict[Language, dict[str, str]] = {
         "rate_limited": "You have answered many times in a short while. Please wait a "
         "moment and try again.",
         "errors_heading": "The answer could not be sent",
+        "send_failed": "The answer could not be sent just now. Please try again in a while.",
+        "already_answered": "You have already answered for this version. Thank you!",
     },
 }
