@@ -137,7 +137,9 @@
   var url = origin + "/api/v1/widget/" + encodeURIComponent(slug) +
     (query.toString() ? "?" + query : "");
   function start() {
-    fetch(url, { credentials: "omit", mode: "cors" })
+    // The header makes the browser ask medskapa first (a CORS preflight): a site medskapa does
+    // not list is refused before anything is read.
+    fetch(url, { credentials: "omit", mode: "cors", headers: { "X-Medskapa-Widget": "1" } })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(attach)
       .catch(function (e) { if (window.console) console.warn("medskapa widget: " + e.message); });

@@ -122,14 +122,30 @@ async def test_the_widget_api_is_readable_by_the_listed_sites_only(
     assert allowed.status_code == 204
     assert allowed.headers["access-control-allow-origin"] == HOST_SITE
     assert allowed.headers["access-control-allow-methods"] == "GET, HEAD"
+    # What the widget sends: its own header, which makes every browser ask first.
+    widget = await embed_client.options(
+        url,
+        headers={
+            "origin": HOST_SITE,
+            "access-control-request-method": "GET",
+            "access-control-request-headers": "x-medskapa-widget",
+        },
+    )
+    assert widget.status_code == 204
+    assert widget.headers["access-control-allow-headers"] == "x-medskapa-widget"
     for refused_headers in (
         {"origin": OTHER_SITE, "access-control-request-method": "GET"},
+        {
+            "origin": OTHER_SITE,
+            "access-control-request-method": "GET",
+            "access-control-request-headers": "x-medskapa-widget",
+        },
         {"origin": "null", "access-control-request-method": "GET"},
         {"origin": HOST_SITE, "access-control-request-method": "POST"},
         {
             "origin": HOST_SITE,
             "access-control-request-method": "GET",
-            "access-control-request-headers": "authorization",
+            "access-control-request-headers": "x-medskapa-widget, authorization",
         },
     ):
         refused = await embed_client.options(url, headers=refused_headers)

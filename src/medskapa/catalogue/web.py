@@ -18,6 +18,7 @@ from medskapa.catalogue.authoring import AuthoringService
 from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
 from medskapa.feedback import helpfulness
+from medskapa.i18n import current_language
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
 
@@ -137,7 +138,7 @@ class CataloguePages(Controller):
             context={
                 "document": document,
                 "version": shown,
-                "helpful": helpfulness.question(slug, shown.label, None, "sv"),
+                "helpful": helpfulness.question(slug, shown.label, None, current_language()),
             },
         )
 
