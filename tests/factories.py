@@ -22,6 +22,7 @@ from medskapa.security.passwords import hash_password
 from medskapa.security.principal import Principal
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 from medskapa.security.sessions import create_session, load_session
+from medskapa.web.hosts import public_origin
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 FIXED_NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)
@@ -67,15 +68,26 @@ CSRF_COOKIE = "__Host-csrf"
 HOST = "127.0.0.1"
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def csrf_follows_cookie(client: AsyncTestClient[Any]) -> None:
-    """Like htmx on a page: every request sends the CSRF token the browser holds now (the
-    anonymous cookie, or after login the session's), unless the test sends its own header."""
+    """Like a browser on one of our pages: every request sends the CSRF token the browser
+    holds now (after login, the session's) as htmx does, and an unsafe one says it comes from
+    our own page (Origin, Sec-Fetch-Site), unless the test sends its own headers."""
 
     async def add_header(request: Any) -> None:
         if "x-csrf-token" not in request.headers:
             token = client.cookies.get(CSRF_COOKIE, domain=HOST)
             if token:
                 request.headers["x-csrf-token"] = token
+        if request.method in UNSAFE_METHODS and not {
+            "origin",
+            "sec-fetch-site",
+            "referer",
+        } & set(request.headers.keys()):
+            request.headers["origin"] = public_origin(client.app.state.settings.base_url)
+            request.headers["sec-fetch-site"] = "same-origin"
 
     client.event_hooks["request"].append(add_header)
 

@@ -57,7 +57,7 @@ from medskapa.outbox.web import DevMailboxPages, OutboxAdminPages
 from medskapa.regions.web import RegionsApi
 from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
-from medskapa.security.csrf import CsrfMiddleware, csrf_cookie_name
+from medskapa.security.csrf import CsrfMiddleware
 from medskapa.security.disclosure import security_txt
 from medskapa.security.embedding import EmbedCors
 from medskapa.security.headers import security_headers
@@ -121,7 +121,6 @@ def _lifespan(settings: Settings):
 def create_app(settings: Settings) -> Litestar:
     if not settings.secret_key:
         raise SettingsError("MEDSKAPA_SECRET_KEY is not set; `medskapa serve` sets one up.")
-    insecure = settings.dev_insecure_cookies
     app = Litestar(
         route_handlers=[
             healthz,
@@ -204,8 +203,7 @@ def create_app(settings: Settings) -> Litestar:
             # Inside authentication: a signed-in browser's token is its session's own.
             DefineMiddleware(
                 CsrfMiddleware,
-                cookie_name=csrf_cookie_name(settings),
-                secure=not insecure,
+                public_origin=public_origin(settings.base_url),
                 # The one exemption: RFC 8058 one-click unsubscribe. A mail program POSTs
                 # "List-Unsubscribe=One-Click" to the URL in the List-Unsubscribe header with no
                 # cookie, so it can carry no CSRF token. It needs none: the URL's own random

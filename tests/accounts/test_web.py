@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 from medskapa.accounts.admin import RoleChoice, create_user
 from medskapa.accounts.signin_service import ACCOUNT_SLOWDOWN_AFTER
 from medskapa.security.sessions import token_hash
+from tests.factories import csrf_follows_cookie
 
 Client = AsyncTestClient[Litestar]
 COOKIE = "__Host-medskapa"
@@ -203,7 +204,7 @@ async def test_many_wrong_passwords_slow_strangers_down_but_never_lock_out_the_o
     assert await login(client, "pat@exempel.se", PATIENT_PASSWORD) == 303
 
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     slowed = await bare_client.post(
         "/logga-in", data={"email": "pat@exempel.se", "password": PATIENT_PASSWORD}
     )
@@ -296,7 +297,7 @@ async def test_change_password_ends_other_sessions(
     await make_user(conn)
     await login(client, "pat@exempel.se", PATIENT_PASSWORD)
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     await login(bare_client, "pat@exempel.se", PATIENT_PASSWORD)
     new = "ett helt nytt lösenord i november"
     response = await client.post(
@@ -369,7 +370,7 @@ async def test_list_and_revoke_own_sessions_and_logout_everywhere(
     await make_user(conn)
     await login(client, "pat@exempel.se", PATIENT_PASSWORD)
     await bare_client.get("/")
-    bare_client.headers["x-csrf-token"] = bare_client.cookies["__Host-csrf"]
+    csrf_follows_cookie(bare_client)
     await login(bare_client, "pat@exempel.se", PATIENT_PASSWORD)
     page = await client.get("/konto")
     assert page.text.count('action="/konto/sessioner/avsluta"') == 1  # not for this one

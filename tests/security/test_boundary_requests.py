@@ -102,7 +102,8 @@ async def test_forms_posted_from_another_site_are_refused(
     assert "en annan webbplats" in refused.text
     assert await conn.fetchval("SELECT count(*) FROM outbox_messages") == 0
     # What a browser sends for a form on our own page: the pages' Referrer-Policy
-    # (no-referrer) makes the Origin of a form post "null"; Sec-Fetch-Site tells the truth.
+    # (same-origin) gives its real Origin; a token page (no-referrer) sends "null", and
+    # Sec-Fetch-Site tells the truth.
     for headers in (
         {"Origin": "https://127.0.0.1", "Sec-Fetch-Site": "same-origin"},
         {"Origin": "null", "Sec-Fetch-Site": "same-origin"},

@@ -36,7 +36,7 @@ async def test_every_response_carries_the_security_headers(
     assert "frame-ancestors 'none'" in csp
     assert headers["strict-transport-security"].startswith("max-age=")
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
     assert "camera=()" in headers["permissions-policy"]
     assert "server" not in headers
 

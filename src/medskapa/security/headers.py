@@ -12,6 +12,12 @@ exceptions for the widget that guidance websites embed (security/embedding.py):
 A response to a request that carried a credential (the session cookie or an Authorization
 header) is marked ``Cache-Control: no-store`` unless it says itself how it may be cached:
 what one user sees must not be kept by a shared cache or the browser's back button.
+
+The Referrer-Policy is ``same-origin``: other sites learn nothing of where a visitor came from,
+and our own form posts carry their real ``Origin`` in every browser, which is what the CSRF
+check of a visitor without a session relies on (security/csrf.py). A response that names its
+own policy keeps it: the private pages (web/responses.py) send ``no-referrer``, since their
+address or form can carry a token.
 """
 
 from __future__ import annotations
@@ -63,13 +69,13 @@ _COMMON: list[tuple[bytes, bytes]] = [
     (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
     (b"permissions-policy", PERMISSIONS_POLICY.encode()),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"content-security-policy", _policy(CONTENT_SECURITY_POLICY)),
 ]
 _REPLACED = {name for name, _ in _COMMON} | {b"server"}
+_REFERRER_POLICY = (b"referrer-policy", b"same-origin")
 _NO_STORE = (b"cache-control", b"no-store")
 _SESSION_COOKIE = re.compile(
     rb"(?:^|;)\s*(?:%b|%b)="
@@ -114,6 +120,8 @@ def security_headers(embed_origins: tuple[str, ...] = ()) -> Any:
             common = _CROSS_ORIGIN_READABLE
         headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
         headers += common
+        if not any(k.lower() == b"referrer-policy" for k, _ in headers):
+            headers.append(_REFERRER_POLICY)
         if _carries_credential(scope) and not any(
             k.lower() == b"cache-control" for k, _ in headers
         ):

@@ -16,9 +16,10 @@ one pass over the headers and no work on the body:
   ``Sec-Fetch-Site`` is ``cross-site`` or ``same-site`` (another subdomain). Browsers send these
   on every cross-site POST and a foreign page cannot forge them; clients that send neither
   (curl, API scripts with a token) are not browsers carrying someone's cookies. ``Origin: null``
-  says nothing: our own forms send it, since the pages' Referrer-Policy is ``no-referrer``, and
-  so does a sandboxed frame, whose Sec-Fetch-Site then gives it away. This is on top of the
-  CSRF token, and what stops a login CSRF, which has no session yet to bind a token to.
+  says nothing: a page whose own Referrer-Policy is ``no-referrer`` sends it (our token pages
+  do), and so does a sandboxed frame, whose Sec-Fetch-Site then gives it away. This is on top of
+  the CSRF check (security/csrf.py), which for a visitor without a session asks for positive
+  evidence that the request comes from our own pages.
 - **415** for a body on a JSON API route (``/api/``) that is not ``application/json`` or
   ``application/*+json``: a foreign page can send ``text/plain`` without a preflight.
 """
@@ -130,7 +131,7 @@ def _not_json() -> BoundaryRefusal:
     )
 
 
-def _authority(origin: str) -> tuple[str, int] | None:
+def authority(origin: str) -> tuple[str, int] | None:
     """(host, port) of a serialised origin such as ``https://example.org:8443``."""
     scheme, sep, rest = origin.partition("://")
     if not sep or scheme not in ("http", "https") or not rest or "/" in rest:
@@ -148,22 +149,23 @@ def _split_host(value: str) -> tuple[str, int | None]:
     return host.lower(), int(port) if port.isdigit() else -1
 
 
-def _same_site(origin: str, host_header: str, public: tuple[str, int] | None) -> bool:
-    authority = _authority(origin)
-    if authority is None:
+def same_site(origin: str, host_header: str, public: tuple[str, int] | None) -> bool:
+    """Whether ``origin`` is the public origin, or that of the host the request was sent to."""
+    sender = authority(origin)
+    if sender is None:
         return False
-    if authority == public:
+    if sender == public:
         return True
     host, port = _split_host(host_header)
     # A Host without a port means the scheme's default one.
     ports = (port,) if port is not None else (80, 443)
-    return authority[0] == host and authority[1] in ports
+    return sender[0] == host and sender[1] in ports
 
 
 def request_boundary(public_origin: str) -> Callable[[ASGIApp], ASGIApp]:
     """Middleware for Litestar's ``middleware=[...]``; ``public_origin`` is the origin of
     MEDSKAPA_BASE_URL (web/hosts.py)."""
-    public = _authority(public_origin)
+    public = authority(public_origin)
 
     def middleware_factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -203,7 +205,7 @@ def request_boundary(public_origin: str) -> Callable[[ASGIApp], ASGIApp]:
             if scope["method"] not in SAFE_METHODS:
                 if fetch_site in FOREIGN_FETCH_SITES or (
                     origin not in (None, b"null")
-                    and not _same_site(
+                    and not same_site(
                         origin.decode("latin-1"), (host or b"").decode("latin-1"), public
                     )
                 ):
