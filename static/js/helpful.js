@@ -3,7 +3,7 @@
 //   kept in medskapa's own localStorage; in a frame whose storage is blocked, the widget hands
 //   the id it keeps for medskapa in the fragment (#webblasare=...), which no server sees.
 // - A version this browser has answered on shows a thank-you instead of the question.
-// - In the widget's dialog, "Avbryt" and "Stäng" ask the guidance page to close the dialog.
+// - In the widget's dialog, "Avbryt", "Stäng" and Escape ask the guidance page to close it.
 (function () {
   "use strict";
 
@@ -87,6 +87,15 @@
     // The message says nothing but "close"; the widget checks that it came from its frame.
     window.parent.postMessage({ medskapa: "close" }, "*");
   });
+
+  // Escape pressed inside the frame never reaches the guidance page's dialog: pass it on.
+  if (window.parent !== window) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.defaultPrevented) {
+        window.parent.postMessage({ medskapa: "close" }, "*");
+      }
+    });
+  }
 
   // The answer was taken (or had been given before): remember it for this browser.
   document.addEventListener("htmx:beforeSwap", function (event) {

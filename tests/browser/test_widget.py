@@ -212,6 +212,13 @@ async def test_a_patient_gives_feedback_on_a_section_through_the_widget(
 
     await assert_accessible(page, "widget-dialog")
     await _assert_frame_accessible(await _dialog_frame(page))
+    # Escape closes it and the reader is back on the control that opened it; Enter reopens.
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(opener).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_be_visible()
+    await expect(form.get_by_label("Avsnitt", exact=True)).to_have_value(target["key"])
 
     word = f"widget{secrets.token_hex(4)}"
     await form.get_by_label("Patient", exact=True).check()
@@ -249,7 +256,8 @@ async def test_a_patient_gives_feedback_on_a_section_through_the_widget(
     # Nothing of this needed a cookie: the browser keeps none for medskapa (third-party).
     assert await page.context.cookies(servers.medskapa) == []
 
-    # Escape closes the dialog and the reader is back on the control that opened it.
+    # Escape in the form (focus is in the frame now) closes the dialog as well.
+    assert await page.evaluate("() => document.activeElement.tagName") == "IFRAME"
     await page.keyboard.press("Escape")
     await expect(dialog).to_be_hidden()
     await expect(opener).to_be_focused()
