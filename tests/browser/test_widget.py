@@ -295,3 +295,35 @@ async def test_a_site_not_listed_can_neither_frame_the_form_nor_read_the_widget_
     )
     assert error == "TypeError"
     assert warnings
+
+
+async def test_the_document_page_asks_whether_it_helped_once_per_browser(
+    page: Page, servers: Servers, db: asyncpg.Connection
+) -> None:
+    await page.goto(f"{servers.medskapa}/kunskapsstod/{SLUG}")
+    question = page.get_by_role("form", name="Hjälpte informationen på sidan dig?")
+    await expect(question).to_be_visible()
+    await assert_accessible(page, "document-helpful-question")
+
+    await question.get_by_role("radio", name="Nej").check()
+    reason = f"Svåra ord i texten {secrets.token_hex(3)}"
+    await question.get_by_label("Vill du berätta varför?").fill(reason)
+    await question.get_by_role("button", name="Skicka svaret").click()
+    thanks = page.get_by_role("status").filter(has_text="Tack för ditt svar!")
+    await expect(thanks).to_be_visible()
+    await expect(thanks).to_be_focused()
+    row = await db.fetchrow(
+        "SELECT section_key, helpful, via FROM helpfulness_answers WHERE reason = $1", reason
+    )
+    assert row is not None
+    assert tuple(row) == (None, False, "page")
+    # The browser's id is kept in its own storage, not in a cookie.
+    assert await page.evaluate("() => localStorage.getItem('medskapa.webblasare')")
+    assert await page.context.cookies(servers.medskapa) == []
+
+    # Back on the page later: the browser has answered on this version, so it is not asked again.
+    await page.reload()
+    await expect(
+        page.get_by_text("Du har redan svarat på frågan för den här versionen")
+    ).to_be_visible()
+    await expect(question).to_have_count(0)
