@@ -16,7 +16,7 @@
   var CSS =
     ".medskapa-widget{margin:.25em 0 1em;font-size:.9em}" +
     ".medskapa-widget-open{background:none;border:0;padding:.2em 0;color:inherit;font:inherit;" +
-    "text-decoration:underline;cursor:pointer;opacity:.85}" +
+    "text-decoration:underline;cursor:pointer;opacity:.85;min-height:1.75rem}" +
     ".medskapa-widget-open:hover,.medskapa-widget-open:focus-visible{opacity:1}" +
     ".medskapa-widget-dialog{width:min(44rem,calc(100vw - 2rem));max-height:calc(100vh - 2rem);" +
     "padding:0;border:1px solid #555;border-radius:6px;display:flex;flex-direction:column}" +
@@ -24,7 +24,7 @@
     ".medskapa-widget-dialog::backdrop{background:rgba(0,0,0,.5)}" +
     ".medskapa-widget-bar{display:flex;gap:1rem;align-items:center;justify-content:space-between;" +
     "padding:.5rem 1rem;border-bottom:1px solid #ccc}" +
-    ".medskapa-widget-bar h2{font-size:1.1rem;margin:0}" +
+    ".medskapa-widget-bar h2{font-size:1.1rem;margin:0;padding:0;border:0}" +
     ".medskapa-widget-bar button{font:inherit;padding:.3em .8em;cursor:pointer}" +
     ".medskapa-widget-dialog iframe{border:0;width:100%;height:min(40rem,calc(100vh - 6rem))}" +
     ".medskapa-widget-vh{position:absolute!important;width:1px;height:1px;overflow:hidden;" +
