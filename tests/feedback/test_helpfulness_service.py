@@ -105,6 +105,9 @@ async def test_another_version_takes_its_own_answer(conn: asyncpg.Connection) ->
         ({"reason": "x" * 301}, "reason", "reason_too_long"),
         ({"reason": "bra\x00"}, "reason", "nul"),
         ({"reason": "bra\u202e"}, "reason", "bidi"),
+        ({"reason": "Ring mig på 070-123 45 67"}, "reason", "reason_personal_data"),
+        ({"reason": "Mitt personnummer är 19121212-1212"}, "reason", "reason_personal_data"),
+        ({"reason": "svar till anna@exempel.se"}, "reason", "reason_personal_data"),
         ({"section": "99-finns-inte"}, "section", "unknown_section"),
     ],
 )

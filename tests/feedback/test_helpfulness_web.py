@@ -101,6 +101,13 @@ async def test_bad_input_is_named_and_what_was_typed_is_kept(
     assert html.escape(long_reason) in too_long.text
     assert 'value="ja" checked' in too_long.text
 
+    personal = await client.post(
+        url, data={"version": label, "helpful": "nej", "reason": "Ring 070-123 45 67"}
+    )
+    assert personal.status_code == 422
+    assert "Motiveringen ser ut att innehålla personuppgifter" in personal.text
+    assert ">Ring 070-123 45 67</textarea>" in personal.text
+
     english = await client.post(url, data={"version": label, "helpful": "x", "lang": "en"})
     assert english.status_code == 422
     assert "Please choose Yes or No." in english.text

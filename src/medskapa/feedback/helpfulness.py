@@ -27,6 +27,7 @@ from medskapa.feedback import helpfulness_queries as queries
 from medskapa.feedback.domain import InvalidText, clean_text
 from medskapa.feedback.helpfulness_queries import HelpfulnessCount
 from medskapa.feedback.helpfulness_texts import ERRORS, UI
+from medskapa.feedback.personal_data import find_personal_data
 from medskapa.security.embedding import EMBED_PAGES
 from medskapa.security.secrets import derive
 
@@ -104,6 +105,10 @@ def _checked(given: HelpfulnessAnswer, version: queries.AnswerableVersion) -> tu
         errors.append(FieldError("reason", exc.code))
     if len(reason) > REASON_MAX:
         errors.append(FieldError("reason", "reason_too_long"))
+    elif reason and find_personal_data(reason):
+        # The answer is anonymous and no moderator reads it before it is stored: what would
+        # make it personal data is refused instead of kept.
+        errors.append(FieldError("reason", "reason_personal_data"))
     if given.section is not None and given.section not in version.section_keys:
         errors.append(FieldError("section", "unknown_section"))
     if errors:

@@ -15,6 +15,13 @@ ERRORS: dict[str, dict[Language, str]] = {
         "sv": "Motiveringen är för lång. Korta den till högst 300 tecken.",
         "en": "The reason is too long. Please shorten it to at most 300 characters.",
     },
+    "reason_personal_data": {
+        "sv": "Motiveringen ser ut att innehålla personuppgifter (till exempel ett personnummer, "
+        "ett telefonnummer, en e-postadress eller en gatuadress). Ta bort dem: svaret är anonymt.",
+        "en": "The reason seems to contain personal data (such as an identity number, a phone "
+        "number, an e-mail address or a street address). Please remove it: the answer is "
+        "anonymous.",
+    },
     "nul": {
         "sv": "Motiveringen innehåller ett otillåtet tecken (NUL). Skriv om den.",
         "en": "The reason contains a character that is not allowed (NUL). Please retype it.",
