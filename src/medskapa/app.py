@@ -43,6 +43,8 @@ from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
+from medskapa.feedback.embed_web import WidgetApi, WidgetScript
+from medskapa.feedback.helpfulness_pages import HelpfulnessPages
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
 from medskapa.legal.jobs import report_purge_lifespan
@@ -59,7 +61,8 @@ from medskapa.resources import resource_dir
 from medskapa.security.auth import AuthenticationMiddleware
 from medskapa.security.csrf import CsrfMiddleware
 from medskapa.security.disclosure import security_txt
-from medskapa.security.headers import add_security_headers
+from medskapa.security.embedding import EmbedCors
+from medskapa.security.headers import security_headers
 from medskapa.security.permissions import Permission, deny_undeclared, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
@@ -137,6 +140,9 @@ def create_app(settings: Settings) -> Litestar:
             FeedbackPages,
             MyFeedbackPages,
             FeedbackApi,
+            HelpfulnessPages,
+            WidgetApi,
+            WidgetScript,
             RegionsApi,
             AccountPages,
             AuthApi,
@@ -191,6 +197,8 @@ def create_app(settings: Settings) -> Litestar:
                 ),
             ),
             request_boundary(public_origin(settings.base_url)),
+            # The widget's API answers the guidance websites' CORS preflights itself.
+            DefineMiddleware(EmbedCors, origins=settings.embed_origin_list()),
             body_timeout(settings.body_timeout),
             # Validators, Cache-Control and 304 for public reads without a credential.
             shared_cache,
@@ -213,7 +221,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         exception_handlers=exception_handlers(),
         after_exception=[note_database_failure],
-        before_send=[add_security_headers],
+        before_send=[security_headers(settings.embed_origin_list())],
         lifespan=[
             _lifespan(settings),
             invalidation_lifespan(

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 import platformdirs
 
+from medskapa.security.embedding import EmbedOriginError, parse_origins
 from medskapa.web.hosts import HostSettingError, allowed_hosts, split_base_url
 
 PREFIX = "MEDSKAPA_"
@@ -53,6 +54,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Submissions one client may make per 10 minutes (counted in PostgreSQL)."""
     receipt_lookup_limit: int = 30
     """Receipt-code lookups one client may make per 10 minutes."""
+    helpfulness_limit: int = 20
+    """Answers to "Hjälpte informationen på sidan dig?" one client may send per 10 minutes."""
+    embed_origins: str = ""
+    """Comma-separated origins of the guidance websites that may embed the feedback widget
+    (``https://host`` or ``https://host:port``; no wildcards or paths; ``http://`` only for
+    127.0.0.1). Their pages may frame the form pages under /inbaddad/ and read the widget's
+    API (security/embedding.py); empty: no site may."""
     load_demo: bool = True
     """Load the demo catalogue into an empty embedded database."""
     redaction_retention_days: int = 30
@@ -162,6 +170,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             self.allowed_host_names()
         except HostSettingError as exc:
             raise SettingsError(f"MEDSKAPA_ALLOWED_HOSTS: {exc}.") from None
+        try:
+            self.embed_origin_list()
+        except EmbedOriginError as exc:
+            raise SettingsError(f"MEDSKAPA_EMBED_ORIGINS: {exc}.") from None
+        if not 1 <= self.helpfulness_limit <= 100_000:
+            raise SettingsError("MEDSKAPA_HELPFULNESS_LIMIT must be from 1 to 100000.")
         if self.moderation_alert_hours < 1:
             raise SettingsError("MEDSKAPA_MODERATION_ALERT_HOURS must be at least 1.")
         if not 0 <= self.audit_checkpoint_hours <= 8784:
@@ -207,6 +221,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def allowed_host_names(self) -> list[str]:
         """The Host header values the app answers (base URL's host and MEDSKAPA_ALLOWED_HOSTS)."""
         return allowed_hosts(self.base_url, self.allowed_hosts)
+
+    def embed_origin_list(self) -> tuple[str, ...]:
+        """The sites that may embed the widget, as browsers send them in Origin."""
+        return parse_origins(self.embed_origins)
 
     def trusted_proxy_networks(self) -> tuple[Any, ...]:
         from medskapa.security.proxies import parse_networks

@@ -18,7 +18,8 @@ from medskapa.catalogue import queries, search
 from medskapa.catalogue.authoring import AuthoringService
 from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
-from medskapa.i18n import gettext
+from medskapa.feedback import helpfulness
+from medskapa.i18n import current_language, gettext
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.caching import Cached, page_cache, render
 from medskapa.web.connection import request_conn
@@ -138,7 +139,7 @@ class CataloguePages(Controller):
     ) -> Template | Response[bytes]:
         label = _clean(version)
         cache = page_cache(request)
-        key = ("document-page", slug, label)
+        key = ("document-page", slug, label, current_language())
         if cache is not None and (hit := cache.get(key)) is not None:
             return _cached(hit)
         generation = cache.generation if cache is not None else 0
@@ -149,7 +150,12 @@ class CataloguePages(Controller):
         shown = document.version(label)
         if shown is None:
             raise NotFoundException(detail=f"Version {version!r} of this document does not exist.")
-        context = {"document": document, "version": shown}
+        language = current_language()
+        context = {
+            "document": document,
+            "version": shown,
+            "helpful": helpfulness.question(slug, shown.label, None, language),
+        }
         if cache is None:
             return Template("catalogue/document.html", context=context)
         body = render(request, "catalogue/document.html", context)

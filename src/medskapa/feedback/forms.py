@@ -14,10 +14,12 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from medskapa.feedback.domain import QUOTE_MAX, TEXT_MAX, Category, SubmitterRole
+from medskapa.feedback.helpfulness import question
 from medskapa.feedback.queries import FormDocument
 from medskapa.feedback.safety import client_rules
 from medskapa.feedback.texts import Language, ui
 from medskapa.regions.domain import HealthcareRegion
+from medskapa.security.embedding import EMBED_PAGES
 from medskapa.web.forms import field
 from medskapa.web.templating import local_time
 
@@ -76,11 +78,48 @@ def _form_id(token: str) -> str:
     return "f" + hashlib.blake2s(token.encode(errors="replace"), digest_size=4).hexdigest() + "-"
 
 
+def embedded(request: Request[Any, Any, Any]) -> bool:
+    """Whether the page is the one a guidance website frames in the widget's dialog."""
+    return request.scope["path"].startswith(EMBED_PAGES)
+
+
+def page_path(request: Request[Any, Any, Any], slug: str, page: str) -> str:
+    """The path of one of a document's feedback pages (``synpunkt``, ``hjalpte``): under
+    /inbaddad/ for the framed pages, under /kunskapsstod/ otherwise."""
+    return f"{EMBED_PAGES if embedded(request) else '/kunskapsstod/'}{slug}/{page}"
+
+
+def helpful_form(
+    request: Request[Any, Any, Any],
+    slug: str,
+    version: str | None,
+    section: str | None,
+    language: Language,
+    *,
+    values: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """ "Hjälpte informationen på sidan dig?" as this page shows it (helpfulness.question)."""
+    return question(slug, version, section, language, embedded=embedded(request), values=values)
+
+
 def _form_context(
-    document: FormDocument, state: FormState, language: Language, fragment: bool
+    request: Request[Any, Any, Any],
+    document: FormDocument,
+    state: FormState,
+    language: Language,
+    fragment: bool,
 ) -> dict[str, Any]:
     version = document.version(state.values.get("version") or None) or document.version(None)
     return {
+        "embedded": embedded(request),
+        "form_action": page_path(request, document.slug, "synpunkt"),
+        "helpful": helpful_form(
+            request,
+            document.slug,
+            version.label if version else None,
+            state.values.get("section") or None,
+            language,
+        ),
         "document": document,
         "version": version,
         "form": state,
@@ -111,7 +150,7 @@ def render_form(
     fragment = request.headers.get("hx-request") == "true"
     return Template(
         "feedback/form_fragment.html" if fragment else "feedback/form_page.html",
-        context=_form_context(document, state, language, fragment),
+        context=_form_context(request, document, state, language, fragment),
         status_code=status_code,
         headers=headers,
     )

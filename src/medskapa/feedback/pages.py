@@ -29,6 +29,8 @@ from medskapa.feedback.forms import (
     SAFETY_SHOWN_FIELD,
     FormState,
     FoundData,
+    embedded,
+    helpful_form,
     render_form,
     sent_values,
     try_again_at,
@@ -123,7 +125,9 @@ class FeedbackPages(Controller):
             raise NotFound("No guidance document takes feedback here.")
         return document
 
-    @get("/kunskapsstod/{slug:str}/synpunkt", name="feedback-form")
+    @get(
+        ["/kunskapsstod/{slug:str}/synpunkt", "/inbaddad/{slug:str}/synpunkt"], name="feedback-form"
+    )
     async def form(
         self,
         request: Request[Any, Any, Any],
@@ -147,7 +151,7 @@ class FeedbackPages(Controller):
         return render_form(request, document, state, _language(lang))
 
     @post(
-        "/kunskapsstod/{slug:str}/synpunkt",
+        ["/kunskapsstod/{slug:str}/synpunkt", "/inbaddad/{slug:str}/synpunkt"],
         name="feedback-submit",
         request_max_body_size=MAX_BODY_BYTES,
     )
@@ -205,7 +209,14 @@ class FeedbackPages(Controller):
                     stored = await idempotency.claim(msgspec.json.encode(submission))
                     if stored is not None:
                         submitted = msgspec.json.decode(stored.body, type=Submitted)
-                        return self._receipt(request, document, submitted, language)
+                        return self._receipt(
+                            request,
+                            document,
+                            submitted,
+                            language,
+                            values["version"] or None,
+                            values["section"] or None,
+                        )
                 # Counted with the item: a submission sent back for its content does not count.
                 await count_accepted(request, conn, receipt_key, now)
                 submitted = await service.submit(submission, user_id=principal_of(request).user_id)
@@ -220,7 +231,14 @@ class FeedbackPages(Controller):
             state.general_error = message("reused_form", language)
             state.token = uuid.uuid4().hex
             return render_form(request, document, state, language, HTTP_422_UNPROCESSABLE_ENTITY)
-        return self._receipt(request, document, submitted, language)
+        return self._receipt(
+            request,
+            document,
+            submitted,
+            language,
+            values["version"] or None,
+            values["section"] or None,
+        )
 
     def _receipt(
         self,
@@ -228,11 +246,15 @@ class FeedbackPages(Controller):
         document: FormDocument,
         submitted: Submitted,
         lang: Language,
+        version: str | None,
+        section: str | None,
     ) -> Template:
         fragment = request.headers.get("hx-request") == "true"
         return private_page(
             "feedback/receipt_fragment.html" if fragment else "feedback/receipt_page.html",
             document=document,
+            embedded=embedded(request),
+            helpful=helpful_form(request, document.slug, version, section, lang),
             submitted=submitted,
             lang=lang,
         )

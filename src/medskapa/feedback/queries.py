@@ -54,6 +54,9 @@ async def section_text(conn: asyncpg.Connection, version_id: int, key: str) -> s
 class FormSection(msgspec.Struct, frozen=True):
     key: str
     heading: str
+    number: str = ""
+    """The number the heading was written with ("4.1"), or empty."""
+    level: int = 2
 
 
 class FormVersion(msgspec.Struct, frozen=True):
@@ -88,7 +91,8 @@ async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | N
     if document is None:
         return None
     rows = await conn.fetch(
-        "SELECT v.id AS version_id, v.label, s.key, s.heading FROM document_versions v "
+        "SELECT v.id AS version_id, v.label, s.key, s.heading, s.number, s.level "
+        "FROM document_versions v "
         "LEFT JOIN sections s ON s.version_id = v.id "
         "WHERE v.document_id = $1 AND (v.published_on IS NOT NULL OR $2) "
         "ORDER BY v.published_on NULLS LAST, v.id, s.position",
@@ -101,7 +105,11 @@ async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | N
             row["version_id"], FormVersion(label=row["label"], sections=[])
         )
         if row["key"] is not None:
-            version.sections.append(FormSection(key=row["key"], heading=row["heading"]))
+            version.sections.append(
+                FormSection(
+                    key=row["key"], heading=row["heading"], number=row["number"], level=row["level"]
+                )
+            )
     return FormDocument(
         slug=document["slug"],
         title=document["title"],

@@ -1,7 +1,13 @@
 """Security headers on every response, static files and error pages included.
 
 The policy is one dict, as in warehouse's csp.py: read it here, change it here. It holds for
-every page, the API reference at /schema too (vendored files, web/api_reference.py).
+every page, the API reference at /schema too (vendored files, web/api_reference.py), with two
+exceptions for the widget that guidance websites embed (security/embedding.py):
+
+- the pages under ``/inbaddad/`` may be framed by exactly the origins of
+  MEDSKAPA_EMBED_ORIGINS (``frame-ancestors``; no ``X-Frame-Options``, which cannot name them);
+- ``/widget.js`` and the widget's API are ``Cross-Origin-Resource-Policy: cross-origin``, so
+  that those sites' pages may load them.
 
 A response to a request that carried a credential (the session cookie or an Authorization
 header) is marked ``Cache-Control: no-store`` unless it says itself how it may be cached:
@@ -17,10 +23,12 @@ address or form can carry a token.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from litestar.types import Message, Scope
 
 from medskapa.security.auth import DEV_SESSION_COOKIE, SECURE_SESSION_COOKIE
+from medskapa.security.embedding import EMBED_PAGES, WIDGET_API, WIDGET_SCRIPT, frame_ancestors
 
 CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "default-src": ["'self'"],
@@ -83,14 +91,46 @@ def carries_credential(scope: Scope) -> bool:
     return False
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    """Litestar ``before_send`` hook: runs for every response the app sends."""
-    if message["type"] != "http.response.start":
-        return
-    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
-    headers += _COMMON
-    if not any(k.lower() == b"referrer-policy" for k, _ in headers):
-        headers.append(_REFERRER_POLICY)
-    if carries_credential(scope) and not any(k.lower() == b"cache-control" for k, _ in headers):
-        headers.append(_NO_STORE)
-    message["headers"] = headers
+def _embeddable(origins: tuple[str, ...]) -> list[tuple[bytes, bytes]]:
+    policy = CONTENT_SECURITY_POLICY | {"frame-ancestors": frame_ancestors(origins)}
+    replaced = {b"x-frame-options", b"content-security-policy"}
+    return [
+        *((k, v) for k, v in _COMMON if k not in replaced),
+        (b"content-security-policy", _policy(policy)),
+    ]
+
+
+_CROSS_ORIGIN_READABLE = [
+    (k, b"cross-origin" if k == b"cross-origin-resource-policy" else v) for k, v in _COMMON
+]
+
+
+def security_headers(embed_origins: tuple[str, ...] = ()) -> Any:
+    """The Litestar ``before_send`` hook that runs for every response the app sends;
+    ``embed_origins`` may frame the pages under /inbaddad/."""
+    embeddable = _embeddable(embed_origins)
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        path: str = scope.get("path", "")
+        common = _COMMON
+        if path.startswith(EMBED_PAGES):
+            common = embeddable
+        elif path == WIDGET_SCRIPT or path.startswith(WIDGET_API):
+            common = _CROSS_ORIGIN_READABLE
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
+        headers += common
+        if not any(k.lower() == b"referrer-policy" for k, _ in headers):
+            headers.append(_REFERRER_POLICY)
+        if carries_credential(scope) and not any(
+            k.lower() == b"cache-control" for k, _ in headers
+        ):
+            headers.append(_NO_STORE)
+        message["headers"] = headers
+
+    return add_security_headers
+
+
+add_security_headers = security_headers()
+"""The hook with no site allowed to frame anything."""

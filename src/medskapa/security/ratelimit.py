@@ -49,6 +49,11 @@ def attempt_limit(submissions: int) -> Limit:
     )
 
 
+def helpfulness_limit(hits: int) -> Limit:
+    """Answers to "Hjälpte informationen på sidan dig?", counted whatever becomes of them."""
+    return Limit("helpfulness", hits=hits, seconds=WINDOW_SECONDS)
+
+
 def receipt_limit(hits: int) -> Limit:
     return Limit("receipt", hits=hits, seconds=WINDOW_SECONDS)
 
