@@ -127,9 +127,11 @@ async def statistics(
     document_id: int | None = None,
     group_id: int | None = None,
     programme_area_id: int | None = None,
+    version: str | None = None,
 ) -> Statistics:
     """Counts over moderated items (so nothing unmoderated is counted publicly) and the median
-    number of days from receipt to the group's first answer."""
+    number of days from receipt to the group's first answer; only items on the version labelled
+    ``version`` when given."""
     row = await conn.fetchrow(
         """
         WITH items AS (
@@ -141,7 +143,9 @@ async def statistics(
               AND ($4::bigint IS NULL OR f.document_id IN (
                      SELECT d.id FROM guidance_documents d
                      JOIN subject_groups g ON g.id = d.subject_group_id
-                     WHERE g.programme_area_id = $4))),
+                     WHERE g.programme_area_id = $4))
+              AND ($5::text IS NULL OR f.version_id IN (
+                     SELECT v.id FROM document_versions v WHERE v.label = $5))),
         first_answers AS (
             SELECT i.id, min(a.answered_at) - i.created_at AS took FROM items i
             JOIN feedback_answers a ON a.feedback_id = i.id GROUP BY i.id, i.created_at)
@@ -159,6 +163,7 @@ async def statistics(
         document_id,
         group_id,
         programme_area_id,
+        version,
     )
     median = row["median_days_to_answer"]
     return Statistics(

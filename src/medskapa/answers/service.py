@@ -72,7 +72,7 @@ async def responses(
     items, next_cursor = await queries.public_items(
         conn, document.id, label, cursor, PUBLIC_PAGE_SIZE
     )
-    stats = await queries.statistics(conn, document_id=document.id)
+    stats = await queries.statistics(conn, document_id=document.id, version=label)
     return ResponsesOut(
         document=document.slug,
         title=document.title,
