@@ -45,6 +45,7 @@ from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
+from medskapa.followup.web import FollowUpPages
 from medskapa.moderation.api import ModerationApi
 from medskapa.moderation.jobs import purge_lifespan
 from medskapa.moderation.pages import ModerationPages
@@ -158,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
             PublicResponsesPages,
             PublicResponsesApi,
             WayfindingPages,
+            FollowUpPages,
             create_static_files_router(
                 path="/static",
                 directories=[resource_dir("static")],

@@ -1,0 +1,245 @@
+"""SQL for the follow-up figures: one walk over the items in the filters, grouped every way the
+page breaks them down at once (GROUPING SETS), with the medians and 90th percentiles computed
+by PostgreSQL (percentile_cont). Rows map to Structs by column name; every value is bound."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+import msgspec
+
+# Counted: items a moderator let through to a group (never received, rejected or withdrawn).
+MODERATED = ("routed", "in_review", "answered", "closed", "change_planned", "changed")
+
+
+class Scope(msgspec.Struct, frozen=True, kw_only=True):
+    """Which items the figures are over, as ids. ``groups`` None: every group (an admin, or
+    the public); otherwise items routed to one of these groups."""
+
+    start: dt.date
+    end: dt.date
+    interval: str
+    groups: list[int] | None = None
+    area_id: int | None = None
+    group_id: int | None = None
+    document_id: int | None = None
+    version_id: int | None = None
+
+
+# The items in the scope, each with its first answer and the moments that place it. Periods
+# and dates are Sweden's: an item received at 23.30 UTC on a Sunday in summer belongs to the
+# Monday's week.
+_ITEMS = """
+    items AS MATERIALIZED (
+        SELECT f.id, f.created_at, f.status, f.document_id, f.version_id, f.section_key,
+               f.category, f.care_region, g.programme_area_id,
+               date_trunc($3, f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS period,
+               extract(epoch FROM (SELECT min(a.answered_at) FROM feedback_answers a
+                                   WHERE a.feedback_id = f.id) - f.created_at) / 86400.0
+                   AS days_to_answer
+        FROM feedback f
+        JOIN guidance_documents d ON d.id = f.document_id
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')
+          AND f.created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
+          AND f.status = ANY($4::text[])
+          AND ($5::bigint[] IS NULL OR EXISTS (
+                SELECT 1 FROM feedback_routes r
+                WHERE r.feedback_id = f.id AND r.group_id = ANY($5::bigint[])))
+          AND ($6::bigint IS NULL OR g.programme_area_id = $6)
+          AND ($7::bigint IS NULL OR EXISTS (
+                SELECT 1 FROM feedback_routes r WHERE r.feedback_id = f.id AND r.group_id = $7))
+          AND ($8::bigint IS NULL OR f.document_id = $8)
+          AND ($9::bigint IS NULL OR f.version_id = $9))
+"""
+
+_FIGURES = """
+    count(*) AS received,
+    count(days_to_answer) AS answered,
+    count(*) FILTER (WHERE status = 'change_planned') AS change_planned,
+    count(*) FILTER (WHERE status = 'changed') AS changed,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_answer) AS median_days,
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY days_to_answer) AS p90_days
+"""
+
+_BREAKDOWNS = f"""
+WITH {_ITEMS},
+grouped AS (
+    SELECT CASE
+             WHEN GROUPING(period) = 0 THEN 'period'
+             WHEN GROUPING(version_id) = 0 THEN 'version'
+             WHEN GROUPING(section_key) = 0 THEN 'section'
+             WHEN GROUPING(document_id) = 0 THEN 'document'
+             WHEN GROUPING(category) = 0 THEN 'category'
+             WHEN GROUPING(care_region) = 0 THEN 'region'
+             WHEN GROUPING(programme_area_id) = 0 THEN 'area'
+             ELSE 'total' END AS dimension,
+           period, document_id, version_id, section_key, category, care_region,
+           programme_area_id, {_FIGURES}
+    FROM items
+    GROUP BY GROUPING SETS ((period), (document_id), (version_id), (document_id, section_key),
+                            (category), (care_region), (programme_area_id), ())
+)
+SELECT g.dimension,
+       CASE g.dimension
+         WHEN 'period' THEN g.period::text
+         WHEN 'document' THEN d.slug
+         WHEN 'version' THEN vd.slug || '@' || v.label
+         WHEN 'section' THEN d.slug || '#' || coalesce(g.section_key, '')
+         WHEN 'category' THEN g.category
+         WHEN 'region' THEN coalesce(g.care_region, '')
+         WHEN 'area' THEN pa.slug
+         ELSE '' END AS key,
+       CASE g.dimension
+         WHEN 'document' THEN d.title
+         WHEN 'version' THEN vd.title || ', version ' || v.label
+         WHEN 'section' THEN d.title || ': ' || coalesce(
+             (SELECT s.heading FROM sections s JOIN document_versions sv ON sv.id = s.version_id
+              WHERE sv.document_id = g.document_id AND s.key = g.section_key
+              ORDER BY sv.id DESC LIMIT 1), '')
+         WHEN 'region' THEN rg.name
+         WHEN 'area' THEN pa.name
+         ELSE NULL END AS label,
+       g.received, g.answered, g.change_planned, g.changed, g.median_days, g.p90_days
+FROM grouped g
+LEFT JOIN guidance_documents d ON d.id = g.document_id
+LEFT JOIN document_versions v ON v.id = g.version_id
+LEFT JOIN guidance_documents vd ON vd.id = v.document_id
+LEFT JOIN regions rg ON rg.code = g.care_region
+LEFT JOIN programme_areas pa ON pa.id = g.programme_area_id
+ORDER BY g.dimension, g.received DESC, 2
+"""
+
+_THEMES = f"""
+WITH {_ITEMS}
+SELECT 'theme' AS dimension, t.id::text AS key, t.name || ' (' || sg.name || ')' AS label,
+       {_FIGURES}
+FROM items
+JOIN feedback_themes ft ON ft.feedback_id = items.id
+JOIN group_themes t ON t.id = ft.theme_id
+JOIN subject_groups sg ON sg.id = t.group_id
+WHERE $5::bigint[] IS NULL OR t.group_id = ANY($5::bigint[])
+GROUP BY t.id, t.name, sg.name
+ORDER BY received DESC, label
+"""
+
+
+class Row(msgspec.Struct, frozen=True):
+    dimension: str
+    key: str | None
+    label: str | None
+    received: int
+    answered: int
+    change_planned: int
+    changed: int
+    median_days: float | None
+    p90_days: float | None
+
+
+def _arguments(scope: Scope) -> list[object]:
+    return [
+        scope.start,
+        scope.end,
+        scope.interval,
+        list(MODERATED),
+        scope.groups,
+        scope.area_id,
+        scope.group_id,
+        scope.document_id,
+        scope.version_id,
+    ]
+
+
+async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = True) -> list[Row]:
+    """The figures of every breakdown, in one snapshot: the totals, each period, document,
+    version, section, category, region and programme area, and (when ``themes``) each theme."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await conn.fetch(_BREAKDOWNS, *_arguments(scope))
+        if themes:
+            rows += await conn.fetch(_THEMES, *_arguments(scope))
+    return [Row(**dict(row)) for row in rows]
+
+
+class Choice(msgspec.Struct, frozen=True):
+    """One option of a filter: a programme area, group, document or version."""
+
+    kind: str
+    id: int
+    slug: str
+    name: str
+    parent: str | None
+
+
+async def choices(conn: asyncpg.Connection, groups: list[int] | None) -> list[Choice]:
+    """The programme areas, groups and documents (with their versions) the asker may follow
+    up: all of them for ``groups`` None, otherwise those of these groups."""
+    rows = await conn.fetch(
+        """
+        WITH own AS (
+            SELECT g.id, g.slug, g.name, g.programme_area_id FROM subject_groups g
+            WHERE $1::bigint[] IS NULL OR g.id = ANY($1::bigint[]))
+        SELECT 'area' AS kind, pa.id, pa.slug, pa.name, NULL AS parent FROM programme_areas pa
+        WHERE pa.id IN (SELECT programme_area_id FROM own)
+        UNION ALL
+        SELECT 'group', own.id, own.slug, own.name, NULL FROM own
+        UNION ALL
+        SELECT 'document', d.id, d.slug, d.title, NULL FROM guidance_documents d
+        WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
+           OR d.id IN (SELECT r.document_id FROM feedback_routes r
+                       WHERE r.group_id = ANY($1::bigint[]))
+        UNION ALL
+        SELECT 'version', v.id, v.label, v.label, d.slug FROM document_versions v
+        JOIN guidance_documents d ON d.id = v.document_id
+        WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
+           OR d.id IN (SELECT r.document_id FROM feedback_routes r
+                       WHERE r.group_id = ANY($1::bigint[]))
+        ORDER BY 1, 4, 3
+        """,
+        groups,
+    )
+    return [Choice(**dict(row)) for row in rows]
+
+
+class Target(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+
+
+# Documents anyone may read (catalogue.domain.PUBLIC_STATUSES): never a draft.
+PUBLIC_DOCUMENT_STATUSES = ("consultation", "published", "archived")
+
+
+async def public_target(conn: asyncpg.Connection, kind: str, slug: str) -> Target | None:
+    """A public document or a programme area, by its slug."""
+    if kind == "document":
+        row = await conn.fetchrow(
+            "SELECT id, slug, title AS name FROM guidance_documents "
+            "WHERE slug = $1 AND status = ANY($2::text[])",
+            slug,
+            list(PUBLIC_DOCUMENT_STATUSES),
+        )
+    else:
+        row = await conn.fetchrow(
+            "SELECT id, slug, name FROM programme_areas WHERE slug = $1", slug
+        )
+    return None if row is None else Target(**dict(row))
+
+
+async def version_labels(conn: asyncpg.Connection, document_id: int) -> list[str]:
+    """A document's published version labels, oldest first."""
+    rows = await conn.fetch(
+        "SELECT label FROM document_versions WHERE document_id = $1 "
+        "AND published_on IS NOT NULL ORDER BY published_on, id",
+        document_id,
+    )
+    return [row["label"] for row in rows]
+
+
+async def version_id(conn: asyncpg.Connection, document_id: int, label: str) -> int | None:
+    return await conn.fetchval(
+        "SELECT id FROM document_versions WHERE document_id = $1 AND label = $2",
+        document_id,
+        label,
+    )
