@@ -26,6 +26,7 @@ from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.api import AuthApi
 from medskapa.accounts.registration_web import RegistrationPages
 from medskapa.accounts.signin_web import SignInPages
+from medskapa.answers.open_data import OpenDataPages
 from medskapa.answers.web import PublicResponsesApi, PublicResponsesPages
 from medskapa.audit import keys as audit_keys
 from medskapa.audit.jobs import checkpoint_lifespan
@@ -158,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
             TriageExportApi,
             PublicResponsesPages,
             PublicResponsesApi,
+            OpenDataPages,
             WayfindingPages,
             FollowUpPages,
             create_static_files_router(
