@@ -85,6 +85,7 @@ async def test_breakdowns(conn: asyncpg.Connection, items: Items) -> None:
     assert numbers(theme) == (2, 2, 0, 0, 1.5, 1.9)
     sections = rows(board, "section")
     assert sorted(r.received for r in sections.values()) == [1, 4]
+    assert sections["Hjärtsvikt – nyupptäckt: hela kunskapsstödet"].received == 4
 
 
 async def test_filters_narrow_the_figures(conn: asyncpg.Connection, items: Items) -> None:

@@ -97,7 +97,7 @@ SELECT g.dimension,
          WHEN 'section' THEN d.title || ': ' || coalesce(
              (SELECT s.heading FROM sections s JOIN document_versions sv ON sv.id = s.version_id
               WHERE sv.document_id = g.document_id AND s.key = g.section_key
-              ORDER BY sv.id DESC LIMIT 1), '')
+              ORDER BY sv.id DESC LIMIT 1), g.section_key, 'hela kunskapsstödet')
          WHEN 'region' THEN rg.name
          WHEN 'area' THEN pa.name
          ELSE NULL END AS label,
