@@ -12,6 +12,9 @@ Two weeks in March 2026 (Sweden on winter time, UTC+1), 2-15 March, per week:
 
 A has a section and region 01 (Region Stockholm); A and B carry the group's first theme.
 
+"Hjälpte informationen?": on the heart document two yes and one no with a reason in the period,
+one yes after it (20 March); one yes on the diabetes document in the period.
+
 Outside the figures: one received 1 Mar 22:30 UTC (Sunday 1 March in Sweden) and one 15 Mar
 23:00 UTC (Monday 16 March), both answered; one in the period that no moderator has let
 through; and one in the period routed to the diabetes group (an admin sees it, the heart
@@ -25,8 +28,11 @@ import uuid
 
 import asyncpg
 
+from medskapa.feedback import helpfulness
+from medskapa.feedback.helpfulness import HelpfulnessAnswer
 from medskapa.feedback.lifecycle import GroupStep
 from medskapa.security.principal import Principal
+from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 from medskapa.triage.service import TriageService
 from tests.factories import make_feedback, make_staff, principal_for, route_to
 
@@ -108,4 +114,22 @@ async def make_items(conn: asyncpg.Connection) -> Items:
     triage = TriageService(conn, lambda: at(20, 12))
     for name in ("A", "B"):
         await triage.set_themes(member, ids[name], [theme["id"]])
+    key = await instance_secret(conn, RECEIPT_KEY)
+    answers = [
+        (DOC, "ja", "", at(3, 9)),
+        (DOC, "ja", "", at(10, 9)),
+        (DOC, "nej", "För svårt språk", at(12, 9)),
+        (DOC, "ja", "", at(20, 9)),
+        (OTHER_DOC, "ja", "", at(4, 9)),
+    ]
+    for n, (document, helpful, reason, when) in enumerate(answers):
+        given = HelpfulnessAnswer(
+            document=document,
+            version=None,
+            section=None,
+            helpful=helpful,
+            reason=reason,
+            browser=f"webblasare-nummer-{n:06d}",
+        )
+        await helpfulness.answer(conn, key, when, given)
     return Items(ids, member, theme["name"])

@@ -142,3 +142,18 @@ async def test_bad_filters_are_named(
         await service.dashboard(conn, await lead_of(conn, GROUP), raw, TODAY)
     assert {e.field: e.code for e in refused.value.errors} == errors
     assert all(refused.value.message(e) for e in refused.value.errors)
+
+
+async def test_helpfulness_per_document(conn: asyncpg.Connection, items: Items) -> None:
+    lead = await service.dashboard(conn, await lead_of(conn, GROUP), WEEKS, TODAY)
+    assert [(h.document, h.yes, h.no, h.with_reason) for h in lead.helpfulness] == [(DOC, 2, 1, 1)]
+    assert lead.helpfulness[0].yes_share == pytest.approx(2 / 3)
+    national = await service.dashboard(conn, ADMIN, WEEKS, TODAY)
+    assert {h.document: h.yes for h in national.helpfulness} == {
+        DOC: 2,
+        "typ-2-diabetes-primarvard": 1,
+    }
+    later = await service.dashboard(
+        conn, await lead_of(conn, GROUP), {"from": "2026-03-16", "to": "2026-03-31"}, TODAY
+    )
+    assert [(h.yes, h.no) for h in later.helpfulness] == [(1, 0)]

@@ -73,6 +73,9 @@ async def test_csv_holds_every_figure(
         "3.6",
     )
     assert by[("category", "Förslag")]["median_days_to_first_answer"] == ""
+    helpful = next(r for r in table[1:] if r[0] == "helpfulness")
+    assert dict(zip(CSV_COLUMNS, helpful, strict=True))["helpful_yes"] == "2"
+    assert dict(zip(CSV_COLUMNS, helpful, strict=True))["helpful_no"] == "1"
     assert {r[0] for r in table[1:]} >= {
         "total",
         "period",
@@ -83,6 +86,7 @@ async def test_csv_holds_every_figure(
         "theme",
         "region",
         "area",
+        "helpfulness",
     }
     bad = await client.get("/uppfoljning/siffror.csv", params={"from": "2026-02-30"})
     assert bad.status_code == 400

@@ -49,6 +49,8 @@ async def test_a_programme_areas_statistics(
     assert page.status_code == 200
     assert "<dt>Inkomna synpunkter</dt><dd>5</dd>" in page.text
     assert "Per kunskapsstöd" in page.text
+    assert "Hjälpte informationen?" in page.text
+    assert "67 %" in page.text, "two of three said yes"
     other = await client.get("/programomraden/endokrina-sjukdomar/statistik", params=WEEKS)
     assert "<dt>Inkomna synpunkter</dt><dd>1</dd>" in other.text
 

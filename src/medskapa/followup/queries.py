@@ -162,7 +162,8 @@ async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = T
 
 
 class Choice(msgspec.Struct, frozen=True):
-    """One option of a filter: a programme area, group, document or version."""
+    """One option of a filter: a programme area, group, document or version. ``parent``: a
+    version's document, a document's owning group."""
 
     kind: str
     id: int
@@ -184,7 +185,8 @@ async def choices(conn: asyncpg.Connection, groups: list[int] | None) -> list[Ch
         UNION ALL
         SELECT 'group', own.id, own.slug, own.name, NULL FROM own
         UNION ALL
-        SELECT 'document', d.id, d.slug, d.title, NULL FROM guidance_documents d
+        SELECT 'document', d.id, d.slug, d.title, dg.slug FROM guidance_documents d
+        JOIN subject_groups dg ON dg.id = d.subject_group_id
         WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
            OR d.id IN (SELECT r.document_id FROM feedback_routes r
                        WHERE r.group_id = ANY($1::bigint[]))
@@ -243,3 +245,22 @@ async def version_id(conn: asyncpg.Connection, document_id: int, label: str) -> 
         document_id,
         label,
     )
+
+
+async def public_documents(
+    conn: asyncpg.Connection, *, area_id: int | None, document_id: int | None
+) -> dict[str, str]:
+    """Slug -> title of the public documents in a programme area, or of one document."""
+    rows = await conn.fetch(
+        """
+        SELECT d.slug, d.title FROM guidance_documents d
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE d.status = ANY($1::text[])
+          AND ($2::bigint IS NULL OR g.programme_area_id = $2)
+          AND ($3::bigint IS NULL OR d.id = $3)
+        """,
+        list(PUBLIC_DOCUMENT_STATUSES),
+        area_id,
+        document_id,
+    )
+    return {row["slug"]: row["title"] for row in rows}

@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 
 from medskapa.errors import FieldError, Invalid, NotFound
+from medskapa.feedback import helpfulness as helpfulness_answers
 from medskapa.feedback.domain import CATEGORY_LABELS
 from medskapa.followup import domain, queries
 from medskapa.followup.domain import Figures, Filters
@@ -26,6 +27,51 @@ class Breakdown(msgspec.Struct, frozen=True):
     rows: list[Figures]
 
 
+class Helpfulness(msgspec.Struct, frozen=True):
+    """The answers to "Hjälpte informationen på sidan dig?" on one document in the period
+    (on the version of the filters, when one is chosen). Reasons are counted, never shown."""
+
+    document: str
+    title: str
+    yes: int
+    no: int
+    with_reason: int
+
+    @property
+    def answers(self) -> int:
+        return self.yes + self.no
+
+    @property
+    def yes_share(self) -> float | None:
+        return None if not self.answers else self.yes / self.answers
+
+
+async def _helpfulness(
+    conn: asyncpg.Connection, filters: Filters, documents: dict[str, str]
+) -> list[Helpfulness]:
+    """Yes and no per document among ``documents`` (slug -> title), summed over versions and
+    sections, answered within the filters' period."""
+    counts = await helpfulness_answers.counts(
+        conn,
+        document=filters.document,
+        programme_area=filters.area,
+        version=filters.version,
+        since=filters.start,
+        until=filters.end,
+    )
+    sums: dict[str, list[int]] = {}
+    for c in counts:
+        if c.document in documents:
+            total = sums.setdefault(c.document, [0, 0, 0])
+            total[0] += c.yes
+            total[1] += c.no
+            total[2] += c.with_reason
+    return sorted(
+        (Helpfulness(slug, documents[slug], *total) for slug, total in sums.items()),
+        key=lambda h: (-h.answers, h.title),
+    )
+
+
 class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     filters: Filters
     national: bool
@@ -33,6 +79,7 @@ class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     total: Figures
     series: list[Figures]
     breakdowns: list[Breakdown]
+    helpfulness: list[Helpfulness]
     choices: dict[str, list[queries.Choice]]
 
 
@@ -86,8 +133,14 @@ def _assemble(
 def _pick(
     choices: list[queries.Choice], kind: str, slug: str | None, parent: str | None = None
 ) -> queries.Choice | None:
+    """The option of this kind and slug; a version also by its document (``parent``)."""
     return next(
-        (c for c in choices if c.kind == kind and c.slug == slug and c.parent == parent), None
+        (
+            c
+            for c in choices
+            if c.kind == kind and c.slug == slug and (kind != "version" or c.parent == parent)
+        ),
+        None,
     )
 
 
@@ -150,12 +203,18 @@ async def dashboard(
     scope = _scope(filters, groups, choices)
     rows = await queries.breakdowns(conn, scope)
     total, series, breakdowns = _assemble(filters, rows, tuple(DIMENSIONS))
+    documents = {
+        c.slug: c.name
+        for c in choices
+        if c.kind == "document" and (filters.group is None or c.parent == filters.group)
+    }
     return Dashboard(
         filters=filters,
         national=groups is None,
         total=total,
         series=series,
         breakdowns=breakdowns,
+        helpfulness=await _helpfulness(conn, filters, documents),
         choices=_by_kind(choices),
     )
 
@@ -174,6 +233,7 @@ class PublicStatistics(msgspec.Struct, frozen=True, kw_only=True):
     total: Figures
     series: list[Figures]
     breakdowns: list[Breakdown]
+    helpfulness: list[Helpfulness]
     versions: list[str]
 
 
@@ -214,6 +274,11 @@ async def public_statistics(
     rows = await queries.breakdowns(conn, scope, themes=False)
     dimensions = tuple(d for d in PUBLIC_DIMENSIONS if kind == "area" or d != "document")
     total, series, breakdowns = _assemble(filters, rows, dimensions)
+    documents = await queries.public_documents(
+        conn, area_id=target.id if kind == "area" else None, document_id=scope.document_id
+    )
+    asked = msgspec.structs.replace(filters, area=target.slug) if kind == "area" else filters
+    helpful = await _helpfulness(conn, asked, documents)
     return PublicStatistics(
         kind=kind,
         slug=target.slug,
@@ -222,6 +287,7 @@ async def public_statistics(
         total=total,
         series=series,
         breakdowns=breakdowns,
+        helpfulness=helpful,
         versions=versions,
     )
 
@@ -237,12 +303,21 @@ CSV_COLUMNS = (
     "changed_share",
     "median_days_to_first_answer",
     "p90_days_to_first_answer",
+    "helpful_yes",
+    "helpful_no",
+    "helpful_with_reason",
 )
 
 
-def csv_rows(total: Figures, series: list[Figures], breakdowns: list[Breakdown]) -> list[list]:
-    """Every figure of a dashboard as rows under ``CSV_COLUMNS``: the totals, each period and
-    each row of each breakdown."""
+def csv_rows(
+    total: Figures,
+    series: list[Figures],
+    breakdowns: list[Breakdown],
+    helpful: list[Helpfulness],
+) -> list[list]:
+    """Every figure of a dashboard as rows under ``CSV_COLUMNS``: the totals, each period,
+    each row of each breakdown, and the helpfulness answers per document (the last three
+    columns, on their own rows)."""
 
     def line(dimension: str, f: Figures) -> list:
         share = f.changed_share
@@ -257,10 +332,16 @@ def csv_rows(total: Figures, series: list[Figures], breakdowns: list[Breakdown])
             "" if share is None else f"{share:.4f}",
             "" if f.median_days is None else f.median_days,
             "" if f.p90_days is None else f.p90_days,
+            "",
+            "",
+            "",
         ]
 
     out = [line("total", total)]
     out += [line("period", f) for f in series]
     for breakdown in breakdowns:
         out += [line(breakdown.dimension, f) for f in breakdown.rows]
+    out += [
+        ["helpfulness", h.document, h.title, *[""] * 7, h.yes, h.no, h.with_reason] for h in helpful
+    ]
     return out

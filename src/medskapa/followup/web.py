@@ -108,7 +108,11 @@ class FollowUpPages(Controller):
         """Every figure of the dashboard with these filters; bad filters are a 422 page."""
         board = await service.dashboard(conn, principal_of(request), _raw(request), _today(clock))
         name = f"uppfoljning-{board.filters.start}-{board.filters.end}.csv"
-        return _csv(name, service.csv_rows(board.total, board.series, board.breakdowns), True)
+        return _csv(
+            name,
+            service.csv_rows(board.total, board.series, board.breakdowns, board.helpfulness),
+            True,
+        )
 
     async def _public(
         self,
@@ -184,7 +188,7 @@ class FollowUpPages(Controller):
         stats = await service.public_statistics(
             conn, "document", slug, _raw(request), _today(clock)
         )
-        rows = service.csv_rows(stats.total, stats.series, stats.breakdowns)
+        rows = service.csv_rows(stats.total, stats.series, stats.breakdowns, stats.helpfulness)
         return _csv(f"{slug}-statistik.csv", rows, False)
 
     @get(
@@ -200,7 +204,7 @@ class FollowUpPages(Controller):
         slug: FromPath[str],
     ) -> Response[bytes]:
         stats = await service.public_statistics(conn, "area", slug, _raw(request), _today(clock))
-        rows = service.csv_rows(stats.total, stats.series, stats.breakdowns)
+        rows = service.csv_rows(stats.total, stats.series, stats.breakdowns, stats.helpfulness)
         return _csv(f"{slug}-statistik.csv", rows, False)
 
 
