@@ -10,6 +10,8 @@ import asyncpg
 import msgspec
 
 # Counted: items a moderator let through to a group (never received, rejected or withdrawn).
+# The SQL below is put together only from this module's constant fragments; every value is a
+# bound parameter.
 MODERATED = ("routed", "in_review", "answered", "closed", "change_planned", "changed")
 
 
@@ -27,44 +29,67 @@ class Scope(msgspec.Struct, frozen=True, kw_only=True):
     version_id: int | None = None
 
 
-# The items in the scope, each with its first answer and the moments that place it. Periods
-# and dates are Sweden's: an item received at 23.30 UTC on a Sunday in summer belongs to the
-# Monday's week.
-_ITEMS = """
+def _items(scope: Scope) -> tuple[str, list[object]]:
+    """The CTE of the items in the scope, each with its period and days to the first answer,
+    and its arguments. Only the filters that are set become conditions, so each query is
+    planned for its own shape (a programme area's documents as index ranges) rather than one
+    generic plan with every "$n IS NULL OR" in it. Periods and dates are Sweden's: an item
+    received at 23.30 UTC on a Sunday in winter belongs to the Monday's week."""
+    args: list[object] = [scope.start, scope.end, list(MODERATED), scope.interval]
+    where = [
+        "f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        "f.created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        "f.status = ANY($3::text[])",
+    ]
+
+    def p(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if scope.groups is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM feedback_routes r WHERE r.feedback_id = f.id "
+            f"AND r.group_id = ANY({p(scope.groups)}::bigint[]))"
+        )
+    if scope.area_id is not None:
+        where.append(
+            "f.document_id IN (SELECT ad.id FROM guidance_documents ad JOIN subject_groups ag "
+            f"ON ag.id = ad.subject_group_id WHERE ag.programme_area_id = {p(scope.area_id)})"
+        )
+    if scope.group_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM feedback_routes r WHERE r.feedback_id = f.id "
+            f"AND r.group_id = {p(scope.group_id)})"
+        )
+    if scope.document_id is not None:
+        where.append(f"f.document_id = {p(scope.document_id)}")
+    if scope.version_id is not None:
+        where.append(f"f.version_id = {p(scope.version_id)}")
+    sql = f"""
     items AS MATERIALIZED (
-        SELECT f.id, f.created_at, f.status, f.document_id, f.version_id, f.section_key,
-               f.category, f.care_region, g.programme_area_id,
-               date_trunc($3, f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS period,
-               extract(epoch FROM (SELECT min(a.answered_at) FROM feedback_answers a
-                                   WHERE a.feedback_id = f.id) - f.created_at) / 86400.0
+        SELECT f.id, f.status, f.document_id, f.version_id, f.section_key, f.category,
+               f.care_region, g.programme_area_id,
+               date_trunc($4, f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS period,
+               extract(epoch FROM f.first_answered_at - f.created_at) / 86400.0
                    AS days_to_answer
         FROM feedback f
         JOIN guidance_documents d ON d.id = f.document_id
         JOIN subject_groups g ON g.id = d.subject_group_id
-        WHERE f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')
-          AND f.created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
-          AND f.status = ANY($4::text[])
-          AND ($5::bigint[] IS NULL OR EXISTS (
-                SELECT 1 FROM feedback_routes r
-                WHERE r.feedback_id = f.id AND r.group_id = ANY($5::bigint[])))
-          AND ($6::bigint IS NULL OR g.programme_area_id = $6)
-          AND ($7::bigint IS NULL OR EXISTS (
-                SELECT 1 FROM feedback_routes r WHERE r.feedback_id = f.id AND r.group_id = $7))
-          AND ($8::bigint IS NULL OR f.document_id = $8)
-          AND ($9::bigint IS NULL OR f.version_id = $9))
-"""
+        WHERE {" AND ".join(where)})
+    """
+    return sql, args
 
+
+# Both percentiles from one sort per group.
 _FIGURES = """
     count(*) AS received,
     count(days_to_answer) AS answered,
     count(*) FILTER (WHERE status = 'change_planned') AS change_planned,
     count(*) FILTER (WHERE status = 'changed') AS changed,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_answer) AS median_days,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY days_to_answer) AS p90_days
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY days_to_answer) AS percentiles
 """
 
 _BREAKDOWNS = f"""
-WITH {_ITEMS},
 grouped AS (
     SELECT CASE
              WHEN GROUPING(period) = 0 THEN 'period'
@@ -101,7 +126,8 @@ SELECT g.dimension,
          WHEN 'region' THEN rg.name
          WHEN 'area' THEN pa.name
          ELSE NULL END AS label,
-       g.received, g.answered, g.change_planned, g.changed, g.median_days, g.p90_days
+       g.received, g.answered, g.change_planned, g.changed,
+       g.percentiles[1] AS median_days, g.percentiles[2] AS p90_days
 FROM grouped g
 LEFT JOIN guidance_documents d ON d.id = g.document_id
 LEFT JOIN document_versions v ON v.id = g.version_id
@@ -111,18 +137,35 @@ LEFT JOIN programme_areas pa ON pa.id = g.programme_area_id
 ORDER BY g.dimension, g.received DESC, 2
 """
 
-_THEMES = f"""
-WITH {_ITEMS}
-SELECT 'theme' AS dimension, t.id::text AS key, t.name || ' (' || sg.name || ')' AS label,
-       {_FIGURES}
-FROM items
-JOIN feedback_themes ft ON ft.feedback_id = items.id
-JOIN group_themes t ON t.id = ft.theme_id
-JOIN subject_groups sg ON sg.id = t.group_id
-WHERE $5::bigint[] IS NULL OR t.group_id = ANY($5::bigint[])
-GROUP BY t.id, t.name, sg.name
-ORDER BY received DESC, label
-"""
+
+def breakdowns_sql(scope: Scope) -> tuple[str, list[object]]:
+    """The breakdowns' statement and its arguments (bench/followup.py explains it)."""
+    items, args = _items(scope)
+    return f"WITH {items}, {_BREAKDOWNS}", args
+
+
+def _themes_sql(scope: Scope) -> tuple[str, list[object]]:
+    items, args = _items(scope)
+    own = ""
+    if scope.groups is not None:
+        args.append(scope.groups)
+        own = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
+    sql = f"""
+    WITH {items},
+    themed AS (
+        SELECT t.id, t.name || ' (' || sg.name || ')' AS label, {_FIGURES}
+        FROM items
+        JOIN feedback_themes ft ON ft.feedback_id = items.id
+        JOIN group_themes t ON t.id = ft.theme_id
+        JOIN subject_groups sg ON sg.id = t.group_id
+        {own}
+        GROUP BY t.id, t.name, sg.name)
+    SELECT 'theme' AS dimension, id::text AS key, label, received, answered, change_planned,
+           changed, percentiles[1] AS median_days, percentiles[2] AS p90_days
+    FROM themed
+    ORDER BY received DESC, label
+    """
+    return sql, args
 
 
 class Row(msgspec.Struct, frozen=True):
@@ -137,27 +180,15 @@ class Row(msgspec.Struct, frozen=True):
     p90_days: float | None
 
 
-def _arguments(scope: Scope) -> list[object]:
-    return [
-        scope.start,
-        scope.end,
-        scope.interval,
-        list(MODERATED),
-        scope.groups,
-        scope.area_id,
-        scope.group_id,
-        scope.document_id,
-        scope.version_id,
-    ]
-
-
 async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = True) -> list[Row]:
     """The figures of every breakdown, in one snapshot: the totals, each period, document,
     version, section, category, region and programme area, and (when ``themes``) each theme."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(_BREAKDOWNS, *_arguments(scope))
+        sql, args = breakdowns_sql(scope)
+        rows = await conn.fetch(sql, *args)
         if themes:
-            rows += await conn.fetch(_THEMES, *_arguments(scope))
+            sql, args = _themes_sql(scope)
+            rows += await conn.fetch(sql, *args)
     return [Row(**dict(row)) for row in rows]
 
 
