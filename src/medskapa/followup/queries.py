@@ -47,9 +47,13 @@ def _items(scope: Scope) -> tuple[str, list[object]]:
         return f"${len(args)}"
 
     if scope.groups is not None:
+        # From the groups' routes in the period (their copy of the received time, indexed
+        # per group), not a look-up in the routes for every item of the country.
         where.append(
-            "EXISTS (SELECT 1 FROM feedback_routes r WHERE r.feedback_id = f.id "
-            f"AND r.group_id = ANY({p(scope.groups)}::bigint[]))"
+            "f.id IN (SELECT r.feedback_id FROM feedback_routes r "
+            f"WHERE r.group_id = ANY({p(scope.groups)}::bigint[]) "
+            "AND r.received_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm') "
+            "AND r.received_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'))"
         )
     if scope.area_id is not None:
         where.append(
@@ -184,6 +188,9 @@ async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = T
     """The figures of every breakdown, in one snapshot: the totals, each period, document,
     version, section, category, region and programme area, and (when ``themes``) each theme."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
+        # Compiling these with JIT cost more (50-150 ms) than it saved, measured at a million
+        # items (bench/followup.py).
+        await conn.execute("SET LOCAL jit = off")
         sql, args = breakdowns_sql(scope)
         rows = await conn.fetch(sql, *args)
         if themes:
@@ -219,14 +226,14 @@ async def choices(conn: asyncpg.Connection, groups: list[int] | None) -> list[Ch
         SELECT 'document', d.id, d.slug, d.title, dg.slug FROM guidance_documents d
         JOIN subject_groups dg ON dg.id = d.subject_group_id
         WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
-           OR d.id IN (SELECT r.document_id FROM feedback_routes r
-                       WHERE r.group_id = ANY($1::bigint[]))
+           OR EXISTS (SELECT 1 FROM own JOIN feedback_routes r
+                      ON r.group_id = own.id AND r.document_id = d.id)
         UNION ALL
         SELECT 'version', v.id, v.label, v.label, d.slug FROM document_versions v
         JOIN guidance_documents d ON d.id = v.document_id
         WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
-           OR d.id IN (SELECT r.document_id FROM feedback_routes r
-                       WHERE r.group_id = ANY($1::bigint[]))
+           OR EXISTS (SELECT 1 FROM own JOIN feedback_routes r
+                      ON r.group_id = own.id AND r.document_id = d.id)
         ORDER BY 1, 4, 3
         """,
         groups,
