@@ -81,6 +81,7 @@ from medskapa.web.connection import (
 from medskapa.web.errors import exception_handlers
 from medskapa.web.health import healthz
 from medskapa.web.hosts import public_origin
+from medskapa.web.language import language_middleware, switch_language
 from medskapa.web.limits import body_timeout
 from medskapa.web.logging import configure_logging, request_logging
 from medskapa.web.openapi import document_problems
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             healthz,
             security_txt,
+            switch_language,
             CataloguePages,
             CatalogueApi,
             AuthoringApi,
@@ -172,6 +174,9 @@ def create_app(settings: Settings) -> Litestar:
         guards=[deny_undeclared],
         dependencies={"conn": Provide(provide_connection)},
         middleware=[
+            # The language of every page and message of the request (?lang=, the switch's
+            # cookie, Accept-Language): first, so that even a refusal below speaks it.
+            language_middleware,
             trusted_proxies(settings.trusted_proxy_networks()),
             request_logging,
             # Links are made from settings.base_url alone; requests for other hosts get 400

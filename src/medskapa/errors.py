@@ -5,28 +5,30 @@
 - ``Invalid([FieldError])``: some input is not valid; each error names its field and a code.
 
 Nothing was written when one of them is raised. Services raise them with codes; the texts for
-the codes live in the area's ``texts.py`` (``code -> {"sv": ..., "en": ...}``) and travel with
-the exception, because one code can mean a different thing in another area ("name_required"
-for a routing rule and for an organisation). ``medskapa.web.errors`` turns each of them into a
-Swedish error page or RFC 9457 problem details, once, for the whole app; a page handler catches
-one itself only where it shows the form again with the errors beside the fields.
+the codes live in the area's ``texts.py`` (``code -> N_("Swedish text")``, translated through
+the message catalogue: medskapa.i18n) and travel with the exception, because one code can mean
+a different thing in another area ("name_required" for a routing rule and for an
+organisation). ``medskapa.web.errors`` turns each of them into an error page in the reader's
+language or RFC 9457 problem details, once, for the whole app; a page handler catches one
+itself only where it shows the form again with the errors beside the fields.
 
-This module is at the bottom of the house: it imports nothing of medskapa.
+This module is at the bottom of the house: it imports only medskapa.i18n.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 import msgspec
 
-Language = Literal["sv", "en"]
-Texts = Mapping[str, Mapping[str, str]]
-"""code -> {"sv": ..., "en": ...}"""
+from medskapa.i18n import N_, Language, current_language, translate
+
+Texts = Mapping[str, str | Mapping[str, str]]
+"""code -> the Swedish text, marked with N_() (its English is in the catalogue). The older
+form, code -> {"sv": ..., "en": ...}, is still read, for code not yet moved to the catalogue."""
 
 _NO_TEXTS: Texts = {}
-_FALLBACK = {"sv": "Värdet kan inte användas.", "en": "Invalid value."}
+_FALLBACK = N_("Värdet kan inte användas.")
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -34,10 +36,14 @@ class FieldError(msgspec.Struct, frozen=True):
     code: str
 
 
-def describe(texts: Texts, code: str, language: Language = "sv") -> str:
-    """The text for ``code`` in ``language``; a generic sentence for a code without text (a
-    code is never shown to a reader in its place)."""
-    return (texts.get(code) or _FALLBACK).get(language) or _FALLBACK[language]
+def describe(texts: Texts, code: str, language: Language | None = None) -> str:
+    """The text for ``code`` in ``language`` (by default the current one: medskapa.i18n); a
+    generic sentence for a code without text (a code is never shown to a reader in its
+    place)."""
+    text = texts.get(code) or _FALLBACK
+    if not isinstance(text, str):
+        return text.get(language or current_language()) or translate(_FALLBACK, language)
+    return translate(text, language)
 
 
 class NotFound(Exception):
@@ -59,7 +65,7 @@ class Refused(Exception):
         self.texts = texts
         self.status = status
 
-    def message(self, language: Language = "sv") -> str:
+    def message(self, language: Language | None = None) -> str:
         return describe(self.texts, self.code, language)
 
 
@@ -71,10 +77,10 @@ class Invalid(Exception):
         self.errors = errors
         self.texts = texts
 
-    def message(self, error: FieldError, language: Language = "sv") -> str:
+    def message(self, error: FieldError, language: Language | None = None) -> str:
         return describe(self.texts, error.code, language)
 
-    def by_field(self, language: Language = "sv") -> dict[str, str]:
+    def by_field(self, language: Language | None = None) -> dict[str, str]:
         """The first message for each field, for a form shown again with its errors."""
         found: dict[str, str] = {}
         for error in self.errors:

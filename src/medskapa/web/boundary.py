@@ -39,6 +39,8 @@ from litestar.status_codes import (
 )
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from medskapa.i18n import N_
+
 MAX_PATH_BYTES = 4 * 1024
 MAX_SEGMENT_BYTES = 255
 MAX_HEADER_BYTES = 8 * 1024
@@ -56,7 +58,7 @@ _JSON = re.compile(r"application/(?:[\w.+-]+\+)?json", re.ASCII)
 
 class BoundaryRefusal(HTTPException):
     """A request refused at the boundary. ``detail`` (English) goes into problem details;
-    ``swedish`` is what a page says."""
+    ``swedish`` is what a page says (its Swedish text, translated on the page)."""
 
     def __init__(self, status_code: int, detail: str, swedish: str) -> None:
         super().__init__(status_code=status_code, detail=detail)
@@ -68,8 +70,11 @@ def _headers_too_large() -> BoundaryRefusal:
         HTTP_431_REQUEST_HEADER_FIELDS_TOO_LARGE,
         f"A request header is larger than {MAX_HEADER_BYTES // 1024} KiB, or all of them "
         f"together larger than {MAX_HEADERS_BYTES // 1024} KiB.",
-        "Förfrågan har för stora huvuden, oftast för att webbläsaren sparat för många eller "
-        "för stora kakor (cookies). Ta bort kakorna för den här webbplatsen och försök igen.",
+        N_(
+            "Förfrågan har för stora huvuden, oftast för att webbläsaren sparat för många "
+            "eller för stora kakor (cookies). Ta bort kakorna för den här webbplatsen och "
+            "försök igen."
+        ),
     )
 
 
@@ -78,12 +83,12 @@ def _path_too_long(whole: bool) -> BoundaryRefusal:
         return BoundaryRefusal(
             HTTP_414_REQUEST_URI_TOO_LONG,
             "The path is longer than 4 KiB.",
-            "Adressen är för lång. Kontrollera länken.",
+            N_("Adressen är för lång. Kontrollera länken."),
         )
     return BoundaryRefusal(
         HTTP_404_NOT_FOUND,
         "No route or file has a name that long.",
-        "Vi hittar inte det du letar efter. Adressen kan vara fel.",
+        N_("Vi hittar inte det du letar efter. Adressen kan vara fel."),
     )
 
 
@@ -91,8 +96,10 @@ def _control_character() -> BoundaryRefusal:
     return BoundaryRefusal(
         HTTP_400_BAD_REQUEST,
         "The path or query contains a control character.",
-        "Adressen innehåller tecken som inte hör hemma i en webbadress. Kontrollera länken, "
-        "eller skriv in adressen på nytt.",
+        N_(
+            "Adressen innehåller tecken som inte hör hemma i en webbadress. Kontrollera "
+            "länken, eller skriv in adressen på nytt."
+        ),
     )
 
 
@@ -101,8 +108,10 @@ def _foreign_origin() -> BoundaryRefusal:
         HTTP_403_FORBIDDEN,
         "The request came from another site (Origin or Sec-Fetch-Site); only this site's own "
         "pages may send it.",
-        "Förfrågan kom från en annan webbplats. Av säkerhetsskäl tar vi bara emot formulär som "
-        "skickas från medskapas egna sidor. Öppna sidan här och försök igen.",
+        N_(
+            "Förfrågan kom från en annan webbplats. Av säkerhetsskäl tar vi bara emot formulär "
+            "som skickas från medskapas egna sidor. Öppna sidan här och försök igen."
+        ),
     )
 
 
@@ -117,7 +126,7 @@ def _not_json() -> BoundaryRefusal:
     return BoundaryRefusal(
         HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         "Send the request body as application/json.",
-        "Innehållet måste skickas som JSON.",
+        N_("Innehållet måste skickas som JSON."),
     )
 
 

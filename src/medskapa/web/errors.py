@@ -28,8 +28,10 @@ from litestar.status_codes import (
 
 from medskapa import errors
 from medskapa.db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
+from medskapa.i18n import N_, activate, gettext
 from medskapa.security.permissions import NotPermitted, principal_of
 from medskapa.web.boundary import BoundaryRefusal
+from medskapa.web.language import request_language
 from medskapa.web.return_to import START, carried, requested_path, with_return
 
 log = logging.getLogger("medskapa.web")
@@ -48,37 +50,45 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[dict[str, Any]] | None = None
 
 
-# What each status means to a reader, in Swedish first.
+# What each status means to a reader (the page's title, through the catalogue), and the
+# English title of the API's problem details.
 _TITLES: dict[int, tuple[str, str]] = {
-    400: ("Felaktig förfrågan", "Bad request"),
-    401: ("Du behöver logga in", "Unauthorized"),
-    403: ("Du har inte behörighet", "Forbidden"),
-    404: ("Sidan finns inte", "Not found"),
-    409: ("Det går inte just nu", "Conflict"),
-    405: ("Metoden stöds inte här", "Method not allowed"),
-    408: ("Det tog för lång tid", "Request timeout"),
-    413: ("För stort innehåll", "Content too large"),
-    414: ("För lång adress", "URI too long"),
-    415: ("Fel sorts innehåll", "Unsupported media type"),
-    422: ("Uppgifterna behöver rättas", "Unprocessable content"),
-    429: ("För många förfrågningar", "Too many requests"),
-    431: ("För stora huvuden i förfrågan", "Request header fields too large"),
-    500: ("Något gick fel hos oss", "Internal server error"),
-    503: ("Tjänsten är tillfälligt otillgänglig", "Service unavailable"),
+    400: (N_("Felaktig förfrågan"), "Bad request"),
+    401: (N_("Du behöver logga in"), "Unauthorized"),
+    403: (N_("Du har inte behörighet"), "Forbidden"),
+    404: (N_("Sidan finns inte"), "Not found"),
+    409: (N_("Det går inte just nu"), "Conflict"),
+    405: (N_("Metoden stöds inte här"), "Method not allowed"),
+    408: (N_("Det tog för lång tid"), "Request timeout"),
+    413: (N_("För stort innehåll"), "Content too large"),
+    414: (N_("För lång adress"), "URI too long"),
+    415: (N_("Fel sorts innehåll"), "Unsupported media type"),
+    422: (N_("Uppgifterna behöver rättas"), "Unprocessable content"),
+    429: (N_("För många förfrågningar"), "Too many requests"),
+    431: (N_("För stora huvuden i förfrågan"), "Request header fields too large"),
+    500: (N_("Något gick fel hos oss"), "Internal server error"),
+    503: (N_("Tjänsten är tillfälligt otillgänglig"), "Service unavailable"),
 }
 
 _HTML_DETAILS: dict[int, str] = {
-    401: "Den här sidan visas bara för den som är inloggad och har rätt behörighet.",
-    404: "Vi hittar inte det du letar efter. "
-    "Adressen kan vara fel, eller så har sidan tagits bort.",
-    408: "Det du skickade kom inte fram i tid. Försök igen; ingenting har sparats halvvägs.",
-    413: "Det du skickade är för stort. En synpunkt får vara högst 5 000 tecken och en fil "
-    "högst 2 MB.",
-    429: "Du har skickat många förfrågningar på kort tid. Vänta en stund och försök igen.",
-    500: "Ett oväntat fel uppstod. Ingenting av det du skickat har sparats halvvägs. "
-    "Försök igen om en stund.",
-    503: "Vi kan inte nå vår databas just nu. Ingenting du redan skickat har gått förlorat. "
-    "Försök igen om en stund.",
+    401: N_("Den här sidan visas bara för den som är inloggad och har rätt behörighet."),
+    404: N_(
+        "Vi hittar inte det du letar efter. Adressen kan vara fel, eller så har sidan tagits bort."
+    ),
+    408: N_("Det du skickade kom inte fram i tid. Försök igen; ingenting har sparats halvvägs."),
+    413: N_(
+        "Det du skickade är för stort. En synpunkt får vara högst 5 000 tecken och en fil "
+        "högst 2 MB."
+    ),
+    429: N_("Du har skickat många förfrågningar på kort tid. Vänta en stund och försök igen."),
+    500: N_(
+        "Ett oväntat fel uppstod. Ingenting av det du skickat har sparats halvvägs. "
+        "Försök igen om en stund."
+    ),
+    503: N_(
+        "Vi kan inte nå vår databas just nu. Ingenting du redan skickat har gått "
+        "förlorat. Försök igen om en stund."
+    ),
 }
 
 
@@ -98,8 +108,11 @@ def _respond(
 ) -> Response[Any]:
     """Problem details under /api/, an HTML page elsewhere; ``page_detail`` is what the page
     says in Swedish when the status alone does not tell, ``page`` what else it shows (a
-    ``title`` of its own, the login form, a way to sign out)."""
-    swedish, english = _TITLES.get(status, ("Fel", "Error"))
+    ``title`` of its own, the login form, a way to sign out). The page is in the request's
+    language: set here too, for a request no route took (404, 405), which the language
+    middleware never saw."""
+    activate(request_language(request))
+    swedish, english = _TITLES.get(status, (N_("Fel"), "Error"))
     if is_api(request):
         return Response(
             Problem(title=english, status=status, detail=detail, errors=errors),
@@ -110,9 +123,9 @@ def _respond(
     return Template(
         template_name="errors/error.html",
         context={
-            "title": swedish,
+            "title": gettext(swedish),
             "status": status,
-            "detail": page_detail or _HTML_DETAILS.get(status, detail),
+            "detail": page_detail or _translated(_HTML_DETAILS.get(status)) or detail,
             "errors": errors,
             "next_step": next_step,
             **page,
@@ -121,6 +134,10 @@ def _respond(
         headers=headers,
         media_type=MediaType.HTML,
     )
+
+
+def _translated(message: str | None) -> str | None:
+    return gettext(message) if message else None
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -145,23 +162,23 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             status,
             detail,
             headers=exc.headers,
-            page_detail=NOT_PERMITTED,
-            next_step=(START, "Till Mina uppgifter"),
+            page_detail=gettext(NOT_PERMITTED),
+            next_step=(START, gettext("Till Mina uppgifter")),
             sign_out=True,
             back_to=_back_to(request),
-            what_to_do=ANOTHER_ACCOUNT,
+            what_to_do=gettext(ANOTHER_ACCOUNT),
         )
     return _respond(
         request,
         status,
         detail,
         headers=exc.headers,
-        page_detail=exc.swedish if isinstance(exc, BoundaryRefusal) else None,
+        page_detail=gettext(exc.swedish) if isinstance(exc, BoundaryRefusal) else None,
     )
 
 
-NOT_PERMITTED = "Ditt konto har inte behörighet att öppna den här sidan."
-ANOTHER_ACCOUNT = (
+NOT_PERMITTED = N_("Ditt konto har inte behörighet att öppna den här sidan.")
+ANOTHER_ACCOUNT = N_(
     "Behöver du sidan i ditt arbete: be en administratör för medskapa att ge ditt konto rätt "
     "roll, eller den som leder din arbetsgrupp eller samordnar din organisation att lägga till "
     "dig. Har du ett annat konto som har behörigheten: logga ut och logga in med det."
@@ -186,8 +203,8 @@ def _sign_in_first(request: Request[Any, Any, Any], exc: NotAuthorizedException)
             request,
             exc.status_code,
             headers=exc.headers,
-            page_detail="Du har skrivit ditt lösenord men inte koden från din app ännu.",
-            next_step=(with_return("/logga-in/kod", back_to), "Skriv koden från din app"),
+            page_detail=gettext("Du har skrivit ditt lösenord men inte koden från din app ännu."),
+            next_step=(with_return("/logga-in/kod", back_to), gettext("Skriv koden från din app")),
         )
     if principal.authenticated:
         # Signed in without the second factor (a patient's session, or a token made by one):
@@ -196,10 +213,11 @@ def _sign_in_first(request: Request[Any, Any, Any], exc: NotAuthorizedException)
             request,
             exc.status_code,
             headers=exc.headers,
-            title="Du behöver logga in i två steg",
-            page_detail="Den här sidan är för personal, som loggar in med lösenord och en kod "
-            "från en app.",
-            what_to_do=ANOTHER_ACCOUNT,
+            title=gettext("Du behöver logga in i två steg"),
+            page_detail=gettext(
+                "Den här sidan är för personal, som loggar in med lösenord och en kod från en app."
+            ),
+            what_to_do=gettext(ANOTHER_ACCOUNT),
             sign_out=True,
             back_to=back_to,
         )
@@ -207,8 +225,10 @@ def _sign_in_first(request: Request[Any, Any, Any], exc: NotAuthorizedException)
         request,
         exc.status_code,
         headers=exc.headers,
-        page_detail="Sidan du ville öppna visas bara för den som är inloggad och har rätt "
-        "behörighet. Logga in, så kommer du tillbaka till sidan du ville öppna.",
+        page_detail=gettext(
+            "Sidan du ville öppna visas bara för den som är inloggad och har rätt "
+            "behörighet. Logga in, så kommer du tillbaka till sidan du ville öppna."
+        ),
         sign_in=True,
         back_to=back_to,
     )
@@ -219,19 +239,20 @@ def handle_not_found(request: Request[Any, Any, Any], exc: errors.NotFound) -> R
 
 
 def handle_refused(request: Request[Any, Any, Any], exc: errors.Refused) -> Response[Any]:
-    """409 (or 403): the reason in English for the API, with its code; in Swedish on a page."""
+    """409 (or 403): the reason in English for the API, with its code; in the reader's
+    language on a page."""
     return _respond(
         request,
         exc.status,
         exc.message("en"),
         [{"code": exc.code, "message": exc.message("en")}] if is_api(request) else None,
-        page_detail=exc.message("sv"),
+        page_detail=exc.message(request_language(request)),
     )
 
 
 def handle_invalid(request: Request[Any, Any, Any], exc: errors.Invalid) -> Response[Any]:
     """422 with each field, code and message for the API; a page (400) that lists what to
-    correct, in Swedish, where the handler did not show its form again."""
+    correct, in the reader's language, where the handler did not show its form again."""
     if is_api(request):
         return _respond(
             request,
@@ -245,8 +266,13 @@ def handle_invalid(request: Request[Any, Any, Any], exc: errors.Invalid) -> Resp
     return _respond(
         request,
         HTTP_400_BAD_REQUEST,
-        page_detail="Något av det du skickade behöver rättas. Gå tillbaka och försök igen.",
-        errors=[{"field": e.field, "message": exc.message(e, "sv")} for e in exc.errors],
+        page_detail=gettext(
+            "Något av det du skickade behöver rättas. Gå tillbaka och försök igen."
+        ),
+        errors=[
+            {"field": e.field, "message": exc.message(e, request_language(request))}
+            for e in exc.errors
+        ],
     )
 
 
@@ -263,9 +289,11 @@ def handle_nul_character(request: Request[Any, Any, Any], exc: Exception) -> Res
         request,
         HTTP_422_UNPROCESSABLE_ENTITY if is_api(request) else HTTP_400_BAD_REQUEST,
         "A value contains a NUL character (U+0000), which is not allowed.",
-        page_detail="Något av det du skickade innehåller ett osynligt tecken som inte är "
-        "tillåtet (NUL). Det kommer ofta med text som kopierats från en PDF. Skriv in texten "
-        "på nytt och skicka igen.",
+        page_detail=gettext(
+            "Något av det du skickade innehåller ett osynligt tecken som inte är "
+            "tillåtet (NUL). Det kommer ofta med text som kopierats från en PDF. Skriv in texten "
+            "på nytt och skicka igen."
+        ),
     )
 
 
@@ -307,8 +335,10 @@ def handle_overloaded(request: Request[Any, Any, Any], exc: Exception) -> Respon
         exc,
         "database statement timed out",
         "The database is too busy to answer right now; try again shortly.",
-        "Vår databas hinner inte svara just nu. Ingenting av det du skickat har sparats "
-        "halvvägs. Försök igen om en stund.",
+        gettext(
+            "Vår databas hinner inte svara just nu. Ingenting av det du skickat har sparats "
+            "halvvägs. Försök igen om en stund."
+        ),
     )
 
 

@@ -7,51 +7,66 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from medskapa import __version__
+from medskapa.i18n import (
+    current_language,
+    format_day,
+    format_moment,
+    format_number,
+    gettext,
+    ngettext,
+    pgettext,
+)
 from medskapa.security.permissions import Permission, may, principal_of
 from medskapa.security.principal import ANONYMOUS
+from medskapa.web.language import language_links as links_for
 
 HTMX_PATH = "/static/vendor/htmx-2.0.11/htmx.min.js"
 
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-ZONE_LABEL = "svensk tid"
-"""How every time on a staff page says which clock it is (Sweden's, summer or winter)."""
-
-# Named styles of ``local_time``; anything else is a strftime pattern.
-_STYLES = {
-    "long": "d MMMM y 'kl.' HH.mm",  # 2 december 2026 kl. 14.05
-    "time": "'kl.' HH.mm",  # kl. 14.05
-}
 
 
 def local_time(value: dt.datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment as the clock in Sweden shows it (the database keeps UTC).
+    """A moment as the clock in Sweden shows it (the database keeps UTC), in the page's
+    language.
 
-    ``"long"`` and ``"time"`` are the labelled forms staff pages use ("2 december 2026 kl.
-    14.05 (svensk tid)", "kl. 14.05 (svensk tid)"); any other pattern is a strftime pattern,
-    unlabelled."""
+    ``"long"``, ``"time"`` and ``"short"`` are the labelled forms pages use ("2 december 2026
+    kl. 14.05 (svensk tid)", "2 December 2026 at 14:05 (Swedish time)", "kl. 14.05 (svensk
+    tid)"); any other pattern is a strftime pattern of digits, unlabelled."""
     if value is None:
         return ""
-    if pattern in _STYLES:
-        shown = format_datetime(value, _STYLES[pattern], tzinfo=STOCKHOLM, locale="sv_SE")
-        return f"{shown} ({ZONE_LABEL})"
+    if pattern in ("long", "time", "short"):
+        return format_moment(value, pattern)
     return value.astimezone(STOCKHOLM).strftime(pattern)
 
 
 def swedish_date(value: dt.date | None) -> str:
-    """A date in words ("2 december 2026"); a moment is first put on Sweden's clock, so an
-    event at 23.30 UTC falls on the Swedish date it happened."""
+    """A date in words in the page's language ("2 december 2026", "2 December 2026"); a
+    moment is first put on Sweden's clock, so an event at 23.30 UTC falls on the Swedish date
+    it happened. (The name is older than the English pages.)"""
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(STOCKHOLM).date()
-    return format_date(value, format="long", locale="sv_SE")
+    return format_day(value)
+
+
+def number(value: int | float | None) -> str:
+    """A number as the page's language writes it ("5 000", "5,000")."""
+    return "" if value is None else format_number(value)
+
+
+@pass_context
+def language_links(context: Context) -> dict[str, Any]:
+    """The page's language, the switch to the other one and the hreflang alternates
+    (web/language.py), from the configured base URL."""
+    request = context.get("request")
+    settings = getattr(request.app.state, "settings", None) if request is not None else None
+    base_url = settings.base_url if settings is not None else ""
+    return links_for(request, base_url)
 
 
 @pass_context
@@ -73,9 +88,20 @@ def configure(
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
+    # {% trans %}, _() and ngettext() in the page's language (medskapa.i18n); new-style, so a
+    # translated text is escaped like any other value and takes %(name)s variables.
+    env.add_extension("jinja2.ext.i18n")
+    # A {% trans %} block's line breaks and indentation are not part of its message.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext
+    )
     env.filters["swedish_date"] = swedish_date
     env.filters["local_time"] = local_time
     env.filters.update(filters or {})
     env.globals["app_version"] = __version__
     env.globals["htmx_path"] = HTMX_PATH
     env.globals["can"] = can
+    env.globals["current_language"] = current_language
+    env.globals["language_links"] = language_links
+    env.filters["number"] = number

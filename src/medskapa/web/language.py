@@ -1,0 +1,212 @@
+"""Which language a request is answered in, and the language switch.
+
+The order (medskapa.i18n.negotiate): ``?lang=sv|en`` on the request itself, else the cookie
+``sprak`` that the language switch sets, else the browser's ``Accept-Language``, else Swedish.
+An unknown ``?lang=`` is passed over like a missing one: a page is never refused for it.
+
+The cookie: set only when a reader chooses a language with the switch in the header
+(``GET /sprak?lang=en&till=/the/page``), never on any other response, so a plain page stays
+cacheable and free of cookies. It holds "sv" or "en" and nothing else, is sent to this site
+only (SameSite=Lax, Secure outside plain-http development, not readable by scripts) and lasts a
+year; it is not used for tracking or for anything but the language. Every page response says
+``Content-Language`` and that it varies by ``Accept-Language`` and ``Cookie``, so that a shared
+cache keeps the two languages apart.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from litestar import Request, get
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from medskapa.i18n import (
+    LANGUAGES,
+    NATIVE_NAMES,
+    SOURCE,
+    Language,
+    activate,
+    gettext,
+    language_or_none,
+    negotiate,
+)
+from medskapa.security.permissions import Permission, declared_permission, requires
+from medskapa.web.return_to import requested_path, safe_return
+
+COOKIE = "sprak"
+QUERY = "lang"
+SWITCH_PATH = "/sprak"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+STATE_KEY = "language"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _query_language(scope: Scope) -> str | None:
+    raw = scope.get("query_string") or b""
+    if b"lang=" not in raw:
+        return None
+    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if key == QUERY:
+            return value
+    return None
+
+
+def _cookie_language(scope: Scope) -> str | None:
+    header = _header(scope, b"cookie")
+    if not header or COOKIE not in header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return None
+    morsel = jar.get(COOKIE)
+    return morsel.value if morsel is not None else None
+
+
+def scope_language(scope: Scope) -> Language:
+    """The language of this request (computed once, then kept in the scope's state)."""
+    state = scope.setdefault("state", {})
+    found = state.get(STATE_KEY)
+    if found is None:
+        found = negotiate(
+            _query_language(scope), _cookie_language(scope), _header(scope, b"accept-language")
+        )
+        state[STATE_KEY] = found
+    return found
+
+
+def request_language(request: Request[Any, Any, Any]) -> Language:
+    return scope_language(request.scope)
+
+
+def language_middleware(app: ASGIApp) -> ASGIApp:
+    """Sets the request's language for its pages and messages, and says it on the response."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        language = scope_language(scope)
+        activate(language)
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {key.lower() for key, _ in headers}
+                if b"content-language" not in names:
+                    headers.append((b"content-language", language.encode()))
+                vary = [v for k, v in headers if k.lower() == b"vary"]
+                wanted = b"Accept-Language, Cookie"
+                if vary:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
+                    merged = b", ".join([*vary, wanted])
+                    headers.append((b"vary", merged))
+                else:
+                    headers.append((b"vary", wanted))
+                message["headers"] = headers
+            await send(message)
+
+        await app(scope, receive, send_with_language)
+
+    return middleware
+
+
+# Query parameters never copied into the switch or the alternates: a one-time token (a reset
+# or confirmation link), a receipt code, or text someone typed. A page's other parameters (a
+# search, a filter, a version) are kept, so the switch shows the same page.
+_NOT_CARRIED = frozenset({QUERY, "token", "kod", "code", "text", "data", "epost", "email"})
+
+
+def without_language(path_and_query: str) -> str:
+    """A local path and query without its ``lang`` parameter (nor any credential)."""
+    path, _sep, query = path_and_query.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in _NOT_CARRIED]
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def _back_to(value: str | None) -> str:
+    """Where the switch leads back to: a path on this site (return_to.safe_return's rules),
+    without its ``lang``; anything else gives the start page."""
+    if not value:
+        return "/"
+    safe = safe_return(value)
+    return without_language(safe) if safe == value else "/"
+
+
+@get(SWITCH_PATH, guards=[requires(Permission.PUBLIC)], include_in_schema=False)
+async def switch_language(
+    request: Request[Any, Any, Any],
+    lang: Annotated[str | None, QueryParameter(name=QUERY, max_length=10)] = None,
+    till: Annotated[str | None, QueryParameter(name="till", max_length=2048)] = None,
+) -> Redirect:
+    """The language switch: remembers the reader's choice in the cookie and takes them back
+    to the page they were on, now in that language."""
+    chosen = language_or_none(lang)
+    if chosen is None:
+        raise HTTPException(
+            status_code=400,
+            detail=gettext("Vi kan visa sidorna på svenska (sv) eller engelska (en)."),
+        )
+    activate(chosen)
+    request.scope.setdefault("state", {})[STATE_KEY] = chosen
+    settings = getattr(request.app.state, "settings", None)
+    return Redirect(
+        _back_to(till),
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=[
+            Cookie(
+                key=COOKIE,
+                value=chosen,
+                path="/",
+                max_age=COOKIE_MAX_AGE,
+                secure=settings is None or not settings.dev_insecure_cookies,
+                httponly=True,
+                samesite="lax",
+            )
+        ],
+        headers={"cache-control": "no-store"},
+    )
+
+
+def language_links(request: Request[Any, Any, Any] | None, base_url: str) -> dict[str, Any]:
+    """What the header and <head> of a page say about languages: the page's language, the
+    switch to the other one (a link back to this page), and, on a public page, the page in each
+    language at its address under the configured base URL (hreflang alternates)."""
+    language: Language = request_language(request) if request is not None else SOURCE
+    other: Language = "en" if language == "sv" else "sv"
+    here = "/"
+    public = False
+    if request is not None:
+        here = without_language(requested_path(request.scope))
+        handler = request.scope.get("route_handler")
+        public = handler is not None and declared_permission(handler) is Permission.PUBLIC
+    switch = f"{SWITCH_PATH}?{urlencode({QUERY: other, 'till': here})}"
+    base = base_url.rstrip("/")
+    joiner = "&" if "?" in here else "?"
+    alternates = (
+        [(lang, f"{base}{here}{joiner}{QUERY}={lang}") for lang in LANGUAGES]
+        + [("x-default", f"{base}{here}")]
+        if public and base
+        else []
+    )
+    return {
+        "language": language,
+        "other": other,
+        "other_name": NATIVE_NAMES[other],
+        "switch_href": switch,
+        "alternates": alternates,
+    }
