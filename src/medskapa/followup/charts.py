@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from medskapa.followup.domain import Figures
+from medskapa.i18n import N_, _
 
 # (field, legend, fill, pattern id or None): contrast of at least 3:1 against white for each.
 SERIES = (
-    ("received", "Inkomna", "#1d4f91", None),
-    ("answered", "Besvarade", "#2f7d32", "ranad"),
-    ("changed", "Ledde till ändring", "#8a3b12", "prickad"),
+    ("received", N_("Inkomna"), "#1d4f91", None),
+    ("answered", N_("Besvarade"), "#2f7d32", "ranad"),
+    ("changed", N_("Ledde till ändring"), "#8a3b12", "prickad"),
 )
 _DEFS = (
     '<defs><pattern id="{id}-ranad" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -57,15 +58,20 @@ def period_chart(chart_id: str, title: str, rows: Sequence[Figures]) -> Markup:
     total = sum(r.received for r in rows)
     busiest = max(rows, key=lambda r: r.received, default=None)
     if busiest is None or total == 0:
-        description = "Inga synpunkter kom in under perioden."
+        description = _("Inga synpunkter kom in under perioden.")
     else:
-        description = (
-            f"{total} synpunkter kom in under {len(rows)} perioder, flest under "
-            f"{busiest.label} ({busiest.received}). Av dem har "
-            f"{sum(r.answered for r in rows)} besvarats och "
-            f"{sum(r.changed for r in rows)} lett till ändrad text. "
-            "Siffrorna finns också i tabellen bredvid."
-        )
+        description = _(
+            "%(total)s synpunkter kom in under %(periods)s perioder, flest under %(busiest)s "
+            "(%(most)s). Av dem har %(answered)s besvarats och %(changed)s lett till ändrad "
+            "text. Siffrorna finns också i tabellen."
+        ) % {
+            "total": total,
+            "periods": len(rows),
+            "busiest": busiest.label,
+            "most": busiest.received,
+            "answered": sum(r.answered for r in rows),
+            "changed": sum(r.changed for r in rows),
+        }
     top = _scale_top(max((r.received for r in rows), default=0))
     plot_w = WIDTH - LEFT - 8
     plot_h = HEIGHT - TOP - BOTTOM
@@ -108,9 +114,9 @@ def period_chart(chart_id: str, title: str, rows: Sequence[Figures]) -> Markup:
         parts.append(
             f'<rect x="{x}" y="{HEIGHT - 18}" width="14" height="14" '
             f'fill="{_fill(chart_id, series)}"/>'
-            f'<text x="{x + 20}" y="{HEIGHT - 6}" font-size="13">{escape(series[1])}</text>'
+            f'<text x="{x + 20}" y="{HEIGHT - 6}" font-size="13">{escape(_(series[1]))}</text>'
         )
-        x += 40 + 8 * len(series[1])
+        x += 40 + 8 * len(_(series[1]))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above went through escape())
 
@@ -121,12 +127,17 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[Figures]) -> Markup:
     shown = list(rows)[:12]
     total = sum(r.received for r in rows)
     if not shown or total == 0:
-        description = "Inga synpunkter att visa."
+        description = _("Inga synpunkter att visa.")
     else:
-        description = (
-            f"{total} synpunkter fördelade på {len(rows)} rader; flest i "
-            f"{shown[0].label} ({shown[0].received}). Siffrorna finns också i tabellen bredvid."
-        )
+        description = _(
+            "%(total)s synpunkter fördelade på %(count)s rader; flest i %(first)s (%(most)s). "
+            "Siffrorna finns också i tabellen."
+        ) % {
+            "total": total,
+            "count": len(rows),
+            "first": shown[0].label,
+            "most": shown[0].received,
+        }
     top = max((r.received for r in shown), default=0) or 1
     line = 26
     height = TOP + line * len(shown) + 8

@@ -14,6 +14,7 @@ import msgspec
 
 from medskapa.errors import FieldError, Invalid
 from medskapa.followup.texts import ERRORS
+from medskapa.i18n import _, current_language
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LABEL = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -191,8 +192,8 @@ def period_label(start: dt.date, interval: Interval) -> str:
     """ "v. 5 2026" for a week (ISO week number, as Swedish calendars count), "2026-02" for a
     month."""
     if interval is Interval.WEEK:
-        year, week, _ = start.isocalendar()
-        return f"v. {week} {year}"
+        year, week, _day = start.isocalendar()
+        return _("v. %(week)s %(year)s") % {"week": week, "year": year}
     return f"{start.year}-{start.month:02d}"
 
 
@@ -205,9 +206,16 @@ def series(filters: Filters, rows: Mapping[dt.date, Figures]) -> list[Figures]:
 
 
 def days(value: float | None) -> str:
-    """Days with one decimal and a decimal comma, or a dash when there is nothing to count."""
-    return "–" if value is None else f"{value:.1f}".replace(".", ",")
+    """Days with one decimal (a decimal comma in Swedish), or a dash when there is nothing to
+    count."""
+    if value is None:
+        return "–"
+    shown = f"{value:.1f}"
+    return shown if current_language() == "en" else shown.replace(".", ",")
 
 
 def percent(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)} %"
+    """A share as a whole percent ("20 %" in Swedish, "20%" in English)."""
+    if share is None:
+        return "–"
+    return f"{round(share * 100)}{'' if current_language() == 'en' else ' '}%"

@@ -123,10 +123,11 @@ SELECT g.dimension,
        CASE g.dimension
          WHEN 'document' THEN d.title
          WHEN 'version' THEN vd.title || ', version ' || v.label
-         WHEN 'section' THEN d.title || ': ' || coalesce(
+         WHEN 'section' THEN d.title || CASE WHEN g.section_key IS NULL THEN '' ELSE
+             ': ' || coalesce(
              (SELECT s.heading FROM sections s JOIN document_versions sv ON sv.id = s.version_id
               WHERE sv.document_id = g.document_id AND s.key = g.section_key
-              ORDER BY sv.id DESC LIMIT 1), g.section_key, 'hela kunskapsstödet')
+              ORDER BY sv.id DESC LIMIT 1), g.section_key) END
          WHEN 'region' THEN rg.name
          WHEN 'area' THEN pa.name
          ELSE NULL END AS label,

@@ -16,14 +16,19 @@ from medskapa.feedback.domain import CATEGORY_LABELS
 from medskapa.followup import domain, queries
 from medskapa.followup.domain import Figures, Filters
 from medskapa.followup.texts import DIMENSIONS, ERRORS, PUBLIC_DIMENSIONS
+from medskapa.i18n import N_, _
 from medskapa.security.principal import Principal, Role
 
-NOT_GIVEN = "Inte angiven"
+NOT_GIVEN = N_("Inte angiven")
+ALL = N_("Alla")
 
 
 class Breakdown(msgspec.Struct, frozen=True):
     dimension: str
     title: str
+    heading: str
+    caption: str
+    """Swedish message ids; the page translates them."""
     rows: list[Figures]
 
 
@@ -106,27 +111,29 @@ def _figures(row: queries.Row, key: str, label: str) -> Figures:
 
 def _label(row: queries.Row) -> str:
     if row.dimension == "category":
-        return CATEGORY_LABELS.get(row.key or "", row.key or "")
+        return _(CATEGORY_LABELS.get(row.key or "", row.key or ""))
     if row.dimension == "region" and not row.key:
-        return NOT_GIVEN
-    return row.label or row.key or NOT_GIVEN
+        return _(NOT_GIVEN)
+    if row.dimension == "section" and (row.key or "").endswith("#"):
+        return _("%(document)s: hela kunskapsstödet") % {"document": row.label}
+    return row.label or row.key or _(NOT_GIVEN)
 
 
 def _assemble(
     filters: Filters, rows: list[queries.Row], dimensions: tuple[str, ...]
 ) -> tuple[Figures, list[Figures], list[Breakdown]]:
-    total = domain.empty("", "Alla")
+    total = domain.empty("", _(ALL))
     by_period: dict[dt.date, Figures] = {}
     grouped: dict[str, list[Figures]] = {d: [] for d in dimensions}
     for row in rows:
         if row.dimension == "total":
-            total = _figures(row, "", "Alla")
+            total = _figures(row, "", _(ALL))
         elif row.dimension == "period" and row.key:
             start = dt.date.fromisoformat(row.key)
             by_period[start] = _figures(row, row.key, domain.period_label(start, filters.interval))
         elif row.dimension in grouped:
             grouped[row.dimension].append(_figures(row, row.key or "", _label(row)))
-    breakdowns = [Breakdown(d, DIMENSIONS[d], grouped[d]) for d in dimensions]
+    breakdowns = [Breakdown(d, *DIMENSIONS[d], grouped[d]) for d in dimensions]
     return total, domain.series(filters, by_period), breakdowns
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from medskapa.i18n import N_
+
 Language = Literal["sv", "en"]
 
 ERRORS: dict[str, dict[Language, str]] = {
@@ -56,19 +58,24 @@ ERRORS: dict[str, dict[Language, str]] = {
     },
 }
 
-DIMENSIONS: dict[str, str] = {
-    "document": "Kunskapsstöd",
-    "version": "Version",
-    "section": "Avsnitt",
-    "category": "Kategori",
-    "theme": "Tema",
-    "region": "Region där vården gavs",
-    "area": "Programområde",
+DIMENSIONS: dict[str, tuple[str, str, str]] = {
+    "document": (N_("Kunskapsstöd"), N_("Per kunskapsstöd"), N_("Synpunkter per kunskapsstöd")),
+    "version": (N_("Version"), N_("Per version"), N_("Synpunkter per version")),
+    "section": (N_("Avsnitt"), N_("Per avsnitt"), N_("Synpunkter per avsnitt")),
+    "category": (N_("Kategori"), N_("Per kategori"), N_("Synpunkter per kategori")),
+    "theme": (N_("Tema"), N_("Per tema"), N_("Synpunkter per tema")),
+    "region": (
+        N_("Region där vården gavs"),
+        N_("Per region där vården gavs"),
+        N_("Synpunkter per region där vården gavs"),
+    ),
+    "area": (N_("Programområde"), N_("Per programområde"), N_("Synpunkter per programområde")),
 }
-"""The breakdowns, in the order the page shows them."""
+"""The breakdowns, in the order the page shows them: (column, heading, table caption)."""
 
 PUBLIC_DIMENSIONS = ("version", "section", "category", "document")
 """The breakdowns a public statistics page shows: themes are a group's own working tags, and
 regions of few items could point at a person."""
 
-INTERVALS = {"week": "Per vecka", "month": "Per månad"}
+INTERVALS = {"week": N_("Per vecka"), "month": N_("Per månad")}
+CAPTIONS = {"week": N_("Synpunkter per vecka"), "month": N_("Synpunkter per månad")}

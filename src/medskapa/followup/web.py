@@ -19,7 +19,8 @@ from medskapa.clock import Clock
 from medskapa.errors import Invalid
 from medskapa.followup import charts, service
 from medskapa.followup.domain import days, percent
-from medskapa.followup.texts import INTERVALS
+from medskapa.followup.texts import CAPTIONS, INTERVALS
+from medskapa.i18n import _
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn, clock
 from medskapa.web.responses import private_page
@@ -59,7 +60,7 @@ def _csv(filename: str, rows: list[list[Any]], private: bool) -> Response[bytes]
     )
 
 
-HELPERS = {"days": days, "percent": percent, "intervals": INTERVALS}
+HELPERS = {"days": days, "percent": percent, "intervals": INTERVALS, "captions": CAPTIONS}
 
 
 class FollowUpPages(Controller):
@@ -212,10 +213,10 @@ def _charts(series: list, breakdowns: list) -> dict[str, Any]:
     category = next((b for b in breakdowns if b.dimension == "category"), None)
     return {
         "period_chart": charts.period_chart(
-            "per-period", "Synpunkter per period: inkomna, besvarade och ändrade", series
+            "per-period", _("Synpunkter per period: inkomna, besvarade och ändrade"), series
         ),
         "category_chart": charts.bar_chart(
-            "per-kategori", "Inkomna synpunkter per kategori", category.rows
+            "per-kategori", _("Inkomna synpunkter per kategori"), category.rows
         )
         if category
         else None,
