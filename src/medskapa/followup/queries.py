@@ -139,18 +139,15 @@ LEFT JOIN document_versions v ON v.id = g.version_id
 LEFT JOIN guidance_documents vd ON vd.id = v.document_id
 LEFT JOIN regions rg ON rg.code = g.care_region
 LEFT JOIN programme_areas pa ON pa.id = g.programme_area_id
-ORDER BY g.dimension, g.received DESC, 2
 """
 
 
-def breakdowns_sql(scope: Scope) -> tuple[str, list[object]]:
-    """The breakdowns' statement and its arguments (bench/followup.py explains it)."""
+def breakdowns_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The breakdowns' statement and its arguments (bench/followup.py explains it): one walk
+    over the items for every breakdown, the themes' included."""
     items, args = _items(scope)
-    return f"WITH {items}, {_BREAKDOWNS}", args
-
-
-def _themes_sql(scope: Scope) -> tuple[str, list[object]]:
-    items, args = _items(scope)
+    if not themes:
+        return f"WITH {items}, {_BREAKDOWNS} ORDER BY dimension, received DESC, key", args
     own = ""
     if scope.groups is not None:
         args.append(scope.groups)
@@ -164,11 +161,13 @@ def _themes_sql(scope: Scope) -> tuple[str, list[object]]:
         JOIN group_themes t ON t.id = ft.theme_id
         JOIN subject_groups sg ON sg.id = t.group_id
         {own}
-        GROUP BY t.id, t.name, sg.name)
-    SELECT 'theme' AS dimension, id::text AS key, label, received, answered, change_planned,
-           changed, percentiles[1] AS median_days, percentiles[2] AS p90_days
+        GROUP BY t.id, t.name, sg.name),
+    {_BREAKDOWNS}
+    UNION ALL
+    SELECT 'theme', id::text, label, received, answered, change_planned, changed,
+           percentiles[1], percentiles[2]
     FROM themed
-    ORDER BY received DESC, label
+    ORDER BY dimension, received DESC, key
     """
     return sql, args
 
@@ -186,17 +185,14 @@ class Row(msgspec.Struct, frozen=True):
 
 
 async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = True) -> list[Row]:
-    """The figures of every breakdown, in one snapshot: the totals, each period, document,
-    version, section, category, region and programme area, and (when ``themes``) each theme."""
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
+    """The figures of every breakdown: the totals, each period, document, version, section,
+    category, region and programme area, and (when ``themes``) each theme."""
+    sql, args = breakdowns_sql(scope, themes=themes)
+    async with conn.transaction(readonly=True):
         # Compiling these with JIT cost more (50-150 ms) than it saved, measured at a million
         # items (bench/followup.py).
         await conn.execute("SET LOCAL jit = off")
-        sql, args = breakdowns_sql(scope)
         rows = await conn.fetch(sql, *args)
-        if themes:
-            sql, args = _themes_sql(scope)
-            rows += await conn.fetch(sql, *args)
     return [Row(**dict(row)) for row in rows]
 
 
