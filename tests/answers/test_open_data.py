@@ -82,3 +82,12 @@ async def test_open_data_holds_the_public_items_with_answers_and_nothing_persona
 
 async def test_empty_open_data_is_valid(client: Client) -> None:
     assert json.loads((await client.get("/oppna-data/synpunkter.json")).content) == []
+
+
+async def test_the_open_data_page_in_english(client: Client) -> None:
+    from tests.i18n_check import swedish_left
+
+    page = await client.get("/oppna-data", params={"lang": "en"})
+    assert "What is not included" in page.text
+    assert "CC0 1.0" in page.text
+    assert swedish_left(page.text) == []

@@ -14,6 +14,7 @@ import msgspec
 from medskapa.answers import queries
 from medskapa.errors import FieldError, Invalid, NotFound
 from medskapa.feedback.domain import Category, FeedbackStatus
+from medskapa.i18n import N_
 from medskapa.triage import texts
 from medskapa.triage.domain import AnswerOut, decode_cursor, encode_cursor
 
@@ -107,30 +108,32 @@ async def published_versions(conn: asyncpg.Connection, slug: str) -> list[str]:
 # The open data's fields, in order, with what each holds: the documentation page and the
 # files are made from this one list.
 OPEN_DATA_FIELDS: tuple[tuple[str, str], ...] = (
-    ("id", "Synpunktens id (slumpat, säger ingenting om den som skrev)."),
-    ("received_on", "Dagen synpunkten kom in, svensk tid (ÅÅÅÅ-MM-DD)."),
-    ("programme_area", "Programområdet som äger kunskapsstödet (kortnamn)."),
-    ("document", "Kunskapsstödets kortnamn, som i adressen /kunskapsstod/<kortnamn>."),
-    ("document_title", "Kunskapsstödets titel."),
-    ("version", "Versionen av kunskapsstödet som synpunkten gällde."),
-    ("section", "Avsnittets nyckel, tom om synpunkten gällde hela kunskapsstödet."),
-    ("section_heading", "Avsnittets rubrik i den versionen."),
+    ("id", N_("Synpunktens id (slumpat, säger ingenting om den som skrev).")),
+    ("received_on", N_("Dagen synpunkten kom in, svensk tid (ÅÅÅÅ-MM-DD).")),
+    ("programme_area", N_("Programområdet som äger kunskapsstödet (kortnamn).")),
+    ("document", N_("Kunskapsstödets kortnamn, som i adressen /kunskapsstod/<kortnamn>.")),
+    ("document_title", N_("Kunskapsstödets titel.")),
+    ("version", N_("Versionen av kunskapsstödet som synpunkten gällde.")),
+    ("section", N_("Avsnittets nyckel, tom om synpunkten gällde hela kunskapsstödet.")),
+    ("section_heading", N_("Avsnittets rubrik i den versionen.")),
     (
         "category",
-        "hard_to_understand, missing_information, incorrect_or_outdated, "
-        "own_experience, suggestion eller other.",
+        N_(
+            "hard_to_understand, missing_information, incorrect_or_outdated, "
+            "own_experience, suggestion eller other."
+        ),
     ),
-    ("submitter_role", "patient, relative (närstående), other eller organisation."),
-    ("text", "Synpunkten så som en moderator släppte fram den (personuppgifter borttagna)."),
-    ("status", "routed, in_review, answered, closed, change_planned eller changed."),
-    ("changed_in_version", "Versionen där texten ändrades på grund av synpunkten, annars tom."),
-    ("answer", "Arbetsgruppens senaste skrivna svar, tomt om inget svar finns än."),
-    ("answer_group", "Arbetsgruppen som skrev svaret."),
-    ("answered_on", "Dagen för gruppens första svar, svensk tid."),
-    ("will_change", "true om gruppen svarade att texten ska ändras, false om inte."),
-    ("close_reason", "Skälet när synpunkten avslutades utan ändring (kod), annars tom."),
+    ("submitter_role", N_("patient, relative (närstående), other eller organisation.")),
+    ("text", N_("Synpunkten så som en moderator släppte fram den (personuppgifter borttagna).")),
+    ("status", N_("routed, in_review, answered, closed, change_planned eller changed.")),
+    ("changed_in_version", N_("Versionen där texten ändrades på grund av synpunkten, annars tom.")),
+    ("answer", N_("Arbetsgruppens senaste skrivna svar, tomt om inget svar finns än.")),
+    ("answer_group", N_("Arbetsgruppen som skrev svaret.")),
+    ("answered_on", N_("Dagen för gruppens första svar, svensk tid.")),
+    ("will_change", N_("true om gruppen svarade att texten ska ändras, false om inte.")),
+    ("close_reason", N_("Skälet när synpunkten avslutades utan ändring (kod), annars tom.")),
 )
-OPEN_DATA_COLUMNS = tuple(name for name, _ in OPEN_DATA_FIELDS)
+OPEN_DATA_COLUMNS = tuple(name for name, _meaning in OPEN_DATA_FIELDS)
 OPEN_DATA_LICENCE = "CC0 1.0"
 
 
