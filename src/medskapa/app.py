@@ -26,6 +26,7 @@ from medskapa.accounts.admin_web import UserAdminPages
 from medskapa.accounts.api import AuthApi
 from medskapa.accounts.registration_web import RegistrationPages
 from medskapa.accounts.signin_web import SignInPages
+from medskapa.answers.open_data import OpenDataPages
 from medskapa.answers.web import PublicResponsesApi, PublicResponsesPages
 from medskapa.audit import keys as audit_keys
 from medskapa.audit.jobs import checkpoint_lifespan
@@ -47,6 +48,7 @@ from medskapa.feedback.embed_web import WidgetApi, WidgetScript
 from medskapa.feedback.helpfulness_pages import HelpfulnessPages
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
+from medskapa.followup.web import FollowUpPages
 from medskapa.legal.jobs import report_purge_lifespan
 from medskapa.legal.pages import AccessibilityReportAdmin, LegalPages
 from medskapa.moderation.api import ModerationApi
@@ -169,7 +171,9 @@ def create_app(settings: Settings) -> Litestar:
             TriageExportApi,
             PublicResponsesPages,
             PublicResponsesApi,
+            OpenDataPages,
             WayfindingPages,
+            FollowUpPages,
             create_static_files_router(
                 path="/static",
                 directories=[resource_dir("static")],

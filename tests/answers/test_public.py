@@ -77,3 +77,52 @@ async def test_unknown_version_and_document(client: Client) -> None:
     assert page.status_code == 422
     assert "Kunskapsstödet har ingen sådan version." in page.text
     assert (await client.get("/api/v1/documents/finns-inte/responses")).status_code == 404
+
+
+async def test_statistics_follow_the_version_filter(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """Two items on version 1.0 (one answered after 2 days), one on 1.1 (answered after 6
+    days): the figures beside a version's items are that version's, on the page and in the
+    API; without a filter they are the document's."""
+    user = await make_staff(conn, "bo@region.se", GROUP)
+    group_id = await conn.fetchval("SELECT id FROM subject_groups WHERE slug = $1", GROUP)
+    member = Principal(user_id=user, groups={group_id: "member"}, second_factor=True)
+
+    async def answered(version: str, days: int) -> None:
+        item = await make_feedback(conn, document=DOC, version=version, consent_public=True)
+        await route_to(conn, item.id, GROUP)
+        triage = TriageService(conn, lambda: FIXED_NOW + dt.timedelta(days=days))
+        await triage.transition(member, item.id, GroupStep(target="in_review"))
+        await triage.transition(member, item.id, GroupStep(target="answered", answer=ANSWER))
+
+    await answered("1.0", 2)
+    unanswered = await make_feedback(conn, document=DOC, version="1.0", consent_public=True)
+    await route_to(conn, unanswered.id, GROUP)
+    await answered("1.1", 6)
+
+    async def figures(version: str | None) -> dict[str, object]:
+        params = {"version": version} if version else {}
+        response = await client.get(f"/api/v1/documents/{DOC}/responses", params=params)
+        assert response.status_code == 200
+        return response.json()["statistics"]
+
+    assert await figures("1.0") == {
+        "received": 2,
+        "answered": 1,
+        "change_planned": 0,
+        "changed": 0,
+        "median_days_to_answer": 2.0,
+    }
+    assert await figures("1.1") == {
+        "received": 1,
+        "answered": 1,
+        "change_planned": 0,
+        "changed": 0,
+        "median_days_to_answer": 6.0,
+    }
+    assert (await figures(None))["received"] == 3
+    assert (await figures(None))["median_days_to_answer"] == 4.0
+    page = await client.get(f"/kunskapsstod/{DOC}/svar", params={"version": "1.1"})
+    assert "<dt>Granskade synpunkter</dt><dd>1</dd>" in page.text
+    assert "6,0 dagar" in page.text

@@ -114,7 +114,7 @@ async def coordinator(walk: Walk, people: Cast) -> None:
 
 
 async def admin(walk: Walk, people: Cast) -> None:
-    await menu_is(walk, "Moderering", "Administration")
+    await menu_is(walk, "Moderering", "Uppföljning", "Administration")
     await walk.mine().get_by_role("link", name="Administration").click()
     await walk.at("Administration", "index")
     await walk.main().get_by_role("link", name="Användare och roller").click()

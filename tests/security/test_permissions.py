@@ -81,6 +81,7 @@ def test_every_permission_has_a_rule() -> None:
                 Permission.WORK_IN_GROUP,
                 Permission.LEAD_GROUP,
                 Permission.AUTHOR_DOCUMENTS,
+                Permission.FOLLOW_UP,
             },
         ),
         (
@@ -101,6 +102,7 @@ def test_every_permission_has_a_rule() -> None:
                 Permission.SIGNED_IN,
                 Permission.MODERATE,
                 Permission.AUTHOR_DOCUMENTS,
+                Permission.FOLLOW_UP,
                 Permission.ADMINISTER,
             },
         ),

@@ -102,3 +102,54 @@ async def test_the_traceability_report_follows_each_item_and_escapes_it(
     outsider = await make_staff(conn, "bo@region.se", "nag-diabetes")
     await sign_in_staff(client, conn, outsider)
     assert (await client.get(f"/arbetsgrupp/{GROUP}/sparbarhet")).status_code == 404
+
+
+async def test_a_changed_item_keeps_its_answer_and_carries_themes_assignee_region_version(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """Planned with an answer, then linked to the version that changed it: the link adds a
+    step without words, and the export still shows the group's answer; the item's themes, who
+    works on it, the care region and the version (and when) it changed are columns too."""
+    import datetime as dt
+
+    from medskapa.feedback.lifecycle import GroupStep
+    from medskapa.triage.service import TriageService
+    from tests.factories import FIXED_NOW, principal_for
+
+    member = await make_staff(conn, "anna@region.se", GROUP)
+    headers = await api_token(conn, member)
+    principal = await principal_for(conn, member, second_factor=True)
+    item = await make_feedback(conn, document=DOC, version="1.0", care_region="01")
+    await route_to(conn, item.id, GROUP)
+    answer = "Vi lägger till råd om vätskeintag i nästa version."
+    changed_at = FIXED_NOW + dt.timedelta(days=9)
+    triage = TriageService(conn, lambda: FIXED_NOW + dt.timedelta(days=2))
+    await triage.transition(principal, item.id, GroupStep(target="in_review"))
+    await triage.transition(principal, item.id, GroupStep(target="change_planned", answer=answer))
+    themes = await conn.fetch(
+        "SELECT t.id, t.name FROM group_themes t JOIN subject_groups g ON g.id = t.group_id "
+        "WHERE g.slug = $1 ORDER BY lower(t.name) LIMIT 2",
+        GROUP,
+    )
+    await triage.set_themes(principal, item.id, [t["id"] for t in themes])
+    await triage.assign(principal, item.id, member)
+    await TriageService(conn, lambda: changed_at).link_planned(principal, [item.id], "1.1")
+
+    as_json = await client.get(f"/api/v1/groups/{GROUP}/export.json", headers=headers)
+    [row] = json.loads(as_json.content)
+    assert row["status"] == "changed"
+    assert row["answer"] == answer
+    assert row["will_change"] is True
+    assert row["changed_in_version"] == "1.1"
+    assert row["changed_at"] == changed_at.isoformat()
+    assert row["themes"] == [t["name"] for t in themes]
+    assert row["assignee"] == "anna@region.se"
+    assert (row["care_region"], row["care_region_name"]) == ("01", "Region Stockholm")
+
+    as_csv = await client.get(f"/api/v1/groups/{GROUP}/export.csv", headers=headers)
+    [cells] = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert cells["answer"] == answer
+    assert cells["changed_in_version"] == "1.1"
+    assert cells["themes"] == "; ".join(t["name"] for t in themes)
+    assert cells["assignee"] == "anna@region.se"
+    assert cells["care_region_name"] == "Region Stockholm"

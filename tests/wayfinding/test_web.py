@@ -49,7 +49,7 @@ async def test_the_header_shows_each_person_the_pages_they_may_open_and_no_other
         (people.coordinator, False, [*EVERYONE, "Remisser", "Organisationer"]),
         (people.moderator, True, [*EVERYONE, "Moderering"]),
         (people.member, True, [*EVERYONE, "Arbetsgrupp", "Remisser"]),
-        (people.admin, True, [*EVERYONE, "Moderering", "Administration"]),
+        (people.admin, True, [*EVERYONE, "Moderering", "Uppföljning", "Administration"]),
     ]
     for person, staff, shown in expected:
         await (sign_in_staff if staff else sign_in)(client, conn, person.user_id)

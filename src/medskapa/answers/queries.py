@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import asyncpg
@@ -127,9 +128,11 @@ async def statistics(
     document_id: int | None = None,
     group_id: int | None = None,
     programme_area_id: int | None = None,
+    version: str | None = None,
 ) -> Statistics:
     """Counts over moderated items (so nothing unmoderated is counted publicly) and the median
-    number of days from receipt to the group's first answer."""
+    number of days from receipt to the group's first answer; only items on the version labelled
+    ``version`` when given."""
     row = await conn.fetchrow(
         """
         WITH items AS (
@@ -141,7 +144,9 @@ async def statistics(
               AND ($4::bigint IS NULL OR f.document_id IN (
                      SELECT d.id FROM guidance_documents d
                      JOIN subject_groups g ON g.id = d.subject_group_id
-                     WHERE g.programme_area_id = $4))),
+                     WHERE g.programme_area_id = $4))
+              AND ($5::text IS NULL OR f.version_id IN (
+                     SELECT v.id FROM document_versions v WHERE v.label = $5))),
         first_answers AS (
             SELECT i.id, min(a.answered_at) - i.created_at AS took FROM items i
             JOIN feedback_answers a ON a.feedback_id = i.id GROUP BY i.id, i.created_at)
@@ -159,6 +164,7 @@ async def statistics(
         document_id,
         group_id,
         programme_area_id,
+        version,
     )
     median = row["median_days_to_answer"]
     return Statistics(
@@ -168,3 +174,73 @@ async def statistics(
         changed=row["changed"],
         median_days_to_answer=None if median is None else round(median, 1),
     )
+
+
+# The open data: every public item of every public document, with the groups' answers. Only
+# what the responses page shows anyone: moderated, allowed by the submitter, text not erased;
+# the day it came in (not the moment), never the region, contact or account.
+_OPEN_DATA = """
+    SELECT f.id, (f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS received_on,
+           d.slug AS document, d.title AS document_title, pa.slug AS programme_area,
+           v.label AS version, f.section_key AS section, s.heading AS section_heading,
+           f.category, f.submitter_role, f.body AS text, f.status,
+           cv.label AS changed_in_version,
+           coalesce((SELECT jsonb_agg(jsonb_build_object(
+                        'status', a.status, 'text', a.body, 'will_change', a.will_change,
+                        'reason', a.reason_code, 'version', av.label, 'group', g.name,
+                        'answered_on',
+                        ((a.answered_at AT TIME ZONE 'Europe/Stockholm')::date)::text)
+                        ORDER BY a.answered_at, a.id)
+                     FROM feedback_answers a
+                     JOIN subject_groups g ON g.id = a.group_id
+                     LEFT JOIN document_versions av ON av.id = a.version_id
+                     WHERE a.feedback_id = f.id), '[]') AS answers
+    FROM feedback f
+    JOIN guidance_documents d ON d.id = f.document_id
+    JOIN subject_groups dg ON dg.id = d.subject_group_id
+    JOIN programme_areas pa ON pa.id = dg.programme_area_id
+    JOIN document_versions v ON v.id = f.version_id
+    LEFT JOIN sections s ON s.version_id = f.version_id AND s.key = f.section_key
+    LEFT JOIN document_versions cv ON cv.id = f.changed_in_version_id
+    WHERE f.status = ANY($1::text[]) AND f.consent_public AND f.body IS NOT NULL
+      AND d.status = ANY($2::text[])
+    ORDER BY f.created_at, f.id
+"""
+
+
+class OpenItem(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    received_on: dt.date
+    document: str
+    document_title: str
+    programme_area: str
+    version: str
+    section: str | None
+    section_heading: str | None
+    category: str
+    submitter_role: str
+    text: str
+    status: str
+    changed_in_version: str | None
+    answers: list[dict[str, Any]]
+
+
+async def open_items(
+    conn: asyncpg.Connection, batch: int = 500
+) -> AsyncGenerator[list[OpenItem], None]:
+    """The open data in batches from a server-side cursor, in one read-only snapshot, so
+    memory stays flat however many items there are."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        rows: list[OpenItem] = []
+        async for row in conn.cursor(
+            _OPEN_DATA,
+            list(PUBLIC_STATUSES),
+            [str(s) for s in PUBLIC_DOCUMENT_STATUSES],
+            prefetch=batch,
+        ):
+            rows.append(OpenItem(**dict(row)))
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+        if rows:
+            yield rows

@@ -30,6 +30,9 @@ class Permission(StrEnum):
     LEAD_GROUP = "lead_group"
     AUTHOR_DOCUMENTS = "author_documents"
     """Admin, or lead of at least one group (which documents is checked per document)."""
+    FOLLOW_UP = "follow_up"
+    """The follow-up figures (/uppfoljning): an admin for the whole country, a group lead for
+    the groups they lead (which items is decided by followup.service.groups_of)."""
     COORDINATE_ORGANISATION = "coordinate_organisation"
     BELONG_TO_ORGANISATION = "belong_to_organisation"
     ADMINISTER = "administer"
@@ -45,6 +48,7 @@ RULES: dict[Permission, Predicate] = {
     Permission.WORK_IN_GROUP: lambda p: bool(p.groups),
     Permission.LEAD_GROUP: lambda p: "lead" in p.groups.values(),
     Permission.AUTHOR_DOCUMENTS: lambda p: p.role == Role.ADMIN or "lead" in p.groups.values(),
+    Permission.FOLLOW_UP: lambda p: p.role == Role.ADMIN or "lead" in p.groups.values(),
     Permission.COORDINATE_ORGANISATION: lambda p: "coordinator" in p.organisations.values(),
     Permission.BELONG_TO_ORGANISATION: lambda p: bool(p.organisations),
     Permission.ADMINISTER: lambda p: p.role == Role.ADMIN,
@@ -58,6 +62,7 @@ NEEDS_SECOND_FACTOR = frozenset(
         Permission.WORK_IN_GROUP,
         Permission.LEAD_GROUP,
         Permission.AUTHOR_DOCUMENTS,
+        Permission.FOLLOW_UP,
         Permission.ADMINISTER,
     }
 )

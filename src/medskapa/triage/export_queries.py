@@ -29,25 +29,44 @@ EXPORT_COLUMNS = (
     "close_reason",
     "answered_at",
     "changed_in_version",
+    "changed_at",
     "care_region",
     "care_region_name",
+    "themes",
+    "assignee",
 )
 
+# The answer is the group's last written words and its reason the last one given: linking an
+# item to the version that changed it adds a step with neither, which must not blank them out.
 _EXPORT = """
     SELECT f.id, f.created_at AS received_at, r.routed_at, f.status, d.slug AS document,
            v.label AS version, f.section_key AS section, f.category, f.submitter_role,
            f.urgent, f.body AS text, la.body AS answer, la.will_change,
-           la.reason_code AS close_reason, la.answered_at, cv.label AS changed_in_version,
-           f.care_region, cr.name AS care_region_name
+           lr.reason_code AS close_reason, la.answered_at, cv.label AS changed_in_version,
+           ch.answered_at AS changed_at, f.care_region, cr.name AS care_region_name,
+           coalesce((SELECT array_agg(t.name ORDER BY lower(t.name))
+                     FROM feedback_themes ft JOIN group_themes t ON t.id = ft.theme_id
+                     WHERE ft.feedback_id = f.id AND t.group_id = r.group_id), '{}') AS themes,
+           u.email AS assignee
     FROM feedback_routes r
     JOIN feedback f ON f.id = r.feedback_id
     JOIN guidance_documents d ON d.id = f.document_id
     JOIN document_versions v ON v.id = f.version_id
     LEFT JOIN document_versions cv ON cv.id = f.changed_in_version_id
     LEFT JOIN regions cr ON cr.code = f.care_region
-    LEFT JOIN LATERAL (SELECT a.body, a.will_change, a.reason_code, a.answered_at
-                       FROM feedback_answers a WHERE a.feedback_id = f.id
+    LEFT JOIN feedback_assignments fa ON fa.feedback_id = f.id AND fa.group_id = r.group_id
+    LEFT JOIN users u ON u.id = fa.user_id
+    LEFT JOIN LATERAL (SELECT a.body, a.will_change, a.answered_at
+                       FROM feedback_answers a WHERE a.feedback_id = f.id AND a.body IS NOT NULL
                        ORDER BY a.answered_at DESC, a.id DESC LIMIT 1) la ON true
+    LEFT JOIN LATERAL (SELECT a.reason_code
+                       FROM feedback_answers a
+                       WHERE a.feedback_id = f.id AND a.reason_code IS NOT NULL
+                       ORDER BY a.answered_at DESC, a.id DESC LIMIT 1) lr ON true
+    LEFT JOIN LATERAL (SELECT a.answered_at
+                       FROM feedback_answers a
+                       WHERE a.feedback_id = f.id AND a.status = 'changed'
+                       ORDER BY a.answered_at DESC, a.id DESC LIMIT 1) ch ON true
     WHERE r.group_id = $1
     ORDER BY r.routed_at, r.feedback_id
 """

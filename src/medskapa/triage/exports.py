@@ -40,7 +40,8 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
+    # A list (the item's themes) is one cell, its parts separated by semicolons.
+    text = "; ".join(value) if isinstance(value, list) else str(value)
     if text.startswith(_FORMULA_START):
         text = "'" + text
     return text

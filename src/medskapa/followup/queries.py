@@ -1,0 +1,301 @@
+"""SQL for the follow-up figures: one walk over the items in the filters, grouped every way the
+page breaks them down at once (GROUPING SETS), with the medians and 90th percentiles computed
+by PostgreSQL (percentile_cont). Rows map to Structs by column name; every value is bound."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+import msgspec
+
+# Counted: items a moderator let through to a group (never received, rejected or withdrawn).
+# The SQL below is put together only from this module's constant fragments; every value is a
+# bound parameter.
+MODERATED = ("routed", "in_review", "answered", "closed", "change_planned", "changed")
+
+
+class Scope(msgspec.Struct, frozen=True, kw_only=True):
+    """Which items the figures are over, as ids. ``groups`` None: every group (an admin, or
+    the public); otherwise items routed to one of these groups."""
+
+    start: dt.date
+    end: dt.date
+    interval: str
+    groups: list[int] | None = None
+    area_id: int | None = None
+    group_id: int | None = None
+    document_id: int | None = None
+    version_id: int | None = None
+
+
+def _items(scope: Scope) -> tuple[str, list[object]]:
+    """The CTE of the items in the scope, each with its period and days to the first answer,
+    and its arguments. Only the filters that are set become conditions, so each query is
+    planned for its own shape (a programme area's documents as index ranges) rather than one
+    generic plan with every "$n IS NULL OR" in it. Periods and dates are Sweden's: an item
+    received at 23.30 UTC on a Sunday in winter belongs to the Monday's week."""
+    args: list[object] = [scope.start, scope.end, list(MODERATED), scope.interval]
+    where = [
+        "f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        "f.created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        "f.status = ANY($3::text[])",
+    ]
+
+    def p(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if scope.groups is not None:
+        # From the groups' routes in the period (their copy of the received time, indexed
+        # per group), not a look-up in the routes for every item of the country.
+        where.append(
+            "f.id IN (SELECT r.feedback_id FROM feedback_routes r "
+            f"WHERE r.group_id = ANY({p(scope.groups)}::bigint[]) "
+            "AND r.received_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm') "
+            "AND r.received_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'))"
+        )
+    if scope.area_id is not None:
+        where.append(
+            "f.document_id IN (SELECT ad.id FROM guidance_documents ad JOIN subject_groups ag "
+            f"ON ag.id = ad.subject_group_id WHERE ag.programme_area_id = {p(scope.area_id)})"
+        )
+    if scope.group_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM feedback_routes r WHERE r.feedback_id = f.id "
+            f"AND r.group_id = {p(scope.group_id)})"
+        )
+    if scope.document_id is not None:
+        where.append(f"f.document_id = {p(scope.document_id)}")
+    if scope.version_id is not None:
+        where.append(f"f.version_id = {p(scope.version_id)}")
+    sql = f"""
+    items AS MATERIALIZED (
+        SELECT f.id, f.status, f.document_id, f.version_id, f.section_key, f.category,
+               f.care_region, g.programme_area_id,
+               date_trunc($4, f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS period,
+               extract(epoch FROM f.first_answered_at - f.created_at) / 86400.0
+                   AS days_to_answer
+        FROM feedback f
+        JOIN guidance_documents d ON d.id = f.document_id
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE {" AND ".join(where)})
+    """
+    return sql, args
+
+
+# Both percentiles from one sort per group.
+_FIGURES = """
+    count(*) AS received,
+    count(days_to_answer) AS answered,
+    count(*) FILTER (WHERE status = 'change_planned') AS change_planned,
+    count(*) FILTER (WHERE status = 'changed') AS changed,
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY days_to_answer) AS percentiles
+"""
+
+_BREAKDOWNS = f"""
+grouped AS (
+    SELECT CASE
+             WHEN GROUPING(period) = 0 THEN 'period'
+             WHEN GROUPING(version_id) = 0 THEN 'version'
+             WHEN GROUPING(section_key) = 0 THEN 'section'
+             WHEN GROUPING(document_id) = 0 THEN 'document'
+             WHEN GROUPING(category) = 0 THEN 'category'
+             WHEN GROUPING(care_region) = 0 THEN 'region'
+             WHEN GROUPING(programme_area_id) = 0 THEN 'area'
+             ELSE 'total' END AS dimension,
+           period, document_id, version_id, section_key, category, care_region,
+           programme_area_id, {_FIGURES}
+    FROM items
+    GROUP BY GROUPING SETS ((period), (document_id), (version_id), (document_id, section_key),
+                            (category), (care_region), (programme_area_id), ())
+)
+SELECT g.dimension,
+       CASE g.dimension
+         WHEN 'period' THEN g.period::text
+         WHEN 'document' THEN d.slug
+         WHEN 'version' THEN vd.slug || '@' || v.label
+         WHEN 'section' THEN d.slug || '#' || coalesce(g.section_key, '')
+         WHEN 'category' THEN g.category
+         WHEN 'region' THEN coalesce(g.care_region, '')
+         WHEN 'area' THEN pa.slug
+         ELSE '' END AS key,
+       CASE g.dimension
+         WHEN 'document' THEN d.title
+         WHEN 'version' THEN vd.title || ', version ' || v.label
+         WHEN 'section' THEN d.title || CASE WHEN g.section_key IS NULL THEN '' ELSE
+             ': ' || coalesce(
+             (SELECT s.heading FROM sections s JOIN document_versions sv ON sv.id = s.version_id
+              WHERE sv.document_id = g.document_id AND s.key = g.section_key
+              ORDER BY sv.id DESC LIMIT 1), g.section_key) END
+         WHEN 'region' THEN rg.name
+         WHEN 'area' THEN pa.name
+         ELSE NULL END AS label,
+       g.received, g.answered, g.change_planned, g.changed,
+       g.percentiles[1] AS median_days, g.percentiles[2] AS p90_days
+FROM grouped g
+LEFT JOIN guidance_documents d ON d.id = g.document_id
+LEFT JOIN document_versions v ON v.id = g.version_id
+LEFT JOIN guidance_documents vd ON vd.id = v.document_id
+LEFT JOIN regions rg ON rg.code = g.care_region
+LEFT JOIN programme_areas pa ON pa.id = g.programme_area_id
+"""
+
+
+def breakdowns_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The breakdowns' statement and its arguments (bench/followup.py explains it): one walk
+    over the items for every breakdown, the themes' included."""
+    items, args = _items(scope)
+    if not themes:
+        return f"WITH {items}, {_BREAKDOWNS} ORDER BY dimension, received DESC, key", args
+    own = ""
+    if scope.groups is not None:
+        args.append(scope.groups)
+        own = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
+    sql = f"""
+    WITH {items},
+    themed AS (
+        SELECT t.id, t.name || ' (' || sg.name || ')' AS label, {_FIGURES}
+        FROM items
+        JOIN feedback_themes ft ON ft.feedback_id = items.id
+        JOIN group_themes t ON t.id = ft.theme_id
+        JOIN subject_groups sg ON sg.id = t.group_id
+        {own}
+        GROUP BY t.id, t.name, sg.name),
+    {_BREAKDOWNS}
+    UNION ALL
+    SELECT 'theme', id::text, label, received, answered, change_planned, changed,
+           percentiles[1], percentiles[2]
+    FROM themed
+    ORDER BY dimension, received DESC, key
+    """
+    return sql, args
+
+
+class Row(msgspec.Struct, frozen=True):
+    dimension: str
+    key: str | None
+    label: str | None
+    received: int
+    answered: int
+    change_planned: int
+    changed: int
+    median_days: float | None
+    p90_days: float | None
+
+
+async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = True) -> list[Row]:
+    """The figures of every breakdown: the totals, each period, document, version, section,
+    category, region and programme area, and (when ``themes``) each theme."""
+    sql, args = breakdowns_sql(scope, themes=themes)
+    async with conn.transaction(readonly=True):
+        # Compiling these with JIT cost more (50-150 ms) than it saved, measured at a million
+        # items (bench/followup.py).
+        await conn.execute("SET LOCAL jit = off")
+        rows = await conn.fetch(sql, *args)
+    return [Row(**dict(row)) for row in rows]
+
+
+class Choice(msgspec.Struct, frozen=True):
+    """One option of a filter: a programme area, group, document or version. ``parent``: a
+    version's document, a document's owning group."""
+
+    kind: str
+    id: int
+    slug: str
+    name: str
+    parent: str | None
+
+
+async def choices(conn: asyncpg.Connection, groups: list[int] | None) -> list[Choice]:
+    """The programme areas, groups and documents (with their versions) the asker may follow
+    up: all of them for ``groups`` None, otherwise those of these groups."""
+    rows = await conn.fetch(
+        """
+        WITH own AS (
+            SELECT g.id, g.slug, g.name, g.programme_area_id FROM subject_groups g
+            WHERE $1::bigint[] IS NULL OR g.id = ANY($1::bigint[]))
+        SELECT 'area' AS kind, pa.id, pa.slug, pa.name, NULL AS parent FROM programme_areas pa
+        WHERE pa.id IN (SELECT programme_area_id FROM own)
+        UNION ALL
+        SELECT 'group', own.id, own.slug, own.name, NULL FROM own
+        UNION ALL
+        SELECT 'document', d.id, d.slug, d.title, dg.slug FROM guidance_documents d
+        JOIN subject_groups dg ON dg.id = d.subject_group_id
+        WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
+           OR EXISTS (SELECT 1 FROM own JOIN feedback_routes r
+                      ON r.group_id = own.id AND r.document_id = d.id)
+        UNION ALL
+        SELECT 'version', v.id, v.label, v.label, d.slug FROM document_versions v
+        JOIN guidance_documents d ON d.id = v.document_id
+        WHERE $1::bigint[] IS NULL OR d.subject_group_id = ANY($1::bigint[])
+           OR EXISTS (SELECT 1 FROM own JOIN feedback_routes r
+                      ON r.group_id = own.id AND r.document_id = d.id)
+        ORDER BY 1, 4, 3
+        """,
+        groups,
+    )
+    return [Choice(**dict(row)) for row in rows]
+
+
+class Target(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+
+
+# Documents anyone may read (catalogue.domain.PUBLIC_STATUSES): never a draft.
+PUBLIC_DOCUMENT_STATUSES = ("consultation", "published", "archived")
+
+
+async def public_target(conn: asyncpg.Connection, kind: str, slug: str) -> Target | None:
+    """A public document or a programme area, by its slug."""
+    if kind == "document":
+        row = await conn.fetchrow(
+            "SELECT id, slug, title AS name FROM guidance_documents "
+            "WHERE slug = $1 AND status = ANY($2::text[])",
+            slug,
+            list(PUBLIC_DOCUMENT_STATUSES),
+        )
+    else:
+        row = await conn.fetchrow(
+            "SELECT id, slug, name FROM programme_areas WHERE slug = $1", slug
+        )
+    return None if row is None else Target(**dict(row))
+
+
+async def version_labels(conn: asyncpg.Connection, document_id: int) -> list[str]:
+    """A document's published version labels, oldest first."""
+    rows = await conn.fetch(
+        "SELECT label FROM document_versions WHERE document_id = $1 "
+        "AND published_on IS NOT NULL ORDER BY published_on, id",
+        document_id,
+    )
+    return [row["label"] for row in rows]
+
+
+async def version_id(conn: asyncpg.Connection, document_id: int, label: str) -> int | None:
+    return await conn.fetchval(
+        "SELECT id FROM document_versions WHERE document_id = $1 AND label = $2",
+        document_id,
+        label,
+    )
+
+
+async def public_documents(
+    conn: asyncpg.Connection, *, area_id: int | None, document_id: int | None
+) -> dict[str, str]:
+    """Slug -> title of the public documents in a programme area, or of one document."""
+    rows = await conn.fetch(
+        """
+        SELECT d.slug, d.title FROM guidance_documents d
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE d.status = ANY($1::text[])
+          AND ($2::bigint IS NULL OR g.programme_area_id = $2)
+          AND ($3::bigint IS NULL OR d.id = $3)
+        """,
+        list(PUBLIC_DOCUMENT_STATUSES),
+        area_id,
+        document_id,
+    )
+    return {row["slug"]: row["title"] for row in rows}
