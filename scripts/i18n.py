@@ -50,7 +50,7 @@ def read_english() -> Catalog:
         return read_po(handle, locale="en")
 
 
-def update(seed: dict[str, str] | None = None) -> Catalog:
+def update(seed: dict[str, str | list[str]] | None = None) -> Catalog:
     template = extract()
     if ENGLISH.exists():
         english = read_english()
@@ -60,10 +60,15 @@ def update(seed: dict[str, str] | None = None) -> Catalog:
     english.update(template, no_fuzzy_matching=True, update_header_comment=False)
     english.obsolete.clear()
     for message in english:
-        if not message.id or message.string:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or all(strings) or not seed:
             continue
-        if isinstance(message.id, str) and seed and message.id in seed:
-            message.string = seed[message.id]
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        found = seed.get(key)
+        if isinstance(message.id, tuple) and isinstance(found, list) and len(found) == 2:
+            message.string = tuple(found)
+        elif isinstance(message.id, str) and isinstance(found, str):
+            message.string = found
     # Sorted, without line numbers and with a fixed date, so that two branches that each add
     # messages touch different lines and a merge of them is clean.
     english.creation_date = english.revision_date = FIXED_DATE
@@ -74,9 +79,19 @@ def update(seed: dict[str, str] | None = None) -> Catalog:
     return english
 
 
-def missing() -> dict[str, str]:
-    """The messages without English, as a seed file to fill in: {"Swedish": ""}."""
-    return {m.id: "" for m in read_english() if m.id and isinstance(m.id, str) and not m.string}
+def missing() -> dict[str, str | list[str]]:
+    """The messages without English, as a seed file to fill in: {"Swedish": ""}, and for a
+    message with a plural {"Swedish singular": ["English singular", "English plural"]}."""
+    found: dict[str, str | list[str]] = {}
+    for message in read_english():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or all(strings):
+            continue
+        if isinstance(message.id, tuple):
+            found[message.id[0]] = [f"(plural of: {message.id[1]})", ""]
+        else:
+            found[message.id] = ""
+    return found
 
 
 def problems() -> list[str]:
@@ -105,7 +120,7 @@ def main(argv: list[str]) -> int:
         if len(argv) == 3 and argv[1] == "--seed":
             seed = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
         english = update(seed)
-        untranslated = sum(1 for m in english if m.id and not m.string)
+        untranslated = len(missing())
         print(f"{len(english)} messages; {untranslated} without English")
         return 0
     if argv[:1] == ["missing"]:

@@ -3,7 +3,8 @@
 The page's interface text (its visible text and the labels a screen reader reads: aria-label,
 title, alt, placeholder, a button's value) outside any element marked ``lang="sv"`` (a
 document's own text, a Swedish name kept on purpose, which a screen reader then reads in
-Swedish) must contain:
+Swedish) or ``data-user-text`` (what someone wrote, in whatever language they wrote it) must
+contain:
 - no message of the catalogue in its Swedish form (where its English differs), and
 - no word with å, ä or ö, unless the English catalogue itself keeps that word (a Swedish name
   such as "patientnämnden", explained in English beside it), and
@@ -58,7 +59,7 @@ def interface_text(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for gone in soup(["script", "style", "template"]):
         gone.decompose()
-    for marked in soup.select('[lang^="sv"]'):
+    for marked in soup.select('[lang^="sv"], [data-user-text]'):
         if marked.name != "html":
             marked.decompose()
     parts = [soup.get_text(" ")]
@@ -70,9 +71,13 @@ def interface_text(html: str) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def swedish_left(html: str) -> list[str]:
-    """What in a page shown in English is still Swedish: [] when nothing is."""
+def swedish_left(html: str, content: tuple[str, ...] = ()) -> list[str]:
+    """What in a page shown in English is still Swedish: [] when nothing is. ``content`` is
+    Swedish text the page shows where no element can mark it (a document's title in
+    ``<title>``)."""
     text = interface_text(html)
+    for known in content:
+        text = text.replace(known, " ")
     fragments, kept = _catalogue()
     found = [f for f in fragments if f in text]
     found += sorted(

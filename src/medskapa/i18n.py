@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -160,6 +160,31 @@ def N_(message: str) -> str:
     """Marks ``message`` for the catalogue where it is defined (a table); it is translated
     where it is shown, with ``_()``."""
     return message
+
+
+class Labels(Mapping[str, str]):
+    """A table of names (a status, a category, a role): key -> Swedish name, marked with
+    ``N_``; each name is read in the current language, in Python and in a template alike
+    (``labels[key]``, ``labels.get(key)``, ``labels.items()``)."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._names = dict(names)
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(self._names[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"Labels({self._names!r})"
+
+    def swedish(self, key: str) -> str:
+        """The name as written (in Swedish), whatever the current language."""
+        return self._names[key]
 
 
 def babel_locale(language: Language | None = None) -> Locale:

@@ -21,6 +21,7 @@ from medskapa.accounts.admin import (
 from medskapa.accounts.texts import ERRORS
 from medskapa.clock import Clock
 from medskapa.errors import Invalid, describe
+from medskapa.i18n import N_, Labels
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.deps import Conn, clock
 from medskapa.web.forms import field, see_other
@@ -28,29 +29,27 @@ from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 4096
 SHOWN = 100
-ROLE_LABELS = {
-    RoleChoice.PATIENT: "Patient eller närstående (tar bort moderator- och adminrätt)",
-    RoleChoice.MODERATOR: "Moderator",
-    RoleChoice.ADMIN: "Administratör",
-    RoleChoice.GROUP_MEMBER: "Medlem i en arbetsgrupp",
-    RoleChoice.GROUP_LEAD: "Ledare för en arbetsgrupp",
-    RoleChoice.GROUP_PATIENT_REPRESENTATIVE: "Patientföreträdare i en arbetsgrupp (läser "
-    "inkorgen och skriver anteckningar, svarar inte för gruppen)",
-    RoleChoice.ORGANISATION_MEMBER: "Medlem i en organisation",
-    RoleChoice.ORGANISATION_COORDINATOR: "Samordnare i en organisation",
-}
+ROLE_LABELS = Labels(
+    {
+        RoleChoice.PATIENT: N_("Patient eller närstående (tar bort moderator- och adminrätt)"),
+        RoleChoice.MODERATOR: N_("Moderator"),
+        RoleChoice.ADMIN: N_("Administratör"),
+        RoleChoice.GROUP_MEMBER: N_("Medlem i en arbetsgrupp"),
+        RoleChoice.GROUP_LEAD: N_("Ledare för en arbetsgrupp"),
+        RoleChoice.GROUP_PATIENT_REPRESENTATIVE: N_(
+            "Patientföreträdare i en arbetsgrupp (läser "
+            "inkorgen och skriver anteckningar, svarar inte för gruppen)"
+        ),
+        RoleChoice.ORGANISATION_MEMBER: N_("Medlem i en organisation"),
+        RoleChoice.ORGANISATION_COORDINATOR: N_("Samordnare i en organisation"),
+    }
+)
 # On the page, the admin picks the group or organisation from a list (the CLI names a flag).
 PAGE_ERRORS = {
     **ERRORS,
-    "group_required": {
-        "sv": "Välj vilken arbetsgrupp rollen gäller.",
-        "en": "Choose the working group the role is for.",
-    },
-    "organisation_required": {
-        "sv": "Välj vilken organisation rollen gäller.",
-        "en": "Choose the organisation the role is for.",
-    },
-    "unknown_role": {"sv": "Välj en av rollerna.", "en": "Choose one of the roles."},
+    "group_required": N_("Välj vilken arbetsgrupp rollen gäller."),
+    "organisation_required": N_("Välj vilken organisation rollen gäller."),
+    "unknown_role": N_("Välj en av rollerna."),
 }
 
 

@@ -31,7 +31,7 @@ class SecondFactorLocked(Refused):
         super().__init__("totp_locked", ERRORS, status=429)
         self.until = until
 
-    def message(self, language: Language = "sv") -> str:
+    def message(self, language: Language | None = None) -> str:
         """The text says until when, in Swedish time."""
         return (
             super()

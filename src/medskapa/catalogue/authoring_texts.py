@@ -1,198 +1,105 @@
 """What each content problem (catalogue/importer.py ``Problem``) and each removal means, in plain
-Swedish and in English. ``{detail}`` is a value from the file (a field name, a key, a limit)."""
+words (Swedish message ids, English in the catalogue). ``{detail}`` is a value from the file
+(a field name, a key, a limit)."""
 
 from __future__ import annotations
 
 from medskapa.catalogue.importer import Problem
 from medskapa.catalogue.markdown import Removal
+from medskapa.i18n import N_, Language, translate
 
-PROBLEMS: dict[str, tuple[str, str]] = {
-    "file_too_large": (
-        "Filen är för stor. Den får vara högst 2 MB.",
-        "The file is too large. It may be at most 2 MB.",
-    ),
-    "not_utf8": (
-        "Filen är inte sparad som UTF-8. Spara den som UTF-8 och försök igen.",
-        "The file is not saved as UTF-8. Save it as UTF-8 and try again.",
-    ),
-    "unsupported_format": (
-        "Filen måste vara Markdown (.md) eller en sparad HTML-sida (.html).",
-        "The file must be Markdown (.md) or a saved HTML page (.html).",
-    ),
-    "missing_front_matter": (
+PROBLEMS: dict[str, str] = {
+    "file_too_large": N_("Filen är för stor. Den får vara högst 2 MB."),
+    "not_utf8": N_("Filen är inte sparad som UTF-8. Spara den som UTF-8 och försök igen."),
+    "unsupported_format": N_("Filen måste vara Markdown (.md) eller en sparad HTML-sida (.html)."),
+    "missing_front_matter": N_(
         "Filen saknar uppgifter överst. Börja med en rad +++, uppgifterna (slug, title, kind, "
-        "group, version) och en rad +++.",
-        "The file has no front matter. Start with a line +++, the fields (slug, title, kind, "
-        "group, version) and a line +++.",
+        "group, version) och en rad +++."
     ),
-    "bad_front_matter": (
-        "Uppgifterna överst i filen går inte att läsa som TOML: {detail}",
-        "The front matter is not valid TOML: {detail}",
-    ),
-    "unknown_field": (
+    "bad_front_matter": N_("Uppgifterna överst i filen går inte att läsa som TOML: {detail}"),
+    "unknown_field": N_(
         "Uppgiften ”{field}” finns inte. Tillåtna är slug, title, kind, group, version, "
-        "summary, change_summary, published_on och easy_read.",
-        "There is no field “{field}”. Allowed: slug, title, kind, group, version, summary, "
-        "change_summary, published_on and easy_read.",
+        "summary, change_summary, published_on och easy_read."
     ),
-    "missing_field": ("Uppgiften ”{field}” saknas.", "The field “{field}” is missing."),
-    "field_not_text": (
-        "Uppgiften ”{field}” ska vara text inom citattecken.",
-        "The field “{field}” must be text in quotes.",
+    "missing_field": N_("Uppgiften ”{field}” saknas."),
+    "field_not_text": N_("Uppgiften ”{field}” ska vara text inom citattecken."),
+    "field_too_long": N_("Uppgiften ”{field}” är för lång (högst {detail} tecken)."),
+    "bad_slug": N_(
+        "Adressnamnet (slug) får bara innehålla små bokstäver a–z, siffror och bindestreck."
     ),
-    "field_too_long": (
-        "Uppgiften ”{field}” är för lång (högst {detail} tecken).",
-        "The field “{field}” is too long (at most {detail} characters).",
-    ),
-    "bad_slug": (
-        "Adressnamnet (slug) får bara innehålla små bokstäver a–z, siffror och bindestreck.",
-        "The slug may contain only lowercase letters a–z, digits and hyphens.",
-    ),
-    "unknown_kind": (
+    "unknown_kind": N_(
         "Dokumenttypen ”{detail}” finns inte. Välj care_pathway, clinical_guidance, "
-        "treatment_recommendation eller patient_information.",
-        "There is no document kind “{detail}”. Choose care_pathway, clinical_guidance, "
-        "treatment_recommendation or patient_information.",
+        "treatment_recommendation eller patient_information."
     ),
-    "unknown_group": (
-        "Det finns ingen arbetsgrupp som heter ”{detail}”.",
-        "There is no group “{detail}”.",
+    "unknown_group": N_("Det finns ingen arbetsgrupp som heter ”{detail}”."),
+    "version_not_text": N_('Versionen ska skrivas inom citattecken, till exempel version = "1.1".'),
+    "bad_version": N_("Versionen ska vara siffror med punkter, till exempel 1.0 eller 2.1."),
+    "bad_date": N_("Publiceringsdatumet ska vara ett datum, till exempel 2024-03-20."),
+    "text_before_first_heading": N_(
+        "Det finns text före första rubriken (## eller ###). All text måste höra till ett avsnitt."
     ),
-    "version_not_text": (
-        'Versionen ska skrivas inom citattecken, till exempel version = "1.1".',
-        'The version must be in quotes, e.g. version = "1.1".',
+    "empty_document": N_(
+        "Dokumentet har inga avsnitt. Rubriker på nivå ## eller ### blir avsnitt."
     ),
-    "bad_version": (
-        "Versionen ska vara siffror med punkter, till exempel 1.0 eller 2.1.",
-        "The version must be digits with dots, e.g. 1.0 or 2.1.",
-    ),
-    "bad_date": (
-        "Publiceringsdatumet ska vara ett datum, till exempel 2024-03-20.",
-        "The publication date must be a date, e.g. 2024-03-20.",
-    ),
-    "text_before_first_heading": (
-        "Det finns text före första rubriken (## eller ###). All text måste höra till ett avsnitt.",
-        "There is text before the first heading (## or ###). All text must belong to a section.",
-    ),
-    "empty_document": (
-        "Dokumentet har inga avsnitt. Rubriker på nivå ## eller ### blir avsnitt.",
-        "The document has no sections. Headings at level ## or ### become sections.",
-    ),
-    "too_many_sections": (
-        "Dokumentet har för många avsnitt (högst {detail}).",
-        "The document has too many sections (at most {detail}).",
-    ),
-    "empty_heading": (
-        "Ett avsnitt saknar rubrik ({detail}).",
-        "A section has no heading ({detail}).",
-    ),
-    "heading_too_long": (
-        "En rubrik är för lång ({detail}); högst 300 tecken.",
-        "A heading is too long ({detail}); at most 300 characters.",
-    ),
-    "section_too_long": (
-        "Avsnittet {detail} är för långt.",
-        "The section {detail} is too long.",
-    ),
-    "bad_section_key": (
+    "too_many_sections": N_("Dokumentet har för många avsnitt (högst {detail})."),
+    "empty_heading": N_("Ett avsnitt saknar rubrik ({detail})."),
+    "heading_too_long": N_("En rubrik är för lång ({detail}); högst 300 tecken."),
+    "section_too_long": N_("Avsnittet {detail} är för långt."),
+    "bad_section_key": N_(
         "Avsnittsnyckeln ”{detail}” får bara innehålla siffror, punkter, små bokstäver a–z och "
-        "bindestreck.",
-        "The section key “{detail}” may contain only digits, dots, lowercase a–z and hyphens.",
+        "bindestreck."
     ),
-    "duplicate_section_key": (
-        "Två avsnitt har samma nyckel ”{detail}”. Ge dem olika rubriker eller nummer.",
-        "Two sections have the same key “{detail}”. Give them different headings or numbers.",
+    "duplicate_section_key": N_(
+        "Två avsnitt har samma nyckel ”{detail}”. Ge dem olika rubriker eller nummer."
     ),
-    "group_archived": (
-        "Arbetsgruppen ”{detail}” är arkiverad och kan inte få nya dokument.",
-        "The group “{detail}” is archived and cannot take new documents.",
-    ),
-    "not_group_lead": (
-        "Du kan bara lägga in dokument för arbetsgrupper där du är ordförande.",
-        "You can only add documents for groups you lead.",
-    ),
-    "group_differs": (
+    "group_archived": N_("Arbetsgruppen ”{detail}” är arkiverad och kan inte få nya dokument."),
+    "not_group_lead": N_("Du kan bara lägga in dokument för arbetsgrupper där du är ordförande."),
+    "group_differs": N_(
         "Dokumentet ägs av arbetsgruppen ”{detail}”. En ny version kan inte byta grupp; flytta "
-        "dokumentet under Struktur.",
-        "The document is owned by the group “{detail}”. A new version cannot change group; "
-        "move the document under Structure.",
+        "dokumentet under Struktur."
     ),
-    "kind_differs": (
-        "Dokumentet är av typen ”{detail}”. En ny version kan inte byta typ.",
-        "The document is of kind “{detail}”. A new version cannot change its kind.",
+    "kind_differs": N_("Dokumentet är av typen ”{detail}”. En ny version kan inte byta typ."),
+    "document_archived": N_("Dokumentet är arkiverat och kan inte få nya versioner."),
+    "document_exists": N_(
+        "Det finns redan ett dokument med adressnamnet ”{detail}”. Lägg till en ny version i det."
     ),
-    "document_archived": (
-        "Dokumentet är arkiverat och kan inte få nya versioner.",
-        "The document is archived and cannot get new versions.",
+    "unknown_item": N_("En av de planerade ändringarna finns inte i dina arbetsgruppers inkorgar."),
+    "version_exists": N_("Version {detail} finns redan."),
+    "draft_exists": N_(
+        "Det finns redan ett utkast (version {detail}). Publicera eller arbeta vidare i det."
     ),
-    "document_exists": (
-        "Det finns redan ett dokument med adressnamnet ”{detail}”. Lägg till en ny version i det.",
-        "There is already a document with the slug “{detail}”. Add a new version to it.",
+    "version_not_after_current": N_("Versionen måste komma efter den senaste, {detail}."),
+    "already_published": N_(
+        "Version {detail} är redan publicerad. En publicerad version ändras aldrig."
     ),
-    "unknown_item": (
-        "En av de planerade ändringarna finns inte i dina arbetsgruppers inkorgar.",
-        "One of the planned changes is not in your groups' inboxes.",
-    ),
-    "version_exists": (
-        "Version {detail} finns redan.",
-        "Version {detail} already exists.",
-    ),
-    "draft_exists": (
-        "Det finns redan ett utkast (version {detail}). Publicera eller arbeta vidare i det.",
-        "There is already a draft (version {detail}). Publish it or keep working on it.",
-    ),
-    "version_not_after_current": (
-        "Versionen måste komma efter den senaste, {detail}.",
-        "The version must come after the latest one, {detail}.",
-    ),
-    "already_published": (
-        "Version {detail} är redan publicerad. En publicerad version ändras aldrig.",
-        "Version {detail} is already published. A published version never changes.",
-    ),
-    "change_summary_required": (
-        "Skriv en sammanfattning av ändringarna. Den visas för läsare och följare.",
-        "Write a summary of the changes. Readers and followers see it.",
+    "change_summary_required": N_(
+        "Skriv en sammanfattning av ändringarna. Den visas för läsare och följare."
     ),
 }
 
-REMOVALS: dict[str, tuple[str, str]] = {
-    "tag": ("Elementet <{name}> togs bort.", "The element <{name}> was removed."),
-    "attribute": (
-        "Attributet {name} togs bort (skript i händelser tillåts inte).",
-        "The attribute {name} was removed (scripts in event handlers are not allowed).",
-    ),
-    "link": (
-        "Länkar med {name}: togs bort (bara http, https, mailto och tel är tillåtna).",
-        "Links using {name}: were removed (only http, https, mailto and tel are allowed).",
-    ),
+REMOVALS: dict[str, str] = {
+    "tag": N_("Elementet <{name}> togs bort."),
+    "attribute": N_("Attributet {name} togs bort (skript i händelser tillåts inte)."),
+    "link": N_("Länkar med {name}: togs bort (bara http, https, mailto och tel är tillåtna)."),
 }
 
-IGNORED: dict[str, tuple[str, str]] = {
-    "title_heading": (
-        "Huvudrubriken (#) användes inte: titeln kommer från uppgifterna överst.",
-        "The top heading (#) was not used: the title comes from the front matter.",
-    ),
-    "text_before_first_heading": (
-        "Text före första avsnittet (till exempel ingress och meny) togs inte med.",
-        "Text before the first section (such as an introduction or menu) was not included.",
+IGNORED: dict[str, str] = {
+    "title_heading": N_("Huvudrubriken (#) användes inte: titeln kommer från uppgifterna överst."),
+    "text_before_first_heading": N_(
+        "Text före första avsnittet (till exempel ingress och meny) togs inte med."
     ),
 }
 
 
-def _pick(texts: tuple[str, str], lang: str) -> str:
-    return texts[1] if lang == "en" else texts[0]
+def problem_text(problem: Problem, lang: Language | None = None) -> str:
+    text = PROBLEMS.get(problem.code, N_("Innehållet kan inte sparas."))
+    return translate(text, lang).format(field=problem.field or "", detail=problem.detail)
 
 
-def problem_text(problem: Problem, lang: str = "sv") -> str:
-    texts = PROBLEMS.get(
-        problem.code, ("Innehållet kan inte sparas.", "The content cannot be saved.")
-    )
-    return _pick(texts, lang).format(field=problem.field or "", detail=problem.detail)
+def removal_text(removal: Removal, lang: Language | None = None) -> str:
+    return translate(REMOVALS[removal.kind], lang).format(name=removal.name)
 
 
-def removal_text(removal: Removal, lang: str = "sv") -> str:
-    return _pick(REMOVALS[removal.kind], lang).format(name=removal.name)
-
-
-def ignored_text(code: str, lang: str = "sv") -> str:
-    return _pick(IGNORED.get(code, (code, code)), lang)
+def ignored_text(code: str, lang: Language | None = None) -> str:
+    text = IGNORED.get(code)
+    return translate(text, lang) if text is not None else code

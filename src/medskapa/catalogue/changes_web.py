@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
 from medskapa.catalogue import changes_queries as queries
 from medskapa.catalogue.changes import Comparison, VersionInfo, compare_sections, runs
+from medskapa.i18n import N_, gettext
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
 
@@ -42,12 +43,21 @@ async def compare(
     """The comparison of two published versions; without labels, the one before the current
     and the current one. Labels are checked here (not by the framework) so that the page
     can say in Swedish what is wrong."""
-    for name, label, swedish in (("from", old_label, "från"), ("to", new_label, "till")):
+    bad_label = {
+        "from": N_(
+            "Adressen anger ingen giltig version att jämföra från. Ett versionsnummer skrivs "
+            "med siffror och punkter, till exempel 1.1."
+        ),
+        "to": N_(
+            "Adressen anger ingen giltig version att jämföra till. Ett versionsnummer skrivs "
+            "med siffror och punkter, till exempel 1.1."
+        ),
+    }
+    for name, label in (("from", old_label), ("to", new_label)):
         if label is not None and (len(label) > LABEL_MAX or not LABEL.match(label)):
             return Refusal(
                 HTTP_400_BAD_REQUEST,
-                f"Adressen anger ingen giltig version att jämföra {swedish}. Ett versionsnummer "
-                "skrivs med siffror och punkter, till exempel 1.1.",
+                gettext(bad_label[name]),
                 "A version label is digits separated by dots, e.g. 1.1.",
                 name,
             )
@@ -55,7 +65,7 @@ async def compare(
     if document is None:
         return Refusal(
             HTTP_404_NOT_FOUND,
-            "Det finns inget publicerat kunskapsstöd med den adressen.",
+            gettext("Det finns inget publicerat kunskapsstöd med den adressen."),
             f"No guidance document is published at {slug!r}.",
         )
     versions = document.versions
@@ -64,15 +74,18 @@ async def compare(
         if label is not None and label not in position:
             return Refusal(
                 HTTP_404_NOT_FOUND,
-                f"Version {label} av {document.title} finns inte bland de publicerade versionerna.",
+                gettext(
+                    "Version {label} av {title} finns inte bland de publicerade versionerna."
+                ).format(label=label, title=document.title),
                 f"Version {label} of this document does not exist or is not published.",
                 name,
             )
     if len(versions) < 2:
         return Refusal(
             HTTP_404_NOT_FOUND,
-            f"{document.title} har bara en publicerad version, så det finns inga ändringar "
-            "att visa.",
+            gettext(
+                "{title} har bara en publicerad version, så det finns inga ändringar att visa."
+            ).format(title=document.title),
             "This document has fewer than two published versions.",
         )
     new_index = position[new_label] if new_label is not None else len(versions) - 1
@@ -80,16 +93,20 @@ async def compare(
     if old_index < 0:
         return Refusal(
             HTTP_400_BAD_REQUEST,
-            f"Version {versions[new_index].label} är den första publicerade versionen; det "
-            "finns ingen tidigare version att jämföra med.",
+            gettext(
+                "Version {label} är den första publicerade versionen; det finns ingen tidigare "
+                "version att jämföra med."
+            ).format(label=versions[new_index].label),
             "The 'to' version is the first published one; there is nothing before it.",
             "to",
         )
     if old_index >= new_index:
         return Refusal(
             HTTP_400_BAD_REQUEST,
-            f"Version {versions[old_index].label} publicerades inte före version "
-            f"{versions[new_index].label}. Välj en äldre version att jämföra från.",
+            gettext(
+                "Version {old} publicerades inte före version {new}. Välj en äldre version att "
+                "jämföra från."
+            ).format(old=versions[old_index].label, new=versions[new_index].label),
             "The 'from' version must have been published before the 'to' version.",
             "from",
         )
@@ -129,10 +146,13 @@ class ChangesPages(Controller):
             return Template(
                 "errors/error.html",
                 context={
-                    "title": "Ändringarna kan inte visas",
+                    "title": gettext("Ändringarna kan inte visas"),
                     "status": result.status,
                     "detail": result.swedish,
-                    "next_step": (f"/kunskapsstod/{slug}", f"Till {document.title}")
+                    "next_step": (
+                        f"/kunskapsstod/{slug}",
+                        gettext("Till {title}").format(title=document.title),
+                    )
                     if document is not None
                     else None,
                 },

@@ -9,6 +9,8 @@ from typing import Protocol, TypeVar
 
 import msgspec
 
+from medskapa.i18n import N_, Labels
+
 
 class DocumentKind(StrEnum):
     CARE_PATHWAY = "care_pathway"
@@ -24,19 +26,23 @@ class DocumentStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-KIND_LABELS: dict[str, str] = {
-    DocumentKind.CARE_PATHWAY: "Personcentrerat och sammanhållet vårdförlopp",
-    DocumentKind.CLINICAL_GUIDANCE: "Kliniskt kunskapsstöd",
-    DocumentKind.TREATMENT_RECOMMENDATION: "Behandlingsrekommendation",
-    DocumentKind.PATIENT_INFORMATION: "Patientinformation",
-}
+KIND_LABELS: Labels = Labels(
+    {
+        DocumentKind.CARE_PATHWAY: N_("Personcentrerat och sammanhållet vårdförlopp"),
+        DocumentKind.CLINICAL_GUIDANCE: N_("Kliniskt kunskapsstöd"),
+        DocumentKind.TREATMENT_RECOMMENDATION: N_("Behandlingsrekommendation"),
+        DocumentKind.PATIENT_INFORMATION: N_("Patientinformation"),
+    }
+)
 
-STATUS_LABELS: dict[str, str] = {
-    DocumentStatus.DRAFT: "Utkast",
-    DocumentStatus.CONSULTATION: "På remiss",
-    DocumentStatus.PUBLISHED: "Publicerad",
-    DocumentStatus.ARCHIVED: "Arkiverad",
-}
+STATUS_LABELS: Labels = Labels(
+    {
+        DocumentStatus.DRAFT: N_("Utkast"),
+        DocumentStatus.CONSULTATION: N_("På remiss"),
+        DocumentStatus.PUBLISHED: N_("Publicerad"),
+        DocumentStatus.ARCHIVED: N_("Arkiverad"),
+    }
+)
 
 # Documents the public may read; drafts stay with their group.
 PUBLIC_STATUSES = (DocumentStatus.CONSULTATION, DocumentStatus.PUBLISHED, DocumentStatus.ARCHIVED)

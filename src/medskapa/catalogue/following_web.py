@@ -31,6 +31,7 @@ from medskapa.catalogue.following import (
 from medskapa.catalogue.following_texts import LIMITED
 from medskapa.clock import Clock
 from medskapa.errors import Invalid
+from medskapa.i18n import gettext, ngettext
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.forms import field
@@ -53,7 +54,7 @@ def _client(request: Request[Any, Any, Any]) -> str:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    return "en minut" if minutes == 1 else f"{minutes} minuter"
+    return ngettext("en minut", "{n} minuter", minutes).format(n=minutes)
 
 
 def _page(name: str, status: int = HTTP_200_OK, **context: Any) -> Template:
@@ -115,7 +116,7 @@ class FollowingPages(Controller):
                 HTTP_429_TOO_MANY_REQUESTS,
                 document=document,
                 email=email,
-                error=LIMITED.format(minutes=_minutes(exc.retry_after)),
+                error=gettext(LIMITED).format(minutes=_minutes(exc.retry_after)),
                 sent=False,
             )
             page.headers["Retry-After"] = str(exc.retry_after)

@@ -17,6 +17,7 @@ from medskapa.catalogue import queries, search
 from medskapa.catalogue.authoring import AuthoringService
 from medskapa.catalogue.authoring_api import AUTHORING_DEPENDENCIES, DocumentIn, create_document
 from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummary
+from medskapa.i18n import gettext
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn
 
@@ -63,12 +64,11 @@ def _search_notice(query: str | None, found: search.SearchResult | None) -> str 
     if query is None:
         return None
     if found is None:
-        return (
-            f"Sökningen är för lång. Skriv högst {MAX_QUERY_LENGTH} tecken, "
-            "till exempel ett eller ett par ord."
-        )
+        return gettext(
+            "Sökningen är för lång. Skriv högst {max} tecken, till exempel ett eller ett par ord."
+        ).format(max=MAX_QUERY_LENGTH)
     if found.no_words:
-        return "Skriv ett eller flera ord att söka efter, med bokstäver eller siffror."
+        return gettext("Skriv ett eller flera ord att söka efter, med bokstäver eller siffror.")
     return None
 
 
@@ -97,7 +97,7 @@ class CataloguePages(Controller):
         query, area_slug = search.clean_query(q), _clean(area)
         error = None
         if area_slug is not None and area_slug not in {a.slug for a in areas}:
-            error = "Det finns inget programområde med det namnet. Alla dokument visas."
+            error = gettext("Det finns inget programområde med det namnet. Alla dokument visas.")
             area_slug = None
         if query is not None and len(query) > MAX_QUERY_LENGTH:
             found = None  # not searched: the page says why and keeps the text to shorten

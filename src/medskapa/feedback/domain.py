@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import msgspec
 
+from medskapa.i18n import N_, Labels
+
 
 class Category(StrEnum):
     HARD_TO_UNDERSTAND = "hard_to_understand"
@@ -18,14 +20,16 @@ class Category(StrEnum):
     OTHER = "other"
 
 
-CATEGORY_LABELS: dict[str, str] = {
-    Category.HARD_TO_UNDERSTAND: "Svårt att förstå",
-    Category.MISSING_INFORMATION: "Något saknas",
-    Category.INCORRECT_OR_OUTDATED: "Felaktigt eller inaktuellt",
-    Category.OWN_EXPERIENCE: "Egen erfarenhet",
-    Category.SUGGESTION: "Förslag",
-    Category.OTHER: "Annat",
-}
+CATEGORY_LABELS: Labels = Labels(
+    {
+        Category.HARD_TO_UNDERSTAND: N_("Svårt att förstå"),
+        Category.MISSING_INFORMATION: N_("Något saknas"),
+        Category.INCORRECT_OR_OUTDATED: N_("Felaktigt eller inaktuellt"),
+        Category.OWN_EXPERIENCE: N_("Egen erfarenhet"),
+        Category.SUGGESTION: N_("Förslag"),
+        Category.OTHER: N_("Annat"),
+    }
+)
 
 
 class SubmitterRole(StrEnum):
@@ -34,11 +38,13 @@ class SubmitterRole(StrEnum):
     OTHER = "other"
 
 
-ROLE_LABELS: dict[str, str] = {
-    SubmitterRole.PATIENT: "Patient",
-    SubmitterRole.RELATIVE: "Närstående",
-    SubmitterRole.OTHER: "Annan",
-}
+ROLE_LABELS: Labels = Labels(
+    {
+        SubmitterRole.PATIENT: N_("Patient"),
+        SubmitterRole.RELATIVE: N_("Närstående"),
+        SubmitterRole.OTHER: N_("Annan"),
+    }
+)
 
 
 class FeedbackStatus(StrEnum):
@@ -53,17 +59,19 @@ class FeedbackStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-STATUS_LABELS: dict[str, str] = {
-    FeedbackStatus.RECEIVED: "Mottagen – väntar på granskning",
-    FeedbackStatus.REJECTED: "Inte publicerad",
-    FeedbackStatus.ROUTED: "Skickad till ansvarig grupp",
-    FeedbackStatus.IN_REVIEW: "Gruppen arbetar med din synpunkt",
-    FeedbackStatus.ANSWERED: "Besvarad",
-    FeedbackStatus.CLOSED: "Avslutad",
-    FeedbackStatus.CHANGE_PLANNED: "Texten ska ändras",
-    FeedbackStatus.CHANGED: "Texten är ändrad",
-    FeedbackStatus.WITHDRAWN: "Återtagen av dig",
-}
+STATUS_LABELS: Labels = Labels(
+    {
+        FeedbackStatus.RECEIVED: N_("Mottagen – väntar på granskning"),
+        FeedbackStatus.REJECTED: N_("Inte publicerad"),
+        FeedbackStatus.ROUTED: N_("Skickad till ansvarig grupp"),
+        FeedbackStatus.IN_REVIEW: N_("Gruppen arbetar med din synpunkt"),
+        FeedbackStatus.ANSWERED: N_("Besvarad"),
+        FeedbackStatus.CLOSED: N_("Avslutad"),
+        FeedbackStatus.CHANGE_PLANNED: N_("Texten ska ändras"),
+        FeedbackStatus.CHANGED: N_("Texten är ändrad"),
+        FeedbackStatus.WITHDRAWN: N_("Återtagen av dig"),
+    }
+)
 
 TEXT_MAX = 5000
 QUOTE_MAX = 1000

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK
 from medskapa.feedback.domain import QUOTE_MAX, TEXT_MAX, Category, SubmitterRole
 from medskapa.feedback.queries import FormDocument
 from medskapa.feedback.safety import client_rules
-from medskapa.feedback.texts import UI, Language
+from medskapa.feedback.texts import Language, ui
 from medskapa.regions.domain import HealthcareRegion
 from medskapa.web.forms import field
 from medskapa.web.templating import local_time
@@ -85,7 +85,7 @@ def _form_context(
         "version": version,
         "form": state,
         "form_id": _form_id(state.token),
-        "t": UI[language],
+        "t": ui(),
         "lang": language,
         "fragment": fragment,
         "text_max": TEXT_MAX,

@@ -57,6 +57,7 @@ from medskapa.feedback.web import (
     count_attempt,
     rate_limit,
 )
+from medskapa.i18n import _, activate, current_language, language_or_none
 from medskapa.regions import service as regions
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, principal_of, requires
@@ -67,7 +68,11 @@ from medskapa.web.responses import private_page
 
 
 def _language(value: str | None) -> Language:
-    return "en" if value == "en" else "sv"
+    """The language a form was shown in (its hidden field), else the request's (web/language.py);
+    the page and its messages speak it from here on."""
+    chosen = language_or_none(value) or current_language()
+    activate(chosen)
+    return chosen
 
 
 def _status_context(view: FeedbackView, code: str, language: Language) -> dict[str, Any]:
@@ -96,7 +101,7 @@ def _limited(
     """The form again, as typed, saying until when the submitter must wait (429). With htmx
     the page keeps its own form and says so itself (static/js/medskapa.js)."""
     assert exc.until is not None
-    state.general_error = UI[language]["rate_limited_until"].format(time=try_again_at(exc.until))
+    state.general_error = _(UI["rate_limited_until"]).format(time=try_again_at(exc.until))
     return render_form(
         request,
         document,
@@ -165,7 +170,7 @@ class FeedbackPages(Controller):
         )
 
         if field(data, HONEYPOT_FIELD):
-            state.general_error = UI[language]["form_rejected"]
+            state.general_error = _(UI["form_rejected"])
             return render_form(request, document, state, language, HTTP_400_BAD_REQUEST)
 
         now = clock()
@@ -182,10 +187,11 @@ class FeedbackPages(Controller):
         )
         # Personal-data and safety checks first: never blocking, but the submitter sees each
         # once before the text is sent (the live check may already have shown the help).
-        cleaned, _, findings = service.check_text(values["text"])
+        cleaned, _kinds, findings = service.check_text(values["text"])
         if cleaned and findings and field(data, "pd_confirmed") != "ja":
-            names = FINDING_NAMES[language]
-            found = (FoundData(names[f.kind], cleaned[f.start : f.end]) for f in findings)
+            found = (
+                FoundData(_(FINDING_NAMES[f.kind]), cleaned[f.start : f.end]) for f in findings
+            )
             state.findings = list(dict.fromkeys(found))
         state.safety = bool(cleaned and find_signals(cleaned))
         if state.findings or (state.safety and field(data, SAFETY_SHOWN_FIELD) != "ja"):

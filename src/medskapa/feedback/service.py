@@ -34,6 +34,7 @@ from medskapa.feedback.queries import FeedbackRecord
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
 from medskapa.feedback.safety import SignalKind, find_signals
 from medskapa.feedback.texts import ERRORS, timeline_text
+from medskapa.i18n import translate
 from medskapa.regions import service as regions
 from medskapa.regions.domain import is_region_code
 from medskapa.security.secrets import derive
@@ -93,11 +94,11 @@ class UnknownReceipt(NotFound):
     (``code_format``)."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(ERRORS[code]["en"])
+        super().__init__(translate(ERRORS[code], "en"))
         self.code = code
 
-    def message(self, language: Language = "sv") -> str:
-        return ERRORS[self.code][language]
+    def message(self, language: Language | None = None) -> str:
+        return translate(ERRORS[self.code], language)
 
 
 async def _view(conn: asyncpg.Connection, record: FeedbackRecord) -> FeedbackView:
@@ -356,7 +357,7 @@ class FeedbackService:
 
 
 def submitter_timeline(
-    view: FeedbackView, language: Language = "sv"
+    view: FeedbackView, language: Language | None = None
 ) -> list[tuple[dt.datetime, str]]:
     """The steps of the item's trail that mean something to its submitter, in their words
     (the /folj page, "Mina synpunkter" and the data download show the same); a route per

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from medskapa.errors import Invalid
 from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS, Category
 from medskapa.feedback.personal_data import Finding
+from medskapa.i18n import gettext
 from medskapa.moderation import texts
 from medskapa.moderation.domain import MESSAGE_MAX, ReadReason, RedactionReason, RejectReason
 from medskapa.moderation.queries import QueueFilter
@@ -59,7 +60,7 @@ def highlight(text: str, findings: list[Finding]) -> Markup:
         if finding.start < position or finding.end > len(text) or finding.start >= finding.end:
             continue  # overlapping or stale span: the text around it is shown unmarked
         parts.append(str(escape(text[position : finding.start])))
-        label = texts.FINDING_LABELS.get(finding.kind, "personuppgift")
+        label = texts.FINDING_LABELS.get(finding.kind) or gettext("personuppgift")
         parts.append(
             f'<mark class="pd" data-kind="{escape(finding.kind)}">'
             f"{escape(text[finding.start : finding.end])}"

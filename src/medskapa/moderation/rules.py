@@ -12,6 +12,7 @@ from medskapa.audit import service as audit
 from medskapa.clock import Clock
 from medskapa.errors import FieldError, Invalid, NotFound
 from medskapa.feedback.domain import Category, InvalidText, clean_text
+from medskapa.i18n import translate
 from medskapa.moderation import routing_queries as queries
 from medskapa.moderation.domain import RoutedItem, RuleKind, route
 from medskapa.moderation.routing_queries import DocumentRef, GroupRef, RuleFields, RuleView
@@ -40,7 +41,7 @@ class RuleInput(msgspec.Struct, kw_only=True):
 
 
 def _unknown_rule() -> NotFound:
-    return NotFound(ERRORS["unknown_rule"]["en"])
+    return NotFound(translate(ERRORS["unknown_rule"], "en"))
 
 
 class PreviewInput(msgspec.Struct, kw_only=True):

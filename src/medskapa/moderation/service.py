@@ -21,6 +21,7 @@ from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle
 from medskapa.feedback.domain import TEXT_MAX, FeedbackStatus, InvalidText, clean_text
 from medskapa.feedback.personal_data import Finding, find_personal_data
+from medskapa.i18n import translate
 from medskapa.moderation import queries, routing_queries
 from medskapa.moderation.domain import (
     CLAIM_MINUTES,
@@ -66,7 +67,7 @@ class DecisionInput(msgspec.Struct, kw_only=True):
 
 
 def _no_such_item() -> NotFound:
-    return NotFound(ERRORS["not_found"]["en"])
+    return NotFound(translate(ERRORS["not_found"], "en"))
 
 
 def _invalid(errors: list[FieldError]) -> Invalid:
@@ -81,7 +82,7 @@ class NotDecidable(Refused):
         super().__init__(code, ERRORS)
         self.decision = decision
 
-    def message(self, language: Language = "sv") -> str:
+    def message(self, language: Language | None = None) -> str:
         text = super().message(language)
         if language == "en" and self.decision is not None:
             at = f"{self.decision.decided_at:%Y-%m-%d %H:%M}"
@@ -93,12 +94,12 @@ class OriginalUnavailable(NotFound):
     """There is no original to read: never redacted, or destroyed at ``destroyed_at``."""
 
     def __init__(self, code: str, destroyed_at: dt.datetime | None = None) -> None:
-        super().__init__(ERRORS[code]["en"])
+        super().__init__(translate(ERRORS[code], "en"))
         self.code = code
         self.destroyed_at = destroyed_at
 
-    def message(self, language: Language = "sv") -> str:
-        return ERRORS[self.code][language]
+    def message(self, language: Language | None = None) -> str:
+        return translate(ERRORS[self.code], language)
 
 
 class Queue(msgspec.Struct, frozen=True):

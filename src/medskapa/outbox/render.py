@@ -29,6 +29,7 @@ import jinja2
 import msgspec
 
 from medskapa.feedback.texts import REJECTION_WORDS
+from medskapa.i18n import translate
 from medskapa.resources import resource_dir
 from medskapa.triage.texts import CLOSE_REASON_LABELS
 
@@ -60,7 +61,9 @@ assert set(CLOSE_REASONS_EN) == set(CLOSE_REASON_LABELS)
 
 
 def _rejection(language: str) -> Any:
-    return lambda code: REJECTION_WORDS.get(code, REJECTION_WORDS["other"])[language]
+    return lambda code: translate(
+        REJECTION_WORDS.get(code, REJECTION_WORDS["other"]), "en" if language == "en" else "sv"
+    )
 
 
 def _closed(labels: dict[str, str]) -> Any:

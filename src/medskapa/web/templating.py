@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup
 
 from medskapa import __version__
 from medskapa.i18n import (
@@ -59,6 +60,20 @@ def number(value: int | float | None) -> str:
     return "" if value is None else format_number(value)
 
 
+def lang_sv() -> Markup:
+    """`` lang="sv"`` on an element that shows Swedish content (a document's text, a Swedish
+    name) on a page in another language, so that a screen reader reads it as Swedish; nothing
+    on a Swedish page, where the page's own lang says it."""
+    return Markup("") if current_language() == "sv" else Markup(' lang="sv"')
+
+
+def user_text() -> Markup:
+    """`` data-user-text`` on what someone wrote (feedback, an answer) on a page in another
+    language than Swedish: it is in whatever language they wrote it, which the test that an
+    English page has no Swedish interface text (tests/i18n_check.py) passes over."""
+    return Markup("") if current_language() == "sv" else Markup(" data-user-text")
+
+
 @pass_context
 def language_links(context: Context) -> dict[str, Any]:
     """The page's language, the switch to the other one and the hreflang alternates
@@ -104,4 +119,6 @@ def configure(
     env.globals["can"] = can
     env.globals["current_language"] = current_language
     env.globals["language_links"] = language_links
+    env.globals["lang_sv"] = lang_sv
+    env.globals["user_text"] = user_text
     env.filters["number"] = number
