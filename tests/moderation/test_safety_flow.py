@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from medskapa.accounts.admin import RoleChoice
 from medskapa.feedback.texts import REJECTION_WORDS
+from medskapa.i18n import translate
 from tests.factories import csrf_follows_cookie, make_staff, sign_in_staff
 from tests.moderation.conftest import Place
 
@@ -156,6 +157,6 @@ async def test_own_care_complaints_name_ivo_beside_patientnamnden(
         footer = form.text.split('<footer class="site-footer"', 1)[1]
         assert ivo in footer
     for lang in ("sv", "en"):
-        rejected = REJECTION_WORDS["personal_care_matter"][lang]
+        rejected = translate(REJECTION_WORDS["personal_care_matter"], lang)
         assert "patientnämnden" in rejected
         assert "(IVO)" in rejected
