@@ -210,6 +210,8 @@ def uvicorn(target: str, port: int, *factory: str) -> list[str]:
         "httptools",
         "--no-access-log",
         "--no-server-header",
+        # As `medskapa serve`: forwarded headers are medskapa's to read (security/proxies.py).
+        "--no-proxy-headers",
     ]
 
 
