@@ -23,10 +23,12 @@ Client = AsyncTestClient[Litestar]
 SHARED = "public, max-age=60, stale-while-revalidate=300"
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait for ``condition`` to hold, giving the event loop (and the listener) its turns."""
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """Wait for ``condition`` to hold, at most ``within`` seconds. It is checked again and
+    again rather than awaited: the test client runs the app (and its listener) on a loop in
+    another thread, whose events cannot wake this one."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110  (see above)
             await asyncio.sleep(0.01)
 
 

@@ -51,6 +51,12 @@ async def reset_connection(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+async def still_there(conn: asyncpg.Connection, seconds: float) -> None:
+    """A round trip that fails (UNAVAILABLE_ERRORS) when the connection or server is gone: the
+    check a long-lived connection (web/caching.py's listener) makes now and then."""
+    await conn.execute("SELECT 1", timeout=seconds)
+
+
 ConnectionSetUp = Callable[[asyncpg.Connection], None]
 """What else each new connection needs, handed in by whoever opens the pool (the app binds the
 audit keys with it: audit/keys.py)."""

@@ -44,6 +44,7 @@ import msgspec
 from litestar import Litestar, Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from medskapa.db.pool import still_there
 from medskapa.security.headers import carries_credential
 
 log = logging.getLogger("medskapa.web")
@@ -205,7 +206,7 @@ async def _listen(app: Litestar, url: str, cache: PageCache) -> None:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
                 if not lost.is_set():
-                    await conn.execute("SELECT 1", timeout=5)
+                    await still_there(conn, 5)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("cache listener lost", extra={"error": type(exc).__name__})
         finally:
