@@ -196,7 +196,9 @@ async def plan(conn: asyncpg.Connection, area: str) -> str:
     filters = parse_filters({"area": area}, dt.date.today())
     scope = queries.Scope(start=filters.start, end=filters.end, interval="month", area_id=area_id)
     sql, args = queries.breakdowns_sql(scope)
-    rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", *args)
+    async with conn.transaction(readonly=True):
+        await conn.execute(queries.SETTINGS)
+        rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", *args)
     return "\n".join(row[0] for row in rows)
 
 
