@@ -44,7 +44,8 @@
 
   function words(text) {
     return (text || "").normalize("NFC").toLowerCase()
-      .replace(/[\s\u00a0]+/g, " ").replace(/[.:;,!?\u2013\u2014-]+$/, "").trim();
+      .replace(/[\s\u00a0]+/g, " ").replace(/[.:;,!?\u2013\u2014-]+$/, "").trim()
+      .replace(/^(\d+(?:\.\d+)*)\.? (?:[\u2013\u2014-] )?/, "$1 ");
   }
 
   // The id medskapa's form uses when its own storage is blocked in the frame (one answer per
