@@ -87,6 +87,8 @@
     bar.append(title, close);
     dialog.append(bar, frame);
     dialog.addEventListener("close", function () {
+      // The event comes a moment after the dialog closed: it may have been opened again since.
+      if (dialog.open) return;
       frame.src = "about:blank";
       if (opener) opener.focus();
     });
