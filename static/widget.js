@@ -44,7 +44,8 @@
 
   function words(text) {
     return (text || "").normalize("NFC").toLowerCase()
-      .replace(/[\s\u00a0]+/g, " ").replace(/[.:;,!?\u2013\u2014-]+$/, "").trim();
+      .replace(/[\s\u00a0]+/g, " ").replace(/[.:;,!?\u2013\u2014-]+$/, "").trim()
+      .replace(/^(\d+(?:\.\d+)*)\.? (?:[\u2013\u2014-] )?/, "$1 ");
   }
 
   // The id medskapa's form uses when its own storage is blocked in the frame (one answer per
@@ -82,26 +83,34 @@
     title = el("h2", { id: "medskapa-widget-title" });
     var close = el("button", { type: "button" }, data.labels.close);
     close.addEventListener("click", function () { dialog.close(); });
-    frame = el("iframe", { title: data.labels.frame_title });
     bar.append(title, close);
-    dialog.append(bar, frame);
+    dialog.append(bar);
     dialog.addEventListener("close", function () {
-      frame.src = "about:blank";
+      // The event comes a moment after the dialog closed: it may have been opened again since.
+      if (dialog.open) return;
+      if (frame) frame.remove();
+      frame = null;
       if (opener) opener.focus();
     });
     window.addEventListener("message", function (event) {
-      if (event.origin === origin && event.source === frame.contentWindow &&
+      if (frame && event.origin === origin && event.source === frame.contentWindow &&
           event.data && event.data.medskapa === "close") dialog.close();
     });
     document.body.appendChild(dialog);
   }
 
+  // Each opening gets a frame of its own: a fresh form, and nothing left of the last one.
   function open(data, section, heading, button) {
     if (!dialog) makeDialog(data);
     opener = button;
     title.textContent = data.labels.dialog_title + ": " + heading;
     var id = browserId();
-    frame.src = section.form_url + (id ? "#webblasare=" + id : "");
+    if (frame) frame.remove();
+    frame = el("iframe", {
+      title: data.labels.frame_title,
+      src: section.form_url + (id ? "#webblasare=" + id : "")
+    });
+    dialog.append(frame);
     dialog.showModal();
   }
 
