@@ -58,9 +58,11 @@ async def test_reading_giving_and_following_feedback_in_english(
     await _check(page, "home", titles)
 
     # Read a document: from the menu to the list, then the document.
-    await page.get_by_role("navigation", name="Main menu").get_by_role(
-        "link", name="Guidance"
-    ).click()
+    await (
+        page.get_by_role("navigation", name="Main menu")
+        .get_by_role("link", name="Guidance")
+        .click()
+    )
     await expect(page.get_by_role("heading", level=1)).to_have_text("Guidance")
     await _check(page, "list", titles)
     await page.locator(f'a[href="/kunskapsstod/{DOC}"]').first.click()
