@@ -26,8 +26,10 @@ _LABELS = ("aria-label", "title", "alt", "placeholder", "aria-description")
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]*\}|%%")
 _NORDIC_WORD = re.compile(r"[\wÅÄÖåäö-]*[ÅÄÖåäö][\wÅÄÖåäö-]*")
 _EVERYDAY = re.compile(
-    r"\b(och|eller|inte|att|synpunkt(?:en|er|erna)?|kunskapsstöd(?:et|en)?|avsnitt(?:et)?"
-    r"|Skicka|Spara|Avbryt|Visa|Sök|Logga|Tillbaka|sidan|Granska|Godkänn)\b"
+    # Whole words only: not inside an address or a slug ("hjart-och-karlsjukdomar").
+    r"(?<![\w/-])(och|eller|inte|att|synpunkt(?:en|er|erna)?|kunskapsstöd(?:et|en)?"
+    r"|avsnitt(?:et)?|Skicka|Spara|Avbryt|Visa|Sök|Logga|Tillbaka|sidan|Granska|Godkänn)"
+    r"(?![\w/-])"
 )
 
 
@@ -57,7 +59,7 @@ def _catalogue() -> tuple[tuple[str, ...], frozenset[str]]:
 def interface_text(html: str) -> str:
     """The text of the page that is the interface: what is not marked ``lang="sv"``."""
     soup = BeautifulSoup(html, "html.parser")
-    for gone in soup(["script", "style", "template"]):
+    for gone in soup(["script", "style", "template", "title"]):
         gone.decompose()
     for marked in soup.select('[lang^="sv"], [data-user-text]'):
         if marked.name != "html":
@@ -67,7 +69,6 @@ def interface_text(html: str) -> str:
         parts += [str(element[a]) for a in _LABELS if element.has_attr(a)]
         if element.name == "input" and element.get("type") in ("submit", "button"):
             parts.append(str(element.get("value", "")))
-    parts.append(soup.title.get_text() if soup.title else "")
     return " ".join(" ".join(parts).split())
 
 
@@ -76,8 +77,13 @@ def swedish_left(html: str, content: tuple[str, ...] = ()) -> list[str]:
     Swedish text the page shows where no element can mark it (a document's title in
     ``<title>``)."""
     text = interface_text(html)
+    # <title> holds text only: a Swedish name in it cannot be marked, so the names the page
+    # is about (``content``) are taken out of the title alone.
+    found_title = re.search(r"<title>(.*?)</title>", html, re.S)
+    title = " ".join(found_title.group(1).split()) if found_title else ""
     for known in content:
-        text = text.replace(known, " ")
+        title = title.replace(known, " ")
+    text = f"{text} {title}"
     fragments, kept = _catalogue()
     found = [f for f in fragments if f in text]
     found += sorted(

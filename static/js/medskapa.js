@@ -42,12 +42,16 @@
     button.className = "secondary reveal-password";
     button.setAttribute("aria-controls", input.id);
     button.setAttribute("aria-pressed", "false");
-    button.textContent = "Visa lösenordet";
+    // The words come from the page (base.html), in its language.
+    var words = document.body.dataset;
+    var show = words.textShowPassword || "Visa lösenordet";
+    var hide = words.textHidePassword || "Dölj lösenordet";
+    button.textContent = show;
     button.addEventListener("click", function () {
       var shown = input.type === "password";
       input.type = shown ? "text" : "password";
       button.setAttribute("aria-pressed", shown ? "true" : "false");
-      button.textContent = shown ? "Dölj lösenordet" : "Visa lösenordet";
+      button.textContent = shown ? hide : show;
     });
     if (input.form) {
       input.form.addEventListener("submit", function () { input.type = "password"; });

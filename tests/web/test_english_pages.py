@@ -12,7 +12,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import first_document, make_feedback
+from medskapa.accounts.admin import RoleChoice
+from tests.factories import first_document, make_feedback, make_staff, route_to, sign_in_staff
 from tests.i18n_check import swedish_left
 
 pytestmark = pytest.mark.slow
@@ -20,7 +21,10 @@ pytestmark = pytest.mark.slow
 
 async def _titles(conn: asyncpg.Connection) -> tuple[str, ...]:
     """The documents' titles: Swedish content, also in a page's <title>."""
-    return tuple(r["title"] for r in await conn.fetch("SELECT title FROM guidance_documents"))
+    rows = await conn.fetch(
+        "SELECT title FROM guidance_documents UNION ALL SELECT name FROM subject_groups"
+    )
+    return tuple(r[0] for r in rows)
 
 
 async def _english(client: AsyncTestClient[Litestar]) -> None:
@@ -101,3 +105,47 @@ async def test_giving_feedback_in_english(
     assert sent.status_code == 200
     assert "Your receipt code is" in sent.text
     _nothing_swedish({"invalid": invalid.text, "receipt": sent.text}, await _titles(conn))
+
+
+async def test_the_staff_pages_in_english(
+    client: AsyncTestClient[Litestar], conn: asyncpg.Connection
+) -> None:
+    """A moderator's, a group member's and an administrator's pages, with an item on each."""
+    slug, _label, _section = await first_document(conn)
+    waiting = await make_feedback(conn, document=slug)
+    routed = await make_feedback(conn, document="hjartsvikt-nyupptackt")
+    await route_to(conn, routed.id, "nag-hjartsvikt")
+    staff = await make_staff(conn, "all@region.se", "nag-hjartsvikt", role=RoleChoice.GROUP_LEAD)
+    await _grant(conn, staff, "admin")
+    await sign_in_staff(client, conn, staff)
+    await _english(client)
+    paths = [
+        "/mina-uppgifter",
+        "/mina-synpunkter",
+        "/konto",
+        "/moderering",
+        f"/moderering/synpunkter/{waiting.id}",
+        "/arbetsgrupp",
+        f"/arbetsgrupp/synpunkt/{routed.id}",
+        "/admin",
+        "/admin/anvandare",
+        "/admin/struktur",
+        "/admin/dokument",
+        "/admin/dirigering",
+        "/admin/utskick",
+        "/organisationer",
+        "/remisser",
+    ]
+    pages: dict[str, str] = {}
+    for path in paths:
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert '<html lang="en">' in response.text, path
+        pages[path] = response.text
+    _nothing_swedish(pages, await _titles(conn))
+
+
+async def _grant(conn: asyncpg.Connection, user_id: int, role: str) -> None:
+    """The administrator's role beside the group lead's (a role change ends no session here:
+    the session is made after it)."""
+    await conn.execute("UPDATE users SET role = $2 WHERE id = $1", user_id, role)

@@ -18,6 +18,7 @@ from medskapa.catalogue.authoring_texts import problem_text
 from medskapa.catalogue.importer import MAX_SECTIONS, Problem, make_section
 from medskapa.catalogue.reanchoring import AnchorReport
 from medskapa.feedback.domain import CATEGORY_LABELS
+from medskapa.i18n import N_, Labels, gettext
 from medskapa.triage import texts as triage_texts
 from medskapa.web.forms import field
 
@@ -94,7 +95,7 @@ def apply_action(
     if action == "lagg-till":
         return (
             [*sections, SectionForm("", "", "", 2, "")],
-            "Ett nytt avsnitt är tillagt sist.",
+            gettext("Ett nytt avsnitt är tillagt sist."),
             len(sections),
         )
     match = _ACTION.match(action)
@@ -109,33 +110,43 @@ def apply_action(
         del changed[index]
         return (
             changed,
-            f"Avsnittet {name} är borttaget.",
+            gettext("Avsnittet {name} är borttaget.").format(name=name),
             min(index, len(changed) - 1) if changed else None,
         )
     target = index - 1 if verb == "upp" else index + 1
     if not 0 <= target < len(sections):
-        return sections, f"Avsnittet {name} kan inte flyttas längre.", index
+        return (
+            sections,
+            gettext("Avsnittet {name} kan inte flyttas längre.").format(name=name),
+            index,
+        )
     changed[index], changed[target] = changed[target], changed[index]
-    where = "upp" if verb == "upp" else "ned"
-    return changed, f"Avsnittet {name} är flyttat {where} ett steg.", target
+    moved = (
+        gettext("Avsnittet {name} är flyttat upp ett steg.")
+        if verb == "upp"
+        else gettext("Avsnittet {name} är flyttat ned ett steg.")
+    )
+    return changed, moved.format(name=name), target
 
 
 def _name(section: SectionForm) -> str:
     text = f"{section.number} {section.heading}".strip()
-    return f"”{text}”" if text else "utan rubrik"
+    return f"”{text}”" if text else gettext("utan rubrik")
 
 
 # A section's problem names its key, which the editor does not show: here it is named by its
 # place instead ("Avsnitt 3"), and the message sits at the field it is about.
 _SECTION_PROBLEMS = {
-    "empty_heading": ("heading", "Avsnitt {n} saknar rubrik. Skriv en rubrik."),
-    "heading_too_long": ("heading", "Rubriken i avsnitt {n} är för lång (högst 300 tecken)."),
-    "section_too_long": ("body", "Texten i avsnitt {n} är för lång."),
-    "bad_section_key": ("heading", "Avsnitt {n}: {text}"),
+    "empty_heading": ("heading", N_("Avsnitt {n} saknar rubrik. Skriv en rubrik.")),
+    "heading_too_long": ("heading", N_("Rubriken i avsnitt {n} är för lång (högst 300 tecken).")),
+    "section_too_long": ("body", N_("Texten i avsnitt {n} är för lång.")),
+    "bad_section_key": ("heading", N_("Avsnitt {n}: {text}")),
     "duplicate_section_key": (
         "heading",
-        "Avsnitt {n} har samma nyckel (”{key}”) som ett annat avsnitt. Ge dem olika rubriker "
-        "eller nummer.",
+        N_(
+            "Avsnitt {n} har samma nyckel (”{key}”) som ett annat avsnitt. Ge dem olika "
+            "rubriker eller nummer."
+        ),
     ),
 }
 _TOP_FIELDS = {
@@ -160,7 +171,7 @@ def editor_errors(problems: Sequence[Problem], sections: Sequence[SectionForm]) 
             for i in hits:
                 errors.setdefault(
                     f"section-{i}-{part}",
-                    template.format(n=i + 1, key=problem.detail, text=text),
+                    gettext(template).format(n=i + 1, key=problem.detail, text=text),
                 )
         elif problem.field in _TOP_FIELDS:
             errors.setdefault(_TOP_FIELDS[problem.field], text)
@@ -171,12 +182,19 @@ def editor_errors(problems: Sequence[Problem], sections: Sequence[SectionForm]) 
 
 # ---------------------------------------------------------------- messages for the pages
 
-OUTCOMES = {"same": "På samma ställe", "moved": "Flyttad", "changed": "Ändrad", "gone": "Borttagen"}
+OUTCOMES = Labels(
+    {
+        "same": N_("På samma ställe"),
+        "moved": N_("Flyttad"),
+        "changed": N_("Ändrad"),
+        "gone": N_("Borttagen"),
+    }
+)
 
 
 def outcome_text(outcome: str, confidence: float) -> str:
     if outcome == "changed":
-        return f"Ändrad (säkerhet {round(confidence * 100)} %)"
+        return gettext("Ändrad (säkerhet {value} %)").format(value=round(confidence * 100))
     return OUTCOMES.get(outcome, outcome)
 
 
@@ -206,18 +224,22 @@ def next_label(latest: str | None) -> str:
     return ".".join([*parts[:-1], str(int(parts[-1]) + 1)])
 
 
-_LABEL_TEXTS = {
-    "missing_label": "Skriv ett versionsnummer, till exempel 1.1.",
-}
+_LABEL_TEXTS = Labels(
+    {
+        "missing_label": N_("Skriv ett versionsnummer, till exempel 1.1."),
+    }
+)
 
 
 def label_text(problem: Problem) -> str:
     return _LABEL_TEXTS.get(problem.code) or problem_text(problem)
 
 
-_IMPORT_FIELD_TEXTS = {
-    "no_file": "Välj en fil att lägga in.",
-}
+_IMPORT_FIELD_TEXTS = Labels(
+    {
+        "no_file": N_("Välj en fil att lägga in."),
+    }
+)
 
 
 def import_errors(

@@ -38,6 +38,7 @@ from medskapa.catalogue.domain import KIND_LABELS
 from medskapa.catalogue.importer import MAX_FILE_BYTES, Problem, Rejected, label_key
 from medskapa.catalogue.structure import StructureService
 from medskapa.clock import Clock
+from medskapa.i18n import N_, Labels, gettext
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web import forms
 from medskapa.web.deps import Conn
@@ -53,10 +54,12 @@ MAX_UPLOAD_BYTES = 2 * MAX_FILE_BYTES
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
 HTML_SUFFIXES = (".html", ".htm")
 
-DONE = {
-    "skapat": "Utkastet är skapat som en kopia av den senaste versionen.",
-    "sparat": "Utkastet är sparat.",
-}
+DONE = Labels(
+    {
+        "skapat": N_("Utkastet är skapat som en kopia av den senaste versionen."),
+        "sparat": N_("Utkastet är sparat."),
+    }
+)
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -287,9 +290,11 @@ class AuthoringPages(Controller):
     ) -> Template:
         notice = DONE.get(done or "")
         if done == "publicerad":
-            notice = f"Version {label} är publicerad."
+            notice = gettext("Version {label} är publicerad.").format(label=label)
             if linked:
-                notice += f" {linked} planerade ändringar är markerade som gjorda i den."
+                notice += " " + gettext(
+                    "{linked} planerade ändringar är markerade som gjorda i den."
+                ).format(linked=linked)
         return await self._editor(request, authoring, slug, label, notice=notice)
 
     @post("/{slug:str}/{label:str}", request_max_body_size=MAX_EDITOR_BYTES)
@@ -317,7 +322,9 @@ class AuthoringPages(Controller):
                 label,
                 form=fields,
                 sections=new_sections,
-                notice=f"{told} Ändringen är inte sparad förrän du trycker på Spara utkastet.",
+                notice=gettext(
+                    "{told} Ändringen är inte sparad förrän du trycker på Spara utkastet."
+                ).format(told=told),
             )
         try:
             if blank := blank_headings(sections):

@@ -32,6 +32,7 @@ from medskapa.catalogue.importer import Rejected
 from medskapa.clock import Clock
 from medskapa.errors import NotFound
 from medskapa.feedback.domain import CATEGORY_LABELS, FeedbackStatus
+from medskapa.i18n import gettext
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.principal import Principal
 from medskapa.triage.domain import InboxFilter, Sort
@@ -124,7 +125,7 @@ class PublishPages(Controller):
         try:
             ids = [uuid.UUID(value) for value in chosen]
         except ValueError:
-            ids, errors = [], {"planned": "Välj bland de planerade ändringarna i listan."}
+            ids, errors = [], {"planned": gettext("Välj bland de planerade ändringarna i listan.")}
         if not errors:
             try:
                 async with conn.transaction():

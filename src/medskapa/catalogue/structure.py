@@ -23,6 +23,7 @@ from medskapa.catalogue.structure_texts import DESCRIPTION_MAX, ERRORS, NAME_MAX
 from medskapa.clock import Clock
 from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback.lifecycle import OPEN_FOR_GROUP
+from medskapa.i18n import N_, Labels
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -34,10 +35,12 @@ class GroupKind(StrEnum):
     """Nationell samverkansgrupp."""
 
 
-KIND_LABELS = {
-    GroupKind.NAG: "Nationell arbetsgrupp (NAG)",
-    GroupKind.NSG: "Nationell samverkansgrupp (NSG)",
-}
+KIND_LABELS = Labels(
+    {
+        GroupKind.NAG: N_("Nationell arbetsgrupp (NAG)"),
+        GroupKind.NSG: N_("Nationell samverkansgrupp (NSG)"),
+    }
+)
 
 
 def _invalid(*errors: FieldError) -> Invalid:

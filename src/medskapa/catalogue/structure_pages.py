@@ -22,6 +22,7 @@ from medskapa.catalogue.structure import (
 from medskapa.catalogue.structure_texts import ERRORS
 from medskapa.catalogue.structure_web import DEPENDENCIES, MAX_FORM_BYTES, AnyRequest
 from medskapa.errors import FieldError, Invalid, NotFound, Refused
+from medskapa.i18n import N_, Labels, gettext
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.web.forms import see_other
 from medskapa.web.responses import private_page
@@ -29,18 +30,20 @@ from medskapa.web.responses import private_page
 PAGE = "/admin/struktur"
 
 # What each form says when it worked (?klart=...).
-DONE = {
-    "omrade": "Programområdet är skapat.",
-    "omradesnamn": "Programområdet har fått sitt nya namn.",
-    "omrade-arkiverat": "Programområdet är arkiverat.",
-    "omrade-aterstallt": "Programområdet är återställt.",
-    "grupp": "Gruppen är skapad.",
-    "grupp-andrad": "Gruppen är ändrad.",
-    "grupp-flyttad": "Gruppen är flyttad till det andra programområdet.",
-    "grupp-arkiverad": "Gruppen är arkiverad.",
-    "grupp-aterstalld": "Gruppen är återställd.",
-    "dokument": "Dokumentet tillhör nu den valda gruppen.",
-}
+DONE = Labels(
+    {
+        "omrade": N_("Programområdet är skapat."),
+        "omradesnamn": N_("Programområdet har fått sitt nya namn."),
+        "omrade-arkiverat": N_("Programområdet är arkiverat."),
+        "omrade-aterstallt": N_("Programområdet är återställt."),
+        "grupp": N_("Gruppen är skapad."),
+        "grupp-andrad": N_("Gruppen är ändrad."),
+        "grupp-flyttad": N_("Gruppen är flyttad till det andra programområdet."),
+        "grupp-arkiverad": N_("Gruppen är arkiverad."),
+        "grupp-aterstalld": N_("Gruppen är återställd."),
+        "dokument": N_("Dokumentet tillhör nu den valda gruppen."),
+    }
+)
 
 
 def _values(data: dict[str, Any]) -> dict[str, str]:
@@ -110,7 +113,7 @@ class StructureAdminPages(Controller):
         except Refused as exc:
             errors, status = {"subject": exc.message()}, HTTP_409_CONFLICT
         except NotFound:
-            errors = {"subject": "Välj något som finns i listan."}
+            errors = {"subject": gettext("Välj något som finns i listan.")}
             status = HTTP_422_UNPROCESSABLE_ENTITY
         else:
             code = done() if callable(done) else done

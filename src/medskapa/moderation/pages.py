@@ -62,10 +62,11 @@ def highlight(text: str, findings: list[Finding]) -> Markup:
             continue  # overlapping or stale span: the text around it is shown unmarked
         parts.append(str(escape(text[position : finding.start])))
         label = texts.FINDING_LABELS.get(finding.kind) or gettext("personuppgift")
+        possible = gettext("möjligt {label}").format(label=label)
         parts.append(
             f'<mark class="pd" data-kind="{escape(finding.kind)}">'
             f"{escape(text[finding.start : finding.end])}"
-            f'<span class="visually-hidden"> (möjligt {escape(label)})</span></mark>'
+            f'<span class="visually-hidden"> ({escape(possible)})</span></mark>'
         )
         position = finding.end
     parts.append(str(escape(text[position:])))
@@ -122,14 +123,14 @@ def _queue_filter(
 ) -> tuple[QueueFilter, list[str]]:
     problems: list[str] = []
     if category and category not in Category.__members__.values():
-        problems.append("Kategorin finns inte. Välj en kategori i listan.")
+        problems.append(gettext("Kategorin finns inte. Välj en kategori i listan."))
         category = None
     days = None
     if older:
         if older.isascii() and older.isdigit() and int(older) in AGE_CHOICES:
             days = int(older)
         else:
-            problems.append("Åldern går inte att filtrera på. Välj ett av alternativen.")
+            problems.append(gettext("Åldern går inte att filtrera på. Välj ett av alternativen."))
     return QueueFilter(
         document=document or None, category=category or None, older_than_days=days
     ), problems

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import msgspec
 
+from medskapa.i18n import N_
+
 
 class AdminPage(msgspec.Struct, frozen=True):
+    """``title`` and ``purpose`` are Swedish message ids: the page shows them with ``_()``."""
+
     path: str
     title: str
     purpose: str
@@ -14,30 +18,34 @@ class AdminPage(msgspec.Struct, frozen=True):
 ADMIN_PAGES = (
     AdminPage(
         "/admin/anvandare",
-        "Användare och roller",
-        "Ge konton roller (moderator, administratör, arbetsgrupp, organisation) och återställ "
-        "en förlorad tvåstegsverifiering.",
+        N_("Användare och roller"),
+        N_(
+            "Ge konton roller (moderator, administratör, arbetsgrupp, organisation) och återställ "
+            "en förlorad tvåstegsverifiering."
+        ),
     ),
     AdminPage(
         "/admin/struktur",
-        "Programområden och arbetsgrupper",
-        "Lägg till och ändra nationella programområden och deras arbetsgrupper.",
+        N_("Programområden och arbetsgrupper"),
+        N_("Lägg till och ändra nationella programområden och deras arbetsgrupper."),
     ),
     AdminPage(
         "/admin/dokument",
-        "Kunskapsstöd och versioner",
-        "Skapa kunskapsstöd, skriv nya versioner med avsnitt och publicera dem.",
+        N_("Kunskapsstöd och versioner"),
+        N_("Skapa kunskapsstöd, skriv nya versioner med avsnitt och publicera dem."),
     ),
     AdminPage(
         "/admin/dirigering",
-        "Dirigering",
-        "Regler för vilken arbetsgrupp en godkänd synpunkt skickas till (dokument, avsnitt, "
-        "kategori eller nyckelord), med förhandsgranskning.",
+        N_("Dirigering"),
+        N_(
+            "Regler för vilken arbetsgrupp en godkänd synpunkt skickas till (dokument, avsnitt, "
+            "kategori eller nyckelord), med förhandsgranskning."
+        ),
     ),
     AdminPage(
         "/admin/utskick",
-        "Utskick",
-        "E-post som väntar, har skickats eller inte gick fram, och att skicka ett brev igen.",
+        N_("Utskick"),
+        N_("E-post som väntar, har skickats eller inte gick fram, och att skicka ett brev igen."),
     ),
     AdminPage(
         "/admin/tillganglighet",
@@ -47,13 +55,16 @@ ADMIN_PAGES = (
     ),
     AdminPage(
         "/organisationer",
-        "Organisationer",
-        "Patientorganisationer som registrerat sig; öppna en för att verifiera den.",
+        N_("Organisationer"),
+        N_("Patientorganisationer som registrerat sig; öppna en för att verifiera den."),
     ),
 )
 
 MAILBOX_PAGE = AdminPage(
     "/dev/mailbox",
-    "Brevlådan för utveckling",
-    "Breven som skulle ha skickats, när ingen e-postserver är inställd (bara i utvecklingsläge).",
+    N_("Brevlådan för utveckling"),
+    N_(
+        "Breven som skulle ha skickats, när ingen e-postserver är inställd "
+        "(bara i utvecklingsläge)."
+    ),
 )

@@ -67,6 +67,15 @@ def lang_sv() -> Markup:
     return Markup("") if current_language() == "sv" else Markup(' lang="sv"')
 
 
+def swedish_name(value: object) -> Markup | object:
+    """``{{ group.name | sv }}``: a Swedish name (a group, a region, a document) in a
+    ``<span lang="sv">`` on a page in another language, so that a screen reader says it in
+    Swedish; the value as it is on a Swedish page."""
+    if current_language() == "sv" or value is None or value == "":
+        return value
+    return Markup('<span lang="sv">%s</span>') % value
+
+
 def user_text() -> Markup:
     """`` data-user-text`` on what someone wrote (feedback, an answer) on a page in another
     language than Swedish: it is in whatever language they wrote it, which the test that an
@@ -122,3 +131,4 @@ def configure(
     env.globals["lang_sv"] = lang_sv
     env.globals["user_text"] = user_text
     env.filters["number"] = number
+    env.filters["sv"] = swedish_name
