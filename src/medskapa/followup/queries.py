@@ -43,7 +43,7 @@ def _items(scope: Scope) -> tuple[str, list[object]]:
     where = [
         "f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
         "f.created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')",
-        # Written out, not bound: the partial index feedback_followup_idx (sql/0026) has the
+        # Written out, not bound: the partial index feedback_followup_idx (sql/0025) has the
         # same condition, and the planner can only match a constant list to it.
         f"f.status IN ({', '.join(repr(s) for s in MODERATED)})",
     ]

@@ -18,7 +18,7 @@ nothing on them is one visitor's.
 **Rendered once per version.** ``PageCache`` keeps rendered bodies by key (a document page, the
 document as JSON), bounded in count, for requests without a credential. What is cached is
 invalidated on every change to the catalogue's tables, in every worker on every machine: a
-trigger (sql/0029) sends ``NOTIFY medskapa_catalogue`` in the changing transaction, delivered
+trigger (sql/0028) sends ``NOTIFY medskapa_catalogue`` in the changing transaction, delivered
 on commit, and each process listens on a connection of its own (``invalidation_lifespan``).
 While that connection is down the cache is off (nothing is served from it or put in), and it is
 emptied when listening starts again, since notices sent meanwhile are lost. A render that began

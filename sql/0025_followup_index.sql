@@ -2,7 +2,7 @@
 -- million items (bench/followup.py, docs/benchmarks.md), the planner preferred the smaller
 -- per-document indexes and visited the table for every item. Here:
 --
--- feedback_followup_idx (0025) becomes partial, over moderated items only, and carries the
+-- feedback_followup_idx (0024) becomes partial, over moderated items only, and carries the
 -- item's id too (the themes are joined by it) (the statuses the
 -- figures count, written out the same in followup/queries.py), so a period of a document is one
 -- range read from the index alone; and feedback_document_idx (document_id, created_at), whose
