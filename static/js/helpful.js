@@ -44,8 +44,9 @@
     return id;
   }
 
+  // The action without its query (?lang=): an answer counts whichever language it was given in.
   function answeredKey(form) {
-    return form.getAttribute("action") + "@" + form.dataset.helpfulVersion;
+    return form.getAttribute("action").split("?")[0] + "@" + form.dataset.helpfulVersion;
   }
 
   function answered() {

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from medskapa.settings import Settings
 from tests.apps import app_for
 from tests.factories import TEST_SECRET, csrf_follows_cookie, first_document
+from tests.i18n_check import swedish_left
 
 BROWSER = "AAAAAAAAAAAAAAAAAAAAAA"  # a 22-character id, as static/js/helpful.js makes them
 OTHER_BROWSER = "BBBBBBBBBBBBBBBBBBBBBB"
@@ -30,7 +31,7 @@ async def test_the_document_page_asks_and_takes_one_answer_per_browser(
     slug, label, _ = await first_document(conn)
     page = await client.get(f"/kunskapsstod/{slug}")
     assert "Hjälpte informationen på sidan dig?" in page.text
-    assert f'action="/kunskapsstod/{slug}/hjalpte"' in page.text
+    assert f'action="/kunskapsstod/{slug}/hjalpte?lang=sv"' in page.text
 
     form = {"version": label, "helpful": "nej", "reason": "Svåra ord.", "browser": BROWSER}
     first = await client.post(f"/kunskapsstod/{slug}/hjalpte", data=form)
@@ -108,9 +109,10 @@ async def test_bad_input_is_named_and_what_was_typed_is_kept(
     assert "Motiveringen ser ut att innehålla personuppgifter" in personal.text
     assert ">Ring 070-123 45 67</textarea>" in personal.text
 
-    english = await client.post(url, data={"version": label, "helpful": "x", "lang": "en"})
+    english = await client.post(f"{url}?lang=en", data={"version": label, "helpful": "x"})
     assert english.status_code == 422
     assert "Please choose Yes or No." in english.text
+    assert '<html lang="en"' in english.text
 
     unknown = await client.post(url, data={"version": "99.9", "helpful": "ja"})
     assert unknown.status_code == 404
@@ -151,7 +153,7 @@ async def test_the_widget_dialog_answers_on_its_section(
     page = await client.get(f"/inbaddad/{slug}/synpunkt?version={label}&avsnitt={section}")
     assert page.status_code == 200
     assert "Hjälpte informationen i avsnittet dig?" in page.text
-    assert f'action="/inbaddad/{slug}/hjalpte"' in page.text
+    assert f'action="/inbaddad/{slug}/hjalpte?lang=sv"' in page.text
     answered = await client.post(
         f"/inbaddad/{slug}/hjalpte",
         data={"version": label, "section": section, "helpful": "ja", "browser": BROWSER},
@@ -166,3 +168,56 @@ async def test_the_widget_dialog_answers_on_its_section(
     assert unknown.status_code == 422
     assert "Avsnittet finns inte i den här versionen" in unknown.text
     assert [tuple(r) for r in await _answers(conn)] == [(section, True, None, "widget")]
+
+
+async def test_the_question_speaks_the_readers_language_and_answers_in_it(
+    client: AsyncTestClient[Litestar], conn: asyncpg.Connection
+) -> None:
+    """The question follows the request's language (here the browser's Accept-Language); its
+    answer is sent with that language in its address, so the thanks and the errors come back
+    in it whatever the browser says then (in the widget's frame the language cookie is
+    blocked). A form field no longer decides the language."""
+    slug, label, section = await first_document(conn)
+    title = (await conn.fetchval("SELECT title FROM guidance_documents WHERE slug = $1", slug),)
+    english_browser = {"accept-language": "en-GB,en;q=0.9"}
+    page = await client.get(f"/kunskapsstod/{slug}", headers=english_browser)
+    assert "Did the information on this page help you?" in page.text
+    assert f'action="/kunskapsstod/{slug}/hjalpte?lang=en"' in page.text
+    assert "Hjälpte informationen" not in page.text
+
+    url = f"/kunskapsstod/{slug}/hjalpte?lang=en"
+    bad = await client.post(url, data={"version": label, "reason": "Ring 070-123 45 67"})
+    assert bad.status_code == 422
+    assert bad.headers["content-language"] == "en"
+    assert "Please choose Yes or No." in bad.text
+    assert "The reason seems to contain personal data" in bad.text
+    assert ">Ring 070-123 45 67</textarea>" in bad.text
+    assert swedish_left(bad.text, title) == []
+    done = await client.post(url, data={"version": label, "helpful": "ja", "browser": BROWSER})
+    assert done.status_code == 200
+    assert "Thank you for your answer!" in done.text
+    assert swedish_left(done.text, title) == []
+    # The form field of old is passed over: the address's language counts.
+    swedish = await client.post(
+        f"/kunskapsstod/{slug}/hjalpte?lang=sv",
+        data={"version": label, "helpful": "ja", "browser": BROWSER, "lang": "en"},
+        headers=english_browser,
+    )
+    assert swedish.status_code == 409
+    assert "Du har redan svarat på frågan för den här versionen" in swedish.text
+
+    framed = await client.get(
+        f"/inbaddad/{slug}/synpunkt?version={label}&avsnitt={section}&lang=en"
+    )
+    assert "Did the information in this section help you?" in framed.text
+    assert f'action="/inbaddad/{slug}/hjalpte?lang=en"' in framed.text
+    assert "The form is run by" in framed.text
+    assert swedish_left(framed.text, title) == []
+    in_place = await client.post(
+        f"/inbaddad/{slug}/hjalpte?lang=en",
+        data={"version": label, "section": section, "helpful": "ja", "browser": OTHER_BROWSER},
+        headers={"hx-request": "true"},
+    )
+    assert in_place.status_code == 200
+    assert "Thank you for your answer!" in in_place.text
+    assert 'lang="en"' in in_place.text

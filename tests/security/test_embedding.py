@@ -161,8 +161,29 @@ async def test_the_widget_api_in_english_and_for_unknown_documents(
 ) -> None:
     slug, _, _ = await first_document(conn)
     english = (await embed_client.get(f"/api/v1/widget/{slug}?lang=en")).json()
-    assert english["labels"]["open"] == "Give feedback on this section"
+    assert english["language"] == "en"
+    assert english["labels"] == {
+        "open": "Give feedback on this section",
+        "dialog_title": "Give feedback on this section",
+        "close": "Close",
+        "frame_title": "Feedback form from medskapa",
+    }
     assert english["sections"][0]["form_url"].endswith("&lang=en")
+    # Without ?lang=, the browser's languages (the widget script sends them as every fetch
+    # does); a shared cache keeps the languages apart.
+    browser = await embed_client.get(
+        f"/api/v1/widget/{slug}", headers={"accept-language": "en-US,en;q=0.8,sv;q=0.5"}
+    )
+    assert browser.json()["labels"]["close"] == "Close"
+    assert browser.json()["sections"][0]["form_url"].endswith("&lang=en")
+    assert "Accept-Language" in browser.headers["vary"]
+    # A widget that asks for Swedish opens a Swedish form, whatever the browser prefers.
+    swedish = (
+        await embed_client.get(f"/api/v1/widget/{slug}?lang=sv", headers={"accept-language": "en"})
+    ).json()
+    assert swedish["language"] == "sv"
+    assert swedish["labels"]["close"] == "Stäng"
+    assert swedish["sections"][0]["form_url"].endswith("&lang=sv")
     missing = await embed_client.get("/api/v1/widget/finns-inte", headers={"origin": HOST_SITE})
     assert missing.status_code == 404
     assert missing.headers["access-control-allow-origin"] == HOST_SITE  # the site may read why

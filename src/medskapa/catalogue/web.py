@@ -150,11 +150,10 @@ class CataloguePages(Controller):
         shown = document.version(label)
         if shown is None:
             raise NotFoundException(detail=f"Version {version!r} of this document does not exist.")
-        language = current_language()
         context = {
             "document": document,
             "version": shown,
-            "helpful": helpfulness.question(slug, shown.label, None, language),
+            "helpful": helpfulness.question(slug, shown.label, None),
         }
         if cache is None:
             return Template("catalogue/document.html", context=context)

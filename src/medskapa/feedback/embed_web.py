@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from medskapa.errors import NotFound
 from medskapa.feedback import queries
-from medskapa.feedback.texts import Language
+from medskapa.i18n import N_, SOURCE, Labels, current_language, language_or_none
 from medskapa.resources import resource_dir
 from medskapa.security.embedding import EMBED_PAGES, WIDGET_SCRIPT
 from medskapa.security.permissions import Permission, requires
@@ -25,20 +25,15 @@ from medskapa.web.deps import Conn
 SCRIPT_MAX_AGE = 3600
 """Seconds browsers and caches may keep the script and a document's sections."""
 
-WIDGET_LABELS: dict[Language, dict[str, str]] = {
-    "sv": {
-        "open": "Lämna synpunkt på avsnittet",
-        "dialog_title": "Lämna synpunkt på avsnittet",
-        "close": "Stäng",
-        "frame_title": "Formulär för synpunkter från medskapa",
-    },
-    "en": {
-        "open": "Give feedback on this section",
-        "dialog_title": "Give feedback on the section",
-        "close": "Close",
-        "frame_title": "Feedback form from medskapa",
-    },
-}
+WIDGET_LABELS = Labels(
+    {
+        "open": N_("Lämna synpunkt på avsnittet"),
+        "dialog_title": N_("Lämna synpunkt på avsnittet"),
+        "close": N_("Stäng"),
+        "frame_title": N_("Formulär för synpunkter från medskapa"),
+    }
+)
+"""The widget's own words (static/widget.js shows them), in the request's language."""
 
 
 class WidgetSection(msgspec.Struct, frozen=True):
@@ -88,20 +83,29 @@ class WidgetApi(Controller):
             QueryParameter(max_length=20, description="Version label; default: the current."),
         ] = None,
         lang: Annotated[
-            str | None, QueryParameter(max_length=5, description='"sv" (default) or "en".')
+            str | None,
+            QueryParameter(
+                max_length=5,
+                description='"sv" or "en"; without it, the first of the browser\'s languages '
+                "(Accept-Language) that is one of them, else Swedish.",
+            ),
         ] = None,
     ) -> Response[WidgetDocument]:
         document = await queries.form_document(conn, slug)
         shown = document.version(version) if document is not None else None
         if document is None or shown is None:
             raise NotFound("No version of that guidance document takes feedback.")
-        language: Language = "en" if lang == "en" else "sv"
+        # The language middleware (web/language.py) has read ``lang`` or Accept-Language.
+        language = current_language()
+        # The form the widget opens speaks the widget's language: in the frame, the browser's
+        # languages decide only where the widget's did not ask for one.
+        carry = language != SOURCE or language_or_none(lang) is not None
         base = request.app.state.settings.base_url.rstrip("/")
 
         def form_url(section: str) -> str:
             query = {"version": shown.label, "avsnitt": section}
-            if language == "en":
-                query["lang"] = "en"
+            if carry:
+                query["lang"] = language
             return f"{base}{EMBED_PAGES}{slug}/synpunkt?{urlencode(query)}"
 
         return Response(
@@ -114,7 +118,7 @@ class WidgetApi(Controller):
                     WidgetSection(s.key, s.number, s.heading, s.level, form_url(s.key))
                     for s in shown.sections
                 ],
-                labels=WIDGET_LABELS[language],
+                labels=dict(WIDGET_LABELS),
             ),
             headers={"Cache-Control": f"public, max-age={SCRIPT_MAX_AGE // 12}"},
         )

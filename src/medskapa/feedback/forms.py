@@ -94,12 +94,12 @@ def helpful_form(
     slug: str,
     version: str | None,
     section: str | None,
-    language: Language,
     *,
     values: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """ "Hjälpte informationen på sidan dig?" as this page shows it (helpfulness.question)."""
-    return question(slug, version, section, language, embedded=embedded(request), values=values)
+    """ "Hjälpte informationen på sidan dig?" as this page shows it (helpfulness.question), in
+    the current language."""
+    return question(slug, version, section, embedded=embedded(request), values=values)
 
 
 def _form_context(
@@ -118,7 +118,6 @@ def _form_context(
             document.slug,
             version.label if version else None,
             state.values.get("section") or None,
-            language,
         ),
         "document": document,
         "version": version,

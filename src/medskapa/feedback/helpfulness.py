@@ -17,6 +17,7 @@ import datetime as dt
 import re
 import secrets
 from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -26,8 +27,9 @@ from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback import helpfulness_queries as queries
 from medskapa.feedback.domain import InvalidText, clean_text
 from medskapa.feedback.helpfulness_queries import HelpfulnessCount
-from medskapa.feedback.helpfulness_texts import ERRORS, UI
+from medskapa.feedback.helpfulness_texts import ERRORS
 from medskapa.feedback.personal_data import find_personal_data
+from medskapa.i18n import current_language
 from medskapa.security.embedding import EMBED_PAGES
 from medskapa.security.secrets import derive
 
@@ -60,21 +62,25 @@ def question(
     slug: str,
     version: str | None,
     section: str | None,
-    language: Literal["sv", "en"],
     *,
     embedded: bool = False,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What templates/feedback/_helpful_form.html shows: the question on a document page (the
-    whole document), or on one section in the widget's dialog (``embedded``)."""
+    whole document), or on one section in the widget's dialog (``embedded``), in the current
+    language (medskapa.i18n). The answer is sent with that language in its address (``?lang=``,
+    which the language middleware honours), so the thanks or the errors come back in the
+    language the question was asked in, in a frame too, where the language cookie is usually
+    blocked and the browser's own languages may say otherwise."""
+    language = current_language()
+    path = f"{EMBED_PAGES if embedded else '/kunskapsstod/'}{slug}/hjalpte"
     return {
-        "action": f"{EMBED_PAGES if embedded else '/kunskapsstod/'}{slug}/hjalpte",
+        "action": f"{path}?{urlencode({'lang': language})}",
         "version": version or "",
         "section": (section or "") if embedded else "",
         "via": "widget" if embedded else "page",
         "lang": language,
-        "t": UI[language],
         "values": values or {},
         "errors": errors or {},
         "reason_max": REASON_MAX,

@@ -5,7 +5,10 @@ fields, and the per-client limit (feedback/helpfulness.py has the rules).
 The browser's random id comes in the ``browser`` field (static/js/helpful.js keeps it in the
 browser's localStorage); without script, in a medskapa cookie, set with the first answer. In a
 frame the cookie is a third-party cookie and usually blocked; the script's id is what counts
-there."""
+there.
+
+The pages speak the request's language (web/language.py): the question is sent to an address
+with the language it was asked in (``?lang=``: helpfulness.question)."""
 
 from __future__ import annotations
 
@@ -28,8 +31,8 @@ from medskapa.errors import Invalid, NotFound, Refused
 from medskapa.feedback import helpfulness, queries
 from medskapa.feedback.forms import embedded, helpful_form
 from medskapa.feedback.helpfulness import HelpfulnessAnswer
-from medskapa.feedback.helpfulness_texts import UI
 from medskapa.feedback.web import DEPENDENCIES
+from medskapa.i18n import _
 from medskapa.security import ratelimit
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.deps import Conn, client_id
@@ -67,21 +70,21 @@ class HelpfulnessPages(Controller):
         document = await queries.form_document(conn, slug)
         if document is None:
             raise NotFound("No guidance document takes answers here.")
-        language = "en" if field(data, "lang") == "en" else "sv"
         version, section = field(data, "version") or None, field(data, "section") or None
         values = {"helpful": field(data, "helpful"), "reason": field(data, "reason")}
         context = {
             "document": document,
-            "lang": language,
             "embedded": embedded(request),
-            "helpful": helpful_form(request, slug, version, section, language, values=values),
+            "helpful": helpful_form(request, slug, version, section, values=values),
         }
         now = clock()
         limit = ratelimit.helpfulness_limit(request.app.state.settings.helpfulness_limit)
         try:
             await ratelimit.check(conn, limit, client_id(request, receipt_key), now)
         except ratelimit.RateLimited as exc:
-            context["general_error"] = UI[language]["rate_limited"]
+            context["general_error"] = _(
+                "Du har svarat många gånger på kort tid. Vänta en stund och försök igen."
+            )
             return self._page(
                 request,
                 context,
@@ -102,7 +105,7 @@ class HelpfulnessPages(Controller):
         try:
             await helpfulness.answer(conn, receipt_key, now, given)
         except Invalid as exc:
-            context["helpful"]["errors"] = exc.by_field(language)
+            context["helpful"]["errors"] = exc.by_field()
             return self._page(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except Refused:
             context["already"] = True

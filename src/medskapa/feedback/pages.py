@@ -254,7 +254,7 @@ class FeedbackPages(Controller):
             "feedback/receipt_fragment.html" if fragment else "feedback/receipt_page.html",
             document=document,
             embedded=embedded(request),
-            helpful=helpful_form(request, document.slug, version, section, lang),
+            helpful=helpful_form(request, document.slug, version, section),
             submitted=submitted,
             lang=lang,
         )
