@@ -20,10 +20,16 @@ import msgspec
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Frame, Page, expect
+from playwright.async_api import Browser, Frame, Page, expect
 
 from tests.browser.axe import WCAG_TAGS, _axe_source, assert_accessible, describe
-from tests.browser.conftest import SHARED_SERVER_SETTINGS, STARTUP_SECONDS, _free_port, _serve
+from tests.browser.conftest import (
+    SHARED_SERVER_SETTINGS,
+    STARTUP_SECONDS,
+    VIEWPORT,
+    _free_port,
+    _serve,
+)
 from tests.pg import unique_name, with_database
 
 pytestmark = pytest.mark.slow
@@ -333,3 +339,60 @@ async def test_the_document_page_asks_whether_it_helped_once_per_browser(
         page.get_by_text("Du har redan svarat på frågan för den här versionen")
     ).to_be_visible()
     await expect(question).to_have_count(0)
+
+
+async def test_a_reader_whose_browser_asks_for_english_gets_the_widget_in_english(
+    browser: Browser, servers: Servers, db: asyncpg.Connection
+) -> None:
+    """The widget's words come from the message catalogue in the browser's language (its
+    Accept-Language: the example page names none); the form it opens, the question in it and
+    the thanks speak the same language, though the frame keeps no language cookie."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        await page.goto(f"{HOST_SITE}/guidance-page.html")
+        opener = page.get_by_role(
+            "button", name="Give feedback on this section ”Psykologisk behandling”"
+        )
+        await opener.click()
+        dialog = page.get_by_role(
+            "dialog", name="Give feedback on this section: Psykologisk behandling"
+        )
+        await expect(dialog).to_be_visible()
+        await expect(dialog.get_by_role("button", name="Close", exact=True)).to_be_visible()
+        await expect(page.locator("dialog iframe")).to_have_attribute(
+            "title", "Feedback form from medskapa"
+        )
+        form = page.frame_locator("dialog iframe")
+        await expect(form.locator("html")).to_have_attribute("lang", "en")
+        await expect(form.get_by_role("heading", name="Give feedback", exact=True)).to_be_visible()
+        await expect(form.get_by_text("The form is run by")).to_be_visible()
+        question = form.get_by_role("form", name="Did the information in this section help you?")
+        await question.get_by_role("radio", name="No").check()
+        await question.get_by_role("button", name="Send the answer").click()
+        thanks = form.get_by_role("status").filter(has_text="Thank you for your answer!")
+        await expect(thanks).to_be_visible()
+        await _assert_frame_accessible(await _dialog_frame(page))
+        assert await db.fetchval(
+            "SELECT count(*) FROM helpfulness_answers WHERE via = 'widget' AND NOT helpful"
+        )
+
+        # On medskapa's own page: answered in English, the Swedish page does not ask again.
+        await page.goto(f"{servers.medskapa}/kunskapsstod/{SLUG}")
+        on_page = page.get_by_role("form", name="Did the information on this page help you?")
+        await on_page.get_by_role("radio", name="Yes").check()
+        await on_page.get_by_role("button", name="Send the answer").click()
+        await expect(
+            page.get_by_role("status").filter(has_text="Thank you for your answer!")
+        ).to_be_visible()
+        await page.goto(f"{servers.medskapa}/kunskapsstod/{SLUG}?lang=sv")
+        await expect(
+            page.get_by_text("Du har redan svarat på frågan för den här versionen")
+        ).to_be_visible()
+        await expect(page.locator("form.helpful-form")).to_have_count(0)
+    finally:
+        await context.close()
+    assert not errors, f"uncaught script errors on the page: {errors}"
