@@ -1,6 +1,7 @@
 /* medskapa feedback widget. On a guidance page:
  *   <script src="https://MEDSKAPA/widget.js" data-document="SLUG" defer></script>
- * Optional: data-version="2.0" (default: the current version), data-lang="en".
+ * Optional: data-version="2.0" (default: the current version), data-lang="sv" or "en"
+ * (default: the reader's browser's language, if one of them, else Swedish).
  * Beside each heading that names one of the document's sections it adds "Lämna synpunkt på
  * avsnittet", which opens medskapa's own form in a dialog (an iframe): what the reader types
  * goes to medskapa and never passes through this page's scripts. No dependencies, no cookies.
