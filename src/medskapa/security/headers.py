@@ -123,9 +123,7 @@ def security_headers(embed_origins: tuple[str, ...] = ()) -> Any:
         headers += common
         if not any(k.lower() == b"referrer-policy" for k, _ in headers):
             headers.append(_REFERRER_POLICY)
-        if carries_credential(scope) and not any(
-            k.lower() == b"cache-control" for k, _ in headers
-        ):
+        if carries_credential(scope) and not any(k.lower() == b"cache-control" for k, _ in headers):
             headers.append(_NO_STORE)
         message["headers"] = headers
 

@@ -49,9 +49,11 @@ ADMIN_PAGES = (
     ),
     AdminPage(
         "/admin/tillganglighet",
-        "Tillgänglighetsrapporter",
-        "Rapporter om tillgänglighetsproblem från formuläret i tillgänglighetsredogörelsen; "
-        "markera dem som hanterade.",
+        N_("Tillgänglighetsrapporter"),
+        N_(
+            "Rapporter om tillgänglighetsproblem från formuläret i tillgänglighetsredogörelsen; "
+            "markera dem som hanterade."
+        ),
     ),
     AdminPage(
         "/organisationer",
