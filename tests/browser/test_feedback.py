@@ -865,9 +865,10 @@ async def test_the_form_in_english_is_marked_as_english(page: Page, doc: Doc) ->
     await page.goto(f"{doc.url}/synpunkt?avsnitt={doc.section_key}&lang=en")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Give feedback")
-    # The site's own header and footer stay Swedish, and say so.
-    await expect(page.locator("header.site-header")).to_have_attribute("lang", "sv")
-    await expect(page.locator("footer.site-footer")).to_have_attribute("lang", "sv")
+    # The site's own header and footer are in English too, and the switch leads back.
+    await expect(page.get_by_role("navigation", name="Main menu")).to_be_visible()
+    await expect(page.locator("footer.site-footer")).to_contain_text("call 1177")
+    await expect(page.locator(".lang-switch a")).to_have_attribute("hreflang", "sv")
     await expect(page.get_by_role("button", name="Send feedback")).to_be_visible()
     async with page.expect_navigation():  # as without JavaScript: the page comes back
         await page.locator("form.feedback-form").evaluate("(form) => form.submit()")
