@@ -84,7 +84,7 @@ async def test_public_reads_carry_validators_and_answer_304(
         first = await client.get(path)
         assert first.status_code == 200, path
         assert first.headers["cache-control"] == SHARED, path
-        assert first.headers["vary"] == "Cookie, Authorization", path
+        assert first.headers["vary"] == "Cookie, Authorization, Accept-Language", path
         assert first.headers.get_list("set-cookie") == [], path
         etag = first.headers["etag"]
         again = await client.get(path)

@@ -109,14 +109,15 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
                 names = {key.lower() for key, _ in headers}
                 if b"content-language" not in names:
                     headers.append((b"content-language", language.encode()))
-                vary = [v for k, v in headers if k.lower() == b"vary"]
-                wanted = b"Accept-Language, Cookie"
-                if vary:
-                    headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
-                    merged = b", ".join([*vary, wanted])
-                    headers.append((b"vary", merged))
-                else:
-                    headers.append((b"vary", wanted))
+                # One Vary naming each header once, whatever the response already named
+                # (the public pages' cache validators add Cookie, Authorization).
+                given = [v for k, v in headers if k.lower() == b"vary"]
+                fields: dict[bytes, bytes] = {}
+                for field in b",".join([*given, b"Accept-Language, Cookie"]).split(b","):
+                    if field := field.strip():
+                        fields.setdefault(field.lower(), field)
+                headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
+                headers.append((b"vary", b", ".join(fields.values())))
                 message["headers"] = headers
             await send(message)
 
