@@ -22,7 +22,6 @@ from medskapa.security.passwords import hash_password
 from medskapa.security.principal import Principal
 from medskapa.security.secrets import RECEIPT_KEY, instance_secret
 from medskapa.security.sessions import create_session, load_session
-from medskapa.web.hosts import public_origin
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 FIXED_NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)
@@ -86,7 +85,8 @@ def csrf_follows_cookie(client: AsyncTestClient[Any]) -> None:
             "sec-fetch-site",
             "referer",
         } & set(request.headers.keys()):
-            request.headers["origin"] = public_origin(client.app.state.settings.base_url)
+            # The page the browser is on is the site the request goes to.
+            request.headers["origin"] = f"{request.url.scheme}://{request.url.netloc.decode()}"
             request.headers["sec-fetch-site"] = "same-origin"
 
     client.event_hooks["request"].append(add_header)
