@@ -472,6 +472,11 @@ def check_the_pod(
         owner_url,
         "SELECT slug FROM guidance_documents WHERE status = 'published' ORDER BY slug LIMIT 1",
     )[0]["slug"]
+    # The image carries the compiled English catalogue (the wheel's build hook made it).
+    english = httpx.get(f"{base}/kunskapsstod/{slug}", params={"lang": "en"}, timeout=30)
+    assert english.status_code == 200, container_logs(podman, pod)
+    assert '<html lang="en"' in english.text
+    assert "Give feedback" in english.text, "the English catalogue is in the image"
     address = "mottagare@exempel.se"
     answer = httpx.post(
         f"{base}/api/v1/feedback",
