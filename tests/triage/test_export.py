@@ -97,7 +97,7 @@ async def test_the_traceability_report_follows_each_item_and_escapes_it(
     assert "&lt;script&gt;" in row
     assert "<script>" not in report.text
     assert str(elsewhere.id)[:8] not in report.text, "only the group's own items"
-    assert "1 synpunkter." in report.text
+    assert "1 synpunkt." in report.text
 
     outsider = await make_staff(conn, "bo@region.se", "nag-diabetes")
     await sign_in_staff(client, conn, outsider)
@@ -153,3 +153,25 @@ async def test_a_changed_item_keeps_its_answer_and_carries_themes_assignee_regio
     assert cells["themes"] == "; ".join(t["name"] for t in themes)
     assert cells["assignee"] == "anna@region.se"
     assert cells["care_region_name"] == "Region Stockholm"
+
+
+async def test_the_traceability_report_in_english(
+    client: AsyncTestClient[Litestar], conn: asyncpg.Connection
+) -> None:
+    """Asked for in English, the report says nothing in Swedish but the document's own title,
+    which it marks as Swedish."""
+    from tests.factories import sign_in_staff
+    from tests.i18n_check import swedish_left
+
+    member = await make_staff(conn, "anna@region.se", GROUP)
+    item = await make_feedback(conn, document=DOC)
+    await route_to(conn, item.id, GROUP)
+    await sign_in_staff(client, conn, member)
+    report = await client.get(f"/arbetsgrupp/{GROUP}/sparbarhet", headers={"Accept-Language": "en"})
+    assert report.status_code == 200
+    assert '<html lang="en">' in report.text
+    assert '<h1>Traceability – <span lang="sv">' in report.text
+    assert "<p>1 item of feedback.</p>" in report.text
+    assert '<span lang="sv">' in report.text
+    group = await conn.fetchval("SELECT name FROM subject_groups WHERE slug = $1", GROUP)
+    assert swedish_left(report.text, content=(group,)) == []

@@ -20,6 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Stream
 from markupsafe import escape
 
+from medskapa.i18n import _, current_language, ngettext
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.triage import export_queries, texts
 from medskapa.triage.export_queries import EXPORT_COLUMNS
@@ -71,21 +72,41 @@ def traceability_report(
 async def _trace_stream(
     conn: asyncpg.Connection, group_id: int, group_name: str
 ) -> AsyncGenerator[bytes, None]:
-    """The traceability report as HTML, written while it is sent; every value escaped."""
-    title = escape(f"Spårbarhet – {group_name}")
+    """The traceability report as HTML, written while it is sent; every value escaped; in the
+    request's language (the language middleware's choice holds while the body is sent)."""
+    title = escape(_("Spårbarhet – {group}").format(group=group_name))
+    # A document's title and a group's name are Swedish content: marked so on a page in
+    # another language.
+    sv = ' lang="sv"' if current_language() != "sv" else ""
+    heading = str(escape(_("Spårbarhet – {group}"))).replace(
+        "{group}", f"<span{sv}>{escape(group_name)}</span>"
+    )
+    caption = _("Synpunkternas väg")
+    headings = (
+        _("Synpunkt"),
+        _("Kunskapsstöd, version"),
+        _("Inkom"),
+        _("Granskad"),
+        _("Dirigerad"),
+        _("Besvarad"),
+        _("Status nu"),
+        _("Ändrad i version"),
+    )
+    intro = _(
+        "Varje synpunkt som gått till gruppen: när den kom in, granskades, dirigerades och "
+        "besvarades, och i vilken version texten ändrades. Datum i svensk tid. Skriv ut sidan "
+        "eller spara den som PDF från webbläsaren."
+    )
     yield (
-        '<!doctype html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{current_language()}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n"
         '<link rel="stylesheet" href="/static/css/site.css">\n</head>\n'
         '<body class="report">\n<main class="wrap">\n'
-        f"<h1>{title}</h1>\n<p>Varje synpunkt som gått till gruppen: när den kom in, "
-        "granskades, dirigerades och besvarades, och i vilken version texten ändrades. "
-        "Datum i svensk tid. Skriv ut sidan eller spara den som PDF från webbläsaren.</p>\n"
-        '<table class="data">\n<caption class="visually-hidden">Synpunkternas väg</caption>\n'
-        '<thead><tr><th scope="col">Synpunkt</th><th scope="col">Kunskapsstöd, version</th>'
-        '<th scope="col">Inkom</th><th scope="col">Granskad</th><th scope="col">Dirigerad</th>'
-        '<th scope="col">Besvarad</th><th scope="col">Status nu</th>'
-        '<th scope="col">Ändrad i version</th></tr></thead>\n<tbody>\n'
+        f"<h1>{heading}</h1>\n<p>{escape(intro)}</p>\n"
+        f'<table class="data">\n<caption class="visually-hidden">{escape(caption)}</caption>\n'
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
+        + "</tr></thead>\n<tbody>\n"
     ).encode()
     count = 0
     async with aclosing(export_queries.trace_rows(conn, group_id)) as batches:
@@ -93,14 +114,15 @@ async def _trace_stream(
             count += len(rows)
             yield "".join(
                 f"<tr><td><code>{str(r.id)[:8]}</code></td>"
-                f"<td>{escape(r.document_title)}, {escape(r.version_label)}</td>"
+                f"<td><span{sv}>{escape(r.document_title)}</span>, {escape(r.version_label)}</td>"
                 f"<td>{_when(r.received_at)}</td><td>{_when(r.moderated_at)}</td>"
                 f"<td>{_when(r.routed_at)}</td><td>{_when(r.answered_at)}</td>"
                 f"<td>{escape(texts.GROUP_STATUS_LABELS.get(r.status, r.status))}</td>"
                 f"<td>{escape(r.changed_in_version or '–')}</td></tr>\n"
                 for r in rows
             ).encode()
-    yield (f"</tbody>\n</table>\n<p>{count} synpunkter.</p>\n</main>\n</body>\n</html>\n").encode()
+    total = ngettext("{count} synpunkt.", "{count} synpunkter.", count).format(count=count)
+    yield f"</tbody>\n</table>\n<p>{escape(total)}</p>\n</main>\n</body>\n</html>\n".encode()
 
 
 async def _export_stream(
