@@ -5,6 +5,7 @@ what was sent."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from typing import Any
 
@@ -25,6 +26,15 @@ from medskapa.web.templating import local_time
 
 HONEYPOT_FIELD = "webbplats"
 SAFETY_SHOWN_FIELD = "hjalp_visad"
+
+
+@functools.cache
+def _safety_rules_json() -> str:
+    """The phrase list as the form's live check reads it: the same for every form, so encoded
+    once per process, not on every render."""
+    return msgspec.json.encode(client_rules()).decode()
+
+
 """Set when the submitter has been shown where to get help (by the server or the live check)."""
 FORM_ID_FIELD = "formular_id"
 # The text fields of the form, as they are kept to show it again.
@@ -133,7 +143,7 @@ def _form_context(
         "honeypot": HONEYPOT_FIELD,
         "token_field": FORM_ID_FIELD,
         "safety_field": SAFETY_SHOWN_FIELD,
-        "safety_rules": msgspec.json.encode(client_rules()).decode(),
+        "safety_rules": _safety_rules_json(),
     }
 
 
