@@ -163,16 +163,25 @@ async def shared_server(pg_url: str, template_database: str) -> AsyncIterator[Sh
 
     Quicker than ``live_server`` when a module has many tests; each test must then find its
     own data (e.g. by a unique word in its text) instead of counting rows."""
-    name = unique_name("medskapa_mod")
+    async with (
+        module_database(pg_url, template_database, "medskapa_mod") as database_url,
+        _serve("shared server", database_url, SHARED_SERVER_SETTINGS) as base_url,
+    ):
+        yield SharedServer(base_url, database_url)
+
+
+@asynccontextmanager
+async def module_database(pg_url: str, template: str, prefix: str) -> AsyncIterator[str]:
+    """A database of its own, copied from the migrated template with the demo catalogue, for
+    a module's server; dropped afterwards even while the server still holds connections."""
+    name = unique_name(prefix)
     admin = await asyncpg.connect(pg_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
-    database_url = with_database(pg_url, name)
     try:
-        async with _serve("shared server", database_url, SHARED_SERVER_SETTINGS) as base_url:
-            yield SharedServer(base_url, database_url)
+        yield with_database(pg_url, name)
     finally:
         admin = await asyncpg.connect(pg_url)
         try:

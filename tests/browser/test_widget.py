@@ -29,8 +29,8 @@ from tests.browser.conftest import (
     VIEWPORT,
     _free_port,
     _serve,
+    module_database,
 )
-from tests.pg import unique_name, with_database
 
 pytestmark = pytest.mark.slow
 
@@ -112,43 +112,32 @@ def _foreign_page(medskapa: str) -> bytes:
 async def servers(pg_url: str, template_database: str) -> AsyncIterator[Servers]:
     """medskapa (the host site listed in MEDSKAPA_EMBED_ORIGINS), the guidance site with the
     demo page, and the site that is not listed; one database for the module's tests."""
-    name = unique_name("medskapa_widget")
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    finally:
-        await admin.close()
-    database_url = with_database(pg_url, name)
     settings = {
         **SHARED_SERVER_SETTINGS,
         "MEDSKAPA_HELPFULNESS_LIMIT": "10000",
         "MEDSKAPA_EMBED_ORIGINS": HOST_SITE,
     }
-    try:
-        async with _serve("widget server", database_url, settings) as medskapa:
-            example = (EXAMPLES / "guidance-page.html").read_text(encoding="utf-8")
-            host_pages = {
-                "/guidance-page.html": (
-                    "text/html; charset=utf-8",
-                    example.replace(EXAMPLE_BASE, medskapa).encode(),
-                ),
-                "/guidance-page.css": (
-                    "text/css",
-                    (EXAMPLES / "guidance-page.css").read_bytes(),
-                ),
-            }
-            foreign_pages = {"/": ("text/html; charset=utf-8", _foreign_page(medskapa))}
-            async with (
-                _static_site(HOST_PORT, host_pages),
-                _static_site(FOREIGN_PORT, foreign_pages),
-            ):
-                yield Servers(medskapa, database_url)
-    finally:
-        admin = await asyncpg.connect(pg_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with (
+        module_database(pg_url, template_database, "medskapa_widget") as database_url,
+        _serve("widget server", database_url, settings) as medskapa,
+    ):
+        example = (EXAMPLES / "guidance-page.html").read_text(encoding="utf-8")
+        host_pages = {
+            "/guidance-page.html": (
+                "text/html; charset=utf-8",
+                example.replace(EXAMPLE_BASE, medskapa).encode(),
+            ),
+            "/guidance-page.css": (
+                "text/css",
+                (EXAMPLES / "guidance-page.css").read_bytes(),
+            ),
+        }
+        foreign_pages = {"/": ("text/html; charset=utf-8", _foreign_page(medskapa))}
+        async with (
+            _static_site(HOST_PORT, host_pages),
+            _static_site(FOREIGN_PORT, foreign_pages),
+        ):
+            yield Servers(medskapa, database_url)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
