@@ -59,22 +59,15 @@ from medskapa.feedback.web import (
     count_attempt,
     rate_limit,
 )
-from medskapa.i18n import _, activate, current_language, language_or_none
+from medskapa.i18n import _
 from medskapa.regions import service as regions
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.ratelimit import RateLimited
 from medskapa.web.deps import Conn
 from medskapa.web.forms import field
+from medskapa.web.language import choose_language
 from medskapa.web.responses import private_page
-
-
-def _language(value: str | None) -> Language:
-    """The language a form was shown in (its hidden field), else the request's (web/language.py);
-    the page and its messages speak it from here on."""
-    chosen = language_or_none(value) or current_language()
-    activate(chosen)
-    return chosen
 
 
 def _status_context(view: FeedbackView, code: str, language: Language) -> dict[str, Any]:
@@ -148,7 +141,7 @@ class FeedbackPages(Controller):
             token=uuid.uuid4().hex,
             regions=await regions.grouped(conn),
         )
-        return render_form(request, document, state, _language(lang))
+        return render_form(request, document, state, choose_language(lang))
 
     @post(
         ["/kunskapsstod/{slug:str}/synpunkt", "/inbaddad/{slug:str}/synpunkt"],
@@ -166,7 +159,7 @@ class FeedbackPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template:
         document = await self._document(conn, slug)
-        language = _language(field(data, "lang"))
+        language = choose_language(field(data, "lang"))
         values = sent_values(data)
         token = field(data, FORM_ID_FIELD)
         state = FormState(
@@ -263,7 +256,7 @@ class FeedbackPages(Controller):
     async def follow(
         self, lang: Annotated[str | None, QueryParameter(name="lang", max_length=5)] = None
     ) -> Template:
-        return Template("feedback/follow.html", context={"lang": _language(lang), "code": ""})
+        return Template("feedback/follow.html", context={"lang": choose_language(lang), "code": ""})
 
     @post("/folj", name="follow-lookup", request_max_body_size=4096)
     async def lookup(
@@ -275,7 +268,7 @@ class FeedbackPages(Controller):
         clock: NamedDependency[Clock],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template:
-        language = _language(field(data, "lang"))
+        language = choose_language(field(data, "lang"))
         code = field(data, "kod")[:100]
         await rate_limit(request, conn, receipt_key, "receipt", clock())
         action = field(data, "atgard")

@@ -22,7 +22,7 @@ from litestar.status_codes import (
 from medskapa.catalogue.following import CONFIRM_VALID as FOLLOW_CONFIRM_VALID
 from medskapa.clock import Clock
 from medskapa.errors import Invalid, Language, describe
-from medskapa.i18n import _, activate, current_language, language_or_none
+from medskapa.i18n import _
 from medskapa.legal.domain import PAGE_MAX, PROBLEM_MAX, ReportInput
 from medskapa.legal.service import AccessibilityReports
 from medskapa.legal.texts import ERRORS, FORM_REJECTED, RATE_LIMITED
@@ -37,7 +37,7 @@ from medskapa.web.deps import Conn, client_id, clock, receipt_key
 from medskapa.web.forms import field, see_other
 from medskapa.web.language import COOKIE as LANGUAGE_COOKIE
 from medskapa.web.language import COOKIE_MAX_AGE as LANGUAGE_COOKIE_MAX_AGE
-from medskapa.web.language import STATE_KEY as LANGUAGE_STATE_KEY
+from medskapa.web.language import choose_language
 from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 32 * 1024
@@ -48,21 +48,6 @@ LEGAL_PAGES = {
     "cookies": "/kakor",
     "report": "/tillganglighet/rapportera",
 }
-
-
-def language_of(value: str | None) -> Language:
-    """The request's language (web/language.py: ?lang=, the switch's cookie,
-    Accept-Language)."""
-    return language_or_none(value) or current_language()
-
-
-def form_language(request: Request[Any, Any, Any], value: str) -> Language:
-    """A posted form's own language field when it names one (the page it was filled in on),
-    else the request's: the answer, messages and page alike, is in that language."""
-    language = language_of(value)
-    activate(language)
-    request.scope.setdefault("state", {})[LANGUAGE_STATE_KEY] = language
-    return language
 
 
 def _hours(delta: dt.timedelta) -> int:
@@ -111,7 +96,7 @@ DEPENDENCIES = {
 
 
 def _legal_page(request: Request[Any, Any, Any], name: str, lang: str | None) -> Template:
-    language = language_of(lang)
+    language = choose_language(lang)
     return Template(
         f"legal/{name}.{language}.html",
         context={
@@ -151,7 +136,7 @@ class LegalPages(Controller):
         lang: LangQuery = None,
         sida: Annotated[str | None, QueryParameter(max_length=PAGE_MAX)] = None,
     ) -> Template:
-        return _report_form(language_of(lang), {"page": sida or ""}, {})
+        return _report_form(choose_language(lang), {"page": sida or ""}, {})
 
     @post(
         "/tillganglighet/rapportera",
@@ -167,7 +152,7 @@ class LegalPages(Controller):
         clock: NamedDependency[Clock],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        language = form_language(request, field(data, "lang"))
+        language = choose_language(field(data, "lang"), request.scope)
         values = {name: field(data, name) for name in ("page", "problem", "email")}
         if field(data, HONEYPOT_FIELD):
             return _report_form(language, values, {}, _(FORM_REJECTED), HTTP_400_BAD_REQUEST)
@@ -206,7 +191,7 @@ class LegalPages(Controller):
     async def report_done(
         self, request: Request[Any, Any, Any], lang: LangQuery = None
     ) -> Template:
-        language = language_of(lang)
+        language = choose_language(lang)
         return Template(
             "legal/report_done.html",
             context={"lang": language, "reply": "svar" in request.query_params},

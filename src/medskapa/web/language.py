@@ -33,6 +33,7 @@ from medskapa.i18n import (
     SOURCE,
     Language,
     activate,
+    current_language,
     gettext,
     language_or_none,
     negotiate,
@@ -87,6 +88,17 @@ def scope_language(scope: Scope) -> Language:
         )
         state[STATE_KEY] = found
     return found
+
+
+def choose_language(value: str | None, scope: Scope | None = None) -> Language:
+    """The language a page or form names itself (a form's hidden ``lang`` field, the page it
+    was filled in on) when it names one we have, else the request's; from here on the request
+    speaks it: its page and messages, and (given the scope) whatever asks the scope later."""
+    chosen = language_or_none(value) or current_language()
+    activate(chosen)
+    if scope is not None:
+        scope.setdefault("state", {})[STATE_KEY] = chosen
+    return chosen
 
 
 def request_language(request: Request[Any, Any, Any]) -> Language:
@@ -162,8 +174,7 @@ async def switch_language(
             status_code=400,
             detail=gettext("Vi kan visa sidorna på svenska (sv) eller engelska (en)."),
         )
-    activate(chosen)
-    request.scope.setdefault("state", {})[STATE_KEY] = chosen
+    choose_language(chosen, request.scope)
     settings = getattr(request.app.state, "settings", None)
     return Redirect(
         _back_to(till),
