@@ -118,6 +118,26 @@ async def run_closed_loop(
     return Result(name, len(latencies), errors, time.perf_counter() - started, latencies)
 
 
+async def reusable(server_url: str, name: str, items: int, *, vacuum: bool = False) -> str | None:
+    """The URL of an earlier run's database ``name`` when it holds ``items`` items, migrated
+    to now and analysed (vacuumed too when the bench reads by index only, which wants the
+    visibility map set); None when there is none to reuse."""
+    url = with_database(server_url, name)
+    try:
+        conn = await asyncpg.connect(url)
+    except asyncpg.InvalidCatalogNameError:
+        return None
+    try:
+        await init_connection(conn)
+        if await conn.fetchval("SELECT count(*) FROM feedback") != items:
+            return None
+        await migrate(conn)
+        await conn.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
+        return url
+    finally:
+        await conn.close()
+
+
 def machine() -> str:
     return (
         f"{platform.node() or 'host'}: {os.cpu_count()} cores, Python {platform.python_version()}, "

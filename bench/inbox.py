@@ -33,10 +33,9 @@ from bench.common import (
     machine,
     median,
     record,
+    reusable,
     today,
-    with_database,
 )
-from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 from medskapa.feedback.domain import Category, FeedbackStatus
 from medskapa.triage import cluster_queries, inbox_queries
@@ -175,27 +174,9 @@ async def plan(conn: asyncpg.Connection, group_id: int, f: InboxFilter) -> str:
     return "\n".join(row[0] for row in rows)
 
 
-async def reusable(server_url: str, items: int) -> str | None:
-    """The URL of an earlier run's database when it holds ``items`` items, migrated to now."""
-    url = with_database(server_url, DATABASE)
-    try:
-        conn = await asyncpg.connect(url)
-    except asyncpg.InvalidCatalogNameError:
-        return None
-    try:
-        await init_connection(conn)
-        if await conn.fetchval("SELECT count(*) FROM feedback") != items:
-            return None
-        await migrate(conn)
-        await conn.execute("ANALYZE")
-        return url
-    finally:
-        await conn.close()
-
-
 async def main(args: argparse.Namespace) -> None:
     with bench_server_url() as (server_url, server):
-        url = await reusable(server_url, args.items) if args.reuse else None
+        url = await reusable(server_url, DATABASE, args.items) if args.reuse else None
         reused = url is not None
         if url is None:
             url = await fresh_database(server_url, DATABASE)
