@@ -186,9 +186,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[
             # The language of every page and message of the request (?lang=, the switch's
             # cookie, Accept-Language): first, so that even a refusal below speaks it.
-            DefineMiddleware(
-                language_middleware, secure_cookies=not settings.dev_insecure_cookies
-            ),
+            DefineMiddleware(language_middleware, secure_cookies=not settings.dev_insecure_cookies),
             trusted_proxies(settings.trusted_proxy_networks()),
             request_logging,
             # Links are made from settings.base_url alone; requests for other hosts get 400
