@@ -65,7 +65,7 @@ from medskapa.security.csrf import CsrfMiddleware
 from medskapa.security.disclosure import security_txt
 from medskapa.security.embedding import EmbedCors
 from medskapa.security.headers import security_headers
-from medskapa.security.permissions import Permission, deny_undeclared, requires
+from medskapa.security.permissions import Permission, enforce_permissions, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
 from medskapa.statements.api import StatementApi
@@ -178,10 +178,9 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static",
                 directories=[resource_dir("static")],
                 include_in_schema=False,
-                guards=[requires(Permission.PUBLIC)],
+                opt=requires(Permission.PUBLIC),
             ),
         ],
-        guards=[deny_undeclared],
         dependencies={"conn": Provide(provide_connection)},
         middleware=[
             # The language of every page and message of the request (?lang=, the switch's
@@ -222,6 +221,9 @@ def create_app(settings: Settings) -> Litestar:
                 # know it, and the worst a forged request could do is stop one follower's mail.
                 exempt=re.compile(UNSUBSCRIBE_PATH_PATTERN),
             ),
+            # Last, where Litestar would run a guard: the route's declared permission (401/403,
+            # and deny by default for a route that declares none); security/permissions.py.
+            enforce_permissions,
         ],
         exception_handlers=exception_handlers(),
         after_exception=[note_database_failure],

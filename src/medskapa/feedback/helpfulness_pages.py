@@ -50,7 +50,7 @@ def browser_cookie_name(request: Request[Any, Any, Any]) -> str:
 
 class HelpfulnessPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
     dependencies = DEPENDENCIES
 
     @post(

@@ -50,7 +50,7 @@ from medskapa.i18n import (
     negotiate,
 )
 from medskapa.security.embedding import EMBED_PAGES
-from medskapa.security.permissions import Permission, declared_permission, requires
+from medskapa.security.permissions import Permission, declared_permission
 from medskapa.web.return_to import requested_path, safe_return
 
 COOKIE = "sprak"
@@ -205,7 +205,7 @@ def _back_to(value: str | None) -> str:
     return without_language(safe) if safe == value else "/"
 
 
-@get(SWITCH_PATH, guards=[requires(Permission.PUBLIC)], include_in_schema=False)
+@get(SWITCH_PATH, permission=Permission.PUBLIC, include_in_schema=False)
 async def switch_language(
     request: Request[Any, Any, Any],
     lang: Annotated[str | None, QueryParameter(name=QUERY, max_length=10)] = None,
