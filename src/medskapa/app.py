@@ -45,6 +45,7 @@ from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
 from medskapa.feedback.embed_web import WidgetApi, WidgetScript
+from medskapa.feedback.helpfulness_jobs import reason_purge_lifespan
 from medskapa.feedback.helpfulness_pages import HelpfulnessPages
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
@@ -242,6 +243,7 @@ def create_app(settings: Settings) -> Litestar:
             relay_lifespan(settings),
             checkpoint_lifespan(settings),
             report_purge_lifespan(settings),
+            reason_purge_lifespan(settings),
         ],
         state=State({"settings": settings}),
         template_config=TemplateConfig(

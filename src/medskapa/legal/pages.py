@@ -22,6 +22,7 @@ from litestar.status_codes import (
 from medskapa.catalogue.following import CONFIRM_VALID as FOLLOW_CONFIRM_VALID
 from medskapa.clock import Clock
 from medskapa.errors import Invalid, Language, describe
+from medskapa.feedback import helpfulness
 from medskapa.i18n import _
 from medskapa.legal.domain import PAGE_MAX, PROBLEM_MAX, ReportInput
 from medskapa.legal.service import AccessibilityReports
@@ -74,6 +75,10 @@ def public_body(settings: Settings) -> dict[str, Any]:
         "session_cookie": session_cookie_name(settings),
         "device_cookie": device_cookie_name(settings),
         "device_days": DEVICE_VALID.days,
+        "helpfulness_cookie": helpfulness.browser_cookie_name(settings.dev_insecure_cookies),
+        "helpfulness_cookie_days": helpfulness.BROWSER_COOKIE_DAYS,
+        "helpfulness_storage_key": helpfulness.BROWSER_STORAGE_KEY,
+        "helpfulness_reason_days": settings.helpfulness_reason_retention_days,
         "language_cookie": LANGUAGE_COOKIE,
         "language_cookie_days": LANGUAGE_COOKIE_MAX_AGE // 86400,
     }
