@@ -274,6 +274,8 @@ class Cluster(msgspec.Struct, frozen=True):
     access_log: Path
     logs: list[Path]
     """Each server's output."""
+    pgbouncer_log: Path | None
+    """PgBouncer's output (it logs every client login), when the app goes through it."""
 
 
 @contextmanager
@@ -295,10 +297,12 @@ def cluster(
     with ExitStack() as stack:
         app_url = database_url
         extra = dict(env or {})
+        bouncer_log = None
         if through_pgbouncer:
             bouncer = folder / "pgbouncer"
             bouncer.mkdir()
             app_url = stack.enter_context(pgbouncer(database_url, bouncer))
+            bouncer_log = bouncer / "pgbouncer.log"
             extra |= {
                 "MEDSKAPA_DB_TRANSACTION_POOLING": "true",
                 "MEDSKAPA_LISTEN_DATABASE_URL": database_url,
@@ -332,4 +336,5 @@ def cluster(
             app_database_url=app_url,
             access_log=proxy.access_log,
             logs=[log for _, _, log in started],
+            pgbouncer_log=bouncer_log,
         )

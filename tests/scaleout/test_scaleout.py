@@ -21,6 +21,7 @@ from medskapa.audit.keys import AuditKeys, bind
 from medskapa.db.pool import init_connection
 from medskapa.security.csrf import SAFE_METHODS, csrf_cookie_name
 from medskapa.settings import Settings
+from medskapa.web.caching import LISTENER_NAME
 from tests.factories import (
     STAFF_PASSWORD,
     TEST_SECRET,
@@ -109,6 +110,28 @@ async def test_requests_alternate_and_the_client_address_reaches_the_proxy(
     assert served[:2] == served[2:], served
     lines = scaled.cluster.access_log.read_text().splitlines()
     assert [line.split()[0] for line in lines[-4:]] == ["127.0.0.2"] * 4
+
+
+async def test_the_pool_goes_where_configured_and_each_process_listens_directly(
+    scaled: Scaled,
+) -> None:
+    async with visitor(scaled, "127.0.0.9") as http:
+        await on_each_backend(scaled, lambda: http.get("/healthz"))
+    name = scaled.cluster.database_url.rsplit("/", 1)[1]
+    async with database(scaled) as conn:
+        listeners = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
+            name,
+            LISTENER_NAME,
+        )
+    # One LISTEN connection per process, straight to PostgreSQL (PgBouncer would refuse it).
+    assert listeners == len(scaled.cluster.backends)
+    if scaled.through_pgbouncer:
+        assert scaled.cluster.pgbouncer_log is not None
+        logins = scaled.cluster.pgbouncer_log.read_text()
+        assert f"login attempt: db={name} " in logins
+    else:
+        assert scaled.cluster.pgbouncer_log is None
 
 
 # ------------------------------------------------------------------ sessions
