@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import httpx
@@ -92,12 +92,34 @@ def _process(
 # ------------------------------------------------------------------ PgBouncer
 
 
+def _manifest(kind: str, name: str) -> dict[str, Any]:
+    for doc in yaml.safe_load_all(MANIFEST.read_text()):
+        if doc and doc.get("kind") == kind and doc["metadata"]["name"] == name:
+            return doc
+    raise AssertionError(f"deploy/kubernetes.yaml has no {kind} {name}")
+
+
 def _manifest_ini() -> str:
     """PgBouncer's configuration as deploy/kubernetes.yaml ships it."""
-    for doc in yaml.safe_load_all(MANIFEST.read_text()):
-        if doc and doc.get("kind") == "ConfigMap" and doc["metadata"]["name"] == "pgbouncer":
-            return doc["data"]["pgbouncer.ini"]
-    raise AssertionError("deploy/kubernetes.yaml has no pgbouncer ConfigMap")
+    return _manifest("ConfigMap", "pgbouncer")["data"]["pgbouncer.ini"]
+
+
+def manifest_database_env(through_pgbouncer: str, direct: str) -> dict[str, str]:
+    """The database settings of the manifest's web containers, with its Secret's URLs replaced
+    by this machine's: the pool's URL through PgBouncer, and whatever it sends straight to
+    PostgreSQL, as the manifest wires them; the ConfigMap's pooling setting as it is."""
+    urls = {"APP_DATABASE_URL": through_pgbouncer, "APP_DIRECT_DATABASE_URL": direct}
+    spec = _manifest("Deployment", "medskapa")["spec"]["template"]["spec"]
+    (web,) = (c for c in spec["containers"] if c["name"] == "web")
+    env = {}
+    for entry in web.get("env", []):
+        key = entry.get("valueFrom", {}).get("secretKeyRef", {}).get("key")
+        if key in urls:
+            env[entry["name"]] = urls[key]
+    config = _manifest("ConfigMap", "medskapa")["data"]
+    env["MEDSKAPA_DB_TRANSACTION_POOLING"] = config["MEDSKAPA_DB_TRANSACTION_POOLING"]
+    assert env.get("MEDSKAPA_DATABASE_URL") == through_pgbouncer, env
+    return env
 
 
 def _server_address(database_url: str) -> tuple[str, int]:
@@ -291,8 +313,9 @@ def cluster(
 ) -> Iterator[Cluster]:
     """``backends`` `medskapa serve` processes (one worker each) behind nginx on the database
     ``database_url`` (migrated already: they start with ``--no-migrate``, as the manifest's
-    do). Through PgBouncer the pool goes through it in transaction mode and the cache's LISTEN
-    connection straight to PostgreSQL, as the README says to set it up."""
+    do). Through PgBouncer the database settings are the manifest's web containers' (the pool
+    through PgBouncer in transaction mode, the cache's LISTEN connection straight to
+    PostgreSQL)."""
     ports = [free_port() for _ in range(backends)]
     with ExitStack() as stack:
         app_url = database_url
@@ -303,10 +326,7 @@ def cluster(
             bouncer.mkdir()
             app_url = stack.enter_context(pgbouncer(database_url, bouncer))
             bouncer_log = bouncer / "pgbouncer.log"
-            extra |= {
-                "MEDSKAPA_DB_TRANSACTION_POOLING": "true",
-                "MEDSKAPA_LISTEN_DATABASE_URL": database_url,
-            }
+            extra |= manifest_database_env(app_url, database_url)
         (folder / "nginx").mkdir()
         proxy = stack.enter_context(nginx(ports, folder / "nginx"))
         started = []
