@@ -8,11 +8,12 @@ side by side as tests/scaleout does (tests/scaleout/cluster.py): nginx in front 
 through PgBouncer in transaction mode. Each is loaded by ``wrk -t1`` through nginx with the
 document page (GET, rendered once per process and then kept) and the feedback POST (each
 request as from another visitor, in X-Forwarded-For, which nginx extends and the app trusts
-from 127.0.0.1). The set-ups take turns in each round, so a busy machine weighs on all alike;
-the figures are medians of the rounds. How the requests were shared between the backends is
-read from nginx's access log. Needs wrk, /usr/sbin/nginx and /usr/sbin/pgbouncer. The load
-average (1 min) before and after is part of the result: on a machine with fewer cores than
-processes, a second backend cannot add throughput. Appended to docs/benchmarks.md.
+from 127.0.0.1). The set-ups take turns in each round, each round starting with another one,
+so a busy machine weighs on all alike; the figures are medians of the rounds. How the requests
+were shared between the backends is read from nginx's access log. Needs wrk, /usr/sbin/nginx
+and /usr/sbin/pgbouncer. The load average before and after is part of the result: on a machine
+with fewer free cores than processes, a second backend cannot add throughput. Appended to
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -98,7 +99,11 @@ async def measure(args: argparse.Namespace) -> None:
                     )
                 for round_ in range(args.rounds):
                     print(f"round {round_ + 1}, load average {load_average()}", file=sys.stderr)
-                    for name, setup in running.items():
+                    # A different set-up goes first in each round: the machine's other work
+                    # comes and goes, and should not weigh on one of them more.
+                    order = list(running.items())
+                    order = order[round_ % len(order) :] + order[: round_ % len(order)]
+                    for name, setup in order:
                         loads = {
                             "document page": (f"{setup.url}/kunskapsstod/{slug}", None),
                             "POST /api/v1/feedback": (f"{setup.url}/api/v1/feedback", feedback),
@@ -128,7 +133,7 @@ async def measure(args: argparse.Namespace) -> None:
         "16; PgBouncer in transaction mode with the manifest's settings; the feedback POST as "
         "from a new visitor each time",
         "",
-        "| set-up | load | rate /s | p99 ms | not 2xx/3xx | requests per backend |",
+        "| set-up | load | rate /s | p99 ms | not 2xx/3xx or timed out (2 s) | per backend |",
         "|---|---|---:|---:|---:|---|",
     ]
     for (name, load), values in rates.items():
