@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -140,7 +141,7 @@ async def test_the_pool_goes_where_configured_and_each_process_listens_directly(
 ) -> None:
     async with visitor(scaled, "127.0.0.9") as http:
         await on_each_backend(scaled, lambda: http.get("/healthz"))
-    name = scaled.cluster.database_url.rsplit("/", 1)[1]
+    name = urlsplit(scaled.cluster.database_url).path.lstrip("/")
     async with database(scaled) as conn:
 
         async def listeners() -> int:
