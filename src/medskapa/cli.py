@@ -61,7 +61,12 @@ async def _with_connection(
     """Run ``work`` on a connection of its own; with ``keys`` for work that writes (or checks)
     the audit trail."""
     try:
-        conn = await asyncpg.connect(url, timeout=10)
+        # Unnamed statements only: the URL may go through PgBouncer in transaction mode (the
+        # manifest's `serve --no-migrate` does), where a named one stays on whichever server
+        # connection it was prepared on, and a second process starting at the same moment is
+        # refused with "prepared statement __asyncpg_stmt_1__ already exists" (found by
+        # tests/scaleout). A command's few statements gain nothing from the cache.
+        conn = await asyncpg.connect(url, timeout=10, statement_cache_size=0)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise CommandFailed(
             f"cannot connect to the database ({type(exc).__name__}: {exc})."
