@@ -33,12 +33,13 @@ class Scope(msgspec.Struct, frozen=True, kw_only=True):
     version_id: int | None = None
 
 
-def _items(scope: Scope) -> tuple[str, list[object]]:
+def _items(scope: Scope, *, answered: bool = False) -> tuple[str, list[object]]:
     """The CTE of the items in the scope, each with its period and days to the first answer,
     and its arguments. Only the filters that are set become conditions, so each query is
     planned for its own shape (a programme area's documents as index ranges) rather than one
     generic plan with every "$n IS NULL OR" in it. Periods and dates are Sweden's: an item
-    received at 23.30 UTC on a Sunday in winter belongs to the Monday's week."""
+    received at 23.30 UTC on a Sunday in winter belongs to the Monday's week. ``answered``:
+    only the items with a first answer."""
     args: list[object] = [scope.start, scope.end, scope.interval]
     where = [
         "f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
@@ -75,6 +76,8 @@ def _items(scope: Scope) -> tuple[str, list[object]]:
         where.append(f"f.document_id = {p(scope.document_id)}")
     if scope.version_id is not None:
         where.append(f"f.version_id = {p(scope.version_id)}")
+    if answered:
+        where.append("f.first_answered_at IS NOT NULL")
     sql = f"""
     items AS MATERIALIZED (
         SELECT f.id, f.status, f.document_id, f.version_id, f.section_key, f.category,
@@ -99,23 +102,26 @@ _FIGURES = """
     percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY days_to_answer) AS percentiles
 """
 
-_BREAKDOWNS = f"""
-grouped AS (
-    SELECT CASE
-             WHEN GROUPING(period) = 0 THEN 'period'
-             WHEN GROUPING(version_id) = 0 THEN 'version'
-             WHEN GROUPING(section_key) = 0 THEN 'section'
-             WHEN GROUPING(document_id) = 0 THEN 'document'
-             WHEN GROUPING(category) = 0 THEN 'category'
-             WHEN GROUPING(care_region) = 0 THEN 'region'
-             WHEN GROUPING(programme_area_id) = 0 THEN 'area'
-             ELSE 'total' END AS dimension,
-           period, document_id, version_id, section_key, category, care_region,
-           programme_area_id, {_FIGURES}
-    FROM items
-    GROUP BY GROUPING SETS ((period), (document_id), (version_id), (document_id, section_key),
-                            (category), (care_region), (programme_area_id), ())
-)
+# The eight breakdowns, each a grouping set over the same columns, and each row's name.
+_SETS = """
+    CASE
+      WHEN GROUPING(period) = 0 THEN 'period'
+      WHEN GROUPING(version_id) = 0 THEN 'version'
+      WHEN GROUPING(section_key) = 0 THEN 'section'
+      WHEN GROUPING(document_id) = 0 THEN 'document'
+      WHEN GROUPING(category) = 0 THEN 'category'
+      WHEN GROUPING(care_region) = 0 THEN 'region'
+      WHEN GROUPING(programme_area_id) = 0 THEN 'area'
+      ELSE 'total' END AS dimension,
+    period, document_id, version_id, section_key, category, care_region, programme_area_id
+"""
+_GROUPING = """
+    GROUPING SETS ((period), (document_id), (version_id), (document_id, section_key),
+                   (category), (care_region), (programme_area_id), ())
+"""
+
+# Each row's key and label, from the grouped rows ``g`` with their figures.
+_LABELLED = """
 SELECT g.dimension,
        CASE g.dimension
          WHEN 'period' THEN g.period::text
@@ -147,32 +153,133 @@ LEFT JOIN regions rg ON rg.code = g.care_region
 LEFT JOIN programme_areas pa ON pa.id = g.programme_area_id
 """
 
+_BREAKDOWNS = f"""
+grouped AS (
+    SELECT {_SETS}, {_FIGURES}
+    FROM items
+    GROUP BY {_GROUPING}
+)
+{_LABELLED}
+"""
 
-def breakdowns_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
-    """The breakdowns' statement and its arguments (bench/followup.py explains it): one walk
-    over the items for every breakdown, the themes' included."""
-    items, args = _items(scope)
-    if not themes:
-        return f"WITH {items}, {_BREAKDOWNS} ORDER BY dimension, received DESC, key", args
+
+def _themed(scope: Scope, args: list[object], items: str) -> str:
+    """The themes' CTE over the CTE ``items`` (each item with its id, status and
+    days_to_answer), appending its argument to ``args``."""
     own = ""
     if scope.groups is not None:
         args.append(scope.groups)
         own = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
-    sql = f"""
-    WITH {items},
+    return f"""
     themed AS (
         SELECT t.id, t.name || ' (' || sg.name || ')' AS label, {_FIGURES}
-        FROM items
+        FROM {items} items
         JOIN feedback_themes ft ON ft.feedback_id = items.id
         JOIN group_themes t ON t.id = ft.theme_id
         JOIN subject_groups sg ON sg.id = t.group_id
         {own}
-        GROUP BY t.id, t.name, sg.name),
-    {_BREAKDOWNS}
+        GROUP BY t.id, t.name, sg.name)
+    """
+
+
+_THEME_ROWS = """
     UNION ALL
     SELECT 'theme', id::text, label, received, answered, change_planned, changed,
            percentiles[1], percentiles[2]
     FROM themed
+"""
+
+
+def breakdowns_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The breakdowns' statement and its arguments, counted from the items themselves: one
+    walk over them for every breakdown, the themes' included. What the figures are by
+    definition; the page reads them from the day counts (``summary_sql``) when it can."""
+    items, args = _items(scope)
+    if not themes:
+        return f"WITH {items}, {_BREAKDOWNS} ORDER BY dimension, received DESC, key", args
+    themed = _themed(scope, args, "items")
+    order = "ORDER BY dimension, received DESC, key"
+    return f"WITH {items}, {themed}, {_BREAKDOWNS} {_THEME_ROWS} {order}", args
+
+
+def summary_group(scope: Scope) -> int | None:
+    """Whose rows of followup_days hold the scope's counts: 0 (every item once) without a
+    group filter, the group's with one group, None when no single group's rows do (a lead of
+    several groups without a group chosen: an item routed to two of them is in both groups'
+    rows, so their sum would count it twice)."""
+    if scope.group_id is not None:
+        if scope.groups is not None and scope.group_id not in scope.groups:
+            return None
+        return scope.group_id
+    if scope.groups is None:
+        return 0
+    if len(scope.groups) == 1:
+        return scope.groups[0]
+    return None
+
+
+def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The breakdowns' statement from the day counts (followup_days, sql/0029), with the
+    same rows and figures as ``breakdowns_sql``: the counts are sums of the rows of ``group``
+    (``summary_group``) in the period; the medians and 90th percentiles are over the answered
+    items' exact times, read from the items (a count per day cannot give them). Each group's
+    times are gathered with array_agg, which may be hashed where an ordered aggregate must
+    sort for every breakdown, in time order (so percentile_cont's own sort of each finds
+    them sorted); the themes are counted from the items."""
+    items, args = _items(scope, answered=not themes)
+    args.append(group)
+    days = ["s.day >= $1::date", "s.day <= $2::date", f"s.group_id = ${len(args)}"]
+    if scope.area_id is not None:
+        args.append(scope.area_id)
+        days.append(
+            "s.document_id IN (SELECT ad.id FROM guidance_documents ad JOIN subject_groups ag "
+            f"ON ag.id = ad.subject_group_id WHERE ag.programme_area_id = ${len(args)})"
+        )
+    if scope.document_id is not None:
+        args.append(scope.document_id)
+        days.append(f"s.document_id = ${len(args)}")
+    if scope.version_id is not None:
+        args.append(scope.version_id)
+        days.append(f"s.version_id = ${len(args)}")
+    themed = f", {_themed(scope, args, 'items')}" if themes else ""
+    sql = f"""
+    WITH {items},
+    answered AS MATERIALIZED (
+        SELECT * FROM items WHERE days_to_answer IS NOT NULL ORDER BY days_to_answer),
+    counted AS (
+        SELECT s.document_id, s.version_id, s.section_key, s.category, s.care_region,
+               g.programme_area_id, date_trunc($3, s.day::timestamp)::date AS period,
+               s.received, s.answered, s.change_planned, s.changed
+        FROM followup_days s
+        JOIN guidance_documents d ON d.id = s.document_id
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE {" AND ".join(days)}),
+    counts AS (
+        SELECT {_SETS},
+               sum(received) AS received, sum(answered) AS answered,
+               sum(change_planned) AS change_planned, sum(changed) AS changed
+        FROM counted
+        GROUP BY {_GROUPING}
+        HAVING sum(received) > 0),
+    times AS (
+        SELECT {_SETS}, array_agg(days_to_answer::float8) AS times
+        FROM answered
+        GROUP BY {_GROUPING}){themed},
+    grouped AS (
+        SELECT c.*,
+               (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x)
+                FROM unnest(t.times) x) AS percentiles
+        FROM counts c
+        LEFT JOIN times t ON t.dimension = c.dimension
+            AND t.period IS NOT DISTINCT FROM c.period
+            AND t.document_id IS NOT DISTINCT FROM c.document_id
+            AND t.version_id IS NOT DISTINCT FROM c.version_id
+            AND t.section_key IS NOT DISTINCT FROM c.section_key
+            AND t.category IS NOT DISTINCT FROM c.category
+            AND t.care_region IS NOT DISTINCT FROM c.care_region
+            AND t.programme_area_id IS NOT DISTINCT FROM c.programme_area_id)
+    {_LABELLED}
+    {_THEME_ROWS if themes else ""}
     ORDER BY dimension, received DESC, key
     """
     return sql, args
@@ -190,10 +297,25 @@ class Row(msgspec.Struct, frozen=True):
     p90_days: float | None
 
 
-async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = True) -> list[Row]:
+def figures_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The statement the page sends: from the day counts when one group's rows (or every
+    item's) hold the scope's counts, otherwise counted from the items."""
+    group = summary_group(scope)
+    if group is None:
+        return breakdowns_sql(scope, themes=themes)
+    return summary_sql(scope, group, themes=themes)
+
+
+async def breakdowns(
+    conn: asyncpg.Connection, scope: Scope, *, themes: bool = True, direct: bool = False
+) -> list[Row]:
     """The figures of every breakdown: the totals, each period, document, version, section,
-    category, region and programme area, and (when ``themes``) each theme."""
-    sql, args = breakdowns_sql(scope, themes=themes)
+    category, region and programme area, and (when ``themes``) each theme. ``direct``:
+    counted from the items themselves, never from the day counts (what the day counts are
+    checked against)."""
+    sql, args = (
+        breakdowns_sql(scope, themes=themes) if direct else figures_sql(scope, themes=themes)
+    )
     async with conn.transaction(readonly=True):
         await conn.execute(SETTINGS)
         rows = await conn.fetch(sql, *args)
