@@ -245,7 +245,9 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
     sql = f"""
     WITH {items},
     answered AS MATERIALIZED (
-        SELECT * FROM items WHERE days_to_answer IS NOT NULL ORDER BY days_to_answer),
+        SELECT period, document_id, version_id, section_key, category, care_region,
+               programme_area_id, days_to_answer::float8 AS days_to_answer
+        FROM items WHERE days_to_answer IS NOT NULL ORDER BY days_to_answer),
     counted AS (
         SELECT s.document_id, s.version_id, s.section_key, s.category, s.care_region,
                g.programme_area_id, date_trunc($3, s.day::timestamp)::date AS period,
@@ -262,13 +264,11 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
         GROUP BY {_GROUPING}
         HAVING sum(received) > 0),
     times AS (
-        SELECT {_SETS}, array_agg(days_to_answer::float8) AS times
+        SELECT {_SETS}, array_agg(days_to_answer) AS times
         FROM answered
         GROUP BY {_GROUPING}){themed},
     grouped AS (
-        SELECT c.*,
-               (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x)
-                FROM unnest(t.times) x) AS percentiles
+        SELECT c.*, p.percentiles
         FROM counts c
         LEFT JOIN times t ON t.dimension = c.dimension
             AND t.period IS NOT DISTINCT FROM c.period
@@ -277,7 +277,11 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
             AND t.section_key IS NOT DISTINCT FROM c.section_key
             AND t.category IS NOT DISTINCT FROM c.category
             AND t.care_region IS NOT DISTINCT FROM c.care_region
-            AND t.programme_area_id IS NOT DISTINCT FROM c.programme_area_id)
+            AND t.programme_area_id IS NOT DISTINCT FROM c.programme_area_id
+        -- Once per row (as a column's subquery it would be worked out for each use).
+        CROSS JOIN LATERAL (
+            SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x) AS percentiles
+            FROM unnest(t.times) x) p)
     {_LABELLED}
     {_THEME_ROWS if themes else ""}
     ORDER BY dimension, received DESC, key
