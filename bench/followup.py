@@ -112,7 +112,7 @@ async def generate(conn: asyncpg.Connection, items: int) -> None:
                 SELECT made.id, d.subject_group_id, made.created_at + interval '1 hour',
                        made.created_at, made.status, made.category, made.document_id
                 FROM made JOIN guidance_documents d ON d.id = made.document_id
-                RETURNING feedback_id, group_id
+                RETURNING feedback_id, group_id, document_id, received_at
             ), answered AS (
                 INSERT INTO feedback_answers (feedback_id, group_id, status, body, will_change,
                     reason_code, version_id, author, answered_at)
@@ -127,10 +127,12 @@ async def generate(conn: asyncpg.Connection, items: int) -> None:
                 WHERE made.first_answered_at IS NOT NULL
                 RETURNING feedback_id
             )
-            INSERT INTO feedback_themes (feedback_id, theme_id, tagged_by, tagged_at)
+            INSERT INTO feedback_themes (feedback_id, theme_id, tagged_by, tagged_at,
+                document_id, received_at)
             SELECT routed.feedback_id,
                    (SELECT t.id FROM group_themes t WHERE t.group_id = routed.group_id
-                    ORDER BY t.id LIMIT 1), 'user:1', now()
+                    ORDER BY t.id LIMIT 1), 'user:1', now(), routed.document_id,
+                   routed.received_at
             FROM routed
             WHERE abs(hashtext(routed.feedback_id::text)) % 5 = 0
             """,

@@ -27,6 +27,12 @@ async def kept_rows(conn: asyncpg.Connection) -> None:
     kept = await conn.fetch("SELECT * FROM followup_days WHERE received <> 0")
     counted = await conn.fetch("SELECT * FROM followup_days_counted")
     assert {tuple(r) for r in kept} == {tuple(r) for r in counted}
+    # The theme tags' copies of their item's document and received time (the themes'
+    # figures find the tags by them).
+    assert not await conn.fetchval(
+        "SELECT count(*) FROM feedback_themes t JOIN feedback f ON f.id = t.feedback_id "
+        "WHERE (t.document_id, t.received_at) IS DISTINCT FROM (f.document_id, f.created_at)"
+    )
     assert not await conn.fetchval(
         "SELECT count(*) FROM followup_days WHERE received < 0 OR answered < 0 "
         "OR change_planned < 0 OR changed < 0 OR (received = 0 AND answered + change_planned "

@@ -33,13 +33,11 @@ class Scope(msgspec.Struct, frozen=True, kw_only=True):
     version_id: int | None = None
 
 
-def _items(scope: Scope, *, answered: bool = False) -> tuple[str, list[object]]:
-    """The CTE of the items in the scope, each with its period and days to the first answer,
-    and its arguments. Only the filters that are set become conditions, so each query is
-    planned for its own shape (a programme area's documents as index ranges) rather than one
-    generic plan with every "$n IS NULL OR" in it. Periods and dates are Sweden's: an item
-    received at 23.30 UTC on a Sunday in winter belongs to the Monday's week. ``answered``:
-    only the items with a first answer."""
+def _where(scope: Scope) -> tuple[list[str], list[object]]:
+    """The conditions on the items ``f`` in the scope and their arguments. Only the filters
+    that are set become conditions, so each query is planned for its own shape (a programme
+    area's documents as index ranges) rather than one generic plan with every "$n IS NULL OR"
+    in it. Dates are Sweden's."""
     args: list[object] = [scope.start, scope.end, scope.interval]
     where = [
         "f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
@@ -76,8 +74,14 @@ def _items(scope: Scope, *, answered: bool = False) -> tuple[str, list[object]]:
         where.append(f"f.document_id = {p(scope.document_id)}")
     if scope.version_id is not None:
         where.append(f"f.version_id = {p(scope.version_id)}")
-    if answered:
-        where.append("f.first_answered_at IS NOT NULL")
+    return where, args
+
+
+def _items(scope: Scope) -> tuple[str, list[object]]:
+    """The CTE of the items in the scope, each with its period and days to the first answer,
+    and its arguments. Periods are Sweden's: an item received at 23.30 UTC on a Sunday in
+    winter belongs to the Monday's week."""
+    where, args = _where(scope)
     sql = f"""
     items AS MATERIALIZED (
         SELECT f.id, f.status, f.document_id, f.version_id, f.section_key, f.category,
@@ -163,13 +167,35 @@ grouped AS (
 """
 
 
+def _documents(scope: Scope, column: str, args: list[object]) -> list[str]:
+    """The conditions on ``column`` (a document id) of the scope's programme area and
+    document, appending their arguments to ``args``."""
+    where = []
+    if scope.area_id is not None:
+        args.append(scope.area_id)
+        where.append(
+            f"{column} IN (SELECT ad.id FROM guidance_documents ad JOIN subject_groups ag "
+            f"ON ag.id = ad.subject_group_id WHERE ag.programme_area_id = ${len(args)})"
+        )
+    if scope.document_id is not None:
+        args.append(scope.document_id)
+        where.append(f"{column} = ${len(args)}")
+    return where
+
+
 def _themed(scope: Scope, args: list[object], items: str) -> str:
     """The themes' CTE over the CTE ``items`` (each item with its id, status and
-    days_to_answer), appending its argument to ``args``."""
-    own = ""
+    days_to_answer), appending its arguments to ``args``. The tags are read by their copies of
+    the item's document and received time (sql/0029): the period's tags of the scope's
+    documents, as an index range, rather than all tags of the country hashed to be joined."""
+    tags = [
+        "ft.received_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        "ft.received_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        *_documents(scope, "ft.document_id", args),
+    ]
     if scope.groups is not None:
         args.append(scope.groups)
-        own = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
+        tags.append(f"t.group_id = ANY(${len(args)}::bigint[])")
     return f"""
     themed AS (
         SELECT t.id, t.name || ' (' || sg.name || ')' AS label, {_FIGURES}
@@ -177,7 +203,7 @@ def _themed(scope: Scope, args: list[object], items: str) -> str:
         JOIN feedback_themes ft ON ft.feedback_id = items.id
         JOIN group_themes t ON t.id = ft.theme_id
         JOIN subject_groups sg ON sg.id = t.group_id
-        {own}
+        WHERE {" AND ".join(tags)}
         GROUP BY t.id, t.name, sg.name)
     """
 
@@ -226,28 +252,33 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
     times are gathered with array_agg, which may be hashed where an ordered aggregate must
     sort for every breakdown, in time order (so percentile_cont's own sort of each finds
     them sorted); the themes are counted from the items."""
-    items, args = _items(scope, answered=not themes)
+    where, args = _where(scope)
     args.append(group)
     days = ["s.day >= $1::date", "s.day <= $2::date", f"s.group_id = ${len(args)}"]
-    if scope.area_id is not None:
-        args.append(scope.area_id)
-        days.append(
-            "s.document_id IN (SELECT ad.id FROM guidance_documents ad JOIN subject_groups ag "
-            f"ON ag.id = ad.subject_group_id WHERE ag.programme_area_id = ${len(args)})"
-        )
-    if scope.document_id is not None:
-        args.append(scope.document_id)
-        days.append(f"s.document_id = ${len(args)}")
+    days += _documents(scope, "s.document_id", args)
     if scope.version_id is not None:
         args.append(scope.version_id)
         days.append(f"s.version_id = ${len(args)}")
-    themed = f", {_themed(scope, args, 'items')}" if themes else ""
+    # The themes' items: read from the index with the tags of the period (no period, no
+    # breakdown columns worked out for them).
+    items = (
+        "(SELECT f.id, f.status, extract(epoch FROM f.first_answered_at - f.created_at) "
+        f"/ 86400.0 AS days_to_answer FROM feedback f WHERE f.document_id IS NOT NULL AND "
+        f"{' AND '.join(where)})"
+    )
+    themed = f", {_themed(scope, args, items)}" if themes else ""
     sql = f"""
-    WITH {items},
-    answered AS MATERIALIZED (
-        SELECT period, document_id, version_id, section_key, category, care_region,
-               programme_area_id, days_to_answer::float8 AS days_to_answer
-        FROM items WHERE days_to_answer IS NOT NULL ORDER BY days_to_answer),
+    WITH answered AS MATERIALIZED (
+        SELECT date_trunc($3, f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS period,
+               f.document_id, f.version_id, f.section_key, f.category, f.care_region,
+               g.programme_area_id,
+               (extract(epoch FROM f.first_answered_at - f.created_at) / 86400.0)::float8
+                   AS days_to_answer
+        FROM feedback f
+        JOIN guidance_documents d ON d.id = f.document_id
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE {" AND ".join(where)} AND f.first_answered_at IS NOT NULL
+        ORDER BY days_to_answer),
     counted AS (
         SELECT s.document_id, s.version_id, s.section_key, s.category, s.care_region,
                g.programme_area_id, date_trunc($3, s.day::timestamp)::date AS period,
