@@ -178,3 +178,18 @@ CREATE TRIGGER feedback_themes_follow_item AFTER UPDATE OF document_id, created_
 
 CREATE INDEX feedback_themes_followup_idx ON feedback_themes (document_id, received_at)
     INCLUDE (feedback_id, theme_id);
+
+-- The figures' medians and 90th percentiles are over each answered item's exact time to its
+-- first answer, in days: worked out from the two timestamps for every item on every page view
+-- (numeric arithmetic) it cost more than reading the items (at a million items, 575 of
+-- 720 ms for a programme area's year under load). It is stored with the item now, always
+-- what the same expression gives (followup/queries.py's direct count still works it out and
+-- the tests compare both), and carried by the covering index. Adding it rewrites feedback
+-- once (a million items: about a minute).
+ALTER TABLE feedback ADD COLUMN days_to_first_answer double precision GENERATED ALWAYS AS
+    ((extract(epoch FROM first_answered_at - created_at) / 86400.0)::double precision) STORED;
+DROP INDEX feedback_followup_idx;
+CREATE INDEX feedback_followup_idx ON feedback (document_id, created_at)
+    INCLUDE (id, status, version_id, section_key, category, care_region, first_answered_at,
+             days_to_first_answer)
+    WHERE status IN ('routed', 'in_review', 'answered', 'closed', 'change_planned', 'changed');

@@ -248,10 +248,12 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
     """The breakdowns' statement from the day counts (followup_days, sql/0029), with the
     same rows and figures as ``breakdowns_sql``: the counts are sums of the rows of ``group``
     (``summary_group``) in the period; the medians and 90th percentiles are over the answered
-    items' exact times, read from the items (a count per day cannot give them). Each group's
-    times are gathered with array_agg, which may be hashed where an ordered aggregate must
-    sort for every breakdown, in time order (so percentile_cont's own sort of each finds
-    them sorted); the themes are counted from the items."""
+    items' exact times (feedback.days_to_first_answer, the same expression stored), read from
+    the items: a count per day cannot give them. Each item's period is found among the
+    periods' first instants (width_bucket), not by converting every item's time to Sweden's.
+    Each group's times are gathered with array_agg, which may be hashed where an ordered
+    aggregate must sort for every breakdown, in time order (so percentile_cont's own sort of
+    each finds them sorted); the themes are counted from the items."""
     where, args = _where(scope)
     args.append(group)
     days = ["s.day >= $1::date", "s.day <= $2::date", f"s.group_id = ${len(args)}"]
@@ -262,21 +264,24 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
     # The themes' items: read from the index with the tags of the period (no period, no
     # breakdown columns worked out for them).
     items = (
-        "(SELECT f.id, f.status, extract(epoch FROM f.first_answered_at - f.created_at) "
-        f"/ 86400.0 AS days_to_answer FROM feedback f WHERE f.document_id IS NOT NULL AND "
-        f"{' AND '.join(where)})"
+        "(SELECT f.id, f.status, f.days_to_first_answer AS days_to_answer FROM feedback f "
+        f"WHERE f.document_id IS NOT NULL AND {' AND '.join(where)})"
     )
     themed = f", {_themed(scope, args, items)}" if themes else ""
     sql = f"""
-    WITH answered AS MATERIALIZED (
-        SELECT date_trunc($3, f.created_at AT TIME ZONE 'Europe/Stockholm')::date AS period,
+    WITH periods AS (
+        SELECT array_agg(d::date ORDER BY d) AS starts,
+               array_agg(d AT TIME ZONE 'Europe/Stockholm' ORDER BY d) AS instants
+        FROM generate_series(date_trunc($3, $1::date::timestamp), $2::date::timestamp,
+                             ('1 ' || $3)::interval) d),
+    answered AS MATERIALIZED (
+        SELECT p.starts[width_bucket(f.created_at, p.instants)] AS period,
                f.document_id, f.version_id, f.section_key, f.category, f.care_region,
-               g.programme_area_id,
-               (extract(epoch FROM f.first_answered_at - f.created_at) / 86400.0)::float8
-                   AS days_to_answer
+               g.programme_area_id, f.days_to_first_answer AS days_to_answer
         FROM feedback f
         JOIN guidance_documents d ON d.id = f.document_id
         JOIN subject_groups g ON g.id = d.subject_group_id
+        CROSS JOIN periods p
         WHERE {" AND ".join(where)} AND f.first_answered_at IS NOT NULL
         ORDER BY days_to_answer),
     counted AS (
