@@ -1,6 +1,10 @@
-"""SQL for the follow-up figures: one walk over the items in the filters, grouped every way the
-page breaks them down at once (GROUPING SETS), with the medians and 90th percentiles computed
-by PostgreSQL (percentile_cont). Rows map to Structs by column name; every value is bound."""
+"""SQL for the follow-up figures, grouped every way the page breaks them down at once
+(GROUPING SETS), with the medians and 90th percentiles computed by PostgreSQL
+(percentile_cont). The page's statement (``figures_sql``) sums the day counts that triggers
+keep (followup_days, sql/0029) and reads only the answered items' exact times; the direct
+statement (``breakdowns_sql``) counts the items themselves: what the figures are by
+definition, used where the day counts cannot answer and by the tests to check them. Rows map
+to Structs by column name; every value is bound."""
 
 from __future__ import annotations
 
