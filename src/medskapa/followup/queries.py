@@ -1,6 +1,10 @@
-"""SQL for the follow-up figures: one walk over the items in the filters, grouped every way the
-page breaks them down at once (GROUPING SETS), with the medians and 90th percentiles computed
-by PostgreSQL (percentile_cont). Rows map to Structs by column name; every value is bound."""
+"""SQL for the follow-up figures, grouped every way the page breaks them down at once
+(GROUPING SETS), with the medians and 90th percentiles computed by PostgreSQL
+(percentile_cont). The page's statement (``figures_sql``) sums the day counts that triggers
+keep (followup_days, sql/0029) and reads only the answered items' exact times; the direct
+statement (``breakdowns_sql``) counts the items themselves: what the figures are by
+definition, used where the day counts cannot answer and by the tests to check them. Rows map
+to Structs by column name; every value is bound."""
 
 from __future__ import annotations
 
@@ -33,12 +37,11 @@ class Scope(msgspec.Struct, frozen=True, kw_only=True):
     version_id: int | None = None
 
 
-def _items(scope: Scope) -> tuple[str, list[object]]:
-    """The CTE of the items in the scope, each with its period and days to the first answer,
-    and its arguments. Only the filters that are set become conditions, so each query is
-    planned for its own shape (a programme area's documents as index ranges) rather than one
-    generic plan with every "$n IS NULL OR" in it. Periods and dates are Sweden's: an item
-    received at 23.30 UTC on a Sunday in winter belongs to the Monday's week."""
+def _where(scope: Scope) -> tuple[list[str], list[object]]:
+    """The conditions on the items ``f`` in the scope and their arguments. Only the filters
+    that are set become conditions, so each query is planned for its own shape (a programme
+    area's documents as index ranges) rather than one generic plan with every "$n IS NULL OR"
+    in it. Dates are Sweden's."""
     args: list[object] = [scope.start, scope.end, scope.interval]
     where = [
         "f.created_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
@@ -75,6 +78,14 @@ def _items(scope: Scope) -> tuple[str, list[object]]:
         where.append(f"f.document_id = {p(scope.document_id)}")
     if scope.version_id is not None:
         where.append(f"f.version_id = {p(scope.version_id)}")
+    return where, args
+
+
+def _items(scope: Scope) -> tuple[str, list[object]]:
+    """The CTE of the items in the scope, each with its period and days to the first answer,
+    and its arguments. Periods are Sweden's: an item received at 23.30 UTC on a Sunday in
+    winter belongs to the Monday's week."""
+    where, args = _where(scope)
     sql = f"""
     items AS MATERIALIZED (
         SELECT f.id, f.status, f.document_id, f.version_id, f.section_key, f.category,
@@ -99,23 +110,26 @@ _FIGURES = """
     percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY days_to_answer) AS percentiles
 """
 
-_BREAKDOWNS = f"""
-grouped AS (
-    SELECT CASE
-             WHEN GROUPING(period) = 0 THEN 'period'
-             WHEN GROUPING(version_id) = 0 THEN 'version'
-             WHEN GROUPING(section_key) = 0 THEN 'section'
-             WHEN GROUPING(document_id) = 0 THEN 'document'
-             WHEN GROUPING(category) = 0 THEN 'category'
-             WHEN GROUPING(care_region) = 0 THEN 'region'
-             WHEN GROUPING(programme_area_id) = 0 THEN 'area'
-             ELSE 'total' END AS dimension,
-           period, document_id, version_id, section_key, category, care_region,
-           programme_area_id, {_FIGURES}
-    FROM items
-    GROUP BY GROUPING SETS ((period), (document_id), (version_id), (document_id, section_key),
-                            (category), (care_region), (programme_area_id), ())
-)
+# The eight breakdowns, each a grouping set over the same columns, and each row's name.
+_SETS = """
+    CASE
+      WHEN GROUPING(period) = 0 THEN 'period'
+      WHEN GROUPING(version_id) = 0 THEN 'version'
+      WHEN GROUPING(section_key) = 0 THEN 'section'
+      WHEN GROUPING(document_id) = 0 THEN 'document'
+      WHEN GROUPING(category) = 0 THEN 'category'
+      WHEN GROUPING(care_region) = 0 THEN 'region'
+      WHEN GROUPING(programme_area_id) = 0 THEN 'area'
+      ELSE 'total' END AS dimension,
+    period, document_id, version_id, section_key, category, care_region, programme_area_id
+"""
+_GROUPING = """
+    GROUPING SETS ((period), (document_id), (version_id), (document_id, section_key),
+                   (category), (care_region), (programme_area_id), ())
+"""
+
+# Each row's key and label, from the grouped rows ``g`` with their figures.
+_LABELLED = """
 SELECT g.dimension,
        CASE g.dimension
          WHEN 'period' THEN g.period::text
@@ -147,32 +161,169 @@ LEFT JOIN regions rg ON rg.code = g.care_region
 LEFT JOIN programme_areas pa ON pa.id = g.programme_area_id
 """
 
+_BREAKDOWNS = f"""
+grouped AS (
+    SELECT {_SETS}, {_FIGURES}
+    FROM items
+    GROUP BY {_GROUPING}
+)
+{_LABELLED}
+"""
 
-def breakdowns_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
-    """The breakdowns' statement and its arguments (bench/followup.py explains it): one walk
-    over the items for every breakdown, the themes' included."""
-    items, args = _items(scope)
-    if not themes:
-        return f"WITH {items}, {_BREAKDOWNS} ORDER BY dimension, received DESC, key", args
-    own = ""
+
+def _documents(scope: Scope, column: str, args: list[object]) -> list[str]:
+    """The conditions on ``column`` (a document id) of the scope's programme area and
+    document, appending their arguments to ``args``."""
+    where = []
+    if scope.area_id is not None:
+        args.append(scope.area_id)
+        where.append(
+            f"{column} IN (SELECT ad.id FROM guidance_documents ad JOIN subject_groups ag "
+            f"ON ag.id = ad.subject_group_id WHERE ag.programme_area_id = ${len(args)})"
+        )
+    if scope.document_id is not None:
+        args.append(scope.document_id)
+        where.append(f"{column} = ${len(args)}")
+    return where
+
+
+def _themed(scope: Scope, args: list[object], items: str) -> str:
+    """The themes' CTE over the CTE ``items`` (each item with its id, status and
+    days_to_answer), appending its arguments to ``args``. The tags are read by their copies of
+    the item's document and received time (sql/0029): the period's tags of the scope's
+    documents, as an index range, rather than all tags of the country hashed to be joined."""
+    tags = [
+        "ft.received_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        "ft.received_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')",
+        *_documents(scope, "ft.document_id", args),
+    ]
     if scope.groups is not None:
         args.append(scope.groups)
-        own = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
-    sql = f"""
-    WITH {items},
+        tags.append(f"t.group_id = ANY(${len(args)}::bigint[])")
+    return f"""
     themed AS (
         SELECT t.id, t.name || ' (' || sg.name || ')' AS label, {_FIGURES}
-        FROM items
+        FROM {items} items
         JOIN feedback_themes ft ON ft.feedback_id = items.id
         JOIN group_themes t ON t.id = ft.theme_id
         JOIN subject_groups sg ON sg.id = t.group_id
-        {own}
-        GROUP BY t.id, t.name, sg.name),
-    {_BREAKDOWNS}
+        WHERE {" AND ".join(tags)}
+        GROUP BY t.id, t.name, sg.name)
+    """
+
+
+_THEME_ROWS = """
     UNION ALL
     SELECT 'theme', id::text, label, received, answered, change_planned, changed,
            percentiles[1], percentiles[2]
     FROM themed
+"""
+
+
+def breakdowns_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The breakdowns' statement and its arguments, counted from the items themselves: one
+    walk over them for every breakdown, the themes' included. What the figures are by
+    definition; the page reads them from the day counts (``summary_sql``) when it can."""
+    items, args = _items(scope)
+    if not themes:
+        return f"WITH {items}, {_BREAKDOWNS} ORDER BY dimension, received DESC, key", args
+    themed = _themed(scope, args, "items")
+    order = "ORDER BY dimension, received DESC, key"
+    return f"WITH {items}, {themed}, {_BREAKDOWNS} {_THEME_ROWS} {order}", args
+
+
+def summary_group(scope: Scope) -> int | None:
+    """Whose rows of followup_days hold the scope's counts: 0 (every item once) without a
+    group filter, the group's with one group, None when no single group's rows do (a lead of
+    several groups without a group chosen: an item routed to two of them is in both groups'
+    rows, so their sum would count it twice)."""
+    if scope.group_id is not None:
+        if scope.groups is not None and scope.group_id not in scope.groups:
+            return None
+        return scope.group_id
+    if scope.groups is None:
+        return 0
+    if len(scope.groups) == 1:
+        return scope.groups[0]
+    return None
+
+
+def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The breakdowns' statement from the day counts (followup_days, sql/0029), with the
+    same rows and figures as ``breakdowns_sql``: the counts are sums of the rows of ``group``
+    (``summary_group``) in the period; the medians and 90th percentiles are over the answered
+    items' exact times (feedback.days_to_first_answer, the same expression stored), read from
+    the items: a count per day cannot give them. Each item's period is found among the
+    periods' first instants (width_bucket), not by converting every item's time to Sweden's.
+    Each group's times are gathered with array_agg, which may be hashed where an ordered
+    aggregate must sort for every breakdown, in time order (so percentile_cont's own sort of
+    each finds them sorted); the themes are counted from the items."""
+    where, args = _where(scope)
+    args.append(group)
+    days = ["s.day >= $1::date", "s.day <= $2::date", f"s.group_id = ${len(args)}"]
+    days += _documents(scope, "s.document_id", args)
+    if scope.version_id is not None:
+        args.append(scope.version_id)
+        days.append(f"s.version_id = ${len(args)}")
+    # The themes' items: read from the index with the tags of the period (no period, no
+    # breakdown columns worked out for them).
+    items = (
+        "(SELECT f.id, f.status, f.days_to_first_answer AS days_to_answer FROM feedback f "
+        f"WHERE f.document_id IS NOT NULL AND {' AND '.join(where)})"
+    )
+    themed = f", {_themed(scope, args, items)}" if themes else ""
+    sql = f"""
+    WITH periods AS (
+        SELECT array_agg(d::date ORDER BY d) AS starts,
+               array_agg(d AT TIME ZONE 'Europe/Stockholm' ORDER BY d) AS instants
+        FROM generate_series(date_trunc($3, $1::date::timestamp), $2::date::timestamp,
+                             ('1 ' || $3)::interval) d),
+    answered AS MATERIALIZED (
+        SELECT p.starts[width_bucket(f.created_at, p.instants)] AS period,
+               f.document_id, f.version_id, f.section_key, f.category, f.care_region,
+               g.programme_area_id, f.days_to_first_answer AS days_to_answer
+        FROM feedback f
+        JOIN guidance_documents d ON d.id = f.document_id
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        CROSS JOIN periods p
+        WHERE {" AND ".join(where)} AND f.first_answered_at IS NOT NULL
+        ORDER BY days_to_answer),
+    counted AS (
+        SELECT s.document_id, s.version_id, s.section_key, s.category, s.care_region,
+               g.programme_area_id, date_trunc($3, s.day::timestamp)::date AS period,
+               s.received, s.answered, s.change_planned, s.changed
+        FROM followup_days s
+        JOIN guidance_documents d ON d.id = s.document_id
+        JOIN subject_groups g ON g.id = d.subject_group_id
+        WHERE {" AND ".join(days)}),
+    counts AS (
+        SELECT {_SETS},
+               sum(received) AS received, sum(answered) AS answered,
+               sum(change_planned) AS change_planned, sum(changed) AS changed
+        FROM counted
+        GROUP BY {_GROUPING}
+        HAVING sum(received) > 0),
+    times AS (
+        SELECT {_SETS}, array_agg(days_to_answer) AS times
+        FROM answered
+        GROUP BY {_GROUPING}){themed},
+    grouped AS (
+        SELECT c.*, p.percentiles
+        FROM counts c
+        LEFT JOIN times t ON t.dimension = c.dimension
+            AND t.period IS NOT DISTINCT FROM c.period
+            AND t.document_id IS NOT DISTINCT FROM c.document_id
+            AND t.version_id IS NOT DISTINCT FROM c.version_id
+            AND t.section_key IS NOT DISTINCT FROM c.section_key
+            AND t.category IS NOT DISTINCT FROM c.category
+            AND t.care_region IS NOT DISTINCT FROM c.care_region
+            AND t.programme_area_id IS NOT DISTINCT FROM c.programme_area_id
+        -- Once per row (as a column's subquery it would be worked out for each use).
+        CROSS JOIN LATERAL (
+            SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x) AS percentiles
+            FROM unnest(t.times) x) p)
+    {_LABELLED}
+    {_THEME_ROWS if themes else ""}
     ORDER BY dimension, received DESC, key
     """
     return sql, args
@@ -190,10 +341,25 @@ class Row(msgspec.Struct, frozen=True):
     p90_days: float | None
 
 
-async def breakdowns(conn: asyncpg.Connection, scope: Scope, *, themes: bool = True) -> list[Row]:
+def figures_sql(scope: Scope, *, themes: bool = True) -> tuple[str, list[object]]:
+    """The statement the page sends: from the day counts when one group's rows (or every
+    item's) hold the scope's counts, otherwise counted from the items."""
+    group = summary_group(scope)
+    if group is None:
+        return breakdowns_sql(scope, themes=themes)
+    return summary_sql(scope, group, themes=themes)
+
+
+async def breakdowns(
+    conn: asyncpg.Connection, scope: Scope, *, themes: bool = True, direct: bool = False
+) -> list[Row]:
     """The figures of every breakdown: the totals, each period, document, version, section,
-    category, region and programme area, and (when ``themes``) each theme."""
-    sql, args = breakdowns_sql(scope, themes=themes)
+    category, region and programme area, and (when ``themes``) each theme. ``direct``:
+    counted from the items themselves, never from the day counts (what the day counts are
+    checked against)."""
+    sql, args = (
+        breakdowns_sql(scope, themes=themes) if direct else figures_sql(scope, themes=themes)
+    )
     async with conn.transaction(readonly=True):
         await conn.execute(SETTINGS)
         rows = await conn.fetch(sql, *args)
