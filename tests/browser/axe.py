@@ -59,8 +59,9 @@ def describe(violations: list[dict]) -> str:
 
 async def assert_accessible(page: Page, name: str) -> None:
     """Fail on any WCAG 2.1 A/AA violation axe finds, with a full-page screenshot of the page
-    saved as `name` to look at. Only then: a full-page screenshot took ~0.3 s of CPU (chromium's
-    and ours) on each of the ~150 checks, for pictures nobody looked at when the check passed."""
+    saved as `name` to look at. Only then: a full-page screenshot on each of the ~150 checks
+    cost ~0.6 s of CPU apiece (chromium's and ours; tests/browser/test_organisations.py, 14
+    checks: 27 s of CPU with them, 18-20 s without) for pictures nobody looked at."""
     path = _screenshot_path(name)
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.add_script_tag(content=_axe_source())
