@@ -41,11 +41,16 @@ def _rewrite(config: pytest.Config, path: Path) -> None:
     if state is None or not all(hasattr(rewrite, name) for name in needed):
         return
     cache_dir = rewrite.get_cache_dir(path)
-    cache_dir.mkdir(exist_ok=True)
     pyc = cache_dir / (path.name[:-3] + rewrite.PYC_TAIL)
-    if rewrite._read_pyc(path, pyc) is None:
-        source_hash, code = rewrite._rewrite_test(path, config)
-        rewrite._write_pyc(state, code, source_hash, pyc)
+    try:
+        cache_dir.mkdir(exist_ok=True)
+        if rewrite._read_pyc(path, pyc) is None:
+            source_hash, code = rewrite._rewrite_test(path, config)
+            rewrite._write_pyc(state, code, source_hash, pyc)
+    except (OSError, SyntaxError):
+        # A folder we may not write, or a module that does not compile: the worker that
+        # collects it meets the same and reports it as pytest always does.
+        return
 
 
 def _is_rewritten(config: pytest.Config, path: Path) -> bool:
