@@ -17,6 +17,7 @@ from medskapa.db.pool import init_connection
 from medskapa.security import passwords
 from medskapa.settings import Settings
 from tests.apps import app_for
+from tests.bytecode import precompile
 from tests.factories import TEST_SECRET, csrf_follows_cookie
 from tests.pg import copy_clause, server_url, unique_name, with_database
 
@@ -33,6 +34,10 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 # again (every factory user): each pair is estimated once per worker process. The answer is
 # the same function of the same two strings, so no rule is checked any less.
 REMEMBERED_GUESSABLE = functools.cache(passwords.guessable)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    precompile(config)
 
 
 @pytest.fixture(autouse=True)

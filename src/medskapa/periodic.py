@@ -1,5 +1,6 @@
 """A job every worker runs on a timer, started and stopped with the app. The jobs themselves
-are safe to run from many processes at once (they lock what they touch); this only schedules."""
+are safe to run from many processes at once (they lock what they touch); this schedules them
+(and, for the retention jobs, takes their connection and logs how many rows they handled)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
+import asyncpg
 from litestar import Litestar
+
+from medskapa.db.pool import acquire
+from medskapa.settings import Settings
 
 log = logging.getLogger("medskapa")
 
@@ -40,3 +45,26 @@ def periodic_lifespan(
                 await task
 
     return lifespan
+
+
+def counting_lifespan(
+    name: str,
+    settings: Settings,
+    job: Callable[[asyncpg.Connection], Awaitable[int]],
+    *,
+    logger: logging.Logger,
+    done: str,
+    first_after: float,
+    every: float,
+) -> Callable[[Litestar], object]:
+    """A retention job on a timer: ``job`` runs on a connection from the app's pool and answers
+    how many rows it erased or destroyed; when there were any, ``done`` is logged with the count
+    (only the count: never what the rows held)."""
+
+    async def run(app: Litestar) -> None:
+        async with acquire(app.state.pool, settings.db_acquire_timeout) as conn:
+            count = await job(conn)
+        if count:
+            logger.info(done, extra={"count": count})
+
+    return periodic_lifespan(name, run, first_after=first_after, every=every)

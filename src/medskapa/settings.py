@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import platformdirs
 
-from medskapa.security.embedding import EmbedOriginError, parse_origins
+from medskapa.security.embed_origins import EmbedOriginError, parse_origins
 from medskapa.web.hosts import HostSettingError, allowed_hosts, split_base_url
 
 PREFIX = "MEDSKAPA_"

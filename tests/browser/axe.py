@@ -58,12 +58,16 @@ def describe(violations: list[dict]) -> str:
 
 
 async def assert_accessible(page: Page, name: str) -> None:
-    """Fail on any WCAG 2.1 A/AA violation axe finds; save a full-page screenshot as `name`."""
-    await page.screenshot(path=_screenshot_path(name), full_page=True)
+    """Fail on any WCAG 2.1 A/AA violation axe finds, with a full-page screenshot of the page
+    saved as `name` to look at. Only then: a full-page screenshot on each of the ~150 checks
+    cost ~0.6 s of CPU apiece (chromium's and ours; tests/browser/test_organisations.py, 14
+    checks: 27 s of CPU with them, 18-20 s without) for pictures nobody looked at."""
+    path = _screenshot_path(name)
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.add_script_tag(content=_axe_source())
     violations = await page.evaluate(_RUN_AXE, WCAG_TAGS)
     if violations:
+        await page.screenshot(path=path, full_page=True)
         pytest.fail(
             f"axe-core {AXE_VERSION} found {len(violations)} accessibility violation(s) "
             f"on {page.url} ({name}):\n{describe(violations)}",

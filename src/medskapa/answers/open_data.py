@@ -19,18 +19,7 @@ from medskapa.answers import service
 from medskapa.security.permissions import Permission, requires
 from medskapa.web.connection import held_connection
 from medskapa.web.deps import Conn
-
-# A cell a spreadsheet would take for a formula is prefixed with an apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+from medskapa.web.spreadsheet import csv_cell
 
 
 async def _body(conn: asyncpg.Connection, kind: str) -> AsyncGenerator[bytes, None]:
@@ -46,7 +35,7 @@ async def _body(conn: asyncpg.Connection, kind: str) -> AsyncGenerator[bytes, No
             if kind == "csv":
                 buffer = io.StringIO()
                 csv.writer(buffer, lineterminator="\r\n").writerows(
-                    [_cell(r[c]) for c in service.OPEN_DATA_COLUMNS] for r in records
+                    [csv_cell(r[c]) for c in service.OPEN_DATA_COLUMNS] for r in records
                 )
                 yield buffer.getvalue().encode()
             else:

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from litestar import Litestar
 
 from medskapa.clock import utc_now
-from medskapa.db.pool import acquire
 from medskapa.moderation.service import ModerationService
-from medskapa.periodic import periodic_lifespan
+from medskapa.periodic import counting_lifespan
 from medskapa.settings import Settings
 
 log = logging.getLogger("medskapa.moderation")
@@ -24,23 +23,15 @@ FIRST_RUN_AFTER_SECONDS = 60.0
 EVERY_SECONDS = 3600.0
 
 
-async def purge_once(app: Litestar, settings: Settings) -> int:
-    async with acquire(app.state.pool, settings.db_acquire_timeout) as conn:
-        return await ModerationService(conn, utc_now).purge_originals(
-            settings.redaction_retention_days
-        )
-
-
-async def _purge(app: Litestar, settings: Settings) -> None:
-    destroyed = await purge_once(app, settings)
-    if destroyed:
-        log.info("redaction originals destroyed", extra={"count": destroyed})
-
-
 def purge_lifespan(settings: Settings) -> Callable[[Litestar], object]:
-    return periodic_lifespan(
+    return counting_lifespan(
         "redaction-purge",
-        lambda app: _purge(app, settings),
+        settings,
+        lambda conn: ModerationService(conn, utc_now).purge_originals(
+            settings.redaction_retention_days
+        ),
+        logger=log,
+        done="redaction originals destroyed",
         first_after=FIRST_RUN_AFTER_SECONDS,
         every=EVERY_SECONDS,
     )

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+if TYPE_CHECKING:  # types only: reading the settings (every CLI command) need not load Litestar
+    from litestar.types import ASGIApp, Receive, Scope, Send
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

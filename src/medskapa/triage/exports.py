@@ -28,24 +28,8 @@ from medskapa.triage.service import TriageService
 from medskapa.triage.shared_web import DEPENDENCIES
 from medskapa.web.connection import held_connection
 from medskapa.web.deps import Conn
+from medskapa.web.spreadsheet import csv_cell
 from medskapa.web.templating import STOCKHOLM
-
-# A cell a spreadsheet would take for a formula is prefixed with an apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    # A list (the item's themes) is one cell, its parts separated by semicolons.
-    text = "; ".join(value) if isinstance(value, list) else str(value)
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
-    return text
 
 
 def _json_value(value: Any) -> Any:
@@ -143,7 +127,7 @@ async def _export_stream(
             if kind == "csv":
                 buffer = io.StringIO()
                 writer = csv.writer(buffer, lineterminator="\r\n")
-                writer.writerows([_csv_cell(row[c]) for c in EXPORT_COLUMNS] for row in rows)
+                writer.writerows([csv_cell(row[c]) for c in EXPORT_COLUMNS] for row in rows)
                 yield buffer.getvalue().encode()
             else:
                 chunk = b",".join(
