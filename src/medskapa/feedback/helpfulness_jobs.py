@@ -10,29 +10,20 @@ from collections.abc import Callable
 from litestar import Litestar
 
 from medskapa.clock import utc_now
-from medskapa.db.pool import acquire
 from medskapa.feedback.helpfulness import erase_old_reasons
-from medskapa.periodic import periodic_lifespan
+from medskapa.periodic import counting_lifespan
 from medskapa.settings import Settings
 
 log = logging.getLogger("medskapa.feedback")
 
 
-async def purge_once(app: Litestar, settings: Settings) -> int:
-    async with acquire(app.state.pool, settings.db_acquire_timeout) as conn:
-        return await erase_old_reasons(conn, utc_now(), settings.helpfulness_reason_retention_days)
-
-
-async def _purge(app: Litestar, settings: Settings) -> None:
-    erased = await purge_once(app, settings)
-    if erased:
-        log.info("helpfulness reasons erased", extra={"count": erased})
-
-
 def reason_purge_lifespan(settings: Settings) -> Callable[[Litestar], object]:
-    return periodic_lifespan(
+    return counting_lifespan(
         "helpfulness-reason-purge",
-        lambda app: _purge(app, settings),
+        settings,
+        lambda conn: erase_old_reasons(conn, utc_now(), settings.helpfulness_reason_retention_days),
+        logger=log,
+        done="helpfulness reasons erased",
         first_after=150.0,
         every=3600.0,
     )
