@@ -141,6 +141,17 @@ async def test_a_report_is_a_feedback_item_its_sender_follows_with_the_receipt_c
     assert "Vi tog emot din synpunkt." in status
     assert "Kunskapsstöd" not in status.split("<main")[1]
 
+    # The API reads it like any feedback, with no document.
+    api = await client.post("/api/v1/receipts/lookup", json={"code": code})
+    assert api.status_code == 200, api.text
+    body = api.json()
+    assert (body["document"], body["version"], body["category"], body["status"]) == (
+        None,
+        None,
+        "accessibility",
+        "received",
+    )
+
     english = await client.post(
         URL, data={"problem": "Focus is not visible in the menu.", "lang": "en"}
     )
