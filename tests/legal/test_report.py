@@ -396,3 +396,13 @@ async def test_a_receipt_code_for_a_report_is_looked_up_like_any(conn: asyncpg.C
         None,
         PROBLEM,
     )
+
+
+async def test_a_report_that_sounds_like_a_crisis_shows_where_to_get_help_now(
+    client: Client,
+) -> None:
+    sent = await client.post(URL, data={"problem": "Jag funderar på självmord. Sidan är rörig."})
+    assert sent.status_code == 200
+    assert "Behöver du hjälp nu?" in sent.text
+    calm = await client.post(URL, data={"problem": PROBLEM})
+    assert "Behöver du hjälp nu?" not in calm.text
