@@ -20,7 +20,7 @@ from litestar.testing import AsyncTestClient
 from medskapa.accounts.admin import RoleChoice
 from medskapa.audit.keys import binder
 from medskapa.db.pool import create_pool
-from medskapa.feedback.service import FeedbackService
+from medskapa.feedback.service import FeedbackService, detach_account
 from medskapa.legal.domain import ReportInput
 from medskapa.legal.service import AccessibilityReports
 from medskapa.outbox.jobs import relay_key
@@ -289,6 +289,15 @@ async def test_a_signed_in_sender_finds_the_report_in_mina_synpunkter_and_the_da
         "accessibility",
     )
     assert item["text"] == PROBLEM
+
+    # When the account is deleted the report stays, anonymised, as all feedback does: no link
+    # to the account and no address.
+    await client.post(URL, data={"problem": "Kontrasten är för låg.", "email": "pat@exempel.se"})
+    async with conn.transaction():
+        assert await detach_account(conn, person) == 2
+    assert await conn.fetchval("SELECT count(*) FROM feedback WHERE user_id IS NOT NULL") == 0
+    assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+    assert await conn.fetchval("SELECT count(*) FROM feedback WHERE subject = 'site'") == 2
 
 
 @pytest.mark.parametrize(
