@@ -51,3 +51,17 @@ def test_port_and_workers_for_serve_are_checked() -> None:
         Settings.from_env({"MEDSKAPA_PORT": "0"})
     with pytest.raises(SettingsError, match="MEDSKAPA_WORKERS must be from 1 to 64"):
         Settings.from_env({"MEDSKAPA_WORKERS": "0"})
+
+
+def test_the_helpfulness_reasons_retention_is_checked() -> None:
+    assert Settings.from_env({}).helpfulness_reason_retention_days == 365
+    assert (
+        Settings.from_env(
+            {"MEDSKAPA_HELPFULNESS_REASON_RETENTION_DAYS": "90"}
+        ).helpfulness_reason_retention_days
+        == 90
+    )
+    with pytest.raises(
+        SettingsError, match="MEDSKAPA_HELPFULNESS_REASON_RETENTION_DAYS must be from 1 to 3650"
+    ):
+        Settings.from_env({"MEDSKAPA_HELPFULNESS_REASON_RETENTION_DAYS": "0"})

@@ -45,6 +45,7 @@ from medskapa.consultations.web import ConsultationApi, ConsultationPages
 from medskapa.db.pool import create_pool
 from medskapa.feedback.api import FeedbackApi
 from medskapa.feedback.embed_web import WidgetApi, WidgetScript
+from medskapa.feedback.helpfulness_jobs import reason_purge_lifespan
 from medskapa.feedback.helpfulness_pages import HelpfulnessPages
 from medskapa.feedback.mine_pages import MyFeedbackPages
 from medskapa.feedback.pages import FeedbackPages
@@ -65,7 +66,7 @@ from medskapa.security.csrf import CsrfMiddleware
 from medskapa.security.disclosure import security_txt
 from medskapa.security.embedding import EmbedCors
 from medskapa.security.headers import security_headers
-from medskapa.security.permissions import Permission, deny_undeclared, requires
+from medskapa.security.permissions import Permission, enforce_permissions, requires
 from medskapa.security.proxies import trusted_proxies
 from medskapa.settings import Settings, SettingsError
 from medskapa.statements.api import StatementApi
@@ -178,15 +179,14 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static",
                 directories=[resource_dir("static")],
                 include_in_schema=False,
-                guards=[requires(Permission.PUBLIC)],
+                opt=requires(Permission.PUBLIC),
             ),
         ],
-        guards=[deny_undeclared],
         dependencies={"conn": Provide(provide_connection)},
         middleware=[
             # The language of every page and message of the request (?lang=, the switch's
             # cookie, Accept-Language): first, so that even a refusal below speaks it.
-            language_middleware,
+            DefineMiddleware(language_middleware, secure_cookies=not settings.dev_insecure_cookies),
             trusted_proxies(settings.trusted_proxy_networks()),
             request_logging,
             # Links are made from settings.base_url alone; requests for other hosts get 400
@@ -222,6 +222,9 @@ def create_app(settings: Settings) -> Litestar:
                 # know it, and the worst a forged request could do is stop one follower's mail.
                 exempt=re.compile(UNSUBSCRIBE_PATH_PATTERN),
             ),
+            # Last, where Litestar would run a guard: the route's declared permission (401/403,
+            # and deny by default for a route that declares none); security/permissions.py.
+            enforce_permissions,
         ],
         exception_handlers=exception_handlers(),
         after_exception=[note_database_failure],
@@ -240,6 +243,7 @@ def create_app(settings: Settings) -> Litestar:
             relay_lifespan(settings),
             checkpoint_lifespan(settings),
             report_purge_lifespan(settings),
+            reason_purge_lifespan(settings),
         ],
         state=State({"settings": settings}),
         template_config=TemplateConfig(

@@ -122,6 +122,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     accessibility_report_retention_days: int = 365
     """Days the text, page and address of a report of an accessibility problem (a site
     feedback item) are kept; its status and trail stay."""
+    helpfulness_reason_retention_days: int = 365
+    """Days the reason given with an answer to "Hjälpte informationen?" is kept before its
+    text is erased (the yes or no, and that a reason was given, stay for the counts)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -217,6 +220,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if not 1 <= self.accessibility_report_retention_days <= 3650:
             raise SettingsError(
                 "MEDSKAPA_ACCESSIBILITY_REPORT_RETENTION_DAYS must be from 1 to 3650."
+            )
+        if not 1 <= self.helpfulness_reason_retention_days <= 3650:
+            raise SettingsError(
+                "MEDSKAPA_HELPFULNESS_REASON_RETENTION_DAYS must be from 1 to 3650."
             )
 
     def allowed_host_names(self) -> list[str]:

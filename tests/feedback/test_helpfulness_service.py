@@ -4,6 +4,7 @@ the counts the statistics read."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -166,3 +167,40 @@ async def test_counts_filter_by_area_and_days(conn: asyncpg.Connection) -> None:
     ]
     assert await helpfulness.counts(conn, until=dt.date(2026, 11, 21)) == []
     assert await helpfulness.counts(conn, programme_area="inget-sadant-omrade") == []
+
+
+async def test_reasons_are_erased_after_the_retention_period_and_the_counts_stay(
+    conn: asyncpg.Connection,
+) -> None:
+    slug, label, _ = await first_document(conn)
+    key = await instance_secret(conn, RECEIPT_KEY)
+    old, recent = FIXED_NOW - dt.timedelta(days=40), FIXED_NOW - dt.timedelta(days=5)
+    for when, helpful, reason in (
+        (old, "nej", "Texten om andnöd är svår."),
+        (old, "ja", ""),
+        (recent, "nej", "Jag förstod inte tabellen."),
+    ):
+        await helpfulness.answer(
+            conn,
+            key,
+            when,
+            _answer(slug, helpfulness.new_browser_id(), helpful=helpful, reason=reason),
+        )
+    before = await helpfulness.counts(conn, document=slug)
+    assert before == [HelpfulnessCount(slug, label, None, yes=1, no=2, with_reason=2)]
+
+    erased = await helpfulness.erase_old_reasons(conn, FIXED_NOW, 30, batch=1)
+    assert erased == 1
+    assert await conn.fetchval("SELECT count(*) FROM helpfulness_answers") == 3
+    reasons = await conn.fetch(
+        "SELECT reason FROM helpfulness_answers WHERE reason IS NOT NULL ORDER BY id"
+    )
+    assert [r["reason"] for r in reasons] == ["Jag förstod inte tabellen."]
+    # The figures the statistics and dashboards show do not change when a text goes.
+    assert await helpfulness.counts(conn, document=slug) == before
+    assert await helpfulness.erase_old_reasons(conn, FIXED_NOW, 30) == 0
+
+
+def test_the_cookie_page_names_the_storage_key_the_script_uses() -> None:
+    script = (Path(__file__).parents[2] / "static" / "js" / "helpful.js").read_text()
+    assert f'var ID_KEY = "{helpfulness.BROWSER_STORAGE_KEY}";' in script

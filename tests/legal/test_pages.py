@@ -149,17 +149,49 @@ async def test_the_privacy_notice_shows_the_configured_retention_periods(
         assert "raderas efter <strong>7 dagar</strong>" in page
 
 
+async def test_the_privacy_notice_shows_how_long_helpfulness_reasons_are_kept(
+    database_url: str,
+) -> None:
+    for days in (60, 500):
+        settings = configured(database_url, helpfulness_reason_retention_days=days)
+        async for c in client_with(settings, f"reasons-{days}"):
+            sv = retention((await c.get("/personuppgifter")).text, "hjalpte")
+            en = retention(
+                (await c.get("/personuppgifter", params={"lang": "en"})).text, "helpfulness"
+            )
+        assert f"Texten i skälet raderas efter {days} dagar" in sv
+        assert f"The text of the reason is erased after {days} days" in en
+
+
 async def test_the_cookie_page_lists_exactly_the_cookies_the_app_sets(
     client: Client, conn: asyncpg.Connection
 ) -> None:
     page = (await client.get("/kakor")).text
     listed = set(re.findall(r"<h3><code>([^<]+)</code></h3>", page))
-    assert listed == {"__Host-csrf", "__Host-medskapa", "__Host-medskapa-device", "sprak"}
+    assert listed == {
+        "__Host-csrf",
+        "__Host-medskapa",
+        "__Host-medskapa-device",
+        "__Host-webblasare",
+        "sprak",
+    }
+    assert "<code>medskapa.webblasare</code>" in page
     assert "Vi använder inga kakor för statistik, reklam eller spårning" in page
     # What a first visit and a sign-in really set is on the list.
     fresh = await client.get("/", headers={"cookie": ""})
-    set_names = {c.split("=", 1)[0] for c in fresh.headers.get_list("set-cookie")}
-    assert set_names <= listed
+    assert fresh.headers.get_list("set-cookie") == []
+    named = await client.get("/", params={"lang": "en"}, headers={"cookie": ""})
+    named_names = {c.split("=", 1)[0] for c in named.headers.get_list("set-cookie")}
+    assert named_names == {"sprak"}
+    assert "eller öppnar en länk till en sida på ett visst språk" in page
+    # Answering "Hjälpte informationen?" without a script sets only a listed cookie.
+    slug, label, _ = await first_document(conn)
+    answered = await client.post(
+        f"/kunskapsstod/{slug}/hjalpte", data={"version": label, "helpful": "ja"}
+    )
+    assert answered.status_code == 200
+    answer_names = {c.split("=", 1)[0] for c in answered.headers.get_list("set-cookie")}
+    assert answer_names == {"__Host-webblasare"}
     await make_person(conn, "lisa@exempel.se")
     signed_in = await client.post(
         "/logga-in",
@@ -188,6 +220,7 @@ async def test_in_development_the_cookie_page_names_the_development_cookies(
             "csrf",
             "medskapa_session",
             "medskapa_device",
+            "webblasare",
             "sprak",
         }
 

@@ -4,6 +4,7 @@ the moderator, whose urgent flag is chosen already, and approving it tells the g
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -14,7 +15,14 @@ from litestar.testing import AsyncTestClient
 from medskapa.accounts.admin import RoleChoice
 from medskapa.feedback.texts import REJECTION_WORDS
 from medskapa.i18n import translate
-from tests.factories import csrf_follows_cookie, make_staff, sign_in_staff
+from tests.factories import (
+    FIXED_NOW,
+    api_token,
+    csrf_follows_cookie,
+    make_feedback,
+    make_staff,
+    sign_in_staff,
+)
 from tests.moderation.conftest import Place
 
 Client = AsyncTestClient[Litestar]
@@ -160,3 +168,34 @@ async def test_own_care_complaints_name_ivo_beside_patientnamnden(
         rejected = translate(REJECTION_WORDS["personal_care_matter"], lang)
         assert "patientnämnden" in rejected
         assert "(IVO)" in rejected
+
+
+async def test_an_urgent_item_waits_first_in_the_queue_however_long_it_is(
+    client: Client, conn: asyncpg.Connection, place: Place
+) -> None:
+    """A possible safety signal is not left behind a day's ordinary feedback: it leads the
+    moderation queue, on the page and through the API, even past the page's limit."""
+    for minutes in (0, 1):
+        await make_feedback(
+            conn,
+            now=FIXED_NOW + dt.timedelta(minutes=minutes),
+            text=f"Vanlig synpunkt nummer {minutes} om texten.",
+        )
+    urgent = await make_feedback(
+        conn, now=FIXED_NOW + dt.timedelta(minutes=5), text="Jag vill inte leva längre."
+    )
+    moderator = await make_staff(conn, "mod@exempel.se", role=RoleChoice.MODERATOR)
+    await sign_in_staff(client, conn, moderator)
+    page = (await client.get("/moderering")).text
+    assert page.index("Jag vill inte leva längre.") < page.index("Vanlig synpunkt nummer 0")
+    token = await api_token(conn, moderator)
+    first = await client.get("/api/v1/moderation/queue", params={"limit": 1}, headers=token)
+    assert first.status_code == 200
+    assert [item["id"] for item in first.json()["items"]] == [str(urgent.id)]
+    # Among the ordinary ones the oldest still comes first.
+    rest = await client.get("/api/v1/moderation/queue", headers=token)
+    texts = [item["text"] for item in rest.json()["items"]]
+    assert texts[1:] == [
+        "Vanlig synpunkt nummer 0 om texten.",
+        "Vanlig synpunkt nummer 1 om texten.",
+    ]

@@ -30,7 +30,7 @@ from medskapa.db.embedded import EmbeddedPostgres
 from medskapa.db.pool import init_connection
 from medskapa.outbox.render import render
 from medskapa.security import passwords
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission
 from medskapa.security.sessions import create_session
 from medskapa.settings import Settings, SettingsError
 from tests.factories import (
@@ -887,7 +887,7 @@ async def test_a_route_that_names_no_permission_is_refused_to_everyone(
         ran.append(True)
         return "hemligt innehåll"
 
-    @get("/skyddad", guards=[requires(Permission.ADMINISTER)], sync_to_thread=False)
+    @get("/skyddad", permission=Permission.ADMINISTER, sync_to_thread=False)
     def declared() -> str:
         return "för administratörer"
 

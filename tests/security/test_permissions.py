@@ -34,6 +34,20 @@ def test_every_route_declares_a_permission(app: Litestar) -> None:
     assert undeclared == []
 
 
+def test_routes_are_checked_without_litestar_guards(app: Litestar) -> None:
+    """The permission check is one middleware (security/permissions.py): Litestar copies the
+    route handler for every guard on every request. Only the outbox's local-or-admin rule,
+    on one rarely used route, is still a guard."""
+    guarded = {
+        f"{sorted(handler.http_methods)} {route.path}": [g.__name__ for g in guards]
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if (guards := handler.resolve_guards())
+    }
+    assert all(names == ["local_or_admin"] for names in guarded.values()), guarded
+
+
 def test_every_permission_has_a_rule() -> None:
     assert set(RULES) == set(Permission)
 

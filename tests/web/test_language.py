@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -11,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from medskapa.i18n import negotiate, translate, use_language
 from medskapa.web.language import COOKIE, without_language
 from medskapa.web.templating import local_time, number, swedish_date
+from tests.factories import first_document
 from tests.web.test_local_time import utc
 
 
@@ -86,9 +88,62 @@ async def test_a_page_is_swedish_by_default_and_english_when_asked(
 
 
 async def test_a_plain_page_sets_no_language_cookie(client: AsyncTestClient[Litestar]) -> None:
-    for path in ("/kunskapsstod", "/kunskapsstod?lang=en", "/folj?lang=sv"):
+    for path in ("/kunskapsstod", "/folj", "/tillganglighet"):
         response = await client.get(path, headers={"accept-language": "en"})
-        assert COOKIE not in response.headers.get("set-cookie", ""), path
+        assert '<html lang="en">' in response.text, path
+        assert response.headers.get_list("set-cookie") == [], path
+    assert COOKIE not in client.cookies
+
+
+async def test_a_page_opened_in_a_named_language_keeps_it_for_the_browser_session(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    """Someone who follows an English link (an e-mail, a search engine's alternate) reads the
+    next page, and the answer to the next form, in English too."""
+    opened = await client.get("/kunskapsstod?lang=en")
+    assert '<html lang="en">' in opened.text
+    (cookie,) = opened.headers.get_list("set-cookie")
+    assert cookie.startswith(f"{COOKIE}=en;")
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"path=/", "httponly", "samesite=lax"} <= flags
+    # Until the browser closes: no lifetime of its own (the switch's lasts a year).
+    assert not any(flag.startswith(("max-age", "expires")) for flag in flags)
+    # A shared cache must not keep the response and its cookie for others.
+    assert opened.headers["cache-control"].startswith("private")
+    assert "public" not in opened.headers["cache-control"]
+
+    # A link on the page carries no lang, and the next page is still English ...
+    linked = await client.get("/kunskapsstod", headers={"accept-language": "sv"})
+    assert '<html lang="en">' in linked.text
+    assert linked.headers.get_list("set-cookie") == []
+    # ... and so is the answer to a form sent from it.
+    sent = await client.post(
+        "/logga-in", data={"email": "ingen@exempel.se", "password": "fel lösenord 123"}
+    )
+    assert '<html lang="en">' in sent.text
+    assert "Logga in" not in sent.text
+
+    # The same language asked for again sets nothing; the other one replaces it.
+    again = await client.get("/kunskapsstod?lang=en")
+    assert again.headers.get_list("set-cookie") == []
+    swedish = await client.get("/folj?lang=sv")
+    assert swedish.headers["set-cookie"].startswith(f"{COOKIE}=sv;")
+    assert '<html lang="sv">' in (await client.get("/kunskapsstod")).text
+
+
+async def test_the_api_and_the_widgets_frame_never_remember_a_language(
+    client: AsyncTestClient[Litestar], conn: asyncpg.Connection
+) -> None:
+    slug, _, _ = await first_document(conn)
+    for path in (
+        "/api/v1/documents?lang=en",
+        f"/inbaddad/{slug}/synpunkt?lang=en",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers.get_list("set-cookie") == [], path
+    posted = await client.post("/logga-in?lang=en", data={"email": "", "password": ""})
+    assert posted.headers.get_list("set-cookie") == []
     assert COOKIE not in client.cookies
 
 

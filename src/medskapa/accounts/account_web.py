@@ -28,7 +28,6 @@ from medskapa.security.permissions import (
     Permission,
     has_staff_permission,
     principal_of,
-    requires,
 )
 from medskapa.web.forms import field, see_other
 
@@ -68,7 +67,7 @@ class AccountPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
 
-    @get("/konto", guards=[requires(Permission.SIGNED_IN)])
+    @get("/konto", permission=Permission.SIGNED_IN)
     async def account(
         self,
         request: Request[Any, Any, Any],
@@ -77,7 +76,7 @@ class AccountPages(Controller):
     ) -> Template:
         return await _account_page(request, accounts, done=done)
 
-    @get("/konto/mina-data", guards=[requires(Permission.SIGNED_IN)])
+    @get("/konto/mina-data", permission=Permission.SIGNED_IN)
     async def data_download(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[bytes]:
@@ -94,7 +93,7 @@ class AccountPages(Controller):
 
     @post(
         "/konto/nya-synpunkter",
-        guards=[requires(Permission.WORK_IN_GROUP)],
+        permission=Permission.WORK_IN_GROUP,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def new_item_mail(
@@ -113,7 +112,7 @@ class AccountPages(Controller):
 
     @post(
         "/konto/losenord",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def change_password(
@@ -144,7 +143,7 @@ class AccountPages(Controller):
 
     @post(
         "/konto/sessioner/avsluta",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def revoke_session(
@@ -156,7 +155,7 @@ class AccountPages(Controller):
         await accounts.revoke_session(user_id_of(request), field(data, "session"))
         return see_other("/konto?klart=session")
 
-    @post("/konto/sessioner/avsluta-alla", guards=[requires(Permission.SIGNED_IN)])
+    @post("/konto/sessioner/avsluta-alla", permission=Permission.SIGNED_IN)
     async def logout_everywhere(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
@@ -167,7 +166,7 @@ class AccountPages(Controller):
 
     @post(
         "/konto/api-nycklar",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def create_token(
@@ -181,7 +180,7 @@ class AccountPages(Controller):
 
     @post(
         "/konto/api-nycklar/aterkalla",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def revoke_token(
@@ -197,7 +196,7 @@ class AccountPages(Controller):
 
     @post(
         "/konto/radera",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def delete_account(

@@ -59,7 +59,7 @@ def _error(exc: Invalid) -> str:
 
 class UserAdminPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    opt = requires(Permission.ADMINISTER)
     dependencies = {"clock": Provide(clock, sync_to_thread=False)}  # noqa: RUF012
 
     async def _page(self, conn: Conn, status: int = HTTP_200_OK, **context: Any) -> Template:

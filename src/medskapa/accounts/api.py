@@ -23,7 +23,7 @@ from medskapa.accounts.web import (
     login_cookies,
 )
 from medskapa.errors import Refused
-from medskapa.security.permissions import Permission, allows, principal_of, requires
+from medskapa.security.permissions import Permission, allows, principal_of
 from medskapa.security.principal import Principal
 from medskapa.web.errors import PROBLEM_JSON, Problem
 
@@ -68,7 +68,7 @@ class AuthApi(Controller):
 
     @post(
         "/auth/login",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Log in; sets the session cookie and returns the CSRF token for API calls",
@@ -101,7 +101,7 @@ class AuthApi(Controller):
 
     @post(
         "/auth/logout",
-        guards=[requires(Permission.SECOND_STEP)],
+        permission=Permission.SECOND_STEP,
         status_code=HTTP_200_OK,
         summary="Log out this session",
     )
@@ -115,7 +115,7 @@ class AuthApi(Controller):
 
     @get(
         "/me",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         summary="The signed-in user, and what this session or API token may do",
     )
     async def me(self, request: Request[Any, Any, Any]) -> Me:

@@ -15,7 +15,7 @@ from medskapa.accounts.domain import MailLimited, invalid
 from medskapa.accounts.service import AccountService
 from medskapa.accounts.web import DEPENDENCIES, MAX_FORM_BYTES, client_of, error_text, limited, page
 from medskapa.errors import Invalid, Refused
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission
 from medskapa.web.forms import field
 
 
@@ -23,13 +23,13 @@ class RegistrationPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
 
-    @get("/konto/glomt-losenord", guards=[requires(Permission.PUBLIC)])
+    @get("/konto/glomt-losenord", permission=Permission.PUBLIC)
     async def forgot_form(self) -> Template:
         return page("forgot")
 
     @post(
         "/konto/glomt-losenord",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def forgot(
@@ -44,7 +44,7 @@ class RegistrationPages(Controller):
             return limited("forgot", exc, email=field(data, "email")[:254])
         return page("forgot", sent=True)
 
-    @get("/konto/nytt-losenord", guards=[requires(Permission.PUBLIC)])
+    @get("/konto/nytt-losenord", permission=Permission.PUBLIC)
     async def reset_form(
         self, token: Annotated[str, QueryParameter(name="token", max_length=100)] = ""
     ) -> Template:
@@ -52,7 +52,7 @@ class RegistrationPages(Controller):
 
     @post(
         "/konto/nytt-losenord",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def reset(
@@ -68,13 +68,13 @@ class RegistrationPages(Controller):
             return page("reset", HTTP_422_UNPROCESSABLE_ENTITY, token=token, error=error_text(exc))
         return page("reset_done")
 
-    @get("/konto/registrera", guards=[requires(Permission.PUBLIC)])
+    @get("/konto/registrera", permission=Permission.PUBLIC)
     async def register_form(self) -> Template:
         return page("register", email="")
 
     @post(
         "/konto/registrera",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def register(
@@ -97,7 +97,7 @@ class RegistrationPages(Controller):
             )
         return page("registered")
 
-    @get("/konto/bekrafta", guards=[requires(Permission.PUBLIC)])
+    @get("/konto/bekrafta", permission=Permission.PUBLIC)
     async def confirm_form(
         self, token: Annotated[str, QueryParameter(name="token", max_length=100)] = ""
     ) -> Template:
@@ -106,7 +106,7 @@ class RegistrationPages(Controller):
 
     @post(
         "/konto/bekrafta",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def confirm(

@@ -32,7 +32,7 @@ from medskapa.accounts.web import (
     session_cookies,
 )
 from medskapa.errors import Invalid, Refused
-from medskapa.security.permissions import NotPermitted, Permission, principal_of, requires
+from medskapa.security.permissions import NotPermitted, Permission, principal_of
 from medskapa.security.principal import Principal
 from medskapa.web.forms import field, see_other
 from medskapa.web.return_to import RETURN_PARAM, carried, safe_return, with_return
@@ -125,13 +125,13 @@ class SignInPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
 
-    @get("/logga-in", name="login", guards=[requires(Permission.PUBLIC)])
+    @get("/logga-in", name="login", permission=Permission.PUBLIC)
     async def login_form(self, tillbaka: ReturnPath = None) -> Template:
         return page("login", email="", back_to=carried(tillbaka))
 
     @post(
         "/logga-in",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def login(
@@ -157,7 +157,7 @@ class SignInPages(Controller):
         redirect.cookies.extend(login_cookies(request.app.state.settings, logged_in))
         return redirect
 
-    @get("/logga-in/kod", guards=[requires(Permission.SECOND_STEP)])
+    @get("/logga-in/kod", permission=Permission.SECOND_STEP)
     async def second_factor_form(
         self, request: Request[Any, Any, Any], tillbaka: ReturnPath = None
     ) -> Response[Any]:
@@ -167,7 +167,7 @@ class SignInPages(Controller):
 
     @post(
         "/logga-in/kod",
-        guards=[requires(Permission.SECOND_STEP)],
+        permission=Permission.SECOND_STEP,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def second_factor(
@@ -198,7 +198,7 @@ class SignInPages(Controller):
             )
         return _with_session(request, see_other(safe_return(back_to)), promoted)
 
-    @get("/konto/tvastegsverifiering", guards=[requires(Permission.SECOND_STEP)])
+    @get("/konto/tvastegsverifiering", permission=Permission.SECOND_STEP)
     async def totp_setup(
         self,
         request: Request[Any, Any, Any],
@@ -215,7 +215,7 @@ class SignInPages(Controller):
 
     @post(
         "/konto/tvastegsverifiering",
-        guards=[requires(Permission.SECOND_STEP)],
+        permission=Permission.SECOND_STEP,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def totp_confirm(
@@ -257,7 +257,7 @@ class SignInPages(Controller):
 
     @post(
         "/logga-ut",
-        guards=[requires(Permission.SECOND_STEP)],
+        permission=Permission.SECOND_STEP,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def logout(

@@ -59,7 +59,7 @@ async def _body(conn: asyncpg.Connection, kind: str) -> AsyncGenerator[bytes, No
 
 class OpenDataPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
 
     @get("/oppna-data", name="open-data")
     async def about(self) -> Template:

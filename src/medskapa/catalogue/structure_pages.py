@@ -57,7 +57,7 @@ def _archive_choice(value: str) -> bool | None:
 class StructureAdminPages(Controller):
     path = PAGE
     include_in_schema = False
-    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    opt = requires(Permission.ADMINISTER)
     dependencies = DEPENDENCIES
 
     async def _page(

@@ -90,7 +90,7 @@ def _document_not_found(slug: str) -> NotFoundException:
 
 class CataloguePages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
 
     @get("/", name="home", opt=SHARED)
     async def home(self, conn: Conn) -> Template:
@@ -188,7 +188,7 @@ class CatalogueApi(Controller):
     @get(
         "/",
         summary="List guidance documents",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         opt=SHARED,
     )
     async def list_documents(
@@ -216,7 +216,7 @@ class CatalogueApi(Controller):
         summary="Create a guidance document with its first draft version",
         status_code=HTTP_201_CREATED,
         tags=["content"],
-        guards=[requires(Permission.AUTHOR_DOCUMENTS)],
+        permission=Permission.AUTHOR_DOCUMENTS,
         dependencies=AUTHORING_DEPENDENCIES,
         opt={"problems": [409, 422]},
     )
@@ -231,7 +231,7 @@ class CatalogueApi(Controller):
     @get(
         "/{slug:str}",
         summary="One guidance document with its versions and sections",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
         opt=SHARED,
         responses={200: ResponseSpec(Document, description="The document.")},
     )

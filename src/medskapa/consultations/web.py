@@ -25,7 +25,7 @@ from medskapa.errors import Invalid, Refused
 from medskapa.feedback.domain import CATEGORY_LABELS, STATUS_LABELS
 from medskapa.organisations.domain import is_open
 from medskapa.organisations.service import verified_organisations
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.triage.texts import CLOSE_REASON_LABELS
 from medskapa.web.deps import Conn, clock
 from medskapa.web.forms import field, fields, see_other
@@ -55,7 +55,7 @@ class ConsultationPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
 
-    @get("/remisser", guards=[requires(Permission.SIGNED_IN)])
+    @get("/remisser", permission=Permission.SIGNED_IN)
     async def consultations_page(self, request: AnyRequest, consultations: Service) -> Template:
         principal = principal_of(request)
         return _page(
@@ -83,7 +83,7 @@ class ConsultationPages(Controller):
             **extra,
         )
 
-    @get("/remisser/ny", guards=[requires(Permission.WORK_IN_GROUP)])
+    @get("/remisser/ny", permission=Permission.WORK_IN_GROUP)
     async def consultation_form(
         self, request: AnyRequest, conn: Conn, consultations: Service
     ) -> Template:
@@ -91,7 +91,7 @@ class ConsultationPages(Controller):
 
     @post(
         "/remisser",
-        guards=[requires(Permission.WORK_IN_GROUP)],
+        permission=Permission.WORK_IN_GROUP,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def open_consultation(
@@ -128,7 +128,7 @@ class ConsultationPages(Controller):
             )
         return see_other(f"/remisser/{opened.id}")
 
-    @get("/remisser/{consultation_id:str}", guards=[requires(Permission.SIGNED_IN)])
+    @get("/remisser/{consultation_id:str}", permission=Permission.SIGNED_IN)
     async def consultation(
         self,
         request: AnyRequest,
@@ -169,7 +169,7 @@ class ConsultationPages(Controller):
 
     @get(
         "/remisser/{consultation_id:str}/svarssammanstallning",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
     )
     async def response_table(
         self, request: AnyRequest, consultations: Service, consultation_id: FromPath[str]
@@ -185,7 +185,7 @@ class ConsultationPages(Controller):
 
     @post(
         "/remisser/{consultation_id:str}/dela",
-        guards=[requires(Permission.WORK_IN_GROUP)],
+        permission=Permission.WORK_IN_GROUP,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def share_preview(
@@ -259,7 +259,7 @@ class ConsultationApi(Controller):
 
     @get(
         "/consultations",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         summary="Consultations your groups opened or your organisations may answer",
     )
     async def consultations(
@@ -272,7 +272,7 @@ class ConsultationApi(Controller):
 
     @post(
         "/consultations",
-        guards=[requires(Permission.WORK_IN_GROUP)],
+        permission=Permission.WORK_IN_GROUP,
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Open a consultation on a version of one of your group's documents",
@@ -287,7 +287,7 @@ class ConsultationApi(Controller):
 
     @get(
         "/consultations/{consultation_id:str}",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         summary="One consultation",
     )
     async def consultation(

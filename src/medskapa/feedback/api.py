@@ -233,7 +233,7 @@ def _idempotency_problem(status: int, title: str, detail: str) -> Response[Probl
 class FeedbackApi(Controller):
     path = "/api/v1"
     tags = ("feedback",)
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
     dependencies = DEPENDENCIES
 
     @post(

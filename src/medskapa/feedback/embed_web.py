@@ -71,7 +71,7 @@ class WidgetApi(Controller):
         "/{slug:str}",
         summary="A guidance document's sections, for the feedback widget on guidance websites",
         description="Readable across origins by the sites in MEDSKAPA_EMBED_ORIGINS only.",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
     )
     async def sections(
         self,
@@ -126,7 +126,7 @@ class WidgetApi(Controller):
 
 class WidgetScript(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
 
     @get(WIDGET_SCRIPT, name="widget-script")
     async def script(self, request: Request[Any, Any, Any]) -> Response[bytes]:

@@ -36,6 +36,18 @@ from medskapa.security.secrets import derive
 __all__ = ["REASON_MAX", "HelpfulnessAnswer", "HelpfulnessCount", "answer", "counts"]
 
 REASON_MAX = 300
+BROWSER_STORAGE_KEY = "medskapa.webblasare"
+"""Where the pages' script keeps the browser's id (static/js/helpful.js says the same)."""
+BROWSER_COOKIE_DAYS = 365
+"""How long the cookie that holds the id where no script runs is kept."""
+
+
+def browser_cookie_name(insecure_cookies: bool) -> str:
+    """The cookie that holds the id where no script runs. As the CSRF cookie: ``__Host-``
+    where cookies are Secure, a plain name on http://127.0.0.1."""
+    return "webblasare" if insecure_cookies else "__Host-webblasare"
+
+
 Via = Literal["page", "widget"]
 # What new_browser_id makes (22 characters of base64url, 128 bits), with room for ids made by
 # a browser's own script (crypto.randomUUID: 36 characters).
@@ -177,3 +189,18 @@ async def counts(
         since=since,
         until=until,
     )
+
+
+async def erase_old_reasons(
+    conn: asyncpg.Connection, now: dt.datetime, retention_days: int, *, batch: int = 1000
+) -> int:
+    """Erase the text of every reason given more than ``retention_days`` ago (Swedish days,
+    as answers are dated); the answer, and that it came with a reason, stay for the counts."""
+    before = now.astimezone(_SWEDEN).date() - dt.timedelta(days=retention_days)
+    total = 0
+    while True:
+        async with conn.transaction():
+            erased = await queries.erase_reasons(conn, before, batch)
+        total += erased
+        if erased < batch:
+            return total

@@ -39,18 +39,16 @@ from medskapa.web.deps import Conn, client_id
 from medskapa.web.forms import field
 
 MAX_BODY_BYTES = 8 * 1024
-BROWSER_COOKIE_SECONDS = 365 * 24 * 3600
+BROWSER_COOKIE_SECONDS = helpfulness.BROWSER_COOKIE_DAYS * 24 * 3600
 
 
 def browser_cookie_name(request: Request[Any, Any, Any]) -> str:
-    # As the CSRF cookie: __Host- where cookies are Secure, a plain name on http://127.0.0.1.
-    insecure = request.app.state.settings.dev_insecure_cookies
-    return "webblasare" if insecure else "__Host-webblasare"
+    return helpfulness.browser_cookie_name(request.app.state.settings.dev_insecure_cookies)
 
 
 class HelpfulnessPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
     dependencies = DEPENDENCIES
 
     @post(

@@ -65,8 +65,8 @@ async def insert_answer(
     """Store the answer; False when this browser has already answered on this version."""
     stored = await conn.fetchval(
         "INSERT INTO helpfulness_answers "
-        "(version_id, section_key, helpful, reason, via, browser_hash, answered_on) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "(version_id, section_key, helpful, reason, reason_given, via, browser_hash, "
+        "answered_on) VALUES ($1, $2, $3, $4, $4::text IS NOT NULL, $5, $6, $7) "
         "ON CONFLICT (version_id, browser_hash) DO NOTHING RETURNING id",
         version_id,
         section_key,
@@ -103,7 +103,7 @@ async def counts(
         "SELECT d.slug AS document, v.label AS version, h.section_key AS section, "
         "  count(*) FILTER (WHERE h.helpful) AS yes, "
         "  count(*) FILTER (WHERE NOT h.helpful) AS no, "
-        "  count(h.reason) AS with_reason "
+        "  count(*) FILTER (WHERE h.reason_given) AS with_reason "
         "FROM helpfulness_answers h "
         "JOIN document_versions v ON v.id = h.version_id "
         "JOIN guidance_documents d ON d.id = v.document_id "
@@ -123,3 +123,15 @@ async def counts(
         until,
     )
     return [HelpfulnessCount(**row) for row in rows]
+
+
+async def erase_reasons(conn: asyncpg.Connection, before: dt.date, batch: int) -> int:
+    """Erase the text of up to ``batch`` reasons given before ``before``; how many."""
+    done = await conn.execute(
+        "UPDATE helpfulness_answers SET reason = NULL WHERE id IN ("
+        "  SELECT id FROM helpfulness_answers WHERE reason IS NOT NULL AND answered_on < $1 "
+        "  ORDER BY answered_on LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        before,
+        batch,
+    )
+    return int(done.split()[-1])

@@ -15,7 +15,7 @@ from medskapa.feedback import service as feedback_service
 from medskapa.feedback.domain import ITEM_CATEGORY_LABELS, status_labels
 from medskapa.feedback.service import FeedbackService, FeedbackView, submitter_timeline
 from medskapa.feedback.web import DEPENDENCIES
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.web.responses import private_page
 
 
@@ -35,7 +35,7 @@ class MyFeedbackPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
 
-    @get("/mina-synpunkter", name="my-feedback", guards=[requires(Permission.SIGNED_IN)])
+    @get("/mina-synpunkter", name="my-feedback", permission=Permission.SIGNED_IN)
     async def mine(
         self, request: Request[Any, Any, Any], service: NamedDependency[FeedbackService]
     ) -> Template:

@@ -114,7 +114,7 @@ def _limited(
 
 class FeedbackPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
     dependencies = DEPENDENCIES
 
     async def _document(self, conn: Conn, slug: str) -> FormDocument:

@@ -21,7 +21,7 @@ from medskapa.followup import charts, service
 from medskapa.followup.domain import days, percent
 from medskapa.followup.texts import CAPTIONS, INTERVALS
 from medskapa.i18n import _
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.web.deps import Conn, clock
 from medskapa.web.responses import private_page
 from medskapa.web.templating import STOCKHOLM
@@ -67,7 +67,7 @@ class FollowUpPages(Controller):
     include_in_schema = False
     dependencies = {"clock": Provide(clock, sync_to_thread=False)}  # noqa: RUF012
 
-    @get("/uppfoljning", name="follow-up", guards=[requires(Permission.FOLLOW_UP)])
+    @get("/uppfoljning", name="follow-up", permission=Permission.FOLLOW_UP)
     async def dashboard(
         self, request: Request[Any, Any, Any], conn: Conn, clock: NamedDependency[Clock]
     ) -> Template:
@@ -101,7 +101,7 @@ class FollowUpPages(Controller):
     @get(
         "/uppfoljning/siffror.csv",
         name="follow-up-csv",
-        guards=[requires(Permission.FOLLOW_UP)],
+        permission=Permission.FOLLOW_UP,
     )
     async def dashboard_csv(
         self, request: Request[Any, Any, Any], conn: Conn, clock: NamedDependency[Clock]
@@ -147,7 +147,7 @@ class FollowUpPages(Controller):
     @get(
         "/kunskapsstod/{slug:str}/statistik",
         name="document-statistics",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
     )
     async def document_statistics(
         self,
@@ -162,7 +162,7 @@ class FollowUpPages(Controller):
     @get(
         "/programomraden/{slug:str}/statistik",
         name="area-statistics",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
     )
     async def area_statistics(
         self,
@@ -177,7 +177,7 @@ class FollowUpPages(Controller):
     @get(
         "/kunskapsstod/{slug:str}/statistik.csv",
         name="document-statistics-csv",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
     )
     async def document_statistics_csv(
         self,
@@ -195,7 +195,7 @@ class FollowUpPages(Controller):
     @get(
         "/programomraden/{slug:str}/statistik.csv",
         name="area-statistics-csv",
-        guards=[requires(Permission.PUBLIC)],
+        permission=Permission.PUBLIC,
     )
     async def area_statistics_csv(
         self,

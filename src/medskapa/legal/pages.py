@@ -24,7 +24,7 @@ from litestar.status_codes import (
 from medskapa.catalogue.following import CONFIRM_VALID as FOLLOW_CONFIRM_VALID
 from medskapa.clock import Clock
 from medskapa.errors import Invalid, Language, Refused, describe
-from medskapa.feedback import lifecycle
+from medskapa.feedback import helpfulness, lifecycle
 from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import ANSWER_MAX
 from medskapa.i18n import _
@@ -86,6 +86,10 @@ def public_body(settings: Settings) -> dict[str, Any]:
         "session_cookie": session_cookie_name(settings),
         "device_cookie": device_cookie_name(settings),
         "device_days": DEVICE_VALID.days,
+        "helpfulness_cookie": helpfulness.browser_cookie_name(settings.dev_insecure_cookies),
+        "helpfulness_cookie_days": helpfulness.BROWSER_COOKIE_DAYS,
+        "helpfulness_storage_key": helpfulness.BROWSER_STORAGE_KEY,
+        "helpfulness_reason_days": settings.helpfulness_reason_retention_days,
         "language_cookie": LANGUAGE_COOKIE,
         "language_cookie_days": LANGUAGE_COOKIE_MAX_AGE // 86400,
     }
@@ -125,7 +129,7 @@ LangQuery = Annotated[str | None, QueryParameter(name="lang", max_length=5)]
 
 class LegalPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC)]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
     dependencies = DEPENDENCIES
 
     @get("/tillganglighet", name="accessibility-statement")
@@ -244,7 +248,7 @@ class AccessibilityReportAdmin(Controller):
     CSRF is checked for every POST by the app's middleware, as for every admin form."""
 
     include_in_schema = False
-    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    opt = requires(Permission.ADMINISTER)
     dependencies = DEPENDENCIES
 
     @get("/admin/tillganglighet", name="admin-accessibility-reports")

@@ -170,7 +170,7 @@ def _routes_out(routes: list[RouteView]) -> list[RouteOut]:
 class ModerationApi(Controller):
     path = "/api/v1"
     tags = ("moderation",)
-    guards = [requires(Permission.MODERATE)]  # noqa: RUF012
+    opt = requires(Permission.MODERATE)
     dependencies = DEPENDENCIES
 
     @get(

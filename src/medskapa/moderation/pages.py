@@ -138,7 +138,7 @@ def _queue_filter(
 
 class ModerationPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.MODERATE)]  # noqa: RUF012
+    opt = requires(Permission.MODERATE)
     dependencies = DEPENDENCIES
 
     @get("/moderering", name="moderation-queue")

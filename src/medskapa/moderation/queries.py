@@ -102,11 +102,18 @@ def _queue_where(filters: QueueFilter, now: dt.datetime) -> tuple[str, list[obje
 async def queue(
     conn: asyncpg.Connection, filters: QueueFilter, now: dt.datetime
 ) -> list[ModerationItem]:
-    """The oldest items waiting for moderation first: a walk of the waiting items' index that
-    stops at the limit, however long the queue (how many match comes from ``queue_counts``)."""
+    """The items waiting for moderation: those flagged urgent (a possible safety signal) first,
+    then the oldest first. Each part is a walk of an index that stops at the limit, however
+    long the queue (how many match comes from ``queue_counts``)."""
     where, params = _queue_where(filters, now)
+    limit = int(filters.limit)
+
+    def part(urgent: str) -> str:
+        return f"({_ITEM} WHERE {where} AND {urgent} ORDER BY f.created_at, f.id LIMIT {limit})"
+
     rows = await conn.fetch(
-        _ITEM + f" WHERE {where} ORDER BY f.created_at, f.id LIMIT {int(filters.limit)}",
+        f"SELECT * FROM ({part('f.urgent')} UNION ALL {part('NOT f.urgent')}) AS waiting "
+        f"ORDER BY urgent DESC, created_at, id LIMIT {limit}",
         *params,
     )
     return [_item(row) for row in rows]

@@ -18,7 +18,7 @@ from medskapa.errors import Invalid, NotFound, Refused, describe
 from medskapa.organisations import domain
 from medskapa.organisations.service import OrganisationService, every_organisation
 from medskapa.organisations.texts import ERRORS
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.web.deps import Conn, clock, receipt_key
 from medskapa.web.forms import field, see_other
 from medskapa.web.responses import private_page
@@ -112,13 +112,13 @@ class OrganisationPages(Controller):
             **extra,
         )
 
-    @get("/organisationer", name="organisations", guards=[requires(Permission.PUBLIC)])
+    @get("/organisationer", name="organisations", permission=Permission.PUBLIC)
     async def list_page(self, conn: Conn) -> Template:
         return await self._list(conn)
 
     @post(
         "/organisationer",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def create(
@@ -139,7 +139,7 @@ class OrganisationPages(Controller):
             )
         return see_other(f"/organisationer/{created.slug}?klart=skapad")
 
-    @get("/organisationer/{slug:str}", guards=[requires(Permission.PUBLIC)])
+    @get("/organisationer/{slug:str}", permission=Permission.PUBLIC)
     async def organisation(
         self,
         request: AnyRequest,
@@ -149,7 +149,7 @@ class OrganisationPages(Controller):
     ) -> Template:
         return await organisation_page(request, organisations, slug, done=done)
 
-    @post("/organisationer/{slug:str}/verifiera", guards=[requires(Permission.ADMINISTER)])
+    @post("/organisationer/{slug:str}/verifiera", permission=Permission.ADMINISTER)
     async def verify(
         self, request: AnyRequest, organisations: Service, slug: FromPath[str]
     ) -> Response[Any]:
@@ -163,7 +163,7 @@ class OrganisationPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/inbjudningar",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def invite(
@@ -185,7 +185,7 @@ class OrganisationPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/inbjudningslankar",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def create_link(
@@ -212,7 +212,7 @@ class OrganisationPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/inbjudningslankar/aterkalla",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def revoke_link(
@@ -227,7 +227,7 @@ class OrganisationPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/medlemmar/ta-bort",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def remove_member(
@@ -247,7 +247,7 @@ class OrganisationPages(Controller):
 
     # -- joining
 
-    @get("/inbjudan", guards=[requires(Permission.PUBLIC)])
+    @get("/inbjudan", permission=Permission.PUBLIC)
     async def invitation(
         self,
         request: AnyRequest,
@@ -275,7 +275,7 @@ class OrganisationPages(Controller):
 
     @post(
         "/inbjudan",
-        guards=[requires(Permission.SIGNED_IN)],
+        permission=Permission.SIGNED_IN,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def join(

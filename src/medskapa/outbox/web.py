@@ -29,7 +29,7 @@ MAILBOX_SIZE = 100
 
 class OutboxAdminPages(Controller):
     include_in_schema = False
-    guards = [requires(Permission.ADMINISTER)]  # noqa: RUF012
+    opt = requires(Permission.ADMINISTER)
     dependencies = {"clock": Provide(clock, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/admin/utskick", name="outbox-admin")
@@ -90,7 +90,8 @@ class DevMailboxPages(Controller):
     the mail can be read instead."""
 
     include_in_schema = False
-    guards = [requires(Permission.PUBLIC), local_or_admin]  # noqa: RUF012
+    opt = requires(Permission.PUBLIC)
+    guards = [local_or_admin]  # noqa: RUF012
 
     @get("/dev/mailbox")
     async def index(self, conn: Conn, state: State) -> Template:

@@ -11,7 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.security.principal import Principal
 from medskapa.statements.dto import (
     CitationIn,
@@ -47,7 +47,7 @@ class StatementApi(Controller):
 
     @get(
         "/organisations/{slug:str}/rounds",
-        guards=[requires(Permission.BELONG_TO_ORGANISATION)],
+        permission=Permission.BELONG_TO_ORGANISATION,
         summary="Input rounds of your organisation",
     )
     async def rounds(
@@ -58,7 +58,7 @@ class StatementApi(Controller):
 
     @post(
         "/organisations/{slug:str}/rounds",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Open an input round on a consultation or a published document",
@@ -70,7 +70,7 @@ class StatementApi(Controller):
 
     @get(
         "/organisations/{slug:str}/rounds/{round_id:str}",
-        guards=[requires(Permission.BELONG_TO_ORGANISATION)],
+        permission=Permission.BELONG_TO_ORGANISATION,
         summary="A round with the input you may see (coordinators: all; members: their own)",
     )
     async def round(
@@ -81,7 +81,7 @@ class StatementApi(Controller):
 
     @post(
         "/organisations/{slug:str}/rounds/{round_id:str}/inputs",
-        guards=[requires(Permission.BELONG_TO_ORGANISATION)],
+        permission=Permission.BELONG_TO_ORGANISATION,
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Add your input to a round (private to the organisation)",
@@ -115,7 +115,7 @@ class StatementApi(Controller):
 
     @get(
         "/statements",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         summary="Statements your organisation wrote or was asked to co-sign",
     )
     async def statements(
@@ -132,7 +132,7 @@ class StatementApi(Controller):
 
     @post(
         "/statements",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Start a joint statement (a draft)",
@@ -168,7 +168,7 @@ class StatementApi(Controller):
 
     @get(
         "/statements/{statement_id:str}",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         summary="A statement with its sections, citations and co-signers",
     )
     async def statement(
@@ -178,7 +178,7 @@ class StatementApi(Controller):
 
     @post(
         "/statements/{statement_id:str}/sections",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Add a section, or save a new draft of one (kept in the edit history)",
@@ -206,7 +206,7 @@ class StatementApi(Controller):
 
     @post(
         "/statements/{statement_id:str}/citations",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Cite a member input of your organisation in the statement",
@@ -233,7 +233,7 @@ class StatementApi(Controller):
 
     @post(
         "/statements/{statement_id:str}/cosigners",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Ask another verified organisation to co-sign",
@@ -254,7 +254,7 @@ class StatementApi(Controller):
 
     @post(
         "/statements/{statement_id:str}/cosign",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_200_OK,
         summary="Co-sign as your organisation (it must have been asked)",
     )
@@ -270,7 +270,7 @@ class StatementApi(Controller):
 
     @post(
         "/statements/{statement_id:str}/submit",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_FORM_BYTES,
         summary="Send the statement as the organisation; it becomes a feedback item",

@@ -17,7 +17,7 @@ from medskapa.errors import Invalid, Refused
 from medskapa.feedback.domain import CATEGORY_LABELS, QUOTE_MAX, STATUS_LABELS, TEXT_MAX, Category
 from medskapa.organisations.domain import STOCKHOLM
 from medskapa.organisations.service import OrganisationService
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.security.principal import Principal
 from medskapa.statements import domain
 from medskapa.statements.round_service import InputData, RoundInput, RoundService
@@ -92,7 +92,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/omgangar",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def open_round(
@@ -140,7 +140,7 @@ class StatementPages(Controller):
 
     @get(
         "/organisationer/{slug:str}/omgangar/{round_id:str}",
-        guards=[requires(Permission.BELONG_TO_ORGANISATION)],
+        permission=Permission.BELONG_TO_ORGANISATION,
     )
     async def round_page(
         self,
@@ -154,7 +154,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/omgangar/{round_id:str}/synpunkter",
-        guards=[requires(Permission.BELONG_TO_ORGANISATION)],
+        permission=Permission.BELONG_TO_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def add_input(
@@ -182,7 +182,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/yttranden",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def create_statement(
@@ -238,7 +238,7 @@ class StatementPages(Controller):
 
     @get(
         "/organisationer/{slug:str}/yttranden/{statement_id:str}",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
     )
     async def statement(
         self,
@@ -272,7 +272,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/yttranden/{statement_id:str}/avsnitt",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def save_section(
@@ -298,7 +298,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/yttranden/{statement_id:str}/citat",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def cite(
@@ -323,7 +323,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/yttranden/{statement_id:str}/medundertecknare",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def invite_cosigner(
@@ -348,7 +348,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/yttranden/{statement_id:str}/underteckna",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
     )
     async def cosign(
         self,
@@ -368,7 +368,7 @@ class StatementPages(Controller):
 
     @post(
         "/organisationer/{slug:str}/yttranden/{statement_id:str}/skicka",
-        guards=[requires(Permission.COORDINATE_ORGANISATION)],
+        permission=Permission.COORDINATE_ORGANISATION,
         request_max_body_size=MAX_FORM_BYTES,
     )
     async def submit(

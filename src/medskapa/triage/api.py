@@ -29,7 +29,7 @@ from medskapa.triage.shared_web import DEPENDENCIES, MAX_FORM_BYTES
 class TriageApi(Controller):
     path = "/api/v1"
     tags = ("triage",)
-    guards = [requires(Permission.WORK_IN_GROUP)]  # noqa: RUF012
+    opt = requires(Permission.WORK_IN_GROUP)
     dependencies = DEPENDENCIES
 
     @get(

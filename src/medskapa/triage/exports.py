@@ -159,7 +159,7 @@ async def _export_stream(
 class TriageExportApi(Controller):
     path = "/api/v1/groups"
     tags = ("triage",)
-    guards = [requires(Permission.WORK_IN_GROUP)]  # noqa: RUF012
+    opt = requires(Permission.WORK_IN_GROUP)
     dependencies = DEPENDENCIES
 
     async def _export(

@@ -136,7 +136,7 @@ def _ids(values: list[str]) -> list[uuid.UUID]:
 class TriageItemPages(Controller):
     path = "/arbetsgrupp/synpunkt"
     include_in_schema = False
-    guards = [requires(Permission.WORK_IN_GROUP)]  # noqa: RUF012
+    opt = requires(Permission.WORK_IN_GROUP)
     dependencies = DEPENDENCIES
 
     @get("/{feedback_id:uuid}", name="triage-item")

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 
 from medskapa.clock import Clock
-from medskapa.security.permissions import Permission, principal_of, requires
+from medskapa.security.permissions import Permission, principal_of
 from medskapa.triage.texts import GROUP_STATUS_LABELS
 from medskapa.wayfinding import service
 from medskapa.wayfinding.texts import ADMIN_PAGES, MAILBOX_PAGE
@@ -26,7 +26,7 @@ class WayfindingPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
 
-    @get("/mina-uppgifter", name="my-tasks", guards=[requires(Permission.SIGNED_IN)])
+    @get("/mina-uppgifter", name="my-tasks", permission=Permission.SIGNED_IN)
     async def my_tasks(
         self,
         request: Request[Any, Any, Any],
@@ -38,7 +38,7 @@ class WayfindingPages(Controller):
         tasks = await service.tasks(conn, clock, receipt_key, principal_of(request))
         return private_page("wayfinding/tasks.html", tasks=tasks, status_labels=GROUP_STATUS_LABELS)
 
-    @get("/admin", name="admin-index", guards=[requires(Permission.ADMINISTER)])
+    @get("/admin", name="admin-index", permission=Permission.ADMINISTER)
     async def admin_index(self, request: Request[Any, Any, Any]) -> Template:
         """Every administration page, with what it is for."""
         pages = list(ADMIN_PAGES)

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from medskapa import __version__
 from medskapa.db.pool import UNAVAILABLE_ERRORS
-from medskapa.security.permissions import Permission, requires
+from medskapa.security.permissions import Permission
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 
@@ -27,7 +27,7 @@ class Health(msgspec.Struct):
     detail: str | None = None
 
 
-@get("/healthz", tags=["health"], guards=[requires(Permission.PUBLIC)])
+@get("/healthz", tags=["health"], permission=Permission.PUBLIC)
 async def healthz(state: State) -> Response[Health]:
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):

@@ -4,13 +4,24 @@ The order (medskapa.i18n.negotiate): ``?lang=sv|en`` on the request itself, else
 ``sprak`` that the language switch sets, else the browser's ``Accept-Language``, else Swedish.
 An unknown ``?lang=`` is passed over like a missing one: a page is never refused for it.
 
-The cookie: set only when a reader chooses a language with the switch in the header
-(``GET /sprak?lang=en&till=/the/page``), never on any other response, so a plain page stays
-cacheable and free of cookies. It holds "sv" or "en" and nothing else, is sent to this site
-only (SameSite=Lax, Secure outside plain-http development, not readable by scripts) and lasts a
-year; it is not used for tracking or for anything but the language. Every page response says
-``Content-Language`` and that it varies by ``Accept-Language`` and ``Cookie``, so that a shared
-cache keeps the two languages apart.
+The cookie holds "sv" or "en" and nothing else, is sent to this site only (SameSite=Lax,
+Secure outside plain-http development, not readable by scripts) and is not used for tracking or
+for anything but the language. It is set in two cases only, both a reader's own choice:
+
+- the switch in the header (``GET /sprak?lang=en&till=/the/page``) keeps it for a year;
+- a page opened in a named language (``?lang=en``: a link in an English e-mail, a search
+  engine's English alternate) keeps it until the browser closes, so that the reader's next link
+  or form is in that language too. Without it every link on the page, none of which carries
+  ``lang``, led back to Swedish. A session-long preference set at the reader's request needs no
+  consent (the Article 29 Working Party's opinion 04/2012 on "user-interface customisation"
+  cookies); the cookie page says so. Not set when the cookie already says that language, on the
+  API (programs ask per request), or in the widget's frame under /inbaddad/ (it must work
+  without cookies on another site, and its forms carry their language). Such a response is
+  ``Cache-Control: private``: a shared cache must not hand the cookie to others.
+
+A plain page (no ``?lang``) never sets it, so it stays cacheable and free of cookies. Every page
+response says ``Content-Language`` and that it varies by ``Accept-Language`` and ``Cookie``, so
+that a shared cache keeps the two languages apart.
 """
 
 from __future__ import annotations
@@ -38,7 +49,8 @@ from medskapa.i18n import (
     language_or_none,
     negotiate,
 )
-from medskapa.security.permissions import Permission, declared_permission, requires
+from medskapa.security.embedding import EMBED_PAGES
+from medskapa.security.permissions import Permission, declared_permission
 from medskapa.web.return_to import requested_path, safe_return
 
 COOKIE = "sprak"
@@ -105,8 +117,27 @@ def request_language(request: Request[Any, Any, Any]) -> Language:
     return scope_language(request.scope)
 
 
-def language_middleware(app: ASGIApp) -> ASGIApp:
-    """Sets the request's language for its pages and messages, and says it on the response."""
+# Where a page opened with ?lang= does not remember it: the API and the widget's frame.
+_NOT_REMEMBERED = ("/api/", EMBED_PAGES, SWITCH_PATH)
+
+
+def _remembered_cookie(scope: Scope, secure: bool) -> bytes | None:
+    """The session-long cookie for a page opened in a named language (see the module's
+    docstring), or None when this request is not one."""
+    if scope.get("method") not in ("GET", "HEAD"):
+        return None
+    named = language_or_none(_query_language(scope))
+    if named is None or _cookie_language(scope) == named:
+        return None
+    if scope.get("path", "").startswith(_NOT_REMEMBERED):
+        return None
+    flags = "; Secure" if secure else ""
+    return f"{COOKIE}={named}; Path=/; HttpOnly; SameSite=Lax{flags}".encode()
+
+
+def language_middleware(app: ASGIApp, secure_cookies: bool = True) -> ASGIApp:
+    """Sets the request's language for its pages and messages, and says it on the response;
+    a page opened in a named language remembers it for the browser session."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,6 +145,7 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
             return
         language = scope_language(scope)
         activate(language)
+        remember = _remembered_cookie(scope, secure_cookies)
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -130,12 +162,25 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
                         fields.setdefault(field.lower(), field)
                 headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
                 headers.append((b"vary", b", ".join(fields.values())))
+                if remember is not None:
+                    headers = [_private(k, v) for k, v in headers]
+                    if b"cache-control" not in names:
+                        headers.append((b"cache-control", b"private, no-cache"))
+                    headers.append((b"set-cookie", remember))
                 message["headers"] = headers
             await send(message)
 
         await app(scope, receive, send_with_language)
 
     return middleware
+
+
+def _private(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    """A Cache-Control that a shared cache would keep becomes one for this browser only."""
+    if name.lower() != b"cache-control" or b"no-store" in value:
+        return name, value
+    kept = [d for d in value.split(b",") if d.strip() and d.strip().lower() != b"public"]
+    return name, b", ".join([b"private", *(d.strip() for d in kept)])
 
 
 # Query parameters never copied into the switch or the alternates: a one-time token (a reset
@@ -160,7 +205,7 @@ def _back_to(value: str | None) -> str:
     return without_language(safe) if safe == value else "/"
 
 
-@get(SWITCH_PATH, guards=[requires(Permission.PUBLIC)], include_in_schema=False)
+@get(SWITCH_PATH, permission=Permission.PUBLIC, include_in_schema=False)
 async def switch_language(
     request: Request[Any, Any, Any],
     lang: Annotated[str | None, QueryParameter(name=QUERY, max_length=10)] = None,
