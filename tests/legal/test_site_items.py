@@ -151,7 +151,7 @@ async def test_the_migration_moves_stored_reports_in_with_nothing_lost(
                 to_state="handled",
             )
 
-    assert await migrate(conn) == ["0030_site_feedback.sql"]
+    assert "0030_site_feedback.sql" in await migrate(conn)
 
     assert await conn.fetchval("SELECT to_regclass('accessibility_reports')") is None
     moved = await conn.fetch(
