@@ -120,7 +120,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     accessibility_reviewed: str = "2026-12-01"
     """The date (YYYY-MM-DD) the accessibility statement was last reviewed, as it says."""
     accessibility_report_retention_days: int = 365
-    """Days a report of an accessibility problem (and the address left with it) is kept."""
+    """Days the text, page and address of a report of an accessibility problem (a site
+    feedback item) are kept; its status and trail stay."""
     helpfulness_reason_retention_days: int = 365
     """Days the reason given with an answer to "Hjälpte informationen?" is kept before its
     text is erased (the yes or no, and that a reason was given, stay for the counts)."""

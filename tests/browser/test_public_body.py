@@ -100,11 +100,14 @@ async def test_the_report_form_explains_errors_then_thanks(
     await sized.get_by_label("Din e-postadress (valfritt)").fill("")
     await sized.get_by_role("button", name="Skicka rapporten").click()
     await expect(sized.get_by_role("heading", level=1)).to_have_text("Tack för din rapport")
+    # The report is a feedback item: its receipt code is shown once, with the way to follow it.
+    await expect(sized.locator("#kvittokod")).to_contain_text("-")
+    await expect(sized.get_by_role("link", name="Följ din rapport")).to_be_visible()
     await assert_accessible(sized, f"public-report-done-{size}")
     conn = await asyncpg.connect(shared_server.database_url)
     try:
         stored = await conn.fetchval(
-            "SELECT count(*) FROM accessibility_reports WHERE problem LIKE $1", f"%{word}%"
+            "SELECT count(*) FROM feedback WHERE subject = 'site' AND body LIKE $1", f"%{word}%"
         )
     finally:
         await conn.close()

@@ -86,6 +86,7 @@ CONTEXT = {
     "unsubscribe": "/bevaka/avsluta/abc",
     "outcome": "changed",
     "section_path": "/kunskapsstod/kol?version=2.0#avsnitt-3-utredning",
+    "answer": HOSTILE,
 }
 
 

@@ -137,7 +137,7 @@ async def statistics(
         """
         WITH items AS (
             SELECT f.id, f.status, f.created_at FROM feedback f
-            WHERE f.status = ANY($1::text[])
+            WHERE f.status = ANY($1::text[]) AND f.subject = 'guidance'
               AND ($2::bigint IS NULL OR f.document_id = $2)
               AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM feedback_routes r
                                                  WHERE r.feedback_id = f.id AND r.group_id = $3))

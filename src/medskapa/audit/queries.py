@@ -79,12 +79,19 @@ async def events(conn: asyncpg.Connection) -> AsyncIterator[StoredEvent]:
 
 # Feedback items whose status is not where their trail ends (or that have no trail). Events
 # that change no state (a moderator reading an original, say) carry no to_state and are skipped.
+# A report of an accessibility problem stored before reports became site items (sql/0030) has
+# its trail under its old subject, with the same id: "open" there is "received", "handled" is
+# "closed"; read only for a site item with no feedback trail.
 _UNBACKED_STATES = (
     "SELECT f.id::text AS id, f.status, last.to_state FROM feedback f "
-    "LEFT JOIN LATERAL (SELECT to_state FROM audit_events e "
+    "LEFT JOIN LATERAL (SELECT COALESCE((SELECT to_state FROM audit_events e "
     "  WHERE e.subject_type = 'feedback' AND e.subject_id = f.id::text "
     "  AND e.to_state IS NOT NULL "
-    "  ORDER BY e.seq DESC LIMIT 1) last ON true "
+    "  ORDER BY e.seq DESC LIMIT 1), CASE WHEN f.subject = 'site' THEN ("
+    "    SELECT CASE e.to_state WHEN 'open' THEN 'received' WHEN 'handled' THEN 'closed' END "
+    "    FROM audit_events e WHERE e.subject_type = 'accessibility_report' "
+    "    AND e.subject_id = f.id::text AND e.to_state IS NOT NULL "
+    "    ORDER BY e.seq DESC LIMIT 1) END) AS to_state) last ON true "
     "WHERE last.to_state IS DISTINCT FROM f.status ORDER BY f.created_at"
 )
 

@@ -22,11 +22,11 @@ from litestar.status_codes import (
 from medskapa.clock import Clock
 from medskapa.feedback.domain import (
     QUOTE_MAX,
-    STATUS_LABELS,
     TEXT_MAX,
     Category,
     FeedbackStatus,
     SubmitterRole,
+    status_labels,
 )
 from medskapa.feedback.receipts import CODE_PATTERN
 from medskapa.feedback.service import FeedbackService, FeedbackView, SubmissionInput, Submitted
@@ -127,7 +127,10 @@ class AnswerOut(msgspec.Struct):
             "change_planned, changed or closed"
         ),
     ]
-    group: str
+    group: Annotated[
+        str | None,
+        msgspec.Meta(description="The group that answered; null for the site's administrators"),
+    ]
     answered_at: str
     text: str | None
     will_change: bool | None
@@ -141,10 +144,19 @@ class FeedbackStatusOut(msgspec.Struct):
     id: uuid.UUID
     status: FeedbackStatus
     status_text: str
-    document: str
-    version: str
+    document: Annotated[
+        str | None,
+        msgspec.Meta(description="The document's slug; null for a report about the site itself"),
+    ]
+    version: str | None
     section: str | None
-    category: Category
+    category: Annotated[
+        str,
+        msgspec.Meta(
+            description="One of the form's categories, or accessibility for a report of an "
+            "accessibility problem on the site"
+        ),
+    ]
     submitted_at: str
     erased: bool
     timeline: list[TimelineEntry]
@@ -177,11 +189,11 @@ def _status_out(view: FeedbackView) -> FeedbackStatusOut:
     return FeedbackStatusOut(
         id=record.id,
         status=FeedbackStatus(record.status),
-        status_text=STATUS_LABELS[record.status],
+        status_text=status_labels(record.subject)[record.status],
         document=record.document_slug,
         version=record.version_label,
         section=record.section_key,
-        category=Category(record.category),
+        category=record.category,
         submitted_at=record.created_at.isoformat(),
         erased=record.erased_at is not None,
         moderator_message=record.moderator_message,

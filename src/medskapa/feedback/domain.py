@@ -32,6 +32,27 @@ CATEGORY_LABELS: Labels = Labels(
 )
 
 
+class Subject(StrEnum):
+    """What an item is about: a guidance document (the feedback form, statements) or the
+    service itself (a report of an accessibility problem), which only the admins handle."""
+
+    GUIDANCE = "guidance"
+    SITE = "site"
+
+
+# The category of a site item: a report of an accessibility problem. Not a choice on the
+# feedback form (``Category``); the database allows it on site items only.
+ACCESSIBILITY = "accessibility"
+
+# Every category an item may have, for the pages that show a stored item to its submitter.
+ITEM_CATEGORY_LABELS: Labels = Labels(
+    {
+        **{key: CATEGORY_LABELS.swedish(key) for key in CATEGORY_LABELS},
+        ACCESSIBILITY: N_("Tillgänglighetsproblem på webbplatsen"),
+    }
+)
+
+
 class SubmitterRole(StrEnum):
     PATIENT = "patient"
     RELATIVE = "relative"
@@ -72,6 +93,21 @@ STATUS_LABELS: Labels = Labels(
         FeedbackStatus.WITHDRAWN: N_("Återtagen av dig"),
     }
 )
+
+# Where a site item differs: no moderator or group handles it, the site's administrators do.
+SITE_STATUS_LABELS: Labels = Labels(
+    {
+        **{key: STATUS_LABELS.swedish(key) for key in STATUS_LABELS},
+        FeedbackStatus.RECEIVED: N_("Mottagen – väntar på webbplatsens förvaltare"),
+        FeedbackStatus.IN_REVIEW: N_("Webbplatsens förvaltare arbetar med din rapport"),
+    }
+)
+
+
+def status_labels(subject: str) -> Labels:
+    """The names of the statuses as the submitter of an item about ``subject`` reads them."""
+    return SITE_STATUS_LABELS if subject == Subject.SITE else STATUS_LABELS
+
 
 TEXT_MAX = 5000
 QUOTE_MAX = 1000

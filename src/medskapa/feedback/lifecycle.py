@@ -19,6 +19,9 @@ class Actor(StrEnum):
     SUBMITTER = "submitter"
     MODERATOR = "moderator"
     GROUP_MEMBER = "group_member"
+    ADMIN = "admin"
+    """The site's administrators, on site items (reports of accessibility problems) only: no
+    moderator or group ever sees those."""
     SYSTEM = "system"
 
 
@@ -29,10 +32,14 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Actor]] = {
     (S.ROUTED, S.ROUTED): frozenset({Actor.GROUP_MEMBER}),
     (S.IN_REVIEW, S.ROUTED): frozenset({Actor.GROUP_MEMBER}),
     (S.ROUTED, S.IN_REVIEW): frozenset({Actor.GROUP_MEMBER}),
-    (S.IN_REVIEW, S.ANSWERED): frozenset({Actor.GROUP_MEMBER}),
-    (S.IN_REVIEW, S.CLOSED): frozenset({Actor.GROUP_MEMBER}),
     (S.IN_REVIEW, S.CHANGE_PLANNED): frozenset({Actor.GROUP_MEMBER}),
     (S.CHANGE_PLANNED, S.CHANGED): frozenset({Actor.GROUP_MEMBER}),
+    # The admins take up a site item, answer it or close it (with or without taking it up).
+    (S.RECEIVED, S.IN_REVIEW): frozenset({Actor.ADMIN}),
+    (S.RECEIVED, S.ANSWERED): frozenset({Actor.ADMIN}),
+    (S.RECEIVED, S.CLOSED): frozenset({Actor.ADMIN}),
+    (S.IN_REVIEW, S.ANSWERED): frozenset({Actor.GROUP_MEMBER, Actor.ADMIN}),
+    (S.IN_REVIEW, S.CLOSED): frozenset({Actor.GROUP_MEMBER, Actor.ADMIN}),
     # A submitter may take feedback back until the group has answered it.
     (S.RECEIVED, S.WITHDRAWN): frozenset({Actor.SUBMITTER}),
     (S.ROUTED, S.WITHDRAWN): frozenset({Actor.SUBMITTER}),

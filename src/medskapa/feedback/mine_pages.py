@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from medskapa.feedback import service as feedback_service
-from medskapa.feedback.domain import CATEGORY_LABELS, STATUS_LABELS
+from medskapa.feedback.domain import ITEM_CATEGORY_LABELS, status_labels
 from medskapa.feedback.service import FeedbackService, FeedbackView, submitter_timeline
 from medskapa.feedback.web import DEPENDENCIES
 from medskapa.security.permissions import Permission, principal_of
@@ -23,8 +23,8 @@ def _item(view: FeedbackView) -> dict[str, Any]:
     record = view.record
     return {
         "record": record,
-        "status_label": STATUS_LABELS[record.status],
-        "category_label": CATEGORY_LABELS[record.category],
+        "status_label": status_labels(record.subject)[record.status],
+        "category_label": ITEM_CATEGORY_LABELS[record.category],
         "timeline": [{"at": at, "text": text} for at, text in submitter_timeline(view)],
         "answers": view.answers,
         "placement": view.placement,

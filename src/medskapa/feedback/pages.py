@@ -22,7 +22,12 @@ from litestar.status_codes import (
 from medskapa.clock import Clock
 from medskapa.errors import Invalid, NotFound, Refused
 from medskapa.feedback import queries
-from medskapa.feedback.domain import CATEGORY_LABELS, ROLE_LABELS, STATUS_LABELS, FeedbackStatus
+from medskapa.feedback.domain import (
+    ITEM_CATEGORY_LABELS,
+    ROLE_LABELS,
+    FeedbackStatus,
+    status_labels,
+)
 from medskapa.feedback.forms import (
     FORM_ID_FIELD,
     HONEYPOT_FIELD,
@@ -74,8 +79,8 @@ def _status_context(view: FeedbackView, code: str, language: Language) -> dict[s
     return {
         "record": view.record,
         "timeline": [{"at": at, "text": text} for at, text in submitter_timeline(view, language)],
-        "status_label": STATUS_LABELS[view.record.status],
-        "category_label": CATEGORY_LABELS[view.record.category],
+        "status_label": status_labels(view.record.subject)[view.record.status],
+        "category_label": ITEM_CATEGORY_LABELS[view.record.category],
         "role_label": ROLE_LABELS.get(view.record.submitter_role, ""),
         "code": code,
         "lang": language,

@@ -119,10 +119,10 @@ async def form_document(conn: asyncpg.Connection, slug: str) -> FormDocument | N
 
 
 async def erase(conn: asyncpg.Connection, feedback_id: uuid.UUID, at: dt.datetime) -> None:
-    """Remove the item's text, quote and personal-data findings, and its contact."""
+    """Remove the item's text, quote (or page) and personal-data findings, and its contact."""
     contact_id = await conn.fetchval(
         "UPDATE feedback f SET body = NULL, quote_exact = NULL, quote_prefix = NULL, "
-        "quote_suffix = NULL, personal_data = '[]', contact_id = NULL, "
+        "quote_suffix = NULL, site_page = NULL, personal_data = '[]', contact_id = NULL, "
         "erased_at = $2, updated_at = $2 "
         "FROM feedback old WHERE old.id = f.id AND f.id = $1 RETURNING old.contact_id",
         feedback_id,
@@ -143,9 +143,12 @@ async def set_status(
 class FeedbackRecord(msgspec.Struct, frozen=True):
     id: uuid.UUID
     status: str
-    document_slug: str
-    document_title: str
-    version_label: str
+    subject: str
+    """``guidance`` or ``site`` (a report about the service, with no document or version)."""
+    document_slug: str | None
+    document_title: str | None
+    version_label: str | None
+    site_page: str | None
     section_key: str | None
     section_heading: str | None
     quote: str | None
@@ -162,15 +165,15 @@ class FeedbackRecord(msgspec.Struct, frozen=True):
 
 
 _RECORD = """
-    SELECT f.id, f.status, d.slug AS document_slug, d.title AS document_title,
-           v.label AS version_label, f.section_key, s.heading AS section_heading,
+    SELECT f.id, f.status, f.subject, d.slug AS document_slug, d.title AS document_title,
+           v.label AS version_label, f.site_page, f.section_key, s.heading AS section_heading,
            f.quote_exact AS quote, f.category, f.submitter_role, f.body, f.consent_public,
            f.consent_contact, f.contact_id IS NOT NULL AS has_contact, f.created_at, f.erased_at,
            (SELECT message FROM moderation_decisions WHERE feedback_id = f.id)
              AS moderator_message
     FROM feedback f
-    JOIN guidance_documents d ON d.id = f.document_id
-    JOIN document_versions v ON v.id = f.version_id
+    LEFT JOIN guidance_documents d ON d.id = f.document_id
+    LEFT JOIN document_versions v ON v.id = f.version_id
     LEFT JOIN sections s ON s.version_id = f.version_id AND s.key = f.section_key
 """
 
@@ -233,8 +236,9 @@ async def insert_item(
     conn: asyncpg.Connection,
     *,
     feedback_id: uuid.UUID,
-    document_id: int,
-    version_id: int,
+    document_id: int | None,
+    version_id: int | None,
+    site_page: str | None = None,
     section_key: str | None,
     quote: Quote | None,
     category: str,
@@ -259,7 +263,9 @@ async def insert_item(
     atomic without an explicit transaction, and one round trip on the busiest path. Without an
     address there is no contact, no mail and no count against the mail limit. ``user_id``: the
     account it was sent from, when signed in (only the link; nothing of the person is copied).
-    ``urgent``: the text carries a safety signal (feedback/safety.py)."""
+    ``urgent``: the text carries a safety signal (feedback/safety.py). Without a document the
+    item is a site item (``site_page``: the page it is about, if named) and its receipt mail
+    says so."""
     await conn.execute(
         "WITH mails AS ("
         "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
@@ -272,18 +278,20 @@ async def insert_item(
         "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
         "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
         "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
-        "  created_at, updated_at, care_region, user_id, urgent) VALUES ($1, $2, $3, $4, $5, $6, "
+        "  created_at, updated_at, care_region, user_id, urgent, subject, site_page) "
+        "  VALUES ($1, $2, $3, $4, $5, $6, "
         "  $7, $8, $9, $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32, "
-        "  $33, $34) "
+        "  $33, $34, CASE WHEN $2::bigint IS NULL THEN 'site' ELSE 'guidance' END, $35) "
         "  RETURNING id), "
         # The receipt e-mail, in the same statement: it exists exactly when the item does.
         "mail AS ("
         "  INSERT INTO outbox_messages (template, contact_id, language, context, "
         "  created_at, next_attempt_at) "
-        "  SELECT 'feedback_received', contact.id, $11, jsonb_build_object("
-        "    'document_title', d.title, 'follow_path', '/folj'), $14, $14 "
-        "  FROM contact, guidance_documents d WHERE d.id = $2 "
-        "  AND (SELECT hits FROM mails) <= $31) "
+        "  SELECT CASE WHEN d.id IS NULL THEN 'site_feedback_received' "
+        "  ELSE 'feedback_received' END, contact.id, $11, jsonb_strip_nulls(jsonb_build_object("
+        "    'document_title', d.title, 'follow_path', '/folj')), $14, $14 "
+        "  FROM contact LEFT JOIN guidance_documents d ON d.id = $2 "
+        "  WHERE (SELECT hits FROM mails) <= $31) "
         f"INSERT INTO audit_events ({AUDIT_COLUMNS}) "
         "SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item",
         feedback_id,
@@ -310,4 +318,5 @@ async def insert_item(
         care_region,
         user_id,
         urgent,
+        site_page,
     )

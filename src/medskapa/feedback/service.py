@@ -16,9 +16,8 @@ from medskapa.clock import Clock
 from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle, queries
 from medskapa.feedback.domain import (
-    CATEGORY_LABELS,
+    ITEM_CATEGORY_LABELS,
     QUOTE_MAX,
-    STATUS_LABELS,
     TEXT_MAX,
     Category,
     FeedbackStatus,
@@ -28,6 +27,7 @@ from medskapa.feedback.domain import (
     anchor_quote,
     clean_email,
     clean_text,
+    status_labels,
 )
 from medskapa.feedback.personal_data import Finding, find_personal_data
 from medskapa.feedback.queries import FeedbackRecord
@@ -125,8 +125,8 @@ async def create_item(
     receipt_key: bytes,
     *,
     now: dt.datetime,
-    document_id: int,
-    version_id: int,
+    document_id: int | None,
+    version_id: int | None,
     category: str,
     submitter_role: str,
     body: str,
@@ -139,6 +139,7 @@ async def create_item(
     care_region: str | None = None,
     reason_code: str | None = None,
     user_id: int | None = None,
+    site_page: str | None = None,
 ) -> Submitted:
     """The one way a feedback item comes to be, from the public form or as an organisation's
     statement: the item (status received), its first audit event (``reason_code`` says why it
@@ -146,7 +147,9 @@ async def create_item(
     is checked before; this writes, inside the caller's transaction if there is one. The
     receipt code is returned once and only its hash is kept. ``user_id``: the account of a
     submitter who was signed in, so the item is listed under "Mina synpunkter"; the trail
-    never names it (the actor is "submitter", signed in or not)."""
+    never names it (the actor is "submitter", signed in or not). Without a document and version
+    the item is about the service itself (a site item, ``site_page`` the page it names): the
+    admins' alone, never moderated or routed."""
     code = new_receipt_code()
     feedback_id = uuid.uuid4()
     findings = find_personal_data(body)
@@ -167,6 +170,7 @@ async def create_item(
         feedback_id=feedback_id,
         document_id=document_id,
         version_id=version_id,
+        site_page=site_page,
         section_key=section_key,
         quote=quote,
         category=category,
@@ -374,7 +378,8 @@ def submitter_timeline(
 async def account_items(conn: asyncpg.Connection, user_id: int) -> list[dict[str, object]]:
     """The account's feedback as stored, for its data download (GDPR art. 15 and 20): the
     text as it stands after moderation, the quote, the choices made, the address left for
-    replies, the status and what happened, and the groups' answers. Never staff-only things
+    replies, the status and what happened, and the groups' answers (for a report about the
+    site: the page it named and the administrators' answers, with no group). Never staff-only things
     (who moderated, internal notes, the unredacted original)."""
     facts = {f.id: f for f in await queries.stored_facts(conn, user_id)}
     items: list[dict[str, object]] = []
@@ -384,14 +389,18 @@ async def account_items(conn: asyncpg.Connection, user_id: int) -> list[dict[str
             {
                 "id": str(record.id),
                 "sent_at": record.created_at.isoformat(),
-                "document": {"slug": record.document_slug, "title": record.document_title},
+                "about": record.subject,
+                "document": None
+                if record.document_slug is None
+                else {"slug": record.document_slug, "title": record.document_title},
+                "page": record.site_page,
                 "version": record.version_label,
                 "section": None
                 if record.section_key is None
                 else {"key": record.section_key, "heading": record.section_heading},
                 "quote": record.quote,
                 "category": record.category,
-                "category_text": CATEGORY_LABELS[record.category],
+                "category_text": ITEM_CATEGORY_LABELS[record.category],
                 "submitter_role": record.submitter_role,
                 "text": record.body,
                 "text_erased_at": record.erased_at.isoformat() if record.erased_at else None,
@@ -401,7 +410,7 @@ async def account_items(conn: asyncpg.Connection, user_id: int) -> list[dict[str
                 "consent_contact": record.consent_contact,
                 "contact_email": stored.contact_email if stored else None,
                 "status": record.status,
-                "status_text": STATUS_LABELS[record.status],
+                "status_text": status_labels(record.subject)[record.status],
                 "moderator_message": record.moderator_message,
                 "timeline": [
                     {"at": at.isoformat(), "text": text} for at, text in submitter_timeline(view)

@@ -129,6 +129,10 @@ TIMELINE_WORDS: dict[str, str] = {
     "feedback.closed": N_("Arbetsgruppen avslutade synpunkten."),
     "feedback.changed": N_("Texten är ändrad i en ny version."),
     "feedback.forwarded": N_("Synpunkten skickades vidare till en annan arbetsgrupp."),
+    # A site item (a report of an accessibility problem), which the site's administrators handle.
+    "site_feedback.in_review": N_("Webbplatsens förvaltare började behandla rapporten."),
+    "site_feedback.answered": N_("Webbplatsens förvaltare svarade."),
+    "site_feedback.closed": N_("Webbplatsens förvaltare avslutade rapporten."),
 }
 
 

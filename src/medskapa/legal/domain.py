@@ -1,4 +1,5 @@
-"""The pure rules for an accessibility report: what it may contain."""
+"""The pure rules for an accessibility report (what it may contain) and for the admins' answer
+to one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import msgspec
 
 from medskapa.errors import FieldError
 from medskapa.feedback.domain import InvalidText, clean_email, clean_text
+from medskapa.feedback.lifecycle import ANSWER_MAX, ANSWER_MIN
 
 PROBLEM_MAX = 5000
 PAGE_MAX = 500
@@ -55,3 +57,19 @@ def check_report(data: ReportInput) -> tuple[CleanReport | None, list[FieldError
         return None, errors
     language = data.language if data.language in ("sv", "en") else "sv"
     return CleanReport(problem=problem, page=page, email=email, language=language), []
+
+
+def check_answer(text: str) -> tuple[str | None, FieldError | None]:
+    """The admins' answer to a site item as it is stored, or the error beside its field: the
+    same bounds as a group's answer (medskapa.feedback.lifecycle)."""
+    try:
+        cleaned = clean_text(text)
+    except InvalidText:
+        return None, FieldError("answer", "control")
+    if not cleaned:
+        return None, FieldError("answer", "answer_required")
+    if len(cleaned) < ANSWER_MIN:
+        return None, FieldError("answer", "answer_too_short")
+    if len(cleaned) > ANSWER_MAX:
+        return None, FieldError("answer", "answer_too_long")
+    return cleaned, None

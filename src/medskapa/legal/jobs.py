@@ -1,5 +1,6 @@
-"""The retention job for accessibility reports, run hourly inside each server process (rows
-another process holds are skipped, so every worker may run it)."""
+"""The retention job for reports of accessibility problems (site feedback items: their text,
+page and address are erased after MEDSKAPA_ACCESSIBILITY_REPORT_RETENTION_DAYS), run hourly inside
+each server process (rows another process holds are skipped, so every worker may run it)."""
 
 from __future__ import annotations
 

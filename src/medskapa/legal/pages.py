@@ -1,6 +1,7 @@
 """The pages a public body must publish (accessibility statement, privacy notice, cookies), in
 Swedish and English with their facts from settings, the form to report an accessibility
-problem, and the admins' list of those reports."""
+problem (a feedback item about the site, with a receipt code like all feedback), and the
+admins' pages where those items are taken up, answered and closed."""
 
 from __future__ import annotations
 
@@ -15,18 +16,28 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
 from medskapa.catalogue.following import CONFIRM_VALID as FOLLOW_CONFIRM_VALID
 from medskapa.clock import Clock
-from medskapa.errors import Invalid, Language, describe
-from medskapa.feedback import helpfulness
+from medskapa.errors import Invalid, Language, Refused, describe
+from medskapa.feedback import helpfulness, lifecycle
+from medskapa.feedback.domain import FeedbackStatus
+from medskapa.feedback.lifecycle import ANSWER_MAX
 from medskapa.i18n import _
 from medskapa.legal.domain import PAGE_MAX, PROBLEM_MAX, ReportInput
-from medskapa.legal.service import AccessibilityReports
-from medskapa.legal.texts import ERRORS, FORM_REJECTED, RATE_LIMITED
+from medskapa.legal.service import AccessibilityReports, SiteItemView
+from medskapa.legal.texts import (
+    ADMIN_STATUS_LABELS,
+    DONE_TEXTS,
+    ERRORS,
+    FORM_REJECTED,
+    RATE_LIMITED,
+    TRAIL_LABELS,
+)
 from medskapa.security import ratelimit
 from medskapa.security.auth import session_cookie_name
 from medskapa.security.csrf import csrf_cookie_name
@@ -156,7 +167,7 @@ class LegalPages(Controller):
         receipt_key: NamedDependency[bytes],
         clock: NamedDependency[Clock],
         data: URLEncodedBody[dict[str, Any]],
-    ) -> Template | Redirect:
+    ) -> Template:
         language = choose_language(field(data, "lang"), request.scope)
         values = {name: field(data, name) for name in ("page", "problem", "email")}
         if field(data, HONEYPOT_FIELD):
@@ -170,13 +181,15 @@ class LegalPages(Controller):
             await ratelimit.check(conn, _attempts(limit), client, now)
             async with conn.transaction():
                 await ratelimit.check(conn, _accepted(limit), client, now)
-                await reports.file(
+                submitted = await reports.file(
                     ReportInput(
                         problem=values["problem"],
                         page=values["page"],
                         email=values["email"],
                         language=language,
-                    )
+                    ),
+                    receipt_key,
+                    user_id=principal_of(request).user_id,
                 )
         except ratelimit.RateLimited as exc:
             response = _report_form(
@@ -187,19 +200,13 @@ class LegalPages(Controller):
         except Invalid as exc:
             errors = {e.field: describe(ERRORS, e.code, language) for e in exc.errors}
             return _report_form(language, values, errors, None, HTTP_422_UNPROCESSABLE_ENTITY)
-        answer = "svar" if values["email"].strip() else "inget-svar"
-        return see_other(
-            f"/tillganglighet/rapportera/tack?{answer}=1" + ("&lang=en" if language == "en" else "")
-        )
-
-    @get("/tillganglighet/rapportera/tack", name="accessibility-report-done")
-    async def report_done(
-        self, request: Request[Any, Any, Any], lang: LangQuery = None
-    ) -> Template:
-        language = choose_language(lang)
-        return Template(
+        # The receipt is the answer to the POST itself: its code is shown this once (as for
+        # feedback), so it is never in a URL and never cached.
+        return private_page(
             "legal/report_done.html",
-            context={"lang": language, "reply": "svar" in request.query_params},
+            lang=language,
+            submitted=submitted,
+            reply=bool(values["email"].strip()),
         )
 
 
@@ -236,33 +243,116 @@ def _report_form(
 
 
 class AccessibilityReportAdmin(Controller):
+    """The admins' work on site items: the list (open first), an item with its text, page,
+    answers and trail, and the steps (take up, answer, close) through the feedback lifecycle.
+    CSRF is checked for every POST by the app's middleware, as for every admin form."""
+
     include_in_schema = False
     opt = requires(Permission.ADMINISTER)
     dependencies = DEPENDENCIES
 
     @get("/admin/tillganglighet", name="admin-accessibility-reports")
-    async def listing(
-        self,
-        reports: NamedDependency[AccessibilityReports],
-        klart: Annotated[str | None, QueryParameter(max_length=10)] = None,
-    ) -> Template:
+    async def listing(self, reports: NamedDependency[AccessibilityReports]) -> Template:
         shown, open_count = await reports.listing()
         return private_page(
             "admin/accessibility_reports.html",
             reports=shown,
             open_count=open_count,
-            done=klart == "ja",
+            status_labels=ADMIN_STATUS_LABELS,
             nav="admin",
         )
 
-    @post("/admin/tillganglighet/{report_id:uuid}/hanterad", request_max_body_size=4096)
-    async def handle(
+    @get("/admin/tillganglighet/{item_id:uuid}", name="admin-accessibility-report")
+    async def item(
+        self,
+        reports: NamedDependency[AccessibilityReports],
+        item_id: FromPath[uuid.UUID],
+        klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    ) -> Template:
+        return _item_page(await reports.item(item_id), done=klart)
+
+    @post("/admin/tillganglighet/{item_id:uuid}/ta-upp", request_max_body_size=4096)
+    async def take_up(
         self,
         request: Request[Any, Any, Any],
         reports: NamedDependency[AccessibilityReports],
-        report_id: FromPath[uuid.UUID],
-    ) -> Redirect:
-        user_id = principal_of(request).user_id
-        assert user_id is not None
-        await reports.handle(report_id, user_id)
-        return see_other("/admin/tillganglighet?klart=ja")
+        item_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        return await _step(request, reports, item_id, "ta-upp", None)
+
+    @post("/admin/tillganglighet/{item_id:uuid}/svara", request_max_body_size=MAX_FORM_BYTES)
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        reports: NamedDependency[AccessibilityReports],
+        item_id: FromPath[uuid.UUID],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        return await _step(request, reports, item_id, "svarad", field(data, "answer"))
+
+    @post("/admin/tillganglighet/{item_id:uuid}/avsluta", request_max_body_size=4096)
+    async def close(
+        self,
+        request: Request[Any, Any, Any],
+        reports: NamedDependency[AccessibilityReports],
+        item_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        return await _step(request, reports, item_id, "avslutad", None)
+
+
+async def _step(
+    request: Request[Any, Any, Any],
+    reports: AccessibilityReports,
+    item_id: uuid.UUID,
+    step: str,
+    answer: str | None,
+) -> Template | Redirect:
+    actor = principal_of(request).pseudonym
+    try:
+        if step == "ta-upp":
+            await reports.take_up(item_id, actor)
+        elif step == "svarad":
+            await reports.answer(item_id, actor, answer or "")
+        else:
+            await reports.close(item_id, actor)
+    except Invalid as exc:
+        errors = {e.field: describe(ERRORS, e.code) for e in exc.errors}
+        view = await reports.item(item_id)
+        return _item_page(
+            view, errors=errors, answer=answer or "", status=HTTP_422_UNPROCESSABLE_ENTITY
+        )
+    except Refused as exc:
+        view = await reports.item(item_id)
+        return _item_page(view, general_error=exc.message(), status=HTTP_409_CONFLICT)
+    return see_other(f"/admin/tillganglighet/{item_id}?klart={step}")
+
+
+def _item_page(
+    view: SiteItemView,
+    *,
+    done: str | None = None,
+    errors: dict[str, str] | None = None,
+    general_error: str | None = None,
+    answer: str = "",
+    status: int = 200,
+) -> Template:
+    item = view.item
+    current = FeedbackStatus(item.status)
+    return private_page(
+        "admin/accessibility_report.html",
+        status,
+        view=view,
+        item=item,
+        status_labels=ADMIN_STATUS_LABELS,
+        trail_labels=TRAIL_LABELS,
+        can_take_up=lifecycle.allowed(current, FeedbackStatus.IN_REVIEW, lifecycle.Actor.ADMIN),
+        can_answer=lifecycle.allowed(current, FeedbackStatus.ANSWERED, lifecycle.Actor.ADMIN),
+        can_close=lifecycle.allowed(current, FeedbackStatus.CLOSED, lifecycle.Actor.ADMIN),
+        done=done if done in DONE_TEXTS else None,
+        done_texts=DONE_TEXTS,
+        errors=errors or {},
+        general_error=general_error,
+        answer=answer,
+        answer_max=ANSWER_MAX,
+        nav="admin",
+    )

@@ -223,7 +223,8 @@ class ModerationQueue(msgspec.Struct, frozen=True):
 async def moderation_queue(conn: asyncpg.Connection) -> ModerationQueue:
     row = await conn.fetchrow(
         "SELECT count(*) AS waiting, min(created_at) AS oldest FROM feedback "
-        "WHERE status = 'received'"
+        # A site item (a report about the service) waits for the admins, not a moderator.
+        "WHERE status = 'received' AND subject = 'guidance'"
     )
     return ModerationQueue(**dict(row))
 

@@ -36,6 +36,10 @@ TEMPLATES = frozenset(
         "feedback_changed",
         "feedback_forwarded",
         "feedback_passage_placed",
+        # to the sender of a report about the site (legal/service.py)
+        "site_feedback_received",
+        "site_feedback_answered",
+        "site_feedback_closed",
         # to staff
         "group_new_item",
         "group_digest",

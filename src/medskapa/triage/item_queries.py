@@ -124,7 +124,8 @@ class AnswerRecord(msgspec.Struct, frozen=True):
     will_change: bool | None
     reason_code: str | None
     version_label: str | None
-    group_name: str
+    group_name: str | None
+    """None for the admins' answer to a site item (a report about the service itself)."""
     author: str
     answered_at: dt.datetime
     document_slug: str | None = None
@@ -135,7 +136,7 @@ _ANSWERS = """
     SELECT a.status, a.body, a.will_change, a.reason_code, v.label AS version_label,
            g.name AS group_name, a.author, a.answered_at, vd.slug AS document_slug
     FROM feedback_answers a
-    JOIN subject_groups g ON g.id = a.group_id
+    LEFT JOIN subject_groups g ON g.id = a.group_id
     LEFT JOIN document_versions v ON v.id = a.version_id
     LEFT JOIN guidance_documents vd ON vd.id = v.document_id
 """

@@ -52,7 +52,7 @@ ADMIN_PAGES = (
         N_("Tillgänglighetsrapporter"),
         N_(
             "Rapporter om tillgänglighetsproblem från formuläret i tillgänglighetsredogörelsen; "
-            "markera dem som hanterade."
+            "ta upp, svara på och avsluta dem."
         ),
     ),
     AdminPage(
