@@ -61,7 +61,10 @@ async def _connect(url: str, wait: float) -> asyncpg.Connection:
     deadline = time.monotonic() + wait
     while True:
         try:
-            return await asyncpg.connect(url, timeout=10)
+            # No named prepared statements: behind PgBouncer in transaction mode (the
+            # manifest's app pods check the schema through it) another client's server
+            # connection may already hold one of the same name. These connections are short.
+            return await asyncpg.connect(url, timeout=10, statement_cache_size=0)
         except (OSError, asyncpg.CannotConnectNowError, TimeoutError) as exc:
             if time.monotonic() + 1 > deadline:
                 raise CommandFailed(
