@@ -346,9 +346,15 @@ def test_the_manifest_runs_the_whole_service_unchanged(podman: Podman, play_dir:
         played = time.monotonic() - started
         running = podman("pod", "ps", "--format", "{{.Name}}").split()
         assert set(pods) <= set(running)
-        # The migration ran to its end before the app pods were made.
-        migrate = logs(podman, "medskapa-migrate-grant-app-role")
-        assert "Role medskapa_app may read and write" in migrate, container_logs(podman, pods)
+        # The migration Pod: podman waits for its init container (`db migrate`) before it
+        # makes the next pods; `grant-app-role` then ends by itself, status 0.
+        grant = "medskapa-migrate-grant-app-role"
+        deadline = time.monotonic() + 60
+        while podman("inspect", "--format", "{{.State.Status}}", grant).strip() != "exited":
+            assert time.monotonic() < deadline, container_logs(podman, pods)
+            time.sleep(0.5)
+        assert podman("inspect", "--format", "{{.State.ExitCode}}", grant).strip() == "0"
+        assert "Role medskapa_app may read and write" in logs(podman, grant)
 
         owner = (
             f"postgresql://medskapa:{owner_password}@{pod_ip(podman, 'postgres-pod-0')}/medskapa"
