@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the Containerfile (and the PgBouncer image of deploy/) with podman on a machine that
-# reaches no container registry, only Debian and PyPI: what CI does (tests/deploy).
+# reaches no container registry, only Debian and PyPI: what CI does (tests/deploy). Where
+# docker.io/library/postgres:15 (the manifest's PostgreSQL for trying it out) is absent, a
+# stand-in for it too (deploy/postgres-standin).
 #
 #   deploy/build-image.sh [TAG [PGBOUNCER_TAG]]
 #     TAG            the app image (default localhost/medskapa:latest)
@@ -26,6 +28,7 @@ set -euo pipefail
 TAG=${1:-localhost/medskapa:latest}
 PGBOUNCER_TAG=${2:-localhost/medskapa-pgbouncer:latest}
 DEBIAN=docker.io/library/debian:bookworm-slim
+POSTGRES=docker.io/library/postgres:15
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/tmp/medskapa-build}
 BASE=docker.io/library/python:3.11-slim
@@ -104,5 +107,18 @@ podman build --format docker --pull=never --network host ${NO_CACHE:+--no-cache}
 podman build --format docker --pull=never --network host -t "$PGBOUNCER_TAG" \
   "$SRC/deploy/pgbouncer" >"$WORK/build-pgbouncer.log" 2>&1 \
   || { tail -40 "$WORK/build-pgbouncer.log" >&2; echo "PgBouncer build failed" >&2; exit 1; }
+# --- PostgreSQL for trying the manifest out (docker.io/library/postgres:15) ---------------------
+# Pulled where a registry answers; here a stand-in (deploy/postgres-standin) is built from the
+# same Debian base, again whenever the base or the stand-in's files change.
+pgkey="$key-$(cat "$SRC"/deploy/postgres-standin/* | sha256sum | cut -c1-12)"
+standin=$(podman image inspect --format '{{index .Labels "medskapa.standin"}}' "$POSTGRES" 2>/dev/null || true)
+if [ -z "$standin" ] && podman image exists "$POSTGRES"; then
+  :  # the real image
+elif [ "$standin" != "$pgkey" ] || [ -n "${NO_CACHE:-}" ]; then
+  podman build --format docker --pull=never --network host ${NO_CACHE:+--no-cache} \
+    --label "medskapa.standin=$pgkey" -t "$POSTGRES" "$SRC/deploy/postgres-standin" \
+    >"$WORK/build-postgres.log" 2>&1 \
+    || { tail -40 "$WORK/build-postgres.log" >&2; echo "PostgreSQL stand-in build failed" >&2; exit 1; }
+fi
 echo "CONTAINERS_CONF=$CONTAINERS_CONF"
 echo "BUILD_SECONDS=$(( $(date +%s) - t0 ))"

@@ -85,13 +85,14 @@ class Mailbox:
 class SmtpServer:
     """Start and stop on a fixed port, so a relay sees the same server go away and come back."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.port = free_port()
         self.mailbox = Mailbox()
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.mailbox, hostname=self.host, port=self.port)
         self._controller.start()
 
     def stop(self) -> None:
@@ -102,7 +103,7 @@ class SmtpServer:
     def env(self) -> dict[str, str]:
         """Settings that point medskapa at this server."""
         return {
-            "MEDSKAPA_SMTP_HOST": "127.0.0.1",
+            "MEDSKAPA_SMTP_HOST": self.host,
             "MEDSKAPA_SMTP_PORT": str(self.port),
             "MEDSKAPA_SMTP_SECURITY": "none",
             "MEDSKAPA_SMTP_FROM": "medskapa <no-reply@medskapa.example>",

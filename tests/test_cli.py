@@ -3,11 +3,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import asyncpg
 
 from medskapa.accounts.admin import RoleChoice
 from tests.factories import TEST_SECRET, enrol_totp, make_staff
+from tests.forward import Forwarder
+from tests.smtp import free_port
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -43,6 +46,39 @@ def test_status_lists_applied_migrations(database_url: str) -> None:
     result = run_cli("db", "status", env={"MEDSKAPA_DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     assert "0001_catalogue: applied" in result.stdout
+
+
+def test_migrate_waits_for_a_database_that_is_still_starting(empty_database_url: str) -> None:
+    """An init container started beside its database: `db migrate --wait` asks again until the
+    server listens, then migrates; without --wait, or once the wait is over, it stops saying why."""
+    forwarder = Forwarder(empty_database_url, free_port())
+    env = {"MEDSKAPA_DATABASE_URL": forwarder.url_here}
+    at_once = run_cli("db", "migrate", env=env)
+    assert at_once.returncode == 1
+    assert at_once.stderr.startswith("medskapa: cannot connect to the database")
+    started = time.monotonic()
+    given_up = run_cli("db", "migrate", "--wait", "2", env=env)
+    assert given_up.returncode == 1
+    assert given_up.stderr.startswith("medskapa: cannot connect to the database")
+    assert time.monotonic() - started >= 1.5, "it asked again before giving up"
+
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "medskapa.cli", "db", "migrate", "--wait", "60"],
+        env={**os.environ, "MEDSKAPA_SECRET_KEY": TEST_SECRET, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(2.5)
+        assert waiting.poll() is None, waiting.communicate()
+        forwarder.start()
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        waiting.kill()
+        forwarder.stop()
+    assert waiting.returncode == 0, err
+    assert "applied 0001_" in out
 
 
 def test_demo_load_twice_keeps_what_is_there(empty_database_url: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
@@ -96,6 +98,20 @@ from medskapa.web.openapi import document_problems
 log = logging.getLogger("medskapa")
 
 
+# A stopping process closes its pools within this (its orchestrator kills it 30 s after SIGTERM).
+POOL_CLOSE_SECONDS = 5
+
+
+async def _close(pool: asyncpg.Pool) -> None:
+    """Close gracefully; a connection still held by then (seen when two replicas stop behind
+    PgBouncer: Pool.close() waited past the grace period and the pod was killed) is cut off."""
+    try:
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning("connections still in use at shutdown were closed")
+        pool.terminate()
+
+
 def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -118,8 +134,8 @@ def _lifespan(settings: Settings):
         try:
             yield
         finally:
-            await app.state.health_pool.close()
-            await app.state.pool.close()
+            for pool in (app.state.health_pool, app.state.pool):
+                await _close(pool)
 
     return lifespan
 

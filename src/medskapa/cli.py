@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import sys
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -53,24 +54,39 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+async def _connect(url: str, wait: float) -> asyncpg.Connection:
+    """A connection; for up to ``wait`` seconds a server that is not there yet (refused, its
+    name not yet known, or still starting up) is asked again every second. A refused password or
+    a missing database is not waited for."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            # No named prepared statements: behind PgBouncer in transaction mode (the
+            # manifest's app pods check the schema through it) another client's server
+            # connection may already hold one of the same name. These connections are short.
+            return await asyncpg.connect(url, timeout=10, statement_cache_size=0)
+        except (OSError, asyncpg.CannotConnectNowError, TimeoutError) as exc:
+            if time.monotonic() + 1 > deadline:
+                raise CommandFailed(
+                    f"cannot connect to the database ({type(exc).__name__}: {exc})."
+                ) from exc
+        except asyncpg.PostgresError as exc:
+            raise CommandFailed(
+                f"cannot connect to the database ({type(exc).__name__}: {exc})."
+            ) from exc
+        await asyncio.sleep(1)
+
+
 async def _with_connection(
     url: str,
     work: Callable[[asyncpg.Connection], Awaitable[None]],
     keys: AuditKeys | None = None,
+    *,
+    wait: float = 0,
 ) -> None:
     """Run ``work`` on a connection of its own; with ``keys`` for work that writes (or checks)
-    the audit trail."""
-    try:
-        # Unnamed statements only: the URL may go through PgBouncer in transaction mode (the
-        # manifest's `serve --no-migrate` does), where a named one stays on whichever server
-        # connection it was prepared on, and a second process starting at the same moment is
-        # refused with "prepared statement __asyncpg_stmt_1__ already exists" (found by
-        # tests/scaleout). A command's few statements gain nothing from the cache.
-        conn = await asyncpg.connect(url, timeout=10, statement_cache_size=0)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        raise CommandFailed(
-            f"cannot connect to the database ({type(exc).__name__}: {exc})."
-        ) from exc
+    the audit trail; ``wait``: seconds to wait for a server that is still starting."""
+    conn = await _connect(url, wait)
     if keys is not None:
         from medskapa.audit.keys import bind
 
@@ -291,7 +307,7 @@ async def _seal_secrets(url: str, secret_key: str) -> None:
 
 def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> None:
     with database_url(settings) as (url, embedded):
-        asyncio.run(_with_connection(url, _migrate))
+        asyncio.run(_with_connection(url, _migrate, wait=args.wait))
         if settings.secret_key or embedded:
             asyncio.run(_seal_secrets(url, _secret_key(settings, embedded)))
 
@@ -470,9 +486,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
-    db_commands.add_parser("migrate", help="apply pending migrations").set_defaults(
-        handler=cmd_db_migrate
+    migrate = db_commands.add_parser("migrate", help="apply pending migrations")
+    migrate.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for a database that is still starting (an init container "
+        "started beside its database)",
     )
+    migrate.set_defaults(handler=cmd_db_migrate)
     db_commands.add_parser(
         "status", help="list migrations and whether they are applied"
     ).set_defaults(handler=cmd_db_status)

@@ -3,6 +3,7 @@ audit trail, even with the append-only trigger out of the way."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
@@ -11,6 +12,7 @@ import asyncpg
 import pytest
 
 from medskapa.audit.keys import AuditKeys, bind
+from medskapa.db.migrations import MIGRATION_LOCK_KEY
 from medskapa.db.pool import init_connection
 from medskapa.db.roles import grant_app_role
 from tests.factories import TEST_SECRET, make_feedback
@@ -98,3 +100,26 @@ async def test_command_grants(database_url: str, app_role: str) -> None:
     result = run_cli("db", "grant-app-role", app_role, env={"MEDSKAPA_DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     assert "append or read only: audit_events, schema_migrations" in result.stdout
+
+
+async def test_grants_wait_for_each_other_and_for_migrations(
+    conn: asyncpg.Connection, database_url: str, app_role: str
+) -> None:
+    """Every replica's init container grants at once: each waits for the migrators' lock, so
+    PostgreSQL never sees two GRANTs on one table at the same time."""
+    holder = await asyncpg.connect(database_url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        granting = asyncio.ensure_future(grant_app_role(conn, app_role))
+        await asyncio.sleep(0.5)
+        assert not granting.done(), "it waited for the lock"
+        await holder.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+        assert await asyncio.wait_for(granting, 30) == ["audit_events", "schema_migrations"]
+    finally:
+        await holder.close()
+    others = [await asyncpg.connect(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(grant_app_role(other, app_role) for other in others))
+    finally:
+        for other in others:
+            await other.close()

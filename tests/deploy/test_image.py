@@ -1,17 +1,18 @@
-"""The container image, and the whole service in one pod, as a region would run it (issue 19).
+"""The container image, and the whole service from `deploy/kubernetes.yaml`, as a region would
+run it (issue 19).
 
-`deploy/build-image.sh` builds the image (podman, no registry: a Debian stand-in for the base
-image). Then what `deploy/kubernetes.yaml` describes runs against a throwaway database and role of
-this test's own on the test PostgreSQL: the migration Job's commands as the owner, then a pod
-(`podman kube play`) of the manifest's own PgBouncer, web and outbox relay containers, with a
-real SMTP server (aiosmtpd) in this process. Needs root and podman, which `.ci/run` installs
+`deploy/build-image.sh` builds the images (podman, no registry: Debian stand-ins for the base
+image and for PostgreSQL). Then `podman kube play` runs the manifest itself, unchanged, with a
+site's ConfigMap and Secret of this test's own: PostgreSQL, PgBouncer, the migration, two app
+replicas and the outbox relay, with a real SMTP server (aiosmtpd) in this process; the CronJobs'
+commands (podman skips CronJobs) run beside them. Needs root and podman, which `.ci/run` installs
 where it is root and has apt-get; elsewhere these tests are skipped and say why.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
+import fcntl
 import json
 import os
 import re
@@ -19,25 +20,24 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
 import yaml
 
-from tests.pg import unique_name, with_database
-from tests.smtp import SmtpServer, free_port, smtp_server
+from tests.pg import unique_name
+from tests.smtp import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "kubernetes.yaml"
-APP_TAG = "localhost/medskapa:ci"
-PGBOUNCER_TAG = "localhost/medskapa-pgbouncer:ci"
+# The names the manifest runs.
+APP_TAG = "localhost/medskapa:latest"
+PGBOUNCER_TAG = "localhost/medskapa-pgbouncer:latest"
 BASE = "docker.io/library/python:3.11-slim"
 
 pytestmark = [
@@ -76,8 +76,18 @@ class Podman:
 
 
 @pytest.fixture(scope="module")
-def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
-    """Build both images (cached layers and base after the first run: seconds, not minutes)."""
+def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
+    """Build the images (cached layers and base after the first run: seconds, not minutes).
+    One checkout at a time on a machine from here to the end of the module: the manifest names
+    its images, pods, volumes, Secret and network, so two runs would take each other's."""
+    lock_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "medskapa"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "kube-play.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield build(tmp_path_factory)
+
+
+def build(tmp_path_factory: pytest.TempPathFactory) -> Podman:
     work = tmp_path_factory.mktemp("image-build")
     build = subprocess.run(
         [str(ROOT / "deploy" / "build-image.sh"), APP_TAG, PGBOUNCER_TAG],
@@ -91,7 +101,6 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
     values = dict(line.split("=", 1) for line in build.stdout.splitlines() if "=" in line)
     env = {**os.environ, "CONTAINERS_CONF": values["CONTAINERS_CONF"]}
     probe = Podman(env, APP_TAG, PGBOUNCER_TAG)
-    # By ID from here on: another checkout's test may build the same tags meanwhile.
     return Podman(env, probe.image_id(APP_TAG), probe.image_id(PGBOUNCER_TAG))
 
 
@@ -172,51 +181,14 @@ def test_serve_without_a_database_stops_with_one_sentence(podman: Podman) -> Non
     assert "Traceback" not in out.stderr
 
 
-# ------------------------------------------------------------------ the pod
+# ------------------------------------------------------------------ the manifest
+
+NETWORK = "medskapa-kube-test"
 
 
-class TcpToUnix:
-    """A TCP port on 127.0.0.1 in front of a PostgreSQL that listens on a Unix socket only (the
-    suite's embedded server): containers reach it like a managed database, over TCP."""
-
-    def __init__(self, socket_path: str) -> None:
-        self.socket_path = socket_path
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> TcpToUnix:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._pipe, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-        server.close()
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_unix_connection(self.socket_path)
-
-        async def copy_(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except OSError:
-                pass
-            finally:
-                dst.close()
-
-        await asyncio.gather(copy_(reader, up_writer), copy_(up_reader, writer))
+def manifest() -> dict[tuple[str, str], dict[str, Any]]:
+    docs = [d for d in yaml.safe_load_all(MANIFEST.read_text()) if d]
+    return {(d["kind"], d["metadata"]["name"]): d for d in docs}
 
 
 def sql(url: str, query: str, *args: Any) -> Any:
@@ -230,215 +202,299 @@ def sql(url: str, query: str, *args: Any) -> Any:
     return asyncio.run(run())
 
 
+def pod_names(docs: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """The pods podman makes of the manifest: NAME-pod-I for each replica of a Deployment, NAME
+    for a Pod (podman 4.3; it skips Services, CronJobs and the like)."""
+    names = []
+    for (kind, name), doc in docs.items():
+        if kind == "Deployment":
+            names += [f"{name}-pod-{i}" for i in range(doc["spec"].get("replicas", 1))]
+        elif kind == "Pod":
+            names.append(name)
+    return names
+
+
+def pod_ip(podman: Podman, pod: str) -> str:
+    infra = podman("pod", "inspect", "--format", "{{.InfraContainerID}}", pod).strip()
+    networks = json.loads(
+        podman("inspect", "--format", "{{json .NetworkSettings.Networks}}", infra)
+    )
+    return networks[NETWORK]["IPAddress"]
+
+
+def logs(podman: Podman, container: str) -> str:
+    """What the container wrote, to stdout and stderr (podman logs keeps them apart)."""
+    return subprocess.run(
+        ["podman", "logs", container],
+        env=podman.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+
+
+def container_logs(podman: Podman, pods: list[str]) -> str:
+    out = []
+    for pod in pods:
+        states = podman(
+            "ps", "-a", "--filter", f"pod={pod}", "--format", "{{.Names}} {{.Status}}", check=False
+        )
+        for line in states.splitlines():
+            name = line.split()[0]
+            if not name.endswith("-infra"):
+                out.append(f"--- {line}\n{logs(podman, name)[-1500:]}")
+    return "\n".join(out)
+
+
 @pytest.fixture
-def owner_url(pg_url: str) -> Iterator[str]:
-    """A database of this test's own, reached over TCP as its owner; dropped afterwards."""
-    name = unique_name("medskapa_pod")
-    sql(pg_url, f'CREATE DATABASE "{name}"')
-    url = with_database(pg_url, name)
-    socket_dir = parse_qs(urlsplit(url).query).get("host", [""])[0]
-    try:
-        if socket_dir.startswith("/"):
-            parts = urlsplit(url)
-            with TcpToUnix(f"{socket_dir}/.s.PGSQL.{parts.port or 5432}") as tcp:
-                user = parts.username or "postgres"
-                yield urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{tcp.port}", query=""))
-        else:
-            yield url
-    finally:
-        sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manifest() -> dict[tuple[str, str], dict[str, Any]]:
-    docs = [d for d in yaml.safe_load_all(MANIFEST.read_text()) if d]
-    return {(d["kind"], d["metadata"]["name"]): d for d in docs}
-
-
-def pod_container(doc: dict[str, Any], image: str, env: dict[str, str]) -> dict[str, Any]:
-    """The manifest's container as written (command, security context, mounts), with this
-    test's image and values in place of the ConfigMap and Secret references."""
-    container = copy.deepcopy(doc["spec"]["template"]["spec"]["containers"][0])
-    container["image"] = image
-    container.pop("envFrom", None)
-    container["env"] = [{"name": k, "value": v} for k, v in env.items()]
-    # podman 4.3 turns probes into health checks that need systemd timers (absent here) and
-    # curl (absent from the image); /healthz is asked directly below instead.
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        container.pop(probe, None)
-    container.pop("resources", None)  # no cgroup controllers to enforce them on this VM
-    container.pop("ports", None)  # host networking (the test's free ports): nothing to map
-    return container
-
-
-@pytest.fixture
-def pod_dir() -> Iterator[Path]:
-    # Readable by the containers' users (pytest's tmp_path is root's only).
-    folder = Path(tempfile.mkdtemp(prefix="medskapa-pod-"))
+def play_dir() -> Iterator[Path]:
+    # Not the checkout: kube play builds an image itself when the folder it runs in has a
+    # folder of the image's name with a Containerfile.
+    folder = Path(tempfile.mkdtemp(prefix="medskapa-kube-"))
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_the_whole_service_in_one_pod(podman: Podman, owner_url: str, pod_dir: Path) -> None:
+def volumes_of(docs: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """The named volumes podman makes of the manifest: one per PersistentVolumeClaim and per
+    ConfigMap a pod mounts (podman 4.3's `kube down` leaves them)."""
+    names = {name for kind, name in docs if kind == "PersistentVolumeClaim"}
+    for (kind, _), doc in docs.items():
+        if kind in ("Pod", "Deployment"):
+            spec = doc["spec"] if kind == "Pod" else doc["spec"]["template"]["spec"]
+            names |= {v["configMap"]["name"] for v in spec.get("volumes", []) if "configMap" in v}
+    return sorted(names)
+
+
+def test_the_manifest_runs_the_whole_service_unchanged(podman: Podman, play_dir: Path) -> None:
     docs = manifest()
-    secret_key = secrets.token_urlsafe(48)
-    role, password = unique_name("medskapa_app"), secrets.token_hex(16)
-    owner_env = {"MEDSKAPA_DATABASE_URL": owner_url, "MEDSKAPA_SECRET_KEY": secret_key}
-
-    # The migration Job's commands, in order, as the owner.
-    job = docs["Job", "medskapa-migrate"]["spec"]["template"]["spec"]
-    steps = [job["initContainers"][0]["command"], job["containers"][0]["command"]]
-    assert steps == [
-        ["medskapa", "db", "migrate"],
-        ["medskapa", "db", "grant-app-role", "medskapa_app"],
+    pods = pod_names(docs)
+    assert pods == [
+        "postgres-pod-0",
+        "pgbouncer-pod-0",
+        "medskapa-migrate",
+        "medskapa-pod-0",
+        "medskapa-pod-1",
+        "medskapa-outbox-relay-pod-0",
     ]
-    steps[1][-1] = role  # a role of this test's own: roles belong to the whole server
-    steps.insert(1, ["medskapa", "demo", "load"])  # something to give feedback on
-    run = ["run", "--rm", "--network", "host", "--read-only", "--tmpfs", "/tmp"]
-    for key, value in owner_env.items():
-        run += ["-e", f"{key}={value}"]
+    # Everything podman cannot run is for Kubernetes only: the Services (podman's pods are
+    # reached by their own names) and the CronJobs, whose commands run below.
+    skipped = {kind for kind, _ in docs} - {
+        "Deployment",
+        "Pod",
+        "ConfigMap",
+        "PersistentVolumeClaim",
+    }
+    assert skipped == {"Service", "CronJob"}
+
+    # A site's Secret and ConfigMap, as README "Deploy" makes them for podman.
+    owner_password, app_password = secrets.token_hex(16), secrets.token_hex(16)
+    secret_key = secrets.token_urlsafe(48)
+    secret = {
+        "MEDSKAPA_SECRET_KEY": secret_key,
+        "POSTGRES_PASSWORD": owner_password,
+        "APP_PASSWORD": app_password,
+        "OWNER_DATABASE_URL": f"postgresql://medskapa:{owner_password}@postgres-pod-0:5432/medskapa",
+        "APP_DATABASE_URL": f"postgresql://medskapa_app:{app_password}@pgbouncer-pod-0:6432/medskapa",
+        "APP_DIRECT_DATABASE_URL": (
+            f"postgresql://medskapa_app:{app_password}@postgres-pod-0:5432/medskapa"
+        ),
+    }
+    example = (ROOT / "deploy" / "medskapa.example.env").read_text()
+    assert set(re.findall(r"^(\w+)=", example, re.M)) == set(secret), "the example is complete"
+    env_file = play_dir / "medskapa.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in secret.items()))
+    as_json = subprocess.run(
+        [str(ROOT / "deploy" / "podman-secret"), str(env_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    # An earlier run's, cut off (podman 4.3 refuses to play a claim whose volume exists).
+    podman("volume", "rm", "-f", *volumes_of(docs), check=False)
+    podman("network", "rm", "-f", NETWORK, check=False)
+    podman("network", "create", NETWORK)
+    subnet = json.loads(podman("network", "inspect", NETWORK))[0]["subnets"][0]
+    smtp = SmtpServer(host=subnet["gateway"])
+    site = yaml.safe_load((ROOT / "deploy" / "site.example.yaml").read_text())
+    site["data"].update(
+        {"MEDSKAPA_BASE_URL": "http://medskapa.test", "MEDSKAPA_TRUSTED_PROXIES": subnet["subnet"]}
+    )
+    site["data"].update(smtp.env())
+    (play_dir / "site.yaml").write_text(yaml.safe_dump(site))
+
+    podman("secret", "rm", "medskapa", check=False)
+    (play_dir / "secret.json").write_text(as_json)
+    podman("secret", "create", "medskapa", str(play_dir / "secret.json"))
+    play = ["kube", "play", "--network", NETWORK, "--configmap", "site.yaml", str(MANIFEST)]
     try:
-        migrated = podman(*run, podman.app, *steps[0])
-        assert "applied 0001_" in migrated
-        podman(*run, podman.app, *steps[1])
-        podman(*run, podman.app, *steps[2])
-        sql(owner_url, f"ALTER ROLE \"{role}\" PASSWORD '{password}'")
-        served(podman, docs, owner_url, role, password, secret_key, pod_dir)
-        scheduled(podman, docs, owner_url, role, password, secret_key, pod_dir)
+        started = time.monotonic()
+        result = subprocess.run(
+            ["podman", *play],
+            cwd=play_dir,
+            env=podman.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, f"{result.stderr[-3000:]}\n{container_logs(podman, pods)}"
+        played = time.monotonic() - started
+        running = podman("pod", "ps", "--format", "{{.Name}}").split()
+        assert set(pods) <= set(running)
+        # The migration Pod: podman waits for its init container (`db migrate`) before it
+        # makes the next pods; `grant-app-role` then ends by itself, status 0.
+        grant = "medskapa-migrate-grant-app-role"
+        deadline = time.monotonic() + 60
+        while podman("inspect", "--format", "{{.State.Status}}", grant).strip() != "exited":
+            assert time.monotonic() < deadline, container_logs(podman, pods)
+            time.sleep(0.5)
+        assert podman("inspect", "--format", "{{.State.ExitCode}}", grant).strip() == "0"
+        assert "Role medskapa_app may read and write" in logs(podman, grant)
+
+        owner = (
+            f"postgresql://medskapa:{owner_password}@{pod_ip(podman, 'postgres-pod-0')}/medskapa"
+        )
+        served(podman, pods, owner, smtp, secret)
+        scheduled(podman, docs, secret, play_dir)
+        stopped(podman, pods)
+        print(f"kube play took {played:.1f} s")
     finally:
-        if role_exists(owner_url, role):
-            sql(owner_url, f'DROP OWNED BY "{role}"')
-        sql(owner_url, f'DROP ROLE IF EXISTS "{role}"')
+        smtp.stop()
+        podman("kube", "down", str(MANIFEST), check=False)
+        left = set(pods) & set(podman("pod", "ps", "--format", "{{.Name}}").split())
+        podman("pod", "rm", "-f", "-t", "0", *left, check=False) if left else None
+        podman("volume", "rm", "-f", *volumes_of(docs), check=False)
+        podman("secret", "rm", "medskapa", check=False)
+        podman("network", "rm", "-f", NETWORK, check=False)
+    assert not left, f"kube down left {left}"
 
 
-def scheduled(
-    podman: Podman,
-    docs: dict[tuple[str, str], dict[str, Any]],
-    owner_url: str,
-    role: str,
-    password: str,
-    secret_key: str,
-    pod_dir: Path,
-) -> None:
-    """The CronJobs' commands, as the limited role straight to PostgreSQL, on a read-only root:
-    their rights suffice, and the daily checkpoint lands in its volume."""
-    db = urlsplit(owner_url)
-    direct = f"postgresql://{role}:{quote(password)}@127.0.0.1:{db.port}{db.path}"
-    checkpoints = pod_dir / "checkpoints"
-    checkpoints.mkdir()
-    os.chown(checkpoints, 10001, 10001)
-    run = ["run", "--rm", "--network", "host", "--read-only", "-v", f"{checkpoints}:/checkpoints"]
-    outputs = []
-    for name in ("medskapa-hourly", "medskapa-daily"):
-        spec = docs["CronJob", name]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-        for container in [*spec.get("initContainers", []), *spec["containers"]]:
-            env = {
-                **{e["name"]: e["value"] for e in container["env"] if "value" in e},
-                "MEDSKAPA_DATABASE_URL": direct,
-                "MEDSKAPA_SECRET_KEY": secret_key,
-            }
-            flags = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
-            outputs.append(podman(*run, *flags, podman.app, *container["command"]))
-    assert "Queued 0 reminder e-mail(s)." in outputs[0]
-    assert "Destroyed 0 redaction original(s)" in outputs[1]
-    lines = (checkpoints / "audit-checkpoints.jsonl").read_text().splitlines()
-    assert len(lines) == 1, outputs[2]
+def listeners(owner: str) -> set[str]:
+    rows = sql(
+        owner,
+        "SELECT host(client_addr) AS ip FROM pg_stat_activity WHERE application_name = $1",
+        "medskapa cache listener",
+    )
+    return {row["ip"] for row in rows}
 
 
-def role_exists(url: str, role: str) -> bool:
-    return bool(sql(url, "SELECT 1 FROM pg_roles WHERE rolname = $1", role))
+def healthz(base: str) -> httpx.Response | None:
+    try:
+        return httpx.get(f"{base}/healthz", headers={"Host": "medskapa.test"}, timeout=3)
+    except httpx.TransportError:
+        return None
 
 
 def served(
-    podman: Podman,
-    docs: dict[tuple[str, str], dict[str, Any]],
-    owner_url: str,
-    role: str,
-    password: str,
-    secret_key: str,
-    pod_dir: Path,
+    podman: Podman, pods: list[str], owner: str, smtp: SmtpServer, secret: dict[str, str]
 ) -> None:
-    db = urlsplit(owner_url)
-    bouncer_port, web_port = free_port(), free_port()
-    # PgBouncer's configuration from the manifest, pointed at this test's database.
-    ini = docs["ConfigMap", "pgbouncer"]["data"]["pgbouncer.ini"]
-    ini = ini.replace(
-        "host=postgres port=5432 dbname=medskapa",
-        f"host=127.0.0.1 port={db.port} dbname={db.path.lstrip('/')}",
+    """Both app replicas answer; a submission through one of them lands in PostgreSQL through
+    PgBouncer, and the relay mails its receipt."""
+    bases = [f"http://{pod_ip(podman, pod)}:8000" for pod in ("medskapa-pod-0", "medskapa-pod-1")]
+    for base in bases:
+        deadline = time.monotonic() + 90
+        while (health := healthz(base)) is None or health.status_code != 200:
+            assert time.monotonic() < deadline, (
+                f"{base}/healthz: {health and health.text}\n{container_logs(podman, pods)}"
+            )
+            time.sleep(0.5)
+        assert health.json()["database"] == "ok"
+
+    # Each replica's page cache listens on a connection of its own straight to PostgreSQL
+    # (LISTEN cannot go through PgBouncer in transaction mode).
+    web_ips = {pod_ip(podman, pod) for pod in ("medskapa-pod-0", "medskapa-pod-1")}
+    deadline = time.monotonic() + 30
+    while (listening := listeners(owner)) != web_ips:
+        assert time.monotonic() < deadline, f"listeners from {listening}, not {web_ips}"
+        time.sleep(0.5)
+
+    # Something to give feedback on: the demo catalogue, loaded as the owner.
+    podman(
+        "run", "--rm", "--network", NETWORK, "--read-only",
+        "-e", f"MEDSKAPA_DATABASE_URL={secret['OWNER_DATABASE_URL']}",
+        "-e", f"MEDSKAPA_SECRET_KEY={secret['MEDSKAPA_SECRET_KEY']}",
+        podman.app, "medskapa", "demo", "load",
+    )  # fmt: skip
+    slug = sql(
+        owner,
+        "SELECT slug FROM guidance_documents WHERE status = 'published' ORDER BY slug LIMIT 1",
+    )[0]["slug"]
+    host = {"Host": "medskapa.test"}
+    # The image carries the compiled English catalogue (the wheel's build hook made it).
+    english = httpx.get(
+        f"{bases[0]}/kunskapsstod/{slug}", params={"lang": "en"}, headers=host, timeout=30
     )
-    ini = ini.replace("listen_addr = 0.0.0.0", "listen_addr = 127.0.0.1")
-    ini = ini.replace("listen_port = 6432", f"listen_port = {bouncer_port}")
-    assert f"port={db.port}" in ini
-    assert f"listen_port = {bouncer_port}" in ini
-    (pod_dir / "etc").mkdir(mode=0o755)
-    (pod_dir / "secret").mkdir(mode=0o755)
-    (pod_dir / "etc" / "pgbouncer.ini").write_text(ini)
-    (pod_dir / "secret" / "userlist.txt").write_text(f'"{role}" "{password}"\n')
-    for path in pod_dir.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    assert english.status_code == 200, container_logs(podman, pods)
+    assert '<html lang="en"' in english.text
+    assert "Give feedback" in english.text, "the English catalogue is in the image"
+    address = "mottagare@exempel.se"
+    answer = httpx.post(
+        f"{bases[1]}/api/v1/feedback",
+        json={
+            "document": slug,
+            "category": "other",
+            "role": "patient",
+            "text": "Texten om uppföljning är svår att förstå.",
+            "email": address,
+        },
+        headers=host,
+        timeout=30,
+    )
+    assert answer.status_code == 201, f"{answer.text}\n{container_logs(podman, pods)}"
+    stored = sql(owner, "SELECT body FROM feedback WHERE id = $1::uuid", answer.json()["id"])
+    assert [row["body"] for row in stored] == ["Texten om uppföljning är svår att förstå."]
+    # Through PgBouncer: its log has the app role's logins from both replicas' addresses.
+    bouncer = logs(podman, "pgbouncer-pod-0-pgbouncer")
+    for pod in ("medskapa-pod-0", "medskapa-pod-1"):
+        assert f"medskapa/medskapa_app@{pod_ip(podman, pod)}:" in bouncer
 
-    with smtp_server() as smtp:
-        config = dict(docs["ConfigMap", "medskapa"]["data"])
-        env = {
-            **config,
-            "MEDSKAPA_DATABASE_URL": (
-                f"postgresql://{role}:{quote(password)}@127.0.0.1:{bouncer_port}/medskapa"
-            ),
-            "MEDSKAPA_SECRET_KEY": secret_key,
-            "MEDSKAPA_BASE_URL": f"http://127.0.0.1:{web_port}",
-            "MEDSKAPA_PORT": str(web_port),
-            **smtp.env(),
-        }
-        bouncer = copy.deepcopy(docs["Deployment", "pgbouncer"]["spec"]["template"]["spec"])
-        container = bouncer["containers"][0]
-        container["image"] = podman.pgbouncer
-        for probe in ("readinessProbe", "resources", "ports"):
-            container.pop(probe, None)
-        web = pod_container(docs["Deployment", "medskapa"], podman.app, env)
-        relay = pod_container(docs["Deployment", "medskapa-outbox-relay"], podman.app, env)
-        name = unique_name("medskapa-pod").replace("_", "-")
-        pod = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": name},
-            "spec": {
-                "hostNetwork": True,
-                # As a Deployment's pod: a container that stops (the web app finding PgBouncer
-                # not yet listening) is started again.
-                "restartPolicy": "Always",
-                "securityContext": {"runAsNonRoot": True},
-                "containers": [container, web, relay],
-                "volumes": [
-                    {
-                        "name": "config",
-                        "hostPath": {
-                            "path": str(pod_dir / "etc" / "pgbouncer.ini"),
-                            "type": "File",
-                        },
-                    },
-                    {
-                        "name": "userlist",
-                        "hostPath": {"path": str(pod_dir / "secret"), "type": "Directory"},
-                    },
-                    {"name": "tmp", "emptyDir": {}},
-                ],
-            },
-        }
-        for mount in container["volumeMounts"]:
-            mount.pop("subPath", None)
-        (pod_dir / "pod.yaml").write_text(yaml.safe_dump(pod))
-        try:
-            podman("kube", "play", str(pod_dir / "pod.yaml"))
-            check_the_pod(podman, name, owner_url, web_port, smtp, secret_key)
-        finally:
-            podman("pod", "rm", "-f", "-t", "0", name, check=False)
+    # The relay has been trying since it started; the server appears now (the bridge's address
+    # exists only once a pod is on the network).
+    smtp.start()
+    deadline = time.monotonic() + 90
+    while not smtp.mailbox.to(address):
+        assert time.monotonic() < deadline, f"no receipt e-mail\n{container_logs(podman, pods)}"
+        time.sleep(0.2)
+    receipt = smtp.mailbox.to(address)[0]
+    # Its link is made from the site's base URL.
+    assert "http://medskapa.test/" in receipt.get_body(("plain",)).get_content()
+    sent = sql(owner, "SELECT count(*) AS n FROM outbox_messages WHERE status = 'sent'")
+    assert sent[0]["n"] == 1, "the relay marked it sent"
 
+    for container in (
+        "medskapa-pod-0-web",
+        "medskapa-pod-1-web",
+        "medskapa-outbox-relay-pod-0-relay",
+        "pgbouncer-pod-0-pgbouncer",
+    ):
+        read_only = podman("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", container)
+        assert read_only.strip() == "true", f"{container} has a writable root"
 
-def container_logs(podman: Podman, pod: str) -> str:
-    states = podman("ps", "-a", "--filter", f"pod={pod}", "--format", "{{.Names}} {{.Status}}")
-    names = [line.split()[0] for line in states.splitlines() if line.strip()]
-    logs = "\n".join(f"--- {n}:\n{podman('logs', n, check=False)[-2000:]}" for n in names)
-    return f"{states}\n{logs}"
+    # The image as it is (its own CMD, HEALTHCHECK and MEDSKAPA_PORT), beside the pods.
+    alone = unique_name("medskapa-alone").replace("_", "-")
+    podman(
+        "run", "-d", "--name", alone, "--network", NETWORK, "--read-only",
+        "-e", f"MEDSKAPA_DATABASE_URL={secret['OWNER_DATABASE_URL']}",
+        "-e", f"MEDSKAPA_SECRET_KEY={secret['MEDSKAPA_SECRET_KEY']}",
+        "-e", "MEDSKAPA_PORT=8100", "-e", "MEDSKAPA_BASE_URL=http://127.0.0.1:8100",
+        podman.app,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        # `podman healthcheck run` runs the image's HEALTHCHECK now (no systemd here to run
+        # it every 30 s): exit 0 is healthy.
+        while not healthy(podman, alone):
+            running = podman("inspect", "--format", "{{.State.Running}}", alone).strip()
+            assert running == "true", podman("logs", alone)
+            assert time.monotonic() < deadline, podman("logs", alone)
+            time.sleep(0.5)
+    finally:
+        podman("rm", "-f", "-t", "30", alone, check=False)
 
 
 def healthy(podman: Podman, container: str) -> bool:
@@ -452,101 +508,58 @@ def healthy(podman: Podman, container: str) -> bool:
     return check.returncode == 0
 
 
-def check_the_pod(
-    podman: Podman, pod: str, owner_url: str, port: int, smtp: SmtpServer, secret_key: str
+def scheduled(
+    podman: Podman,
+    docs: dict[tuple[str, str], dict[str, Any]],
+    secret: dict[str, str],
+    folder: Path,
 ) -> None:
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    health = None
-    while health is None or health.status_code != 200:
-        assert time.monotonic() < deadline, (
-            f"/healthz never answered 200\n{container_logs(podman, pod)}"
-        )
-        try:
-            health = httpx.get(f"{base}/healthz", timeout=3)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    assert health.json()["database"] == "ok"
+    """The CronJobs' commands (podman skips CronJobs), as the manifest gives them: the limited
+    role straight to PostgreSQL, on a read-only root; their rights suffice, and the daily
+    checkpoint lands in its volume."""
+    checkpoints = folder / "checkpoints"
+    checkpoints.mkdir()
+    os.chown(checkpoints, 10001, 10001)
+    run = ["run", "--rm", "--network", NETWORK, "--read-only", "-v", f"{checkpoints}:/checkpoints"]
+    outputs = []
+    for name in ("medskapa-hourly", "medskapa-daily"):
+        spec = docs["CronJob", name]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+            for e in container["env"]:
+                if "valueFrom" in e:
+                    env[e["name"]] = secret[e["valueFrom"]["secretKeyRef"]["key"]]
+            assert env["MEDSKAPA_DATABASE_URL"] == secret["APP_DIRECT_DATABASE_URL"]
+            flags = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+            outputs.append(podman(*run, *flags, podman.app, *container["command"]))
+    assert "Queued 0 reminder e-mail(s)." in outputs[0]
+    assert "Destroyed 0 redaction original(s)" in outputs[1]
+    lines = (checkpoints / "audit-checkpoints.jsonl").read_text().splitlines()
+    assert len(lines) == 1, outputs[2]
 
-    slug = sql(
-        owner_url,
-        "SELECT slug FROM guidance_documents WHERE status = 'published' ORDER BY slug LIMIT 1",
-    )[0]["slug"]
-    # The image carries the compiled English catalogue (the wheel's build hook made it).
-    english = httpx.get(f"{base}/kunskapsstod/{slug}", params={"lang": "en"}, timeout=30)
-    assert english.status_code == 200, container_logs(podman, pod)
-    assert '<html lang="en"' in english.text
-    assert "Give feedback" in english.text, "the English catalogue is in the image"
-    address = "mottagare@exempel.se"
-    answer = httpx.post(
-        f"{base}/api/v1/feedback",
-        json={
-            "document": slug,
-            "category": "other",
-            "role": "patient",
-            "text": "Texten om uppföljning är svår att förstå.",
-            "email": address,
-        },
-        timeout=30,
-    )
-    assert answer.status_code == 201, f"{answer.text}\n{container_logs(podman, pod)}"
-    stored = sql(owner_url, "SELECT body FROM feedback WHERE id = $1::uuid", answer.json()["id"])
-    assert [row["body"] for row in stored] == ["Texten om uppföljning är svår att förstå."]
 
-    deadline = time.monotonic() + 60
-    while not smtp.mailbox.to(address):
-        assert time.monotonic() < deadline, f"no receipt e-mail\n{container_logs(podman, pod)}"
-        time.sleep(0.1)
-    receipt = smtp.mailbox.to(address)[0]
-    # Its link is made from the configured base URL.
-    assert f"{base}/" in receipt.get_body(("plain",)).get_content()
-    sent = sql(owner_url, "SELECT count(*) AS n FROM outbox_messages WHERE status = 'sent'")
-    assert sent[0]["n"] == 1, "the relay marked it sent"
-
-    for container in ("web", "relay", "pgbouncer"):
-        read_only = podman(
-            "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", f"{pod}-{container}"
-        )
-        assert read_only.strip() == "true", f"{container} has a writable root"
-
-    # The image as it is (its own CMD, HEALTHCHECK and MEDSKAPA_PORT), beside the pod.
-    own_port = free_port()
-    alone = unique_name("medskapa-alone").replace("_", "-")
-    podman(
-        "run",
-        "-d",
-        "--name",
-        alone,
-        "--network",
-        "host",
-        "--read-only",
-        "-e",
-        f"MEDSKAPA_DATABASE_URL={owner_url}",
-        "-e",
-        f"MEDSKAPA_SECRET_KEY={secret_key}",
-        "-e",
-        f"MEDSKAPA_PORT={own_port}",
-        "-e",
-        f"MEDSKAPA_BASE_URL=http://127.0.0.1:{own_port}",
-        podman.app,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        # `podman healthcheck run` runs the image's HEALTHCHECK now (no systemd here to run
-        # it every 30 s): exit 0 is healthy.
-        while not healthy(podman, alone):
-            running = podman("inspect", "--format", "{{.State.Running}}", alone).strip()
-            assert running == "true", podman("logs", alone)
-            assert time.monotonic() < deadline, podman("logs", alone)
-            time.sleep(0.5)
-    finally:
-        podman("rm", "-f", "-t", "30", alone, check=False)
-
-    # SIGTERM to every container: each ends by itself, well before podman would kill it.
-    started = time.monotonic()
-    podman("pod", "stop", "-t", "30", pod, timeout=60)
-    assert time.monotonic() - started < 25, container_logs(podman, pod)
-    states = json.loads(podman("ps", "-a", "--filter", f"pod={pod}", "--format", "json"))
-    codes = {c["Names"][0]: c["ExitCode"] for c in states if not c.get("IsInfra")}
-    assert len(codes) == 3, container_logs(podman, pod)
-    assert set(codes.values()) == {0}, f"{codes}\n{container_logs(podman, pod)}"
+def stopped(podman: Podman, pods: list[str]) -> None:
+    """SIGTERM (PostgreSQL's and PgBouncer's own stop signal, SIGINT) to every container: each
+    ends by itself with status 0, well before podman would kill it. The app pods first, as
+    their connections close; then PgBouncer, then PostgreSQL."""
+    order = [
+        [p for p in pods if p.startswith("medskapa-") and p != "medskapa-migrate"],
+        ["pgbouncer-pod-0"],
+        ["postgres-pod-0"],
+    ]
+    for group in order:
+        started = time.monotonic()
+        podman("pod", "stop", "-t", "30", *group, timeout=120)
+        assert time.monotonic() - started < 25, f"{group}\n{container_logs(podman, group)}"
+    expected = {
+        "postgres-pod-0-postgres",
+        "pgbouncer-pod-0-pgbouncer",
+        "medskapa-migrate-grant-app-role",
+        "medskapa-pod-0-web",
+        "medskapa-pod-1-web",
+        "medskapa-outbox-relay-pod-0-relay",
+    }
+    states = json.loads(podman("ps", "-a", "--format", "json"))
+    codes = {c["Names"][0]: c["ExitCode"] for c in states if c["Names"][0] in expected}
+    assert set(codes) == expected, codes
+    assert set(codes.values()) == {0}, f"{codes}\n{container_logs(podman, pods)}"

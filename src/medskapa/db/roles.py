@@ -14,6 +14,8 @@ import re
 
 import asyncpg
 
+from medskapa.db.migrations import MIGRATION_LOCK_KEY
+
 # Tables the app may only read and append to.
 APPEND_ONLY = ("audit_events",)
 # Tables only the owner (the migrator) writes.
@@ -38,14 +40,19 @@ async def grant_app_role(conn: asyncpg.Connection, name: str, *, create: bool = 
     """Give ``name`` exactly the app's rights on every table in the schema; returns the tables
     it may only append to or read."""
     role = _ident(name)
-    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name)
-    if not exists:
-        if not create:
-            raise RoleError(f"there is no database role {name}.")
-        # No password here: the operator sets one (ALTER ROLE ... PASSWORD) or uses other auth.
-        await conn.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
     database = await conn.fetchval("SELECT current_database()")
     async with conn.transaction():
+        # One at a time, and not while a migration runs (the migrators' lock): every replica's
+        # init container runs this at once, and PostgreSQL fails one of two concurrent GRANTs on
+        # a table ("tuple concurrently updated") or CREATE ROLEs of one name.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
+        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name)
+        if not exists:
+            if not create:
+                raise RoleError(f"there is no database role {name}.")
+            # No password here: the operator sets one (ALTER ROLE ... PASSWORD) or uses other
+            # auth.
+            await conn.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
         await conn.execute(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
         await conn.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
         await conn.execute(f"REVOKE CREATE ON SCHEMA public FROM {role}")
