@@ -100,8 +100,16 @@ def _manifest(kind: str, name: str) -> dict[str, Any]:
 
 
 def _manifest_ini() -> str:
-    """PgBouncer's configuration as deploy/kubernetes.yaml ships it."""
+    """PgBouncer's [pgbouncer] section as deploy/kubernetes.yaml ships it."""
     return _manifest("ConfigMap", "pgbouncer")["data"]["pgbouncer.ini"]
+
+
+def _manifest_options() -> str:
+    """The options the manifest gives PgBouncer's database entry (its connect_query)."""
+    spec = _manifest("Deployment", "pgbouncer")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    (options,) = (e["value"] for e in container["env"] if e["name"] == "PGBOUNCER_DATABASE_OPTIONS")
+    return str(options)
 
 
 def manifest_database_env(through_pgbouncer: str, direct: str) -> dict[str, str]:
@@ -155,16 +163,16 @@ def pgbouncer(database_url: str, folder: Path) -> Iterator[str]:
     host, port = _server_address(database_url)
     user = parts.username or "postgres"
     listen = free_port()
-    ini = _manifest_ini()
-    shipped = "medskapa = host=postgres port=5432 dbname=medskapa "
-    assert shipped in ini, "the manifest's database line changed; update this test"
-    ini = ini.replace(shipped, f"{name} = host={host} port={port} dbname={name} ")
+    # As the image's start (deploy/pgbouncer/start) writes it: the [databases] entry from the
+    # direct URL and the options the manifest gives, then the ConfigMap's [pgbouncer] section.
+    ini = f"[databases]\n{name} = host={host} port={port} dbname={name} {_manifest_options()}\n"
+    ini += _manifest_ini()
     ini = ini.replace("listen_addr = 0.0.0.0", f"listen_addr = {LOOPBACK}")
     ini = ini.replace("listen_port = 6432", f"listen_port = {listen}")
     ini = ini.replace("auth_type = scram-sha-256", "auth_type = trust")
-    ini = ini.replace(
-        "auth_file = /etc/pgbouncer/secret/userlist.txt", f"auth_file = {folder}/userlist.txt"
-    )
+    shipped_auth = "auth_file = /tmp/pgbouncer/userlist.txt"
+    assert shipped_auth in ini, "the manifest's auth_file changed; update this test"
+    ini = ini.replace(shipped_auth, f"auth_file = {folder}/userlist.txt")
     assert "pool_mode = transaction" in ini
     assert f"listen_port = {listen}" in ini
     assert "auth_type = trust" in ini
