@@ -351,6 +351,35 @@ async def kol_follower(client: Client, conn: asyncpg.Connection) -> None:
 # ------------------------------------------------------------------ the links
 
 
+async def site_reports(client: Client, conn: asyncpg.Connection) -> None:
+    """site_feedback_received, _answered and _closed: two reports of accessibility problems
+    with an address, one answered and one closed by an admin."""
+    signed_out(client)
+    for problem in ("Menyn går inte att nå med tangentbordet.", "Kontrasten är för låg."):
+        await post_ok(
+            client,
+            "/tillganglighet/rapportera",
+            {"page": "Startsidan", "problem": problem, "email": "rapport@exempel.se"},
+        )
+    answered, closed = [
+        row["id"]
+        for row in await conn.fetch(
+            "SELECT id FROM feedback WHERE subject = 'site' ORDER BY created_at, body"
+        )
+    ]
+    admin = await make_staff(conn, "forvaltare@exempel.se", role=RoleChoice.ADMIN)
+    await sign_in_staff(client, conn, admin)
+    await post_ok(client, f"/admin/tillganglighet/{answered}/ta-upp", {}, 303)
+    await post_ok(
+        client,
+        f"/admin/tillganglighet/{answered}/svara",
+        {"answer": "Tack! Menyn går nu att nå med tabbtangenten i alla webbläsare vi provat."},
+        303,
+    )
+    await post_ok(client, f"/admin/tillganglighet/{closed}/avsluta", {}, 303)
+    signed_out(client)
+
+
 async def open_as_recipient(
     client: Client, conn: asyncpg.Connection, user_id: int | None, path: str
 ) -> int:
@@ -374,6 +403,7 @@ async def test_every_link_in_every_mail_answers(
     await documents_and_feedback(client, conn, app)
     await kol_follower(client, conn)
     await organisations_and_consultations(conn)
+    await site_reports(client, conn)
 
     rows = await conn.fetch(
         "SELECT id, template, user_id, context FROM outbox_messages ORDER BY id"
