@@ -13,9 +13,14 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
+from medskapa.accounts.admin import RoleChoice
+from medskapa.audit.keys import AuditKeys, bind
+from medskapa.db.pool import init_connection
 from medskapa.feedback.safety import client_rules, find_signals
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import SharedServer
+from tests.browser.test_staff_words import look, sign_in
+from tests.factories import TEST_SECRET, make_staff
 from tests.feedback.test_safety import FALSE_POSITIVES, TRUE_POSITIVES
 
 pytestmark = pytest.mark.slow
@@ -191,3 +196,39 @@ async def test_the_browsers_check_agrees_with_the_server_on_every_sentence(page:
     server = [bool(find_signals(s)) for s in sentences]
     assert found == server
     assert sum(found) == len(TRUE_POSITIVES)
+
+
+async def test_an_admin_takes_up_and_answers_a_report_in_plain_words(
+    shared_server: SharedServer, page: Page
+) -> None:
+    """The admins' side of a report: the list and the item page pass axe at desktop and phone
+    size, nothing scrolls sideways, and the trail is in words (no actor or event codes)."""
+    word = secrets.token_hex(4)
+    await page.goto(f"{shared_server.url}/tillganglighet/rapportera")
+    await page.get_by_label("Vad var problemet?").fill(f"Knappen syns inte i mörkt läge {word}.")
+    await page.get_by_role("button", name="Skicka rapporten").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Tack för din rapport")
+    conn = await asyncpg.connect(shared_server.database_url)
+    await init_connection(conn)
+    bind(conn, AuditKeys.from_secret(TEST_SECRET))
+    try:
+        item_id = await conn.fetchval(
+            "SELECT id FROM feedback WHERE subject = 'site' AND body LIKE $1", f"%{word}%"
+        )
+        admin = await make_staff(conn, f"forvaltare-{word}@exempel.se", role=RoleChoice.ADMIN)
+        await sign_in(page, conn, shared_server.url, admin)
+    finally:
+        await conn.close()
+    await page.goto(f"{shared_server.url}/admin/tillganglighet")
+    await look(page, "admin-site-reports")
+    await page.goto(f"{shared_server.url}/admin/tillganglighet/{item_id}")
+    await page.get_by_role("button", name="Ta upp rapporten").click()
+    await page.get_by_label("Svar till avsändaren").fill(
+        "Tack! Knappen har nu tydlig kontrast i mörkt läge."
+    )
+    await page.get_by_role("button", name="Skicka svaret").click()
+    text = await look(page, "admin-site-report-answered")
+    assert "Tack! Knappen har nu tydlig kontrast i mörkt läge." in text
+    # The trail in words: the fellow administrator by address, the sender as such.
+    assert f"Besvarad (forvaltare-{word}@exempel.se)" in text
+    assert "(den som skrev)" in text

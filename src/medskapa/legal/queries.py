@@ -129,3 +129,18 @@ async def purge(conn: asyncpg.Connection, before: dt.datetime, now: dt.datetime,
         batch,
         now,
     )
+
+
+class TrailUser(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    email: str
+    role: str
+
+
+async def trail_users(conn: asyncpg.Connection, user_ids: list[int]) -> list[TrailUser]:
+    """The accounts named on a trail that still exist (a deleted one is not found)."""
+    rows = await conn.fetch(
+        "SELECT id, email, role FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL",
+        user_ids,
+    )
+    return [TrailUser(**row) for row in rows]

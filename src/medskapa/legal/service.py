@@ -24,10 +24,11 @@ from medskapa.errors import Invalid, NotFound, Refused
 from medskapa.feedback import lifecycle
 from medskapa.feedback.domain import ACCESSIBILITY, FeedbackStatus, SubmitterRole
 from medskapa.feedback.service import Submitted, create_item
+from medskapa.ids import parse_id
 from medskapa.legal import queries
 from medskapa.legal.domain import ReportInput, check_answer, check_report
 from medskapa.legal.queries import SiteAnswer, SiteItem
-from medskapa.legal.texts import ERRORS
+from medskapa.legal.texts import ERRORS, WHO_WORDS
 from medskapa.outbox.queue import enqueue
 
 SUBJECT = "feedback"
@@ -42,6 +43,8 @@ class SiteItemView(msgspec.Struct, frozen=True):
     item: SiteItem
     trail: list[AuditEvent]
     answers: list[SiteAnswer]
+    actors: dict[str, str]
+    """Who did each step, in words, by the trail's pseudonyms (``AccessibilityReports._actors``)."""
 
 
 class AccessibilityReports:
@@ -96,7 +99,30 @@ class AccessibilityReports:
             *await audit.events_for(self._conn, OLD_SUBJECT, subject_id),
             *await audit.events_for(self._conn, SUBJECT, subject_id),
         ]
-        return SiteItemView(item, trail, await queries.answers(self._conn, item.id))
+        return SiteItemView(
+            item,
+            trail,
+            await queries.answers(self._conn, item.id),
+            await self._actors(trail),
+        )
+
+    async def _actors(self, trail: list[AuditEvent]) -> dict[str, str]:
+        """The trail's pseudonyms ("user:17") as admins may read them: a fellow administrator
+        by address; a moderator, anyone else or an account since deleted only as such. The
+        trail itself never holds an address."""
+        ids = {
+            user_id
+            for event in trail
+            if event.actor.startswith("user:") and (user_id := parse_id(event.actor[5:]))
+        }
+        names = {f"user:{user_id}": WHO_WORDS["gone"] for user_id in ids}
+        for user in await queries.trail_users(self._conn, sorted(ids)):
+            if user.role == "admin":
+                names[f"user:{user.id}"] = user.email
+            else:
+                role = "moderator" if user.role == "moderator" else "other"
+                names[f"user:{user.id}"] = WHO_WORDS[role]
+        return names | {"submitter": WHO_WORDS["submitter"], "system": WHO_WORDS["system"]}
 
     async def take_up(self, item_id: uuid.UUID, actor: str) -> None:
         """received -> in_review: an admin works on it now."""

@@ -59,3 +59,15 @@ DONE_TEXTS: Labels = Labels(
         "avslutad": N_("Rapporten är avslutad."),
     }
 )
+
+# Who did a step on a site item's trail, as the admins read it (the same words as a group's
+# item page): a fellow administrator by address, anyone else only by role.
+WHO_WORDS: Labels = Labels(
+    {
+        "moderator": N_("en moderator"),
+        "other": N_("en annan användare"),
+        "gone": N_("ett borttaget konto"),
+        "submitter": N_("den som skrev"),
+        "system": N_("systemet"),
+    }
+)
