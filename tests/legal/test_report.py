@@ -415,3 +415,29 @@ async def test_a_report_that_sounds_like_a_crisis_shows_where_to_get_help_now(
     assert "Behöver du hjälp nu?" in sent.text
     calm = await client.post(URL, data={"problem": PROBLEM})
     assert "Behöver du hjälp nu?" not in calm.text
+
+
+async def test_the_same_form_sent_twice_is_one_report_with_one_receipt(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    """A resubmitted receipt page or a double click without script: the form's one-time id
+    makes it one report, answered with the same receipt; the id reused for another text is
+    refused with the text kept, and stores nothing."""
+    form = await client.get(URL)
+    found = re.search(r'name="formular_id" value="([0-9a-f]{32})"', form.text)
+    assert found, "the form carries a one-time id"
+    values = {"formular_id": found.group(1), "page": "Startsidan", "problem": PROBLEM}
+    first = await client.post(URL, data=values)
+    again = await client.post(URL, data=values)
+    assert first.status_code == again.status_code == 200
+    assert receipt_code(first.text) == receipt_code(again.text)
+    assert await conn.fetchval("SELECT count(*) FROM feedback WHERE subject = 'site'") == 1
+
+    other = await client.post(URL, data=values | {"problem": "Kontrasten är för låg i menyn."})
+    assert other.status_code == 422
+    assert "Formuläret har redan skickats med annat innehåll" in other.text
+    assert "Kontrasten är för låg i menyn." in other.text
+    fresh = re.search(r'name="formular_id" value="([0-9a-f]{32})"', other.text)
+    assert fresh
+    assert fresh.group(1) != found.group(1)
+    assert await conn.fetchval("SELECT count(*) FROM feedback WHERE subject = 'site'") == 1

@@ -9,12 +9,14 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from babel.dates import format_date
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
+    HTTP_201_CREATED,
     HTTP_400_BAD_REQUEST,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -27,6 +29,7 @@ from medskapa.errors import Invalid, Language, Refused, describe
 from medskapa.feedback import helpfulness, lifecycle
 from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import ANSWER_MAX
+from medskapa.feedback.service import Submitted
 from medskapa.i18n import _
 from medskapa.legal.domain import PAGE_MAX, PROBLEM_MAX, ReportInput
 from medskapa.legal.service import AccessibilityReports, SiteItemView
@@ -36,12 +39,14 @@ from medskapa.legal.texts import (
     ERRORS,
     FORM_REJECTED,
     RATE_LIMITED,
+    REUSED_FORM,
     TRAIL_LABELS,
 )
 from medskapa.security import ratelimit
 from medskapa.security.auth import session_cookie_name
 from medskapa.security.csrf import csrf_cookie_name
 from medskapa.security.factors import DEVICE_VALID, device_cookie_name
+from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
 from medskapa.security.permissions import Permission, principal_of, requires
 from medskapa.security.sessions import ABSOLUTE, PATIENT_IDLE, STAFF_IDLE
 from medskapa.settings import Settings
@@ -54,6 +59,7 @@ from medskapa.web.responses import private_page
 
 MAX_FORM_BYTES = 32 * 1024
 HONEYPOT_FIELD = "webbplats"
+FORM_ID_FIELD = "formular_id"
 LEGAL_PAGES = {
     "accessibility": "/tillganglighet",
     "privacy": "/personuppgifter",
@@ -152,7 +158,7 @@ class LegalPages(Controller):
         lang: LangQuery = None,
         sida: Annotated[str | None, QueryParameter(max_length=PAGE_MAX)] = None,
     ) -> Template:
-        return _report_form(choose_language(lang), {"page": sida or ""}, {})
+        return _report_form(choose_language(lang), {"page": sida or ""}, {}, token=_new_token())
 
     @post(
         "/tillganglighet/rapportera",
@@ -170,8 +176,16 @@ class LegalPages(Controller):
     ) -> Template:
         language = choose_language(field(data, "lang"), request.scope)
         values = {name: field(data, name) for name in ("page", "problem", "email")}
+        # The form's one-time id: the same form sent twice (a resubmitted receipt page, a
+        # double click without script) is one report, answered with the same receipt.
+        token = field(data, FORM_ID_FIELD) or _new_token()
         if field(data, HONEYPOT_FIELD):
-            return _report_form(language, values, {}, _(FORM_REJECTED), HTTP_400_BAD_REQUEST)
+            return _report_form(
+                language, values, {}, _(FORM_REJECTED), HTTP_400_BAD_REQUEST, token=token
+            )
+        report = ReportInput(
+            problem=values["problem"], page=values["page"], email=values["email"], language=language
+        )
         limit = request.app.state.settings.submit_limit
         client = client_id(request, receipt_key)
         now = clock()
@@ -180,34 +194,56 @@ class LegalPages(Controller):
             # narrow one, in the transaction that stores it (as for feedback).
             await ratelimit.check(conn, _attempts(limit), client, now)
             async with conn.transaction():
+                once = None
+                if valid_key(token):
+                    once = Idempotency(conn, receipt_key, "accessibility-form", token)
+                    stored = await once.claim(msgspec.json.encode(report))
+                    if stored is not None:
+                        return _receipt(
+                            language, msgspec.json.decode(stored.body, type=Submitted), values
+                        )
                 await ratelimit.check(conn, _accepted(limit), client, now)
                 submitted = await reports.file(
-                    ReportInput(
-                        problem=values["problem"],
-                        page=values["page"],
-                        email=values["email"],
-                        language=language,
-                    ),
-                    receipt_key,
-                    user_id=principal_of(request).user_id,
+                    report, receipt_key, user_id=principal_of(request).user_id
                 )
+                if once is not None:
+                    await once.store(HTTP_201_CREATED, msgspec.json.encode(submitted))
         except ratelimit.RateLimited as exc:
             response = _report_form(
-                language, values, {}, _(RATE_LIMITED), HTTP_429_TOO_MANY_REQUESTS
+                language, values, {}, _(RATE_LIMITED), HTTP_429_TOO_MANY_REQUESTS, token=token
             )
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except Invalid as exc:
             errors = {e.field: describe(ERRORS, e.code, language) for e in exc.errors}
-            return _report_form(language, values, errors, None, HTTP_422_UNPROCESSABLE_ENTITY)
-        # The receipt is the answer to the POST itself: its code is shown this once (as for
-        # feedback), so it is never in a URL and never cached.
-        return private_page(
-            "legal/report_done.html",
-            lang=language,
-            submitted=submitted,
-            reply=bool(values["email"].strip()),
-        )
+            return _report_form(
+                language, values, errors, None, HTTP_422_UNPROCESSABLE_ENTITY, token=token
+            )
+        except IdempotencyConflict:
+            return _report_form(
+                language,
+                values,
+                {},
+                _(REUSED_FORM),
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                token=_new_token(),
+            )
+        return _receipt(language, submitted, values)
+
+
+def _receipt(language: Language, submitted: Submitted, values: dict[str, str]) -> Template:
+    """The receipt is the answer to the POST itself: its code is shown this once (as for
+    feedback), so it is never in a URL and never cached."""
+    return private_page(
+        "legal/report_done.html",
+        lang=language,
+        submitted=submitted,
+        reply=bool(values["email"].strip()),
+    )
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
 
 
 def _attempts(limit: int) -> ratelimit.Limit:
@@ -228,11 +264,15 @@ def _report_form(
     errors: dict[str, str],
     general_error: str | None = None,
     status: int = 200,
+    *,
+    token: str,
 ) -> Template:
     return private_page(
         "legal/report.html",
         status,
         lang=language,
+        token=token,
+        token_field=FORM_ID_FIELD,
         values=values,
         errors=errors,
         general_error=general_error,

@@ -25,6 +25,9 @@ RATE_LIMITED = N_(
     "Din text finns kvar i formuläret."
 )
 FORM_REJECTED = N_("Formuläret kunde inte skickas. Försök igen.")
+REUSED_FORM = N_(
+    "Formuläret har redan skickats med annat innehåll. Ladda om sidan och försök igen."
+)
 
 # The statuses of a site item as the admins' pages name them.
 ADMIN_STATUS_LABELS: Labels = Labels(
