@@ -18,15 +18,12 @@ import pytest
 from playwright.async_api import Page, expect
 
 from medskapa.accounts.admin import RoleChoice
-from medskapa.audit.keys import binder
-from medskapa.db.pool import create_pool
-from medskapa.outbox.jobs import relay_key
-from medskapa.outbox.relay import Outcome, Relay
+from medskapa.outbox.relay import Relay
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from medskapa.security.sessions import create_session
-from medskapa.settings import Settings
 from tests.browser.axe import assert_accessible
-from tests.factories import TEST_SECRET, make_feedback, make_staff, route_to
+from tests.factories import make_feedback, make_staff, route_to
+from tests.relaying import drain, relay_to
 from tests.smtp import SmtpServer, smtp_server
 
 pytestmark = pytest.mark.slow
@@ -68,26 +65,8 @@ def smtp() -> AsyncIterator[SmtpServer]:
 @pytest.fixture
 async def relay(database_url: str, live_server: str, smtp: SmtpServer) -> AsyncIterator[Relay]:
     """The outbox relay as the worker runs it, its links under the live server's address."""
-    settings = Settings(
-        database_url=database_url,
-        secret_key=TEST_SECRET,
-        base_url=live_server,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_security="none",
-        smtp_from="medskapa <no-reply@medskapa.example>",
-        smtp_timeout=5.0,
-    )
-    pool = await create_pool(settings, database_url, size=2, set_up=binder(settings.secret_key))
-    try:
-        yield Relay(pool, settings, await relay_key(pool))
-    finally:
-        await pool.close()
-
-
-async def drain(relay: Relay) -> None:
-    while await relay.run_once() != Outcome():
-        pass
+    async with relay_to(database_url, smtp, live_server) as relay:
+        yield relay
 
 
 def text_of(mail: EmailMessage) -> str:

@@ -16,17 +16,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from medskapa.audit.keys import binder
 from medskapa.catalogue.following import notify_consultation_opened, notify_new_version
 from medskapa.consultations.service import ConsultationInput
-from medskapa.db.pool import create_pool
 from medskapa.organisations import domain as organisations_domain
-from medskapa.outbox.jobs import relay_key
-from medskapa.outbox.relay import Outcome, Relay
+from medskapa.outbox.relay import Relay
 from medskapa.outbox.render import render
-from medskapa.settings import Settings
-from tests.factories import TEST_SECRET
 from tests.organisations.conftest import Services, World, services, who, world  # noqa: F401
+from tests.relaying import drain, relay_to
 from tests.smtp import SmtpServer, smtp_server
 
 BASE = "https://medskapa.example"
@@ -43,28 +39,8 @@ def smtp() -> AsyncIterator[SmtpServer]:
 
 @pytest.fixture
 async def relay(database_url: str, smtp: SmtpServer) -> AsyncIterator[Relay]:
-    settings = Settings(
-        database_url=database_url,
-        secret_key=TEST_SECRET,
-        base_url=BASE,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_security="none",
-        smtp_from="medskapa <no-reply@medskapa.example>",
-        smtp_timeout=5.0,
-    )
-    pool = await create_pool(settings, database_url, size=2, set_up=binder(settings.secret_key))
-    try:
-        yield Relay(pool, settings, await relay_key(pool))
-    finally:
-        await pool.close()
-
-
-async def drain(relay: Relay) -> int:
-    sent = 0
-    while (outcome := await relay.run_once()) != Outcome():
-        sent += outcome.sent
-    return sent
+    async with relay_to(database_url, smtp, BASE) as relay:
+        yield relay
 
 
 def text_of(mail: EmailMessage) -> str:
