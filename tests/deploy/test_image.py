@@ -353,7 +353,9 @@ def test_the_manifest_runs_the_whole_service_unchanged(podman: Podman, play_dir:
         while podman("inspect", "--format", "{{.State.Status}}", grant).strip() != "exited":
             assert time.monotonic() < deadline, container_logs(podman, pods)
             time.sleep(0.5)
-        assert podman("inspect", "--format", "{{.State.ExitCode}}", grant).strip() == "0"
+        assert podman("inspect", "--format", "{{.State.ExitCode}}", grant).strip() == "0", logs(
+            podman, grant
+        )
         assert "Role medskapa_app may read and write" in logs(podman, grant)
 
         owner = (
