@@ -291,6 +291,33 @@ async def test_a_stream_of_invalid_posts_is_stopped_too(
     assert await stored(conn) == 0
 
 
+async def test_past_the_attempt_limit_a_valid_submission_is_refused_and_not_stored(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    """The API counts attempts and submissions in the statement that stores the item: a valid
+    submission from a client that has used up its attempts is refused there, with nothing
+    stored and no submission counted, and says when to try again."""
+    slug, _, _ = await first_document(conn)
+    body = {"document": slug, "category": "other", "role": "patient", "text": TEXT}
+    # Two submissions allowed, so the second valid one is within the submission limit and
+    # only the attempts refuse it.
+    async with limited_app(database_url, 2) as client:
+        await browser(client)
+        for _ in range(2 * ATTEMPTS_PER_SUBMISSION - 1):
+            bad = await client.post("/api/v1/feedback", json={**body, "document": "finns-inte"})
+            assert bad.status_code == 422
+        accepted = await client.post("/api/v1/feedback", json=body)
+        refused = await client.post("/api/v1/feedback", json=body)
+    assert accepted.status_code == 201
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= ratelimit.WINDOW_SECONDS
+    assert await stored(conn) == 1
+    submissions = await conn.fetchval(
+        "SELECT sum(hits) FROM rate_limits WHERE bucket LIKE 'submit:%'"
+    )
+    assert submissions == 1
+
+
 async def test_a_refusal_says_when_the_window_ends(conn: asyncpg.Connection) -> None:
     now = dt.datetime(2026, 12, 1, 12, 11, 30, 400000, tzinfo=dt.UTC)
     limit = ratelimit.Limit("test", hits=1, seconds=600)

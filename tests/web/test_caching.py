@@ -197,3 +197,30 @@ def test_the_cache_is_bounded_and_a_render_from_before_a_change_is_not_kept() ->
     cache.live = False
     cache.put(("page", 8), cache.generation, b"y", "text/html")
     assert cache.get(("page", 8)) is None
+
+
+async def test_where_a_submission_goes_follows_a_change_made_anywhere(
+    two_workers: tuple[Client, Client], conn: asyncpg.Connection, doc: tuple[str, str, str]
+) -> None:
+    """The document and version a submission goes to are kept by each worker with its pages
+    (feedback/service.py), and forgotten with them when the catalogue changes anywhere."""
+    _, two = two_workers
+    slug, _, _ = doc
+    body = {"document": slug, "category": "other", "role": "patient", "text": "Svår att förstå."}
+    assert (await two.post("/api/v1/feedback", json=body)).status_code == 201
+    assert cache_of(two).recall(("feedback-target", slug, None)) is not None
+    # Archived by another process: the next submission must not go to it.
+    await conn.execute("UPDATE guidance_documents SET status = 'archived' WHERE slug = $1", slug)
+    await until(lambda: len(cache_of(two)) == 0)
+    refused = await two.post("/api/v1/feedback", json=body)
+    assert refused.status_code == 422
+    assert "document" in refused.text
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM feedback f JOIN guidance_documents d ON d.id = f.document_id "
+            "WHERE d.slug = $1 AND f.body = $2",
+            slug,
+            body["text"],
+        )
+        == 1
+    )

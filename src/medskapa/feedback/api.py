@@ -20,6 +20,7 @@ from litestar.status_codes import (
 )
 
 from medskapa.clock import Clock
+from medskapa.errors import Invalid
 from medskapa.feedback.domain import (
     QUOTE_MAX,
     TEXT_MAX,
@@ -36,6 +37,7 @@ from medskapa.feedback.web import (
     MAX_BODY_BYTES,
     count_accepted,
     count_attempt,
+    counting,
     rate_limit,
     too_many,
 )
@@ -266,11 +268,6 @@ class FeedbackApi(Controller):
                 "Bad Idempotency-Key",
                 "Idempotency-Key must be 1 to 255 printable ASCII characters.",
             )
-        now = service.now()
-        try:
-            await count_attempt(request, conn, receipt_key, now)
-        except RateLimited as exc:
-            raise too_many(exc) from exc
         submission = SubmissionInput(
             document=data.document,
             category=data.category,
@@ -289,26 +286,52 @@ class FeedbackApi(Controller):
         )
         # Sent with a person's session or token: the item is theirs ("Mina synpunkter").
         user_id = principal_of(request).user_id
+        now = service.now()
+        if key is None:
+            # The busiest path, in one round trip: the statement that stores the item counts
+            # the attempt and the submission with it (feedback/web.py `counting`).
+            try:
+                submitted = await service.submit(
+                    submission, user_id=user_id, counting=counting(request, receipt_key)
+                )
+            except Invalid:
+                # Refused for what it says: the attempt counts all the same, and past the wide
+                # limit on attempts the answer is 429, as it is for a valid one.
+                try:
+                    await count_attempt(request, conn, receipt_key, now)
+                except RateLimited as exc:
+                    raise too_many(exc) from exc
+                raise
+            except RateLimited as exc:
+                raise too_many(exc) from exc
+            return Response(
+                msgspec.json.encode(_created(submitted)),
+                status_code=HTTP_201_CREATED,
+                media_type=MediaType.JSON,
+            )
+        try:
+            await count_attempt(request, conn, receipt_key, now)
+        except RateLimited as exc:
+            raise too_many(exc) from exc
+        # With an Idempotency-Key, one transaction: the claim on the key, the count and the
+        # item stand or fall together, and a retry is answered as the first request was.
+        # One account's key never replays another's answer (its receipt code); the account is
+        # mixed into the key, which is only stored hashed.
+        own_key = key if user_id is None else f"account-{user_id}/{key}"
+        idempotency = Idempotency(conn, receipt_key, "api", own_key)
         try:
             async with conn.transaction():
-                idempotency = None
-                if key is not None:
-                    # One account's key never replays another's answer (its receipt code);
-                    # the account is mixed into the key, which is only stored hashed.
-                    own_key = key if user_id is None else f"account-{user_id}/{key}"
-                    idempotency = Idempotency(conn, receipt_key, "api", own_key)
-                    stored = await idempotency.claim(await request.body())
-                    if stored is not None:
-                        return Response(
-                            stored.body, status_code=stored.status_code, media_type=MediaType.JSON
-                        )
+                stored = await idempotency.claim(await request.body())
+                if stored is not None:
+                    return Response(
+                        stored.body, status_code=stored.status_code, media_type=MediaType.JSON
+                    )
                 # Counted with the item: feedback refused as invalid does not count.
                 await count_accepted(request, conn, receipt_key, now)
                 body = msgspec.json.encode(
                     _created(await service.submit(submission, user_id=user_id))
                 )
-                if idempotency is not None:
-                    await idempotency.store(HTTP_201_CREATED, body)
+                await idempotency.store(HTTP_201_CREATED, body)
         except RateLimited as exc:
             raise too_many(exc) from exc
         except IdempotencyConflict:

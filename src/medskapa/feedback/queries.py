@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 import asyncpg
 import msgspec
@@ -12,6 +13,7 @@ from medskapa.audit.service import INSERT_COLUMNS as AUDIT_COLUMNS
 from medskapa.catalogue.domain import named_version
 from medskapa.catalogue.markdown import plain_text
 from medskapa.feedback.domain import Quote
+from medskapa.security.ratelimit import Counted
 
 
 class TargetVersion(msgspec.Struct, frozen=True):
@@ -258,31 +260,49 @@ async def insert_item(
     care_region: str | None,
     user_id: int | None = None,
     urgent: bool = False,
-) -> None:
+    attempt: Counted | None = None,
+    accepted: Counted | None = None,
+) -> Literal["attempt", "accepted"] | None:
     """Contact, feedback, its first audit event and the receipt e-mail in one statement:
     atomic without an explicit transaction, and one round trip on the busiest path. Without an
     address there is no contact, no mail and no count against the mail limit. ``user_id``: the
     account it was sent from, when signed in (only the link; nothing of the person is copied).
     ``urgent``: the text carries a safety signal (feedback/safety.py). Without a document the
     item is a site item (``site_page``: the page it is about, if named) and its receipt mail
-    says so."""
-    await conn.execute(
-        "WITH mails AS ("
+    says so.
+
+    ``attempt`` and ``accepted``: the client's hits on the submission limits
+    (security/ratelimit.py), counted in the same statement. The attempt always counts; the
+    accepted hit counts, and the item is stored, only while both are within their limits.
+    Returns which limit refused the item (nothing stored), or None when it was stored."""
+    row = await conn.fetchrow(
+        "WITH attempt AS ("
+        "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $36, $37, 1 "
+        "  WHERE $36::text IS NOT NULL ON CONFLICT (bucket, window_start) "
+        "  DO UPDATE SET hits = r.hits + 1 RETURNING hits), "
+        # Past its limit the row is left as it is and returns nothing, so nothing is stored.
+        "accepted AS ("
+        "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $39, $40, 1 "
+        "  WHERE $39::text IS NOT NULL AND ($36::text IS NULL OR "
+        "  (SELECT hits FROM attempt) <= $38::int) ON CONFLICT (bucket, window_start) "
+        "  DO UPDATE SET hits = r.hits + 1 WHERE r.hits < $41::int RETURNING hits), "
+        "go AS (SELECT true AS ok WHERE $39::text IS NULL OR EXISTS (SELECT FROM accepted)), "
+        "mails AS ("
         "  INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT $29, $30, 1 "
-        "  WHERE $29::text IS NOT NULL ON CONFLICT (bucket, window_start) "
+        "  FROM go WHERE $29::text IS NOT NULL ON CONFLICT (bucket, window_start) "
         "  DO UPDATE SET hits = r.hits + 1 RETURNING hits), "
         "contact AS ("
         "  INSERT INTO contacts (email, created_at) SELECT $15, $14 "
-        "  WHERE $15::text IS NOT NULL RETURNING id), "
+        "  FROM go WHERE $15::text IS NOT NULL RETURNING id), "
         "item AS ("
         "  INSERT INTO feedback (id, document_id, version_id, section_key, quote_exact, "
         "  quote_prefix, quote_suffix, category, submitter_role, body, language, "
         "  consent_public, consent_contact, contact_id, receipt_hash, personal_data, "
         "  created_at, updated_at, care_region, user_id, urgent, subject, site_page) "
-        "  VALUES ($1, $2, $3, $4, $5, $6, "
+        "  SELECT $1, $2, $3, $4, $5, $6, "
         "  $7, $8, $9, $10, $11, $12, $13, (SELECT id FROM contact), $16, $17, $14, $14, $32, "
-        "  $33, $34, CASE WHEN $2::bigint IS NULL THEN 'site' ELSE 'guidance' END, $35) "
-        "  RETURNING id), "
+        "  $33, $34, CASE WHEN $2::bigint IS NULL THEN 'site' ELSE 'guidance' END, $35 "
+        "  FROM go RETURNING id), "
         # The receipt e-mail, in the same statement: it exists exactly when the item does.
         "mail AS ("
         "  INSERT INTO outbox_messages (template, contact_id, language, context, "
@@ -291,9 +311,10 @@ async def insert_item(
         "  ELSE 'feedback_received' END, contact.id, $11, jsonb_strip_nulls(jsonb_build_object("
         "    'document_title', d.title, 'follow_path', '/folj')), $14, $14 "
         "  FROM contact LEFT JOIN guidance_documents d ON d.id = $2 "
-        "  WHERE (SELECT hits FROM mails) <= $31) "
-        f"INSERT INTO audit_events ({AUDIT_COLUMNS}) "
-        "SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item",
+        "  WHERE (SELECT hits FROM mails) <= $31), "
+        f"event AS (INSERT INTO audit_events ({AUDIT_COLUMNS}) "
+        "  SELECT $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 FROM item) "
+        "SELECT (SELECT hits FROM attempt) AS attempts, EXISTS (SELECT FROM item) AS stored",
         feedback_id,
         document_id,
         version_id,
@@ -319,4 +340,15 @@ async def insert_item(
         user_id,
         urgent,
         site_page,
+        attempt.bucket if attempt else None,
+        attempt.window_start if attempt else None,
+        attempt.most if attempt else None,
+        accepted.bucket if accepted else None,
+        accepted.window_start if accepted else None,
+        accepted.most if accepted else None,
     )
+    if row["stored"]:
+        return None
+    if attempt is not None and row["attempts"] > attempt.most:
+        return "attempt"
+    return "accepted"

@@ -126,6 +126,10 @@ def _edged(pattern: str) -> str:
 _COMPILED = tuple(
     (phrase.kind, tuple(re.compile(_edged(p)) for p in phrase.all_of)) for phrase in PHRASES
 )
+# Every pattern of every phrase, edged, in one expression: a text in which none of them occurs
+# anywhere has no signal, whatever the negations. Most feedback is such a text, and one scan
+# for all patterns costs a fraction of one scan for each (find_signals).
+_ANY = re.compile(_edged("|".join(p for phrase in PHRASES for p in phrase.all_of)))
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 _SPACE = re.compile(r"\s+")
 _CLAUSE_END = re.compile(r"[.,;:!?()\n]")
@@ -152,6 +156,8 @@ def _found(pattern: re.Pattern[str], text: str) -> bool:
 def find_signals(text: str) -> list[SignalKind]:
     """The kinds of safety signal in ``text``, each once, in the order of ``SignalKind``."""
     folded = normalise(text)
+    if _ANY.search(folded) is None:
+        return []
     kinds = {kind for kind, patterns in _COMPILED if all(_found(p, folded) for p in patterns)}
     return [kind for kind in SignalKind if kind in kinds]
 

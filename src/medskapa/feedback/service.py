@@ -30,15 +30,17 @@ from medskapa.feedback.domain import (
     status_labels,
 )
 from medskapa.feedback.personal_data import Finding, find_personal_data
-from medskapa.feedback.queries import FeedbackRecord
+from medskapa.feedback.queries import FeedbackRecord, TargetVersion
 from medskapa.feedback.receipts import new_receipt_code, normalise, receipt_hash
 from medskapa.feedback.safety import SignalKind, find_signals
 from medskapa.feedback.texts import ERRORS, timeline_text
 from medskapa.i18n import translate
 from medskapa.regions import service as regions
 from medskapa.regions.domain import is_region_code
+from medskapa.security import ratelimit
 from medskapa.security.secrets import derive
 from medskapa.triage import service as triage
+from medskapa.web.caching import PageCache
 
 SUBJECT = "feedback"
 # Anyone may leave any address for the receipt: at most this many receipt mails go to one
@@ -115,6 +117,16 @@ async def own_items(
     return [await _view(conn, record) for record in await queries.by_account(conn, user_id, limit)]
 
 
+class Counting(msgspec.Struct, frozen=True):
+    """A client's submission limits (security/ratelimit.py), counted in the statement that
+    stores the item rather than in statements and a transaction of their own: the attempt
+    always, the submission only when it is stored."""
+
+    client: str
+    attempt: ratelimit.Limit
+    accepted: ratelimit.Limit
+
+
 def _optional(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -140,6 +152,8 @@ async def create_item(
     reason_code: str | None = None,
     user_id: int | None = None,
     site_page: str | None = None,
+    counting: Counting | None = None,
+    findings: list[Finding] | None = None,
 ) -> Submitted:
     """The one way a feedback item comes to be, from the public form or as an organisation's
     statement: the item (status received), its first audit event (``reason_code`` says why it
@@ -149,10 +163,12 @@ async def create_item(
     submitter who was signed in, so the item is listed under "Mina synpunkter"; the trail
     never names it (the actor is "submitter", signed in or not). Without a document and version
     the item is about the service itself (a site item, ``site_page`` the page it names): the
-    admins' alone, never moderated or routed."""
+    admins' alone, never moderated or routed. With ``counting`` the client's hits are counted
+    with it; ``RateLimited`` (nothing stored) when one is past its limit. ``findings``: the
+    personal data in ``body``, when the caller has looked already."""
     code = new_receipt_code()
     feedback_id = uuid.uuid4()
-    findings = find_personal_data(body)
+    findings = find_personal_data(body) if findings is None else findings
     signals = find_signals(body)
     event = AuditEvent(
         occurred_at=now,
@@ -165,7 +181,7 @@ async def create_item(
         reason_code=reason_code,
     )
     epoch = int(now.timestamp())
-    await queries.insert_item(
+    refused_by = await queries.insert_item(
         conn,
         feedback_id=feedback_id,
         document_id=document_id,
@@ -194,15 +210,55 @@ async def create_item(
         care_region=care_region,
         user_id=user_id,
         urgent=bool(signals),
+        attempt=None
+        if counting is None
+        else ratelimit.counted(counting.attempt, counting.client, now),
+        accepted=None
+        if counting is None
+        else ratelimit.counted(counting.accepted, counting.client, now),
     )
+    if refused_by is not None:
+        assert counting is not None
+        limit = counting.attempt if refused_by == "attempt" else counting.accepted
+        raise ratelimit.refused(limit, now)
     return Submitted(feedback_id, code, FeedbackStatus.RECEIVED, findings, signals)
 
 
 class FeedbackService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, receipt_key: bytes) -> None:
+    def __init__(
+        self,
+        conn: asyncpg.Connection,
+        clock: Clock,
+        receipt_key: bytes,
+        catalogue_cache: PageCache | None = None,
+    ) -> None:
         self._conn = conn
         self._clock = clock
         self._receipt_key = receipt_key
+        # The process's cache of what the catalogue says (web/caching.py): the version a
+        # submission goes to and its sections' words do not change until the catalogue does.
+        self._cache = catalogue_cache
+
+    async def _target(self, slug: str, label: str | None) -> tuple[bool, TargetVersion | None]:
+        key = ("feedback-target", slug, label)
+        if self._cache is not None and (known := self._cache.recall(key)) is not None:
+            return known  # type: ignore[no-any-return]
+        generation = self._cache.generation if self._cache is not None else 0
+        found = await queries.target_version(self._conn, slug, label)
+        # Only what exists is kept: made-up slugs must not push real entries out.
+        if self._cache is not None and found[1] is not None:
+            self._cache.remember(key, generation, found)
+        return found
+
+    async def _section_text(self, version_id: int, section_key: str) -> str | None:
+        key = ("feedback-section", version_id, section_key)
+        if self._cache is not None and (known := self._cache.recall(key)) is not None:
+            return known  # type: ignore[no-any-return]
+        generation = self._cache.generation if self._cache is not None else 0
+        text = await queries.section_text(self._conn, version_id, section_key)
+        if self._cache is not None and text is not None:
+            self._cache.remember(key, generation, text)
+        return text
 
     def now(self) -> dt.datetime:
         return self._clock()
@@ -219,15 +275,22 @@ class FeedbackService:
             return None, [FieldError("text", "text_too_long")], []
         return cleaned, [], find_personal_data(cleaned)
 
-    async def submit(self, data: SubmissionInput, *, user_id: int | None = None) -> Submitted:
-        """Check and store a submission; ``user_id`` is the signed-in submitter's account."""
+    async def submit(
+        self,
+        data: SubmissionInput,
+        *,
+        user_id: int | None = None,
+        counting: Counting | None = None,
+    ) -> Submitted:
+        """Check and store a submission; ``user_id`` is the signed-in submitter's account.
+        ``counting``: the client's limits, counted with the item (``create_item``)."""
         errors: list[FieldError] = []
         if data.category not in Category.__members__.values():
             errors.append(FieldError("category", "choose_one"))
         if data.role not in SubmitterRole.__members__.values():
             errors.append(FieldError("role", "choose_one"))
         language = data.language if data.language in ("sv", "en") else "sv"
-        text, text_errors, _ = self.check_text(data.text)
+        text, text_errors, findings = self.check_text(data.text)
         errors += text_errors
         email = _optional(data.email)
         if email is not None:
@@ -244,15 +307,13 @@ class FeedbackService:
             errors.append(FieldError("care_region", "unknown_region"))
         section_key, quote = _optional(data.section), None
         raw_quote = _optional(data.quote)
-        document_found, target = await queries.target_version(
-            self._conn, data.document, _optional(data.version)
-        )
+        document_found, target = await self._target(data.document, _optional(data.version))
         if not document_found:
             errors.append(FieldError("document", "unknown_document"))
         elif target is None:
             errors.append(FieldError("version", "unknown_version"))
         elif section_key is not None:
-            section = await queries.section_text(self._conn, target.version_id, section_key)
+            section = await self._section_text(target.version_id, section_key)
             if section is None:
                 errors.append(FieldError("section", "unknown_section"))
             elif raw_quote is not None:
@@ -293,6 +354,8 @@ class FeedbackService:
             email=email,
             care_region=care_region,
             user_id=user_id,
+            counting=counting,
+            findings=findings,
         )
 
     async def mine(self, user_id: int) -> list[FeedbackView]:

@@ -58,16 +58,38 @@ def receipt_limit(hits: int) -> Limit:
     return Limit("receipt", hits=hits, seconds=WINDOW_SECONDS)
 
 
+class Counted(msgspec.Struct, frozen=True):
+    """One hit for a statement to count together with what it stores (feedback/queries.py
+    ``insert_item``): the bucket, its current window, and the most hits the window allows."""
+
+    bucket: str
+    window_start: dt.datetime
+    most: int
+
+
+def counted(limit: Limit, client: str, now: dt.datetime) -> Counted:
+    """``client``'s hit on ``limit`` at ``now``, for a statement to count."""
+    epoch = now.timestamp()
+    window_start = dt.datetime.fromtimestamp(epoch - epoch % limit.seconds, dt.UTC)
+    return Counted(f"{limit.name}:{client}", window_start, limit.hits)
+
+
+def refused(limit: Limit, now: dt.datetime) -> RateLimited:
+    """What a client past ``limit`` at ``now`` is told: when its window ends."""
+    epoch = now.timestamp()
+    until = dt.datetime.fromtimestamp(epoch - epoch % limit.seconds, dt.UTC) + dt.timedelta(
+        seconds=limit.seconds
+    )
+    return RateLimited(max(math.ceil(until.timestamp() - epoch), 1), until)
+
+
 async def check(conn: asyncpg.Connection, limit: Limit, client: str, now: dt.datetime) -> None:
     """Count one hit for ``client`` (already a keyed hash, never an address); raise
     ``RateLimited`` past the limit. Outside a transaction the hit is its own statement, so a
     refused request still counts; inside one, the hit stands or falls with the transaction."""
-    epoch = now.timestamp()
-    window_start = dt.datetime.fromtimestamp(epoch - epoch % limit.seconds, dt.UTC)
-    hits = await queries.count_hit(conn, f"{limit.name}:{client}", window_start)
-    if hits > limit.hits:
-        until = window_start + dt.timedelta(seconds=limit.seconds)
-        raise RateLimited(max(math.ceil(until.timestamp() - epoch), 1), until)
+    hit = counted(limit, client, now)
+    if await queries.count_hit(conn, hit.bucket, hit.window_start) > limit.hits:
+        raise refused(limit, now)
 
 
 async def purge(conn: asyncpg.Connection, before: dt.datetime) -> int:

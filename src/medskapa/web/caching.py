@@ -133,18 +133,30 @@ class Cached(msgspec.Struct, frozen=True):
 
 
 class PageCache:
-    """Rendered bodies by key, at most ``size`` of them, least recently used out first."""
+    """Rendered bodies by key, at most ``size`` of them, least recently used out first; also
+    facts derived from the catalogue alone (``recall``/``remember``, e.g. the version a
+    submission goes to), which the same notices invalidate."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.live = False
         self.generation = 0
-        self._entries: OrderedDict[tuple[Any, ...], Cached] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: tuple[Any, ...]) -> Cached | None:
+        found = self.recall(key)
+        return found if isinstance(found, Cached) else None
+
+    def put(self, key: tuple[Any, ...], generation: int, body: bytes, media_type: str) -> Cached:
+        cached = Cached(body, media_type, etag_of(body))
+        self.remember(key, generation, cached)
+        return cached
+
+    def recall(self, key: tuple[Any, ...]) -> Any | None:
+        """What ``remember`` kept under ``key`` since the catalogue last changed, or None."""
         if not self.live:
             return None
         found = self._entries.get(key)
@@ -152,14 +164,14 @@ class PageCache:
             self._entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[Any, ...], generation: int, body: bytes, media_type: str) -> Cached:
-        cached = Cached(body, media_type, etag_of(body))
+    def remember(self, key: tuple[Any, ...], generation: int, value: Any) -> None:
+        """Keep ``value`` (not None), worked out from the catalogue as it was at ``generation``;
+        nothing is kept when the catalogue changed since (or the cache is off)."""
         if self.live and generation == self.generation and self.size > 0:
-            self._entries[key] = cached
+            self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-        return cached
 
     def invalidate(self) -> None:
         self.generation += 1

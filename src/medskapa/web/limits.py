@@ -36,8 +36,10 @@ def body_timeout(seconds: float) -> Callable[[ASGIApp], ASGIApp]:
                 if body_complete:
                     # Later calls wait for a disconnect (a streamed response): no limit.
                     return await receive()
+                # A timeout scope, not asyncio.wait_for: that makes a task for every call.
                 try:
-                    message = await asyncio.wait_for(receive(), seconds)
+                    async with asyncio.timeout(seconds):
+                        message = await receive()
                 except TimeoutError:
                     raise BodyTimeout(
                         detail="The request body did not arrive in time.",
