@@ -101,6 +101,36 @@ async def test_public_reads_carry_validators_and_answer_304(
         assert changed.content == first.content
 
 
+async def test_a_kept_answer_is_the_readers_language_with_every_header(
+    two_workers: tuple[Client, Client], doc: tuple[str, str, str]
+) -> None:
+    """A document is answered from what the process kept, from outside the layers that would
+    work it out again: still in the reader's language, with the security headers, and never
+    the answer kept for the other language."""
+    client, _ = two_workers
+    slug, _, _ = doc
+    for path in (f"/kunskapsstod/{slug}", f"/api/v1/documents/{slug}"):
+        answers = {
+            language: [
+                await client.get(path, headers={"Accept-Language": language}) for _ in range(2)
+            ]
+            for language in ("sv", "en", "sv")
+        }
+        assert cache_of(client).recall(("answer", path, b"", "en")) is not None
+        for language, (first, kept) in answers.items():
+            assert kept.content == first.content, (path, language)
+            assert kept.headers["content-language"] == language, path
+            assert "frame-ancestors 'none'" in kept.headers["content-security-policy"], path
+            assert kept.headers["x-content-type-options"] == "nosniff", path
+            assert kept.headers["content-length"] == str(len(kept.content)), path
+    pages = {
+        language: (await client.get(f"/kunskapsstod/{slug}?lang={language}")).text
+        for language in ("sv", "en")
+    }
+    assert '<html lang="sv">' in pages["sv"]
+    assert '<html lang="en">' in pages["en"]
+
+
 async def test_signed_in_reads_stay_private(
     bare_client: Client, conn: asyncpg.Connection, doc: tuple[str, str, str], changed_slug: str
 ) -> None:
@@ -138,8 +168,9 @@ async def test_a_change_committed_anywhere_reaches_every_worker(
     page, api = f"/kunskapsstod/{slug}", f"/api/v1/documents/{slug}"
     before = {path: (await two.get(path)).headers["etag"] for path in (page, api)}
     await one.get(page)
-    assert len(cache_of(one)) == 1
-    assert len(cache_of(two)) == 2
+    # Each kept the page as rendered and the whole answer (web/caching.py shared_cache).
+    assert len(cache_of(one)) == 2
+    assert len(cache_of(two)) == 4
     # Rendered once: the second worker answers from what it kept, byte for byte.
     assert (await two.get(page)).headers["etag"] == before[page]
 
@@ -164,7 +195,7 @@ async def test_the_listener_comes_back_and_the_cache_is_off_meanwhile(
     one, _ = two_workers
     slug, _, _ = doc
     await one.get(f"/kunskapsstod/{slug}")
-    assert len(cache_of(one)) == 1
+    assert len(cache_of(one)) == 2
     ended = await conn.fetchval(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
         "WHERE application_name = $1 AND datname = current_database()",
@@ -176,7 +207,7 @@ async def test_the_listener_comes_back_and_the_cache_is_off_meanwhile(
     assert len(cache_of(one)) == 0
     await until(lambda: cache_of(one).live)
     await one.get(f"/kunskapsstod/{slug}")
-    assert len(cache_of(one)) == 1
+    assert len(cache_of(one)) == 2
     await conn.execute("UPDATE subject_groups SET name = name || ' (ny)'")
     await until(lambda: len(cache_of(one)) == 0)
     assert "(ny)" in (await one.get(f"/kunskapsstod/{slug}")).text

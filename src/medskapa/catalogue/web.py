@@ -21,7 +21,7 @@ from medskapa.catalogue.domain import MAX_QUERY_LENGTH, Document, DocumentSummar
 from medskapa.feedback import helpfulness
 from medskapa.i18n import current_language, gettext
 from medskapa.security.permissions import Permission, requires
-from medskapa.web.caching import Cached, page_cache, render
+from medskapa.web.caching import CATALOGUE_ONLY, Cached, page_cache, render
 from medskapa.web.connection import request_conn
 from medskapa.web.deps import Conn
 
@@ -78,6 +78,9 @@ def _search_notice(query: str | None, found: search.SearchResult | None) -> str 
 
 # Public reads a shared cache may keep (web/caching.py).
 SHARED = {"shared_cache": True}
+# A document as a reader without a credential sees it is the catalogue's alone: the whole answer
+# is kept by the process until the catalogue changes (web/caching.py).
+KEPT = {"shared_cache": True, CATALOGUE_ONLY: True}
 
 
 def _cached(hit: Cached) -> Response[bytes]:
@@ -133,7 +136,7 @@ class CataloguePages(Controller):
             },
         )
 
-    @get("/kunskapsstod/{slug:str}", name="document", opt=SHARED)
+    @get("/kunskapsstod/{slug:str}", name="document", opt=KEPT)
     async def document(
         self, request: Request[Any, Any, Any], slug: FromPath[str], version: VersionParam = None
     ) -> Template | Response[bytes]:
@@ -232,7 +235,7 @@ class CatalogueApi(Controller):
         "/{slug:str}",
         summary="One guidance document with its versions and sections",
         permission=Permission.PUBLIC,
-        opt=SHARED,
+        opt=KEPT,
         responses={200: ResponseSpec(Document, description="The document.")},
     )
     async def get_document(

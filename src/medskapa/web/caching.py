@@ -37,7 +37,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -45,11 +45,17 @@ from litestar import Litestar, Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from medskapa.db.pool import still_there
+from medskapa.i18n import current_language
 from medskapa.security.headers import carries_credential
+from medskapa.security.permissions import Permission, declared_permission
 
 log = logging.getLogger("medskapa.web")
 
 CATALOGUE_CHANGED = "medskapa_catalogue"
+# A route's ``opt`` key: what it answers a reader without a credential is worked out from the
+# catalogue alone (and the language), so its whole answer may be kept until the catalogue
+# changes (``shared_cache``).
+CATALOGUE_ONLY = "catalogue_only"
 LISTENER_NAME = "medskapa cache listener"
 CACHE_CONTROL = b"public, max-age=60, stale-while-revalidate=300"
 VARY = b"Cookie, Authorization"
@@ -77,13 +83,44 @@ def shareable(scope: Scope) -> bool:
     return handler is not None and bool(handler.opt.get("shared_cache"))
 
 
+def _kept_by_process(scope: Scope) -> PageCache | None:
+    """The process's cache, when the request's whole answer may be kept in it: a shareable
+    request (no credential) to a route marked ``catalogue_only``, whose answer is worked out
+    from the catalogue alone and so stays right until the catalogue changes."""
+    handler = scope.get("route_handler")
+    if handler is None or not handler.opt.get(CATALOGUE_ONLY):
+        return None
+    # The layers skipped include the permission check: only for what anyone may read.
+    if declared_permission(handler) is not Permission.PUBLIC:
+        return None
+    cache: PageCache | None = getattr(scope["litestar_app"].state, "page_cache", None)
+    return cache if cache is not None and cache.live else None
+
+
 def shared_cache(app: ASGIApp) -> ASGIApp:
-    """Middleware for Litestar's ``middleware=[...]``: validators, Cache-Control and 304."""
+    """Middleware for Litestar's ``middleware=[...]``: validators, Cache-Control and 304.
+
+    For a route marked ``catalogue_only`` the whole answer is also kept in the process's cache
+    by path, query string and language, and given again from here: the layers inside this one
+    (the request's connection, authentication, CSRF, permissions) and the handler have nothing
+    to do for a reader without a credential that the kept answer does not already say. Layers
+    outside (language, logging, allowed hosts) and the security headers still see every
+    request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not shareable(scope):
             await app(scope, receive, send)
             return
+        cache = _kept_by_process(scope)
+        key: tuple[Any, ...] = ()
+        generation = 0
+        if cache is not None:
+            key = ("answer", scope["path"], scope["query_string"], current_language())
+            kept = cache.recall(key)
+            if isinstance(kept, Answer):
+                await _send_cached(scope, send, kept.start, kept.body)
+                return
+            generation = cache.generation
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -99,7 +136,10 @@ def shared_cache(app: ASGIApp) -> ASGIApp:
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                await _send_cached(scope, send, start, b"".join(chunks))
+                body = b"".join(chunks)
+                if cache is not None:
+                    cache.remember(key, generation, Answer(start, body))
+                await _send_cached(scope, send, start, body)
 
         await app(scope, receive, buffered)
 
@@ -124,6 +164,13 @@ async def _send_cached(scope: Scope, send: Send, start: Message, body: bytes) ->
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class Answer(NamedTuple):
+    """A whole answer as the handler gave it (before this layer's validators)."""
+
+    start: Message
+    body: bytes
 
 
 class Cached(msgspec.Struct, frozen=True):
