@@ -93,3 +93,27 @@ def test_a_planted_email_address_is_found_exactly(
     assert (start, start + len(address), FindingKind.EMAIL_ADDRESS) in [
         (f.start, f.end, f.kind) for f in find_personal_data(text)
     ]
+
+
+def test_no_valid_phone_number_has_fewer_digits_than_the_search_needs() -> None:
+    """find_personal_data hands a text to phonenumbers' matcher only when it has at least
+    PHONE_MIN_DIGITS digits. That skips no number the matcher could find: the shortest valid
+    numbers in its metadata, country code included, are longer (a new release that adds
+    shorter ones fails here, not silently in the field)."""
+    from phonenumbers import COUNTRY_CODES_FOR_NON_GEO_REGIONS, SUPPORTED_REGIONS, PhoneMetadata
+
+    from medskapa.feedback.personal_data import PHONE_MIN_DIGITS
+
+    metadata = [PhoneMetadata.metadata_for_region(r) for r in SUPPORTED_REGIONS] + [
+        PhoneMetadata.metadata_for_nongeo_region(c) for c in COUNTRY_CODES_FOR_NON_GEO_REGIONS
+    ]
+    shortest = min(
+        min(m.general_desc.possible_length) + len(str(m.country_code))
+        for m in metadata
+        if m is not None and m.general_desc.possible_length
+    )
+    assert shortest > PHONE_MIN_DIGITS
+    # And without its country code, as a number in the default region (Sweden) is written.
+    sweden = PhoneMetadata.metadata_for_region("SE")
+    assert min(sweden.general_desc.possible_length) >= PHONE_MIN_DIGITS
+    assert find_personal_data("Ring mig på 070-123 45 67.")[0].kind is FindingKind.PHONE_NUMBER
