@@ -39,7 +39,7 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.factories import TEST_SECRET, make_feedback, make_staff, route_to
+from tests.factories import TEST_SECRET, make_feedback, make_staff, principal_for, route_to
 from tests.live import running_server
 
 from bench.common import bench_server_url, fresh_database, machine, record, today
@@ -249,13 +249,15 @@ async def prepare(
         mod_tokens = []
         for n in range(moderators):
             mod = await make_staff(conn, f"moderator{n}@bench.example", role=RoleChoice.MODERATOR)
-            mod_tokens.append(await accounts.create_api_token(mod, "bench"))
+            signed_in = await principal_for(conn, mod, second_factor=True)
+            mod_tokens.append(await accounts.create_api_token(signed_in, "bench"))
         groups = sorted(set(owners.values()))
         member_tokens = []
         for n in range(members):
             group = groups[n % len(groups)]
             user = await make_staff(conn, f"member{n}@bench.example", group=group)
-            member_tokens.append((group, await accounts.create_api_token(user, "bench")))
+            signed_in = await principal_for(conn, user, second_factor=True)
+            member_tokens.append((group, await accounts.create_api_token(signed_in, "bench")))
         for n in range(SEEDED):
             slug = documents[n % len(documents)]
             item = await make_feedback(conn, document=slug, text=TEXTS[n % len(TEXTS)])
@@ -336,7 +338,8 @@ def report(
     total_errors = sum(stats.errors.values())
     lines += [
         "",
-        f"Worst p99 over all actions: **{worst:.0f} ms** (target < 150 ms); {total_errors} errors.",
+        f"Worst p99 over all actions: **{worst:.0f} ms** (target, issue 17: < 50 ms); "
+        f"{total_errors} errors.",
         "",
     ]
     record("\n".join(lines))
