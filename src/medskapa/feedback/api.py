@@ -39,6 +39,7 @@ from medskapa.feedback.web import (
     count_attempt,
     counting,
     rate_limit,
+    submission_service,
     too_many,
 )
 from medskapa.security.idempotency import Idempotency, IdempotencyConflict, valid_key
@@ -251,16 +252,9 @@ class FeedbackApi(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def submit(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        service: NamedDependency[FeedbackService],
-        receipt_key: NamedDependency[bytes],
-        data: JSONBody[FeedbackIn],
+        self, request: Request[Any, Any, Any], data: JSONBody[FeedbackIn]
     ) -> Response[Any]:
-        # No `clock` dependency here, and the service takes none (feedback/web.py): two
-        # dependencies with nothing between them are resolved in an anyio task group, two
-        # tasks on every submission, the busiest write.
+        # No dependencies here (feedback/web.py `submission_service`): the busiest write.
         key = request.headers.get("idempotency-key")
         if key is not None and not valid_key(key):
             return _idempotency_problem(
@@ -268,6 +262,7 @@ class FeedbackApi(Controller):
                 "Bad Idempotency-Key",
                 "Idempotency-Key must be 1 to 255 printable ASCII characters.",
             )
+        conn, service, receipt_key = await submission_service(request)
         submission = SubmissionInput(
             document=data.document,
             category=data.category,

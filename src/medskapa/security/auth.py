@@ -7,10 +7,12 @@ cheap. The session's CSRF token goes on in ``scope["auth"]`` for the CSRF check
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Scope
 
 from medskapa.clock import utc_now
 from medskapa.db.pool import UNAVAILABLE_ERRORS
@@ -24,6 +26,20 @@ SECURE_SESSION_COOKIE = "__Host-medskapa"
 DEV_SESSION_COOKIE = "medskapa_session"
 
 
+_SESSION_COOKIE = re.compile(
+    rb"(?:^|;)\s*(?:%b|%b)="
+    % (re.escape(SECURE_SESSION_COOKIE.encode()), re.escape(DEV_SESSION_COOKIE.encode()))
+)
+
+
+def carries_credential(scope: Scope) -> bool:
+    """Whether the request carries a session cookie or an Authorization header."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization" or (name == b"cookie" and _SESSION_COOKIE.search(value)):
+            return True
+    return False
+
+
 def session_cookie_name(settings: Settings) -> str:
     return DEV_SESSION_COOKIE if settings.dev_insecure_cookies else SECURE_SESSION_COOKIE
 
@@ -32,6 +48,10 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        # Most requests carry neither (a reader, a submission): answered from the raw headers,
+        # before any header or cookie is parsed.
+        if not carries_credential(connection.scope):
+            return AuthenticationResult(user=ANONYMOUS, auth=None)
         settings: Settings = connection.app.state.settings
         authorization = connection.headers.get("authorization", "")
         cookie = connection.cookies.get(session_cookie_name(settings))

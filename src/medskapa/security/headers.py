@@ -22,12 +22,11 @@ address or form can carry a token.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar.types import Message, Scope
 
-from medskapa.security.auth import DEV_SESSION_COOKIE, SECURE_SESSION_COOKIE
+from medskapa.security.auth import carries_credential
 from medskapa.security.embedding import EMBED_PAGES, WIDGET_API, WIDGET_SCRIPT, frame_ancestors
 
 CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
@@ -77,18 +76,6 @@ _COMMON: list[tuple[bytes, bytes]] = [
 _REPLACED = {name for name, _ in _COMMON} | {b"server"}
 _REFERRER_POLICY = (b"referrer-policy", b"same-origin")
 _NO_STORE = (b"cache-control", b"no-store")
-_SESSION_COOKIE = re.compile(
-    rb"(?:^|;)\s*(?:%b|%b)="
-    % (re.escape(SECURE_SESSION_COOKIE.encode()), re.escape(DEV_SESSION_COOKIE.encode()))
-)
-
-
-def carries_credential(scope: Scope) -> bool:
-    """Whether the request carries a session cookie or an Authorization header."""
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization" or (name == b"cookie" and _SESSION_COOKIE.search(value)):
-            return True
-    return False
 
 
 def _embeddable(origins: tuple[str, ...]) -> list[tuple[bytes, bytes]]:
