@@ -10,6 +10,7 @@ rewrite the peer itself (`medskapa serve` runs uvicorn without proxy headers).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -41,17 +42,24 @@ def _trusted(address: str, networks: Sequence[Network]) -> bool:
     return any(ip in network for network in networks)
 
 
+@functools.lru_cache(maxsize=64)
+def _trusted_peer(peer: str, networks: tuple[Network, ...]) -> bool:
+    """``_trusted`` for the TCP peer, which behind proxies is one of a few proxy addresses on
+    every request: worked out once for each."""
+    return _trusted(peer, networks)
+
+
 def client_address(peer: str, forwarded_for: str | None, networks: Sequence[Network]) -> str:
-    if not forwarded_for or not _trusted(peer, networks):
+    if not forwarded_for or not _trusted_peer(peer, tuple(networks)):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",")]
     for hop in reversed(hops):
         try:
-            ipaddress.ip_address(hop)
+            ip = ipaddress.ip_address(hop)
         except ValueError:
             # Garbage in the chain: the last hop we can vouch for is the client.
             return peer
-        if not _trusted(hop, networks):
+        if not any(ip in network for network in networks):
             return hop
         peer = hop
     return peer
