@@ -384,7 +384,7 @@ def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> No
 
 def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.audit.keys import binder
-    from medskapa.db.pool import create_pool
+    from medskapa.db.pool import close_pool, create_pool
     from medskapa.outbox import cli as outbox_cli
     from medskapa.outbox.jobs import relay_key
 
@@ -406,7 +406,9 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
         try:
             await outbox_cli.run(pool, settings, key, once=args.once)
         finally:
-            await pool.close()
+            # Bounded, as the app's: behind PgBouncer a stopping relay's Pool.close() has waited
+            # until the pod was killed.
+            await close_pool(pool)
 
     with database_url(settings) as (url, embedded):
         asyncio.run(work(url, _secret_key(settings, embedded)))
