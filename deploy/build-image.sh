@@ -50,7 +50,7 @@ nproc=$(ulimit -Hu)
 if [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; then nproc=32768; fi
 cat >"$WORK/containers.conf" <<CONF
 [containers]
-# No journald here: containers' output to files, so that `podman logs` has it.
+# No journald here: containers' output to files, so that podman logs has it.
 log_driver = "k8s-file"
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]

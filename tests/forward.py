@@ -28,12 +28,19 @@ class Forwarder:
             parts._replace(netloc=f"{user}{password}@127.0.0.1:{port}", query="")
         )
         self._loop = asyncio.new_event_loop()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
         assert self._ready.wait(10)
+
+    def freeze(self) -> None:
+        """From now on nothing passes either way, and no connection closes: a server (or the
+        network to it) that stopped answering."""
+        self._loop.call_soon_threadsafe(self._flowing.clear)
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -48,6 +55,12 @@ class Forwarder:
         self._ready.set()
         self._loop.run_forever()
         server.close()
+        # Connections still open (or frozen) end with the loop, not later in the garbage.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._unix:
@@ -58,6 +71,7 @@ class Forwarder:
         async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
                 while data := await src.read(65536):
+                    await self._flowing.wait()
                     dst.write(data)
                     await dst.drain()
             except OSError:

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import asyncpg
+import pytest
 
+from medskapa import cli
 from medskapa.accounts.admin import RoleChoice
+from medskapa.errors import CommandFailed
 from tests.factories import TEST_SECRET, enrol_totp, make_staff
 from tests.forward import Forwarder
 from tests.smtp import free_port
@@ -80,6 +85,30 @@ def test_migrate_waits_for_a_database_that_is_still_starting(empty_database_url:
         forwarder.stop()
     assert waiting.returncode == 0, err
     assert "applied 0001_" in out
+
+
+async def test_a_database_name_not_known_yet_is_asked_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a lookup of a pod's name gets on podman while another pod joins the network
+    (aardvark-dns before 1.11 drops its listeners, and the lookup falls through to the host's
+    DNS server, which does not know the name): within the wait it is asked again."""
+    real = asyncpg.connect
+    tries = []
+
+    async def name_unknown_once(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+        tries.append(time.monotonic())
+        if len(tries) == 1:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(asyncpg, "connect", name_unknown_once)
+    conn = await cli._connect(database_url, wait=10)
+    await conn.close()
+    assert len(tries) == 2
+    tries.clear()
+    with pytest.raises(CommandFailed, match="Name or service not known"):
+        await cli._connect(database_url, wait=0)
 
 
 def test_demo_load_twice_keeps_what_is_there(empty_database_url: str) -> None:

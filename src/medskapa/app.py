@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
@@ -44,7 +41,7 @@ from medskapa.catalogue.structure_api import StructureApi
 from medskapa.catalogue.structure_pages import StructureAdminPages
 from medskapa.catalogue.web import CatalogueApi, CataloguePages
 from medskapa.consultations.web import ConsultationApi, ConsultationPages
-from medskapa.db.pool import create_pool
+from medskapa.db.pool import close_pool, create_pool
 from medskapa.feedback.api import FeedbackApi
 from medskapa.feedback.embed_web import WidgetApi, WidgetScript
 from medskapa.feedback.helpfulness_jobs import reason_purge_lifespan
@@ -95,22 +92,6 @@ from medskapa.web.limits import body_timeout
 from medskapa.web.logging import configure_logging, request_logging
 from medskapa.web.openapi import document_problems
 
-log = logging.getLogger("medskapa")
-
-
-# A stopping process closes its pools within this (its orchestrator kills it 30 s after SIGTERM).
-POOL_CLOSE_SECONDS = 5
-
-
-async def _close(pool: asyncpg.Pool) -> None:
-    """Close gracefully; a connection still held by then (seen when two replicas stop behind
-    PgBouncer: Pool.close() waited past the grace period and the pod was killed) is cut off."""
-    try:
-        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
-    except TimeoutError:
-        log.warning("connections still in use at shutdown were closed")
-        pool.terminate()
-
 
 def _lifespan(settings: Settings):
     @asynccontextmanager
@@ -135,7 +116,7 @@ def _lifespan(settings: Settings):
             yield
         finally:
             for pool in (app.state.health_pool, app.state.pool):
-                await _close(pool)
+                await close_pool(pool)
 
     return lifespan
 

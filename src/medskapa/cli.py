@@ -293,7 +293,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
-async def _seal_secrets(url: str, secret_key: str) -> None:
+async def _seal_secrets(url: str, secret_key: str, *, wait: float = 0) -> None:
     from medskapa.security.factors import FactorBox, seal_plain_secrets
 
     async def work(conn: asyncpg.Connection) -> None:
@@ -302,14 +302,14 @@ async def _seal_secrets(url: str, secret_key: str) -> None:
         if sealed:
             print(f"sealed {sealed} second-factor secrets stored before encryption")
 
-    await _with_connection(url, work)
+    await _with_connection(url, work, wait=wait)
 
 
 def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> None:
     with database_url(settings) as (url, embedded):
         asyncio.run(_with_connection(url, _migrate, wait=args.wait))
         if settings.secret_key or embedded:
-            asyncio.run(_seal_secrets(url, _secret_key(settings, embedded)))
+            asyncio.run(_seal_secrets(url, _secret_key(settings, embedded), wait=args.wait))
 
 
 def cmd_db_status(settings: Settings, args: argparse.Namespace) -> None:
@@ -333,7 +333,7 @@ def cmd_db_grant_app_role(settings: Settings, args: argparse.Namespace) -> None:
         )
 
     with database_url(settings) as (url, _):
-        asyncio.run(_with_connection(url, grant))
+        asyncio.run(_with_connection(url, grant, wait=args.wait))
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> None:
@@ -384,7 +384,7 @@ def cmd_consultations_remind(settings: Settings, args: argparse.Namespace) -> No
 
 def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
     from medskapa.audit.keys import binder
-    from medskapa.db.pool import create_pool
+    from medskapa.db.pool import close_pool, create_pool
     from medskapa.outbox import cli as outbox_cli
     from medskapa.outbox.jobs import relay_key
 
@@ -406,7 +406,9 @@ def cmd_outbox_run(settings: Settings, args: argparse.Namespace) -> None:
         try:
             await outbox_cli.run(pool, settings, key, once=args.once)
         finally:
-            await pool.close()
+            # Bounded, as the app's: behind PgBouncer a stopping relay's Pool.close() has waited
+            # until the pod was killed.
+            await close_pool(pool)
 
     with database_url(settings) as (url, embedded):
         asyncio.run(work(url, _secret_key(settings, embedded)))
@@ -462,6 +464,17 @@ def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
     _print_report(settings, lambda conn: run(conn, args))
 
 
+def _add_wait(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for a database that is still starting or not yet reachable "
+        "(a container started beside its database, or while other pods join its network)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medskapa",
@@ -487,14 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     migrate = db_commands.add_parser("migrate", help="apply pending migrations")
-    migrate.add_argument(
-        "--wait",
-        type=float,
-        default=0,
-        metavar="SECONDS",
-        help="wait up to SECONDS for a database that is still starting (an init container "
-        "started beside its database)",
-    )
+    _add_wait(migrate)
     migrate.set_defaults(handler=cmd_db_migrate)
     db_commands.add_parser(
         "status", help="list migrations and whether they are applied"
@@ -504,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="create or update the limited role the web processes connect as (after migrate)",
     )
     grant.add_argument("role", help="role name, e.g. medskapa_app")
+    _add_wait(grant)
     grant.set_defaults(handler=cmd_db_grant_app_role)
 
     demo = commands.add_parser("demo", help="demo content")

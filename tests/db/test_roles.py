@@ -4,7 +4,11 @@ audit trail, even with the append-only trigger out of the way."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,6 +20,8 @@ from medskapa.db.migrations import MIGRATION_LOCK_KEY
 from medskapa.db.pool import init_connection
 from medskapa.db.roles import grant_app_role
 from tests.factories import TEST_SECRET, make_feedback
+from tests.forward import Forwarder
+from tests.smtp import free_port
 from tests.test_cli import run_cli
 
 
@@ -123,3 +129,36 @@ async def test_grants_wait_for_each_other_and_for_migrations(
     finally:
         for other in others:
             await other.close()
+
+
+def test_command_waits_for_a_database_out_of_reach(database_url: str, app_role: str) -> None:
+    """The manifest's migration Pod runs it once and is never restarted, while the app's pods
+    join the network (on podman each one makes the DNS server fail lookups for a moment): with
+    --wait it asks again until the server answers, as `db migrate --wait` does; without, or once
+    the wait is over, it stops saying why."""
+    forwarder = Forwarder(database_url, free_port())
+    env = {"MEDSKAPA_DATABASE_URL": forwarder.url_here}
+    at_once = run_cli("db", "grant-app-role", app_role, env=env)
+    assert at_once.returncode == 1
+    assert at_once.stderr.startswith("medskapa: cannot connect to the database")
+    given_up = run_cli("db", "grant-app-role", app_role, "--wait", "2", env=env)
+    assert given_up.returncode == 1, given_up.stderr
+    assert given_up.stderr.startswith("medskapa: cannot connect to the database")
+
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "medskapa.cli", "db", "grant-app-role", app_role, "--wait", "60"],
+        env={**os.environ, "MEDSKAPA_SECRET_KEY": TEST_SECRET, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(2.5)
+        assert waiting.poll() is None, waiting.communicate()
+        forwarder.start()
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        waiting.kill()
+        forwarder.stop()
+    assert waiting.returncode == 0, err
+    assert f"Role {app_role} may read and write the app's tables" in out

@@ -552,7 +552,9 @@ def stopped(podman: Podman, pods: list[str]) -> None:
     for group in order:
         started = time.monotonic()
         podman("pod", "stop", "-t", "30", *group, timeout=120)
-        assert time.monotonic() - started < 25, f"{group}\n{container_logs(podman, group)}"
+        # Every pod's log, not only the group's: a container that outlives its SIGTERM waits
+        # on another (PgBouncer, PostgreSQL).
+        assert time.monotonic() - started < 25, f"{group}\n{container_logs(podman, pods)}"
     expected = {
         "postgres-pod-0-postgres",
         "pgbouncer-pod-0-pgbouncer",

@@ -1,5 +1,5 @@
 """`medskapa outbox run` as a real process: killed mid-batch it loses nothing; stopped with
-SIGTERM it gives its leases back."""
+SIGTERM it gives its leases back, and it stops even when its database no longer answers."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ import time
 import asyncpg
 import pytest
 
+from medskapa.outbox.cli import STOP_GRACE_SECONDS
 from tests.factories import TEST_SECRET
+from tests.forward import Forwarder
 from tests.outbox.test_relay import fill
-from tests.smtp import SmtpServer
+from tests.smtp import SmtpServer, free_port
 
 COUNT = 300
 
@@ -100,3 +102,41 @@ async def test_sigterm_finishes_the_message_and_gives_the_batch_back(
         "SELECT max(attempts) FROM outbox_messages WHERE status = 'pending'"
     )
     assert attempts == 0, "a message given back untried has not used an attempt"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("waiting", "said"),
+    [
+        # Between polls: the loop sees the stop at once; closing the pool is what waits.
+        (0, "connections still in use at shutdown were closed"),
+        # A poll in flight, its answer never coming.
+        (3, "its database connections are cut"),
+    ],
+)
+def test_sigterm_stops_the_relay_whose_database_stopped_answering(
+    database_url: str, smtp: SmtpServer, waiting: float, said: str
+) -> None:
+    """Seen in the pod test: the relay, idle, got SIGTERM when its database through PgBouncer
+    no longer answered, and was killed 30 s later (137), its log saying nothing. It waited on
+    that database; now it waits a few seconds at most, cuts its connections and ends, status 0."""
+    forwarder = Forwarder(database_url, free_port())
+    forwarder.start()
+    try:
+        relay = start_relay(forwarder.url_here, smtp)
+        try:
+            time.sleep(4)  # connected, and polling every two seconds
+            assert relay.poll() is None, relay.communicate()
+            forwarder.freeze()
+            time.sleep(waiting)
+            started = time.monotonic()
+            relay.send_signal(signal.SIGTERM)
+            _, err = relay.communicate(timeout=4 * STOP_GRACE_SECONDS)
+        finally:
+            relay.kill()
+    finally:
+        forwarder.stop()
+    assert relay.returncode == 0, err.decode()
+    assert time.monotonic() - started < 3 * STOP_GRACE_SECONDS
+    assert said in err.decode()
+    assert "Traceback" not in err.decode()

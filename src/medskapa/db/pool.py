@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -9,6 +11,11 @@ import asyncpg
 import msgspec
 
 from medskapa.settings import Settings
+
+log = logging.getLogger("medskapa")
+
+# A stopping process closes its pools within this (its orchestrator kills it 30 s after SIGTERM).
+POOL_CLOSE_SECONDS = 5
 
 # Errors that say the database (or the way to it) is down, not that a query was wrong.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
@@ -93,6 +100,17 @@ async def create_pool(
         statement_cache_size=0 if settings.db_transaction_pooling else 100,
         server_settings=server_settings,
     )
+
+
+async def close_pool(pool: asyncpg.Pool) -> None:
+    """Close gracefully; a connection still held by then, or whose server no longer answers
+    (seen when two replicas, and the outbox relay, stop behind PgBouncer: Pool.close() waited
+    past the grace period and the pod was killed), is cut off."""
+    try:
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning("connections still in use at shutdown were closed")
+        pool.terminate()
 
 
 async def _checkout(pool: asyncpg.Pool, wait_seconds: float) -> asyncpg.Connection:

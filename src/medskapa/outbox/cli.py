@@ -15,6 +15,12 @@ from medskapa.settings import Settings
 
 from .relay import Outcome, Relay
 
+STOP_GRACE_SECONDS = 5.0
+"""After SIGTERM, how long the batch in hand may take to end its message and give the rest
+back. Past it the relay's database connections are cut, so that a database (or PgBouncer, or
+the network to it) that stopped answering cannot hold the relay until the orchestrator kills it;
+what it held comes back when its leases run out."""
+
 
 def add_commands(commands: Any, handler: Callable[..., None]) -> None:
     outbox = commands.add_parser("outbox", help="the e-mail outbox")
@@ -48,4 +54,27 @@ async def run(pool: asyncpg.Pool, settings: Settings, key: bytes, *, once: bool)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print("The outbox relay is running; stop it with Ctrl-C.", file=sys.stderr)
-    await relay.run(stop)
+    running = asyncio.ensure_future(relay.run(stop))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        # The relay looks at the stop between messages and between batches.
+        await asyncio.wait({running}, timeout=STOP_GRACE_SECONDS)
+        if not running.done():
+            print(
+                f"The relay did not stop within {STOP_GRACE_SECONDS:.0f} s (the database or "
+                "the mail server does not answer); its database connections are cut.",
+                file=sys.stderr,
+            )
+            # The call it waits on fails, and its loop, which outlives a database error, sees
+            # the stop.
+            pool.terminate()
+            await asyncio.wait({running}, timeout=STOP_GRACE_SECONDS)
+        if not running.done():
+            # Still connecting (a name lookup or a connection that does not answer).
+            running.cancel()
+            await asyncio.wait({running}, timeout=STOP_GRACE_SECONDS)
+        if running.done() and not running.cancelled():
+            running.result()
+    finally:
+        stopping.cancel()
