@@ -20,6 +20,7 @@ from tests.apps import app_for
 from tests.bytecode import precompile
 from tests.factories import TEST_SECRET, csrf_follows_cookie
 from tests.pg import copy_clause, server_url, unique_name, with_database
+from tests.schedule import long_files_first
 
 # argon2id at the lowest cost argon2 allows (8 KiB, one pass): a hash takes microseconds
 # instead of ~0.2 s of CPU. Production's parameters (passwords.HASHER) are what the tests
@@ -38,6 +39,10 @@ REMEMBERED_GUESSABLE = functools.cache(passwords.guessable)
 
 def pytest_configure(config: pytest.Config) -> None:
     precompile(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    long_files_first(items)
 
 
 @pytest.fixture(autouse=True)

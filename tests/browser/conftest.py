@@ -1,7 +1,8 @@
-"""Real-browser tests: Debian's chromium driven by Playwright against the app under uvicorn.
+"""Real-browser tests: Debian's Chromium driven by Playwright against the app under uvicorn.
 
-Playwright never downloads a browser here; it starts /usr/bin/chromium. Without it these tests
-are skipped with a reason that says how to get it (CI installs it, see .ci/run).
+Playwright never downloads a browser here; it starts Debian's chromium-headless-shell, or
+/usr/bin/chromium where only that is installed. Without either these tests are skipped with a
+reason that says how to get it (CI installs the headless shell, see .ci/run).
 
 The async Playwright API runs on the same session-wide event loop as the rest of the suite
 (pytest-asyncio, asyncio_mode=auto, session loop scope), so the browser, the per-test database
@@ -21,16 +22,35 @@ import msgspec
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Playwright, async_playwright
 
 from medskapa.settings import Settings
 from tests.apps import app_for
 from tests.factories import TEST_SECRET
 from tests.pg import unique_name, with_database
 
-CHROMIUM = Path("/usr/bin/chromium")
+# The headless shell is what Playwright itself runs for headless tests: the same Chromium (the
+# same version, built from the same Debian source package: the same Blink, V8 and axe-core
+# results) without the desktop browser around it. It takes half the CPU of the full browser
+# in headless mode for the same tests (tests/browser/test_feedback.py: 28 s instead of 55 s
+# of the browser's CPU; docs/benchmarks.md), and the browser tests were the suite's largest
+# cost. Where only the full browser is installed, every test runs in it.
+# One thing differs: the shell keeps what a frame on another site stores (cookies,
+# localStorage) where the full browser's contexts do not. The tests marked ``full_browser``
+# (the widget in a guidance site's frame, a foreign site's form) are about exactly that, and
+# run in the full browser.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+FULL_BROWSER = Path("/usr/bin/chromium")
+CHROMIUM = HEADLESS_SHELL if HEADLESS_SHELL.is_file() else FULL_BROWSER
 CHROMIUM_INSTALLED = CHROMIUM.is_file()
-SKIP_REASON = "Debian's chromium is not installed (apt-get install chromium)"
+FULL_BROWSER_INSTALLED = FULL_BROWSER.is_file()
+SKIP_REASON = (
+    "Debian's chromium is not installed (apt-get install chromium-headless-shell chromium)"
+)
+FULL_SKIP_REASON = (
+    "Debian's chromium (the full browser this test needs) is not installed "
+    "(apt-get install chromium)"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -47,26 +67,55 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip every test that needs the browser, before any fixture (server, database) starts."""
-    if CHROMIUM_INSTALLED:
-        return
-    skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
-        if "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(skip)
+        if "browser" not in getattr(item, "fixturenames", ()):
+            continue
+        if not CHROMIUM_INSTALLED:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+        elif item.get_closest_marker("full_browser") and not FULL_BROWSER_INSTALLED:
+            item.add_marker(pytest.mark.skip(reason=FULL_SKIP_REASON))
+
+
+class _Browsers:
+    """The browsers of this worker process, each started once, when a test first needs it."""
+
+    def __init__(self, playwright: Playwright) -> None:
+        self._playwright = playwright
+        self._started: dict[Path, Browser] = {}
+
+    async def get(self, executable: Path) -> Browser:
+        if executable not in self._started:
+            self._started[executable] = await self._playwright.chromium.launch(
+                executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+            )
+        return self._started[executable]
+
+    async def close(self) -> None:
+        for started in self._started.values():
+            await started.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
+async def _browsers() -> AsyncIterator[_Browsers]:
+    async with async_playwright() as playwright:
+        browsers = _Browsers(playwright)
+        try:
+            yield browsers
+        finally:
+            await browsers.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(request: pytest.FixtureRequest, _browsers: _Browsers) -> Browser:
+    """The worker's browser: the headless shell, or the full browser for a test marked
+    ``full_browser``; started once per worker process, a fresh context per test."""
+    if request.node.get_closest_marker("full_browser") is not None:
+        if not FULL_BROWSER_INSTALLED:
+            pytest.skip(FULL_SKIP_REASON)
+        return await _browsers.get(FULL_BROWSER)
     if not CHROMIUM_INSTALLED:
         pytest.skip(SKIP_REASON)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+    return await _browsers.get(CHROMIUM)
 
 
 def _free_port() -> int:

@@ -17,7 +17,8 @@ from medskapa.accounts.admin import RoleChoice, create_user
 from medskapa.security.auth import DEV_SESSION_COOKIE
 from tests.factories import FIXED_NOW
 
-pytestmark = pytest.mark.slow
+# The full browser: what it keeps of another site's frame or form (tests/browser/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.full_browser]
 
 ATTACKER = "http://angripare.test"
 

@@ -32,7 +32,8 @@ from tests.browser.conftest import (
     module_database,
 )
 
-pytestmark = pytest.mark.slow
+# The full browser: what it keeps of another site's frame or form (tests/browser/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.full_browser]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SLUG = "depression-och-angestsyndrom-hos-vuxna"
