@@ -238,3 +238,37 @@ async def test_the_migration_counts_what_is_there(conn: asyncpg.Connection, item
     await conn.execute("SELECT followup_days_rebuild()")
     await same_as_the_items(conn)
     assert await lead_total(conn) == (5, 4, 0, 1, 3.0, 8.2)
+
+
+async def test_a_tags_copies_follow_its_item(conn: asyncpg.Connection, items: Items) -> None:
+    # The themes' figures read the tags' copies of their item's status, version and time to
+    # the first answer (sql/0032): D tagged while waiting for its answer, then answered after
+    # three days with a change planned, then moved to version 1.0 (as test_moves does).
+    member = items.member
+    theme = await conn.fetchval("SELECT theme_id FROM feedback_themes LIMIT 1")
+    d = items.ids["D"]
+    await TriageService(conn, lambda: at(11, 9)).set_themes(member, d, [theme])
+    copies = "SELECT status, version_id, days_to_first_answer FROM feedback_themes "
+    assert tuple(await conn.fetchrow(copies + "WHERE feedback_id = $1", d))[::2] == (
+        "routed",
+        None,
+    )
+    await same_as_the_items(conn)
+    await _answered(conn, member, d, at(13, 10), "change_planned")
+    assert tuple(await conn.fetchrow(copies + "WHERE feedback_id = $1", d))[::2] == (
+        "change_planned",
+        3.0,
+    )
+    await same_as_the_items(conn)
+    await conn.execute(
+        "UPDATE feedback SET version_id = (SELECT version_id FROM feedback WHERE id = $2) "
+        "WHERE id = $1",
+        d,
+        items.ids["A"],
+    )
+    assert not await conn.fetchval(
+        "SELECT count(*) FROM feedback_themes t JOIN feedback f ON f.id = t.feedback_id WHERE "
+        "(t.status, t.version_id, t.days_to_first_answer) IS DISTINCT FROM "
+        "(f.status, f.version_id, f.days_to_first_answer)"
+    )
+    await same_as_the_items(conn)
