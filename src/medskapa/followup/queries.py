@@ -296,8 +296,9 @@ def _same(a: str, b: str) -> str:
 
 # The percentiles the figures give, as percentile_cont(ARRAY[0.5, 0.9]) takes them.
 _PERCENTILES = ("0.5::float8", "0.9::float8")
-# The times are counted per quarter of a day (the buckets) before any is read in order.
-_BUCKET = "floor(days_to_answer * 4)::integer"
+# An item's bucket: the quarter of a day its time to the first answer falls in, written as
+# followup_times (sql/0033) counts it and its index feedback_followup_times_idx holds it.
+_BUCKET = "floor(f.days_to_first_answer * 4)::integer"
 
 
 def _interpolated(p: str) -> str:
@@ -312,14 +313,15 @@ def _interpolated(p: str) -> str:
     return f"{lo} + (({x} - floor({x})) * ({hi} - {lo}))"
 
 
-def _percentiles() -> str:
-    """The CTEs from the answered items (``answered``, each with its row's columns,
-    ``days_to_answer`` and ``bucket``) to each grouped row's medians and 90th percentiles
-    (``times``), the same as percentile_cont's without sorting every row's times: the times
-    are gathered per bucket (``_BUCKET``, never decreasing with the time) and every column
-    at once (``fine``: one hashing of the items, where each breakdown hashed them all); each
-    row's counts per bucket place each bucket's times among the row's (how many come before
-    it), and only the buckets that hold the ranks percentile_cont reads are sorted."""
+def _percentiles(where: list[str], days: list[str]) -> str:
+    """The CTEs to each grouped row's medians and 90th percentiles (``times``), the same as
+    percentile_cont's over the answered items' exact times without reading them all: the
+    answered items are counted per bucket (a quarter of a day, never decreasing with the
+    time) in followup_times (sql/0033, the rows of the conditions ``days``), so each row's
+    counts per bucket place each bucket's times among the row's (how many come before it);
+    only the items (the conditions ``where``) in the buckets that hold the ranks
+    percentile_cont reads are then read (by the index feedback_followup_times_idx) and their
+    times sorted."""
     keys = ", ".join(_KEYS)
     ranks = " OR ".join(
         f"({edge}({p} * (pl.total - 1)) >= pl.before "
@@ -328,14 +330,18 @@ def _percentiles() -> str:
         for edge in ("floor", "ceil")
     )
     return f"""
-    fine AS (
-        SELECT {keys}, bucket, count(*) AS n
-        FROM answered
-        GROUP BY {keys}, bucket),
     histogram AS (
-        SELECT {_SETS}, bucket, sum(n)::bigint AS n
-        FROM fine
-        GROUP BY bucket, {_GROUPING}),
+        SELECT {_SETS}, bucket, sum(answered)::bigint AS n
+        FROM (
+            SELECT s.document_id, s.version_id, s.section_key, s.category, s.care_region,
+                   g.programme_area_id, date_trunc($3, s.day::timestamp)::date AS period,
+                   s.bucket, s.answered
+            FROM followup_times s
+            JOIN guidance_documents d ON d.id = s.document_id
+            JOIN subject_groups g ON g.id = d.subject_group_id
+            WHERE {" AND ".join(days)}) s
+        GROUP BY bucket, {_GROUPING}
+        HAVING sum(answered) > 0),
     placed AS (
         SELECT h.*,
                (sum(h.n) OVER (PARTITION BY h.dimension, {keys} ORDER BY h.bucket)
@@ -346,8 +352,17 @@ def _percentiles() -> str:
         SELECT pl.* FROM placed pl WHERE {ranks}),
     picked AS (
         SELECT {_SETS}, bucket, array_agg(days_to_answer) AS times
-        FROM answered
-        WHERE bucket IN (SELECT w.bucket FROM wanted w)
+        FROM (
+            SELECT p.starts[width_bucket(f.created_at, p.instants)] AS period,
+                   f.document_id, f.version_id, f.section_key, f.category, f.care_region,
+                   g.programme_area_id, f.days_to_first_answer AS days_to_answer,
+                   {_BUCKET} AS bucket
+            FROM feedback f
+            JOIN guidance_documents d ON d.id = f.document_id
+            JOIN subject_groups g ON g.id = d.subject_group_id
+            CROSS JOIN periods p
+            WHERE {" AND ".join(where)} AND f.first_answered_at IS NOT NULL
+              AND {_BUCKET} = ANY(ARRAY(SELECT DISTINCT w.bucket FROM wanted w))) a
         GROUP BY bucket, {_GROUPING}),
     sorted AS MATERIALIZED (
         SELECT w.dimension, {", ".join(f"w.{k}" for k in _KEYS)}, w.total, w.before,
@@ -407,18 +422,6 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
                array_agg(d AT TIME ZONE 'Europe/Stockholm' ORDER BY d) AS instants
         FROM generate_series(date_trunc($3, $1::date::timestamp), $2::date::timestamp,
                              ('1 ' || $3)::interval) d),
-    answered AS MATERIALIZED (
-        SELECT period, document_id, version_id, section_key, category, care_region,
-               programme_area_id, days_to_answer, {_BUCKET} AS bucket
-        FROM (
-            SELECT p.starts[width_bucket(f.created_at, p.instants)] AS period,
-                   f.document_id, f.version_id, f.section_key, f.category, f.care_region,
-                   g.programme_area_id, f.days_to_first_answer AS days_to_answer
-            FROM feedback f
-            JOIN guidance_documents d ON d.id = f.document_id
-            JOIN subject_groups g ON g.id = d.subject_group_id
-            CROSS JOIN periods p
-            WHERE {" AND ".join(where)} AND f.first_answered_at IS NOT NULL) a),
     counted AS (
         SELECT s.document_id, s.version_id, s.section_key, s.category, s.care_region,
                g.programme_area_id, date_trunc($3, s.day::timestamp)::date AS period,
@@ -434,7 +437,7 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
         FROM counted
         GROUP BY {_GROUPING}
         HAVING sum(received) > 0),
-    {_percentiles()}{themed},
+    {_percentiles(where, days)}{themed},
     grouped AS (
         SELECT c.*, t.percentiles
         FROM counts c
