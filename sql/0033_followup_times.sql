@@ -40,11 +40,16 @@ WHERE f.document_id IS NOT NULL AND f.first_answered_at IS NOT NULL
   AND f.status IN ('routed', 'in_review', 'answered', 'closed', 'change_planned', 'changed')
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
+-- Both rebuilt, each in the order the figures read them (a group's document's days), so a
+-- period's rows are on few pages (at a million items the day counts' rows of a programme
+-- area's year were spread over 1,566 pages, the times' over 3,717).
 CREATE OR REPLACE FUNCTION followup_days_rebuild() RETURNS void LANGUAGE sql AS $$
     DELETE FROM followup_days;
-    INSERT INTO followup_days SELECT * FROM followup_days_counted;
+    INSERT INTO followup_days SELECT * FROM followup_days_counted
+    ORDER BY group_id, document_id, day;
     DELETE FROM followup_times;
-    INSERT INTO followup_times SELECT * FROM followup_times_counted;
+    INSERT INTO followup_times SELECT * FROM followup_times_counted
+    ORDER BY group_id, document_id, day;
 $$;
 
 -- As before, and the item's time in the times' rows when it has a first answer.

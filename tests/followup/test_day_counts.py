@@ -27,6 +27,11 @@ async def kept_rows(conn: asyncpg.Connection) -> None:
     kept = await conn.fetch("SELECT * FROM followup_days WHERE received <> 0")
     counted = await conn.fetch("SELECT * FROM followup_days_counted")
     assert {tuple(r) for r in kept} == {tuple(r) for r in counted}
+    # And the answered items' times per quarter of a day (sql/0033), the same way.
+    kept = await conn.fetch("SELECT * FROM followup_times WHERE answered <> 0")
+    counted = await conn.fetch("SELECT * FROM followup_times_counted")
+    assert {tuple(r) for r in kept} == {tuple(r) for r in counted}
+    assert not await conn.fetchval("SELECT count(*) FROM followup_times WHERE answered < 0")
     # The theme tags' copies of their item's document and received time (the themes'
     # figures find the tags by them).
     assert not await conn.fetchval(
