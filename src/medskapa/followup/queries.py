@@ -381,7 +381,8 @@ def _themed_tags(scope: Scope, args: list[object]) -> str:
     """The themes' CTE from the tags alone, with their copies of their item's document,
     received time, status, version and time to the first answer (sql/0029, sql/0032): the
     same conditions as on the items (``_conditions``), appending their arguments to
-    ``args``; the same figures as ``_themed``."""
+    ``args``; the same figures as ``_themed``, counted per theme before the themes' names
+    are joined (a theme is one group's: its group is a filter on the counted themes)."""
     tags = [*_conditions(scope, args, TAG), "ft.document_id IS NOT NULL"]
     themes = ""
     if scope.groups is not None:
@@ -389,13 +390,15 @@ def _themed_tags(scope: Scope, args: list[object]) -> str:
         themes = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
     return f"""
     themed AS (
-        SELECT t.id, t.name || ' (' || sg.name || ')' AS label, {_FIGURES}
-        FROM (SELECT ft.theme_id, ft.status, ft.days_to_first_answer AS days_to_answer
-              FROM feedback_themes ft WHERE {" AND ".join(tags)}) ft
-        JOIN group_themes t ON t.id = ft.theme_id
+        SELECT t.id, t.name || ' (' || sg.name || ')' AS label, x.received, x.answered,
+               x.change_planned, x.changed, x.percentiles
+        FROM (SELECT theme_id, {_FIGURES}
+              FROM (SELECT ft.theme_id, ft.status, ft.days_to_first_answer AS days_to_answer
+                    FROM feedback_themes ft WHERE {" AND ".join(tags)}) ft
+              GROUP BY theme_id) x
+        JOIN group_themes t ON t.id = x.theme_id
         JOIN subject_groups sg ON sg.id = t.group_id
-        {themes}
-        GROUP BY t.id, t.name, sg.name)
+        {themes})
     """
 
 
