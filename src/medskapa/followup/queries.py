@@ -382,12 +382,14 @@ def _themed_tags(scope: Scope, args: list[object]) -> str:
     received time, status, version and time to the first answer (sql/0029, sql/0032): the
     same conditions as on the items (``_conditions``), appending their arguments to
     ``args``; the same figures as ``_themed``, counted per theme before the themes' names
-    are joined (a theme is one group's: its group is a filter on the counted themes)."""
+    are joined (a lead's: only the tags with their groups' themes)."""
     tags = [*_conditions(scope, args, TAG), "ft.document_id IS NOT NULL"]
-    themes = ""
     if scope.groups is not None:
         args.append(scope.groups)
-        themes = f"WHERE t.group_id = ANY(${len(args)}::bigint[])"
+        tags.append(
+            "ft.theme_id IN (SELECT gt.id FROM group_themes gt "
+            f"WHERE gt.group_id = ANY(${len(args)}::bigint[]))"
+        )
     return f"""
     themed AS (
         SELECT t.id, t.name || ' (' || sg.name || ')' AS label, x.received, x.answered,
@@ -397,8 +399,7 @@ def _themed_tags(scope: Scope, args: list[object]) -> str:
                     FROM feedback_themes ft WHERE {" AND ".join(tags)}) ft
               GROUP BY theme_id) x
         JOIN group_themes t ON t.id = x.theme_id
-        JOIN subject_groups sg ON sg.id = t.group_id
-        {themes})
+        JOIN subject_groups sg ON sg.id = t.group_id)
     """
 
 
