@@ -130,7 +130,7 @@ async def generate(conn: asyncpg.Connection, items: int) -> None:
                 RETURNING feedback_id
             )
             INSERT INTO feedback_themes (feedback_id, theme_id, tagged_by, tagged_at,
-                document_id, received_at, status, version_id, days_to_first_answer)
+                document_id, received_at, item_status, version_id, days_to_first_answer)
             SELECT routed.feedback_id,
                    (SELECT t.id FROM group_themes t WHERE t.group_id = routed.group_id
                     ORDER BY t.id LIMIT 1), 'user:1', now(), routed.document_id,

@@ -253,7 +253,7 @@ async def test_a_tags_copies_follow_its_item(conn: asyncpg.Connection, items: It
     theme = await conn.fetchval("SELECT theme_id FROM feedback_themes LIMIT 1")
     d = items.ids["D"]
     await TriageService(conn, lambda: at(11, 9)).set_themes(member, d, [theme])
-    copies = "SELECT status, version_id, days_to_first_answer FROM feedback_themes "
+    copies = "SELECT item_status, version_id, days_to_first_answer FROM feedback_themes "
     assert tuple(await conn.fetchrow(copies + "WHERE feedback_id = $1", d))[::2] == (
         "routed",
         None,
@@ -273,7 +273,7 @@ async def test_a_tags_copies_follow_its_item(conn: asyncpg.Connection, items: It
     )
     assert not await conn.fetchval(
         "SELECT count(*) FROM feedback_themes t JOIN feedback f ON f.id = t.feedback_id WHERE "
-        "(t.status, t.version_id, t.days_to_first_answer) IS DISTINCT FROM "
+        "(t.item_status, t.version_id, t.days_to_first_answer) IS DISTINCT FROM "
         "(f.status, f.version_id, f.days_to_first_answer)"
     )
     await same_as_the_items(conn)
