@@ -417,7 +417,7 @@ def summary_sql(scope: Scope, group: int, *, themes: bool = True) -> tuple[str, 
         days.append(f"s.version_id = ${len(args)}")
     themed = f", {_themed_tags(scope, args)}" if themes else ""
     sql = f"""
-    WITH periods AS (
+    WITH periods AS MATERIALIZED (
         SELECT array_agg(d::date ORDER BY d) AS starts,
                array_agg(d AT TIME ZONE 'Europe/Stockholm' ORDER BY d) AS instants
         FROM generate_series(date_trunc($3, $1::date::timestamp), $2::date::timestamp,
