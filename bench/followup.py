@@ -59,11 +59,12 @@ ADMIN = Principal(user_id=1, role=Role.ADMIN, second_factor=True)
 async def generate(conn: asyncpg.Connection, items: int) -> None:
     """``items`` feedback rows with routes, answers and themes, in chunks of one statement.
 
-    The rows are written as the app's triggers would leave them (the route's copies of the
-    item, the item's first answer) with the triggers off for the load (session_replication_role
-    = replica): with them, each row's triggers made 100,000 items take two minutes. The
-    follow-up's day counts are then counted once from the items (followup_days_rebuild, as
-    their migration does); the inbox's status counters are not kept, the figures do not read
+    The rows are written as the app's triggers would leave them (the route's and the theme
+    tag's copies of the item, the item's first answer) with the triggers off for the load
+    (session_replication_role = replica): with them, each row's triggers made 100,000 items
+    take two minutes. The follow-up's day counts are then counted once from the items
+    (followup_days_rebuild, as their migration does, with the answered items' times per
+    quarter of a day); the inbox's status counters are not kept, the figures do not read
     them."""
     await conn.execute("SET session_replication_role = replica")
     done = 0
@@ -105,7 +106,8 @@ async def generate(conn: asyncpg.Connection, items: int) -> None:
                        CASE WHEN gen.status IN ('answered', 'closed', 'change_planned',
                                                 'changed') THEN gen.at + gen.took END
                 FROM gen JOIN docs ON docs.k = gen.g % docs.total CROSS JOIN regions_
-                RETURNING id, document_id, status, category, created_at, first_answered_at
+                RETURNING id, document_id, status, category, created_at, first_answered_at,
+                          version_id, days_to_first_answer
             ), routed AS (
                 INSERT INTO feedback_routes (feedback_id, group_id, routed_at, received_at,
                     status, category, document_id)
@@ -128,12 +130,13 @@ async def generate(conn: asyncpg.Connection, items: int) -> None:
                 RETURNING feedback_id
             )
             INSERT INTO feedback_themes (feedback_id, theme_id, tagged_by, tagged_at,
-                document_id, received_at)
+                document_id, received_at, item_status, version_id, days_to_first_answer)
             SELECT routed.feedback_id,
                    (SELECT t.id FROM group_themes t WHERE t.group_id = routed.group_id
                     ORDER BY t.id LIMIT 1), 'user:1', now(), routed.document_id,
-                   routed.received_at
-            FROM routed
+                   routed.received_at, made.status, made.version_id,
+                   made.days_to_first_answer
+            FROM routed JOIN made ON made.id = routed.feedback_id
             WHERE abs(hashtext(routed.feedback_id::text)) % 5 = 0
             """,
             done,

@@ -27,6 +27,11 @@ async def kept_rows(conn: asyncpg.Connection) -> None:
     kept = await conn.fetch("SELECT * FROM followup_days WHERE received <> 0")
     counted = await conn.fetch("SELECT * FROM followup_days_counted")
     assert {tuple(r) for r in kept} == {tuple(r) for r in counted}
+    # And the answered items' times per quarter of a day (sql/0033), the same way.
+    kept = await conn.fetch("SELECT * FROM followup_times WHERE answered <> 0")
+    counted = await conn.fetch("SELECT * FROM followup_times_counted")
+    assert {tuple(r) for r in kept} == {tuple(r) for r in counted}
+    assert not await conn.fetchval("SELECT count(*) FROM followup_times WHERE answered < 0")
     # The theme tags' copies of their item's document and received time (the themes'
     # figures find the tags by them).
     assert not await conn.fetchval(
@@ -238,3 +243,37 @@ async def test_the_migration_counts_what_is_there(conn: asyncpg.Connection, item
     await conn.execute("SELECT followup_days_rebuild()")
     await same_as_the_items(conn)
     assert await lead_total(conn) == (5, 4, 0, 1, 3.0, 8.2)
+
+
+async def test_a_tags_copies_follow_its_item(conn: asyncpg.Connection, items: Items) -> None:
+    # The themes' figures read the tags' copies of their item's status, version and time to
+    # the first answer (sql/0032): D tagged while waiting for its answer, then answered after
+    # three days with a change planned, then moved to version 1.0 (as test_moves does).
+    member = items.member
+    theme = await conn.fetchval("SELECT theme_id FROM feedback_themes LIMIT 1")
+    d = items.ids["D"]
+    await TriageService(conn, lambda: at(11, 9)).set_themes(member, d, [theme])
+    copies = "SELECT item_status, version_id, days_to_first_answer FROM feedback_themes "
+    assert tuple(await conn.fetchrow(copies + "WHERE feedback_id = $1", d))[::2] == (
+        "routed",
+        None,
+    )
+    await same_as_the_items(conn)
+    await _answered(conn, member, d, at(13, 10), "change_planned")
+    assert tuple(await conn.fetchrow(copies + "WHERE feedback_id = $1", d))[::2] == (
+        "change_planned",
+        3.0,
+    )
+    await same_as_the_items(conn)
+    await conn.execute(
+        "UPDATE feedback SET version_id = (SELECT version_id FROM feedback WHERE id = $2) "
+        "WHERE id = $1",
+        d,
+        items.ids["A"],
+    )
+    assert not await conn.fetchval(
+        "SELECT count(*) FROM feedback_themes t JOIN feedback f ON f.id = t.feedback_id WHERE "
+        "(t.item_status, t.version_id, t.days_to_first_answer) IS DISTINCT FROM "
+        "(f.status, f.version_id, f.days_to_first_answer)"
+    )
+    await same_as_the_items(conn)
