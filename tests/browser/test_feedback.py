@@ -218,6 +218,10 @@ async def open_inline_form(page: Page, doc: Doc, target: Target) -> Locator:
         slot = page.locator(f"#synpunkt-{doc.section_key}")
     form = slot.locator("form.feedback-form")
     await expect(form).to_be_visible()
+    # Opened when it has settled: focus moves into it (its heading, or the quote) after htmx's
+    # settle step, a moment after it shows. A test that moved focus before then had it taken
+    # away again (the cancel test pressed Enter on the heading, not on "Avbryt").
+    await expect(form.locator(":focus")).to_have_count(1)
     assert page.url == doc.url, "with JavaScript the form opens on the document page"
     return form
 
