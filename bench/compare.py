@@ -363,7 +363,12 @@ def etag_of(url: str) -> str:
         return response.headers["ETag"]
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in averages)
+
+
 async def measure(args: argparse.Namespace) -> None:
+    args.load_before = os.getloadavg()
     folder = Path(tempfile.mkdtemp(prefix="medskapa-compare-"))
     results: dict[str, Measured] = {}
     profiles: dict[str, list[str]] = {}
@@ -503,9 +508,14 @@ def report(
     ref_get = rate("reference static JSON GET")
     lines = [
         f"\n## Side by side (bench/compare.py) — {today()}\n",
-        f"- machine: {machine()}; **shared with other agents' work during the run** (load "
-        "average above the core count), so absolute rates are low and noisy; the ratios compare "
-        "figures taken in the same rounds",
+        f"- machine: {machine()}; load average (1, 5, 15 min) before the run "
+        f"{_load(args.load_before)}, after {_load(os.getloadavg())}"
+        + (
+            "; **shared with other work** (the load before was above the core count), so "
+            "absolute rates are low and noisy; the ratios compare figures taken in the same rounds"
+            if args.load_before[0] > (os.cpu_count() or 1)
+            else ""
+        ),
         f"- database: {server_text}",
         f"- load: `wrk -t1 -c{args.connections} -d{args.seconds:.0f}s` after 1 s warm-up, "
         f"{args.rounds} round(s), medians of the rounds; one worker per server; the bare INSERT "

@@ -242,8 +242,8 @@ async def main(args: argparse.Namespace) -> None:
             await conn.close()
     lines = [
         f"\n## Follow-up dashboard over {args.items:,} items — {today()}\n",
-        f"Machine: {machine()}, **shared with other agents' builds and tests during this run** "
-        f"(figures are upper bounds). Database: {server}, version {version}.",
+        f"Machine: {machine()} (other work on it stretches every figure: see the load averages "
+        f"below). Database: {server}, version {version}.",
         f"`python bench/followup.py --items {args.items} --repeat {args.repeat} "
         f"--runs {args.runs}{' --reuse' if reused else ''}`; "
         + (
