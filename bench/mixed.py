@@ -207,6 +207,8 @@ async def member(client: Client, token: str, group: str, stop: float, mean: floa
                 f"/api/v1/feedback/{item}/transitions",
                 token=token,
                 json={"to": "in_review"},
+                # Two members of one group may pick the same routed item.
+                conflicts=STEP_TAKEN,
             )
             if reviewed is not None:
                 await client.call(
