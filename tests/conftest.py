@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
@@ -20,7 +21,7 @@ from tests.apps import app_for
 from tests.bytecode import precompile
 from tests.factories import TEST_SECRET, csrf_follows_cookie
 from tests.pg import copy_clause, server_url, unique_name, with_database
-from tests.schedule import long_files_first
+from tests.schedule import long_files_first, workers
 
 # argon2id at the lowest cost argon2 allows (8 KiB, one pass): a hash takes microseconds
 # instead of ~0.2 s of CPU. Production's parameters (passwords.HASHER) are what the tests
@@ -190,3 +191,8 @@ async def bare_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Lites
         app=app_for(settings, "second browser"), base_url="https://127.0.0.1"
     ) as test_client:
         yield test_client
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject.toml): see tests/schedule.py ``workers``."""
+    return workers(os.cpu_count() or 1)

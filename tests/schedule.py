@@ -26,3 +26,12 @@ def long_files_first(items: list[pytest.Item]) -> None:
     slow = {_path(item) for item in items if item.get_closest_marker("slow") is not None}
     # sort is stable: the collection's order holds inside each of the two groups
     items.sort(key=lambda item: _path(item) not in slow)
+
+
+def workers(cores: int) -> int:
+    """How many workers ``-n auto`` starts: one more than the cores. Much of the suite waits
+    rather than computes (servers and relays it starts and stops, the browser, PostgreSQL,
+    podman, the sleeps of the fault tests), so with one worker a core a core stands idle while
+    its worker waits. Measured on a clean clone on two cores: 308 s and 320 s with two workers,
+    281 s with three."""
+    return cores + 1
