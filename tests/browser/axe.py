@@ -6,12 +6,13 @@ inline script text: the tests never fetch anything from the network.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Frame, Page
 
 AXE_VERSION = "4.14.1"
 AXE_DIR = Path(__file__).parent / "vendor" / f"axe-core-{AXE_VERSION}"
@@ -19,6 +20,10 @@ AXE_SCRIPT = AXE_DIR / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SHOWN_TARGETS = 3
+# Playwright's evaluate has no time limit of its own, and a run that never answers (a renderer
+# that stopped, a frame gone mid-run) would hold its worker, and the whole suite, for good. Twice
+# in one day a full run stopped so, with no test named; now such a run fails, and says where.
+AXE_SECONDS = 60
 
 _RUN_AXE = """
 async (tags) => {
@@ -57,15 +62,25 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+async def violations_in(where: Page | Frame) -> list[dict]:
+    """axe's WCAG 2.1 A/AA violations in the page or frame, injecting axe where it is missing;
+    a failure if it has not answered in AXE_SECONDS."""
+    try:
+        async with asyncio.timeout(AXE_SECONDS):
+            if not await where.evaluate("() => typeof window.axe === 'object'"):
+                await where.add_script_tag(content=_axe_source())
+            return await where.evaluate(_RUN_AXE, WCAG_TAGS)
+    except TimeoutError:
+        pytest.fail(f"axe-core did not answer in {AXE_SECONDS} s on {where.url}", pytrace=False)
+
+
 async def assert_accessible(page: Page, name: str) -> None:
     """Fail on any WCAG 2.1 A/AA violation axe finds, with a full-page screenshot of the page
     saved as `name` to look at. Only then: a full-page screenshot on each of the ~150 checks
     cost ~0.6 s of CPU apiece (chromium's and ours; tests/browser/test_organisations.py, 14
     checks: 27 s of CPU with them, 18-20 s without) for pictures nobody looked at."""
     path = _screenshot_path(name)
-    if not await page.evaluate("() => typeof window.axe === 'object'"):
-        await page.add_script_tag(content=_axe_source())
-    violations = await page.evaluate(_RUN_AXE, WCAG_TAGS)
+    violations = await violations_in(page)
     if violations:
         await page.screenshot(path=path, full_page=True)
         pytest.fail(

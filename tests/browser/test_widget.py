@@ -22,7 +22,7 @@ import pytest_asyncio
 import uvicorn
 from playwright.async_api import Browser, Frame, Page, expect
 
-from tests.browser.axe import WCAG_TAGS, _axe_source, assert_accessible, describe
+from tests.browser.axe import assert_accessible, describe, violations_in
 from tests.browser.conftest import (
     SHARED_SERVER_SETTINGS,
     STARTUP_SECONDS,
@@ -169,13 +169,7 @@ async def _dialog_frame(page: Page) -> Frame:
 
 
 async def _assert_frame_accessible(frame: Frame) -> None:
-    await frame.add_script_tag(content=_axe_source())
-    violations = await frame.evaluate(
-        """async (tags) => (await axe.run(document, {runOnly: {type: "tag", values: tags}}))
-             .violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-               helpUrl: v.helpUrl, targets: v.nodes.map((n) => n.target.join(" "))}))""",
-        WCAG_TAGS,
-    )
+    violations = await violations_in(frame)
     assert not violations, describe(violations)
 
 
