@@ -31,6 +31,32 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+def run_cli_until_reachable(forwarder: Forwarder, *args: str) -> tuple[int, str, str]:
+    """The command (which should wait, ``--wait`` among ``args``) started against
+    ``forwarder``'s address before the forwarder listens, and the forwarder started 2.5 s
+    later: (status, stdout, stderr). Fails if the command has ended before then."""
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "medskapa.cli", *args],
+        env={
+            **os.environ,
+            "MEDSKAPA_SECRET_KEY": TEST_SECRET,
+            "MEDSKAPA_DATABASE_URL": forwarder.url_here,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(2.5)
+        assert waiting.poll() is None, waiting.communicate()
+        forwarder.start()
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        waiting.kill()
+        forwarder.stop()
+    return waiting.returncode, out, err
+
+
 def test_unreachable_database_is_one_sentence_without_traceback() -> None:
     result = run_cli(
         "db", "status", env={"MEDSKAPA_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
@@ -68,22 +94,8 @@ def test_migrate_waits_for_a_database_that_is_still_starting(empty_database_url:
     # Two attempts a second apart (--wait 2 leaves no room for a third): at least that second.
     assert time.monotonic() - started >= 1.0, "it asked again before giving up"
 
-    waiting = subprocess.Popen(
-        [sys.executable, "-m", "medskapa.cli", "db", "migrate", "--wait", "60"],
-        env={**os.environ, "MEDSKAPA_SECRET_KEY": TEST_SECRET, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        time.sleep(2.5)
-        assert waiting.poll() is None, waiting.communicate()
-        forwarder.start()
-        out, err = waiting.communicate(timeout=60)
-    finally:
-        waiting.kill()
-        forwarder.stop()
-    assert waiting.returncode == 0, err
+    status, out, err = run_cli_until_reachable(forwarder, "db", "migrate", "--wait", "60")
+    assert status == 0, err
     assert "applied 0001_" in out
 
 

@@ -4,11 +4,7 @@ audit trail, even with the append-only trigger out of the way."""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,7 +18,7 @@ from medskapa.db.roles import grant_app_role
 from tests.factories import TEST_SECRET, make_feedback
 from tests.forward import Forwarder
 from tests.smtp import free_port
-from tests.test_cli import run_cli
+from tests.test_cli import run_cli, run_cli_until_reachable
 
 
 def as_role(url: str, role: str) -> str:
@@ -145,20 +141,8 @@ def test_command_waits_for_a_database_out_of_reach(database_url: str, app_role: 
     assert given_up.returncode == 1, given_up.stderr
     assert given_up.stderr.startswith("medskapa: cannot connect to the database")
 
-    waiting = subprocess.Popen(
-        [sys.executable, "-m", "medskapa.cli", "db", "grant-app-role", app_role, "--wait", "60"],
-        env={**os.environ, "MEDSKAPA_SECRET_KEY": TEST_SECRET, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    status, out, err = run_cli_until_reachable(
+        forwarder, "db", "grant-app-role", app_role, "--wait", "60"
     )
-    try:
-        time.sleep(2.5)
-        assert waiting.poll() is None, waiting.communicate()
-        forwarder.start()
-        out, err = waiting.communicate(timeout=60)
-    finally:
-        waiting.kill()
-        forwarder.stop()
-    assert waiting.returncode == 0, err
+    assert status == 0, err
     assert f"Role {app_role} may read and write the app's tables" in out
