@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -43,6 +45,7 @@ from medskapa.triage import service as triage
 from medskapa.web.caching import PageCache
 
 SUBJECT = "feedback"
+T = TypeVar("T")
 # Anyone may leave any address for the receipt: at most this many receipt mails go to one
 # address an hour (the rest of the submissions are stored as usual, without the mail), so the
 # form cannot be used to flood someone's inbox.
@@ -239,26 +242,35 @@ class FeedbackService:
         # submission goes to and its sections' words do not change until the catalogue does.
         self._cache = catalogue_cache
 
-    async def _target(self, slug: str, label: str | None) -> tuple[bool, TargetVersion | None]:
-        key = ("feedback-target", slug, label)
+    async def _known(
+        self,
+        key: tuple[object, ...],
+        read: Callable[[], Awaitable[T]],
+        exists: Callable[[T], bool],
+    ) -> T:
+        """What ``read`` gives, kept by the process until the catalogue changes. Only what
+        ``exists`` is kept, so that made-up names cannot push real entries out."""
         if self._cache is not None and (known := self._cache.recall(key)) is not None:
             return known  # type: ignore[no-any-return]
         generation = self._cache.generation if self._cache is not None else 0
-        found = await queries.target_version(self._conn, slug, label)
-        # Only what exists is kept: made-up slugs must not push real entries out.
-        if self._cache is not None and found[1] is not None:
-            self._cache.remember(key, generation, found)
-        return found
+        value = await read()
+        if self._cache is not None and exists(value):
+            self._cache.remember(key, generation, value)
+        return value
+
+    async def _target(self, slug: str, label: str | None) -> tuple[bool, TargetVersion | None]:
+        return await self._known(
+            ("feedback-target", slug, label),
+            lambda: queries.target_version(self._conn, slug, label),
+            lambda found: found[1] is not None,
+        )
 
     async def _section_text(self, version_id: int, section_key: str) -> str | None:
-        key = ("feedback-section", version_id, section_key)
-        if self._cache is not None and (known := self._cache.recall(key)) is not None:
-            return known  # type: ignore[no-any-return]
-        generation = self._cache.generation if self._cache is not None else 0
-        text = await queries.section_text(self._conn, version_id, section_key)
-        if self._cache is not None and text is not None:
-            self._cache.remember(key, generation, text)
-        return text
+        return await self._known(
+            ("feedback-section", version_id, section_key),
+            lambda: queries.section_text(self._conn, version_id, section_key),
+            lambda text: text is not None,
+        )
 
     def now(self) -> dt.datetime:
         return self._clock()

@@ -83,18 +83,13 @@ def shareable(scope: Scope) -> bool:
     return handler is not None and bool(handler.opt.get("shared_cache"))
 
 
-def _kept_by_process(scope: Scope) -> PageCache | None:
-    """The process's cache, when the request's whole answer may be kept in it: a shareable
-    request (no credential) to a route marked ``catalogue_only``, whose answer is worked out
-    from the catalogue alone and so stays right until the catalogue changes."""
-    handler = scope.get("route_handler")
-    if handler is None or not handler.opt.get(CATALOGUE_ONLY):
-        return None
-    # The layers skipped include the permission check: only for what anyone may read.
-    if declared_permission(handler) is not Permission.PUBLIC:
-        return None
-    cache: PageCache | None = getattr(scope["litestar_app"].state, "page_cache", None)
-    return cache if cache is not None and cache.live else None
+def _kept_route(handler: Any) -> bool:
+    """Whether a route's whole answer may be kept: marked ``catalogue_only`` (what it answers a
+    reader without a credential is worked out from the catalogue alone) and public, since the
+    layers a kept answer skips include the permission check."""
+    return bool(handler.opt.get(CATALOGUE_ONLY)) and (
+        declared_permission(handler) is Permission.PUBLIC
+    )
 
 
 def shared_cache(app: ASGIApp) -> ASGIApp:
@@ -107,18 +102,29 @@ def shared_cache(app: ASGIApp) -> ASGIApp:
     outside (language, logging, allowed hosts) and the security headers still see every
     request."""
 
+    # Each route's answer to _kept_route, worked out once (handlers live as long as the app).
+    kept_routes: dict[int, bool] = {}
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not shareable(scope):
             await app(scope, receive, send)
             return
-        cache = _kept_by_process(scope)
+        handler = scope["route_handler"]
+        kept = kept_routes.get(id(handler))
+        if kept is None:
+            kept = kept_routes[id(handler)] = _kept_route(handler)
+        cache: PageCache | None = (
+            getattr(scope["litestar_app"].state, "page_cache", None) if kept else None
+        )
+        if cache is not None and not cache.live:
+            cache = None
         key: tuple[Any, ...] = ()
         generation = 0
         if cache is not None:
             key = ("answer", scope["path"], scope["query_string"], current_language())
-            kept = cache.recall(key)
-            if isinstance(kept, Answer):
-                await _send_cached(scope, send, kept.start, kept.body)
+            answer = cache.recall(key)
+            if isinstance(answer, Answer):
+                await _send_cached(scope, send, answer.start, answer.body)
                 return
             generation = cache.generation
         start: Message | None = None
