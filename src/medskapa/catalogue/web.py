@@ -236,7 +236,11 @@ class CatalogueApi(Controller):
         summary="One guidance document with its versions and sections",
         permission=Permission.PUBLIC,
         opt=KEPT,
-        responses={200: ResponseSpec(Document, description="The document.")},
+        # No made-up example: Litestar would make one with polyfactory (and Faker) when the
+        # app is built, which took about a third of every process's start.
+        responses={
+            200: ResponseSpec(Document, description="The document.", generate_examples=False)
+        },
     )
     async def get_document(
         self, request: Request[Any, Any, Any], slug: FromPath[str]
