@@ -16,6 +16,12 @@ import httpx
 
 from tests.factories import TEST_SECRET
 
+# ``httpx.get`` makes a new client, and with it a TLS context that reads the whole CA bundle
+# (~25 ms of CPU), on every call. Polled every 0.1 s while a server started, that took ~1 min of
+# CPU over the suite from the servers starting beside it. One client per process instead,
+# without keep-alive: a poll must not reuse a connection to a server since killed.
+HTTP = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -79,7 +85,7 @@ def wait_until_healthy(
         if proc.poll() is not None:
             raise AssertionError(f"server exited with {proc.returncode}:\n{_read(output)}")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+            if HTTP.get(f"{base_url}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass

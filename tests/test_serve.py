@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from medskapa.db.embedded import EmbeddedPostgres
+from tests.live import HTTP
 
 
 def free_port() -> int:
@@ -44,7 +45,7 @@ def wait_healthy(proc: subprocess.Popen[str], port: int, within: float = 60) -> 
         if proc.poll() is not None:
             raise AssertionError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
         try:
-            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            response = HTTP.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
             if response.status_code == 200:
                 return response.json()
         except httpx.TransportError:
@@ -68,7 +69,7 @@ def test_serve_starts_embedded_database_with_demo_and_keeps_data(tmp_path: Path)
         health = wait_healthy(proc, port)
         startup_seconds = time.monotonic() - started
         assert health["database"] == "ok"
-        catalogue = httpx.get(f"http://127.0.0.1:{port}/kunskapsstod", timeout=5)
+        catalogue = HTTP.get(f"http://127.0.0.1:{port}/kunskapsstod", timeout=5)
         assert catalogue.status_code == 200
         assert catalogue.text.count('<li>\n    <h2><a href="/kunskapsstod/') >= 8
         assert "server" not in {k.lower() for k in catalogue.headers}
@@ -94,7 +95,7 @@ def test_serve_starts_embedded_database_with_demo_and_keeps_data(tmp_path: Path)
     proc = serve(tmp_path, port)
     try:
         wait_healthy(proc, port)
-        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        home = HTTP.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert "Kvar efter omstart" in home.text
     finally:
         # As a service manager stops it: SIGTERM. The embedded PostgreSQL stops with it.
@@ -111,12 +112,12 @@ def test_serve_under_granian(tmp_path: Path) -> None:
     proc = serve(tmp_path, port, "--workers", "2", env={"MEDSKAPA_SERVER": "granian"})
     try:
         assert wait_healthy(proc, port)["database"] == "ok"
-        page = httpx.get(f"http://127.0.0.1:{port}/kunskapsstod", timeout=5)
+        page = HTTP.get(f"http://127.0.0.1:{port}/kunskapsstod", timeout=5)
         assert page.status_code == 200
         assert page.headers["etag"]
         assert "set-cookie" not in page.headers
         assert page.headers.get("server", "") in ("", "granian"), page.headers
-        again = httpx.get(
+        again = HTTP.get(
             f"http://127.0.0.1:{port}/kunskapsstod",
             headers={"If-None-Match": page.headers["etag"]},
             timeout=5,

@@ -30,6 +30,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.live import HTTP
 from tests.pg import unique_name
 from tests.smtp import SmtpServer, free_port
 
@@ -387,7 +388,7 @@ def listeners(owner: str) -> set[str]:
 
 def healthz(base: str) -> httpx.Response | None:
     try:
-        return httpx.get(f"{base}/healthz", headers={"Host": "medskapa.test"}, timeout=3)
+        return HTTP.get(f"{base}/healthz", headers={"Host": "medskapa.test"}, timeout=3)
     except httpx.TransportError:
         return None
 
@@ -428,14 +429,14 @@ def served(
     )[0]["slug"]
     host = {"Host": "medskapa.test"}
     # The image carries the compiled English catalogue (the wheel's build hook made it).
-    english = httpx.get(
+    english = HTTP.get(
         f"{bases[0]}/kunskapsstod/{slug}", params={"lang": "en"}, headers=host, timeout=30
     )
     assert english.status_code == 200, container_logs(podman, pods)
     assert '<html lang="en"' in english.text
     assert "Give feedback" in english.text, "the English catalogue is in the image"
     address = "mottagare@exempel.se"
-    answer = httpx.post(
+    answer = HTTP.post(
         f"{bases[1]}/api/v1/feedback",
         json={
             "document": slug,

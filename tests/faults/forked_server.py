@@ -32,7 +32,7 @@ from typing import IO
 import httpx
 
 from tests.factories import TEST_SECRET
-from tests.live import free_port
+from tests.live import HTTP, free_port
 
 
 def _serve(port: int) -> None:
@@ -103,7 +103,7 @@ class ForkedServers:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
+                if HTTP.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
                     return pid
             except httpx.TransportError:
                 pass

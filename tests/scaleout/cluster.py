@@ -23,7 +23,7 @@ import httpx
 import msgspec
 import yaml
 
-from tests.live import free_port
+from tests.live import HTTP, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
@@ -284,7 +284,7 @@ def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path, within: f
         if proc.poll() is not None:
             raise AssertionError(f"medskapa serve exited with {proc.returncode}:\n{_tail(log)}")
         try:
-            if httpx.get(f"http://{LOOPBACK}:{port}/healthz", timeout=2).status_code == 200:
+            if HTTP.get(f"http://{LOOPBACK}:{port}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -50,7 +50,7 @@ from tests.factories import (
     sign_in_staff,
 )
 from tests.faults.conftest import own_database, own_pg  # noqa: F401 - a PostgreSQL to stop
-from tests.live import free_port
+from tests.live import HTTP, free_port
 from tests.test_cli import run_cli
 
 Client = AsyncTestClient[Litestar]
@@ -525,7 +525,7 @@ def test_the_app_does_not_start_without_a_secret_key(database_url: str) -> None:
     assert "MEDSKAPA_SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
     with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{port}/healthz")
+        HTTP.get(f"http://127.0.0.1:{port}/healthz")
     with pytest.raises(SettingsError, match="MEDSKAPA_SECRET_KEY"):
         create_app(Settings(database_url=database_url))
 
