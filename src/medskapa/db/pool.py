@@ -120,6 +120,20 @@ async def _checkout(pool: asyncpg.Pool, wait_seconds: float) -> asyncpg.Connecti
         raise DatabaseUnavailable(type(exc).__name__) from exc
 
 
+async def give_back(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    """Return ``conn`` to ``pool``. When the server has gone meanwhile, asyncpg's release
+    fails while it closes or resets the connection (a broken pipe under a fast PostgreSQL
+    shutdown), after it has dropped the connection and freed its place in the pool. Nothing is
+    left to give back then, and the work done on the connection stands (what was committed is
+    committed): that is no error of the request or job that used it, whose answer was ready."""
+    try:
+        await pool.release(conn)
+    except UNAVAILABLE_ERRORS as exc:
+        log.info(
+            "a connection was dropped as it was given back", extra={"error": type(exc).__name__}
+        )
+
+
 @asynccontextmanager
 async def acquire(pool: asyncpg.Pool, wait_seconds: float) -> AsyncIterator[asyncpg.Connection]:
     """A connection from the pool, or ``DatabaseUnavailable`` if none can be had in time."""
@@ -132,7 +146,7 @@ async def acquire(pool: asyncpg.Pool, wait_seconds: float) -> AsyncIterator[asyn
         await pool.expire_connections()
         raise
     finally:
-        await pool.release(conn)
+        await give_back(pool, conn)
 
 
 class HeldConnection:
@@ -159,7 +173,7 @@ class HeldConnection:
             return self._conn
         conn = await _checkout(self._pool, self._wait_seconds)
         if self._conn is not None:  # another task of the same request was quicker
-            await self._pool.release(conn)
+            await give_back(self._pool, conn)
             return self._conn
         self._conn = conn
         return conn
@@ -196,7 +210,7 @@ class HeldConnection:
                     if self.database_failed:
                         await self._pool.expire_connections()
                 finally:
-                    await self._pool.release(conn)
+                    await give_back(self._pool, conn)
 
 
 def is_unavailable(exc: BaseException) -> bool:
