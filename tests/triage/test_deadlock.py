@@ -1,0 +1,73 @@
+"""A group step that PostgreSQL picks as a deadlock's victim runs again, whole.
+
+Under bench/mixed.py a member's step and a moderator's routing, which update the follow-up
+counters (sql/0029 followup_days) in their triggers, met in a deadlock about once a minute; the
+victim's request was a 500. PostgreSQL rolls the victim's transaction back whole, and its manual
+advises running it again."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from medskapa.feedback.lifecycle import GroupStep
+from medskapa.security.principal import Principal
+from tests.triage.test_service import DOC, member, routed_item, triage  # noqa: F401 - fixture
+
+COUNTERS = (
+    "SELECT received FROM followup_days WHERE group_id = 0 "
+    "AND document_id = (SELECT id FROM guidance_documents WHERE slug = $1)"
+)
+
+
+async def waits_for_a_lock(conn: asyncpg.Connection, pid: int) -> None:
+    for _ in range(500):
+        waiting = await conn.fetchval(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for a lock")
+
+
+async def test_a_step_chosen_as_a_deadlocks_victim_runs_again(
+    conn: asyncpg.Connection,
+    database_url: str,
+    member: Principal,  # noqa: F811
+) -> None:
+    item = await routed_item(conn)
+    counted = sorted(r["received"] for r in await conn.fetch(COUNTERS, DOC))
+    other = await asyncpg.connect(database_url)
+    try:
+        # The other transaction never detects the deadlock itself, so the step's is the one
+        # PostgreSQL picks (it checks after deadlock_timeout, 1 s, on the waiting side).
+        await other.execute("SET deadlock_timeout = '60s'")
+        async with other.transaction():
+            # It holds the document's counter rows, as a moderator's routing does ...
+            await other.execute(
+                "UPDATE followup_days SET received = received WHERE group_id = 0 "
+                "AND document_id = (SELECT id FROM guidance_documents WHERE slug = $1)",
+                DOC,
+            )
+            # ... the step locks the item and waits for those rows in its trigger ...
+            step = asyncio.create_task(
+                triage(conn).transition(member, item, GroupStep(target="in_review"))
+            )
+            await waits_for_a_lock(other, conn.get_server_pid())
+            # ... and now the other wants the item: each waits for the other.
+            await other.fetchval("SELECT 1 FROM feedback WHERE id = $1 FOR UPDATE", item)
+        view = await step
+    finally:
+        await other.close()
+
+    assert view.item.status == "in_review"
+    assert await conn.fetchval("SELECT status FROM feedback WHERE id = $1", item) == "in_review"
+    steps = await conn.fetchval(
+        "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND to_state = 'in_review'",
+        str(item),
+    )
+    assert steps == 1, "the step is on the trail once"
+    # The counters moved once: the item left 'routed' and entered 'in_review' (same rows).
+    assert sorted(r["received"] for r in await conn.fetch(COUNTERS, DOC)) == counted
