@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -16,6 +17,7 @@ from medskapa.settings import Settings
 log = logging.getLogger("medskapa")
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # How many times a use case runs when PostgreSQL picks its transaction as a deadlock's victim.
 DEADLOCK_ATTEMPTS = 3
@@ -156,6 +158,25 @@ async def deadlock_retried(conn: asyncpg.Connection, work: Callable[[], Awaitabl
                 raise
             log.info("a deadlock's victim runs again", extra={"attempt": attempt})
     raise AssertionError("not reached")
+
+
+class _OnConnection(Protocol):
+    _conn: asyncpg.Connection
+
+
+S = TypeVar("S", bound=_OnConnection)
+
+
+def retries_deadlocks(
+    method: Callable[Concatenate[S, P], Awaitable[T]],
+) -> Callable[Concatenate[S, P], Awaitable[T]]:
+    """``deadlock_retried`` for a service's use case, on the connection the service keeps."""
+
+    @functools.wraps(method)
+    async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await deadlock_retried(self._conn, lambda: method(self, *args, **kwargs))
+
+    return run
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ import msgspec
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
 from medskapa.clock import Clock
-from medskapa.db.pool import deadlock_retried
+from medskapa.db.pool import retries_deadlocks
 from medskapa.errors import FieldError, Invalid, Language, NotFound, Refused
 from medskapa.feedback import lifecycle
 from medskapa.feedback.domain import TEXT_MAX, FeedbackStatus, InvalidText, clean_text
@@ -305,18 +305,12 @@ class ModerationService:
     def _closed_code(status: str) -> str:
         return "not_in_queue" if status == FeedbackStatus.WITHDRAWN else "already_decided"
 
+    @retries_deadlocks
     async def decide(
         self,
         principal: Principal,
         feedback_id: uuid.UUID,
         data: DecisionInput,
-    ) -> Decided:
-        return await deadlock_retried(
-            self._conn, lambda: self._decide(principal, feedback_id, data)
-        )
-
-    async def _decide(
-        self, principal: Principal, feedback_id: uuid.UUID, data: DecisionInput
     ) -> Decided:
         assert principal.user_id is not None
         async with self._conn.transaction():

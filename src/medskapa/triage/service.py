@@ -24,7 +24,7 @@ import asyncpg
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
 from medskapa.clock import Clock
-from medskapa.db.pool import deadlock_retried
+from medskapa.db.pool import retries_deadlocks
 from medskapa.errors import FieldError, Invalid, NotFound, Refused
 from medskapa.feedback.domain import FeedbackStatus
 from medskapa.feedback.lifecycle import (
@@ -161,14 +161,13 @@ class TriageService:
 
     # ------------------------------------------------------------ changing
 
+    @retries_deadlocks
     async def transition(
         self, principal: Principal, feedback_id: uuid.UUID, step: GroupStep
     ) -> ItemView:
         """Move the item, and the items merged with it that follow it
         (medskapa.feedback.lifecycle.follows), with the same answer and the same e-mails."""
-        view, _ = await deadlock_retried(
-            self._conn, lambda: self._transition(principal, feedback_id, step)
-        )
+        view, _ = await self._transition(principal, feedback_id, step)
         return view
 
     async def _transition(
@@ -296,6 +295,7 @@ class TriageService:
                     moved |= ids
         return len(set(feedback_ids))
 
+    @retries_deadlocks
     async def forward(
         self,
         principal: Principal,
@@ -306,18 +306,6 @@ class TriageService:
     ) -> ItemView:
         """Hand the item from the asker's group to another. The item leaves this group's inbox
         and starts afresh (``routed``) in the other's."""
-        return await deadlock_retried(
-            self._conn, lambda: self._forward(principal, feedback_id, to_group, reason, note)
-        )
-
-    async def _forward(
-        self,
-        principal: Principal,
-        feedback_id: uuid.UUID,
-        to_group: str,
-        reason: str,
-        note: str | None,
-    ) -> ItemView:
         async with self._work(principal, feedback_id):
             record, group = await self._own(principal, feedback_id, acting=True)
             unmet: list[FieldError] = []
