@@ -1,0 +1,11 @@
+-- A status change of an item updates two families of counters in its triggers, and PostgreSQL
+-- fires a table's triggers for one event in the order of their names: the groups' status
+-- counts (feedback_status_counts, sql/0006) before the follow-up counters
+-- (followup_days_update, sql/0029). A moderator's routing takes them the other way round: the
+-- item's new status first (the follow-up counters of group 0), then its routes (the routed
+-- group's status counts). A member's step on an item with the same document, day and category
+-- then met the routing in a deadlock, about once a minute under bench/mixed.py (the step
+-- waited at the follow-up counters the routing held, the routing at the status counts the
+-- step held). Renamed so that it sorts first, the follow-up trigger runs before the status
+-- counts on every status change, the order routing takes them in.
+ALTER TRIGGER followup_days_update ON feedback RENAME TO feedback_followup_days_update;
