@@ -2,8 +2,9 @@
 
 Under bench/mixed.py a member's step and a moderator's routing, which update the follow-up
 counters (sql/0029 followup_days) in their triggers, met in a deadlock about once a minute; the
-victim's request was a 500. PostgreSQL rolls the victim's transaction back whole, and its manual
-advises running it again."""
+victim's request was a 500. sql/0035 makes the two take the counters in one order; a
+transaction whose statements take them in another (a forward) can still meet one. PostgreSQL
+rolls the victim's transaction back whole, and its manual advises running it again."""
 
 from __future__ import annotations
 

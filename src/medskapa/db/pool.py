@@ -142,24 +142,6 @@ async def give_back(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
         )
 
 
-async def deadlock_retried(conn: asyncpg.Connection, work: Callable[[], Awaitable[T]]) -> T:
-    """``work()``, run again when PostgreSQL picks its transaction as a deadlock's victim, as
-    PostgreSQL's manual advises: the victim's transaction is rolled back whole. Only for a use
-    case that is one transaction of its own on ``conn`` and writes nothing outside the
-    database; inside a caller's transaction the error is the caller's. Two use cases whose
-    triggers update the same counter rows in another order met so (a member's step and a
-    moderator's routing, sql/0029 followup_days, about once a minute under bench/mixed.py), and
-    the victim's request was a 500."""
-    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
-        try:
-            return await work()
-        except asyncpg.DeadlockDetectedError:
-            if attempt == DEADLOCK_ATTEMPTS or conn.is_in_transaction():
-                raise
-            log.info("a deadlock's victim runs again", extra={"attempt": attempt})
-    raise AssertionError("not reached")
-
-
 class _OnConnection(Protocol):
     _conn: asyncpg.Connection
 
@@ -170,11 +152,23 @@ S = TypeVar("S", bound=_OnConnection)
 def retries_deadlocks(
     method: Callable[Concatenate[S, P], Awaitable[T]],
 ) -> Callable[Concatenate[S, P], Awaitable[T]]:
-    """``deadlock_retried`` for a service's use case, on the connection the service keeps."""
+    """A service's use case, run again when PostgreSQL picks its transaction as a deadlock's
+    victim, as PostgreSQL's manual advises: the victim's transaction is rolled back whole. Only
+    for a use case that is one transaction of its own on the service's ``_conn`` and writes
+    nothing outside the database; inside a caller's transaction the error is the caller's.
+    A safety net: the counters kept by triggers are taken in one order (sql/0035), but a
+    transaction's statements can still take them in another (a forward)."""
 
     @functools.wraps(method)
     async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await deadlock_retried(self._conn, lambda: method(self, *args, **kwargs))
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                return await method(self, *args, **kwargs)
+            except asyncpg.DeadlockDetectedError:
+                if attempt == DEADLOCK_ATTEMPTS or self._conn.is_in_transaction():
+                    raise
+                log.info("a deadlock's victim runs again", extra={"attempt": attempt})
+        raise AssertionError("not reached")
 
     return run
 
