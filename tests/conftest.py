@@ -17,6 +17,7 @@ from medskapa.db.migrations import migrate
 from medskapa.db.pool import init_connection
 from medskapa.security import passwords
 from medskapa.settings import Settings
+from tests import watchdog
 from tests.apps import app_for
 from tests.bytecode import precompile
 from tests.factories import TEST_SECRET, csrf_follows_cookie
@@ -40,6 +41,7 @@ REMEMBERED_GUESSABLE = functools.cache(passwords.guessable)
 
 def pytest_configure(config: pytest.Config) -> None:
     precompile(config)
+    config.pluginmanager.register(watchdog, "medskapa-watchdog")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
