@@ -3,10 +3,10 @@ server): one start at a time on a machine."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import threading
-import time
 from pathlib import Path
 
 import asyncpg
@@ -29,12 +29,12 @@ async def test_a_start_waits_while_another_start_is_under_way(tmp_path: Path) ->
         fcntl.flock(lock, fcntl.LOCK_EX)  # another start under way
         thread = threading.Thread(target=lambda: started.append(server.start()))
         thread.start()
-        time.sleep(1)  # what a start takes here: ~0.6 s
+        await asyncio.sleep(1)  # what a start takes here: ~0.6 s
         assert thread.is_alive()
         assert not (server.pgdata / "PG_VERSION").exists()
     finally:
         os.close(lock)  # the other start is done
-    thread.join(60)
+    await asyncio.to_thread(thread.join, 60)
     try:
         assert started, "the start did not go on once the lock was free"
         conn = await asyncpg.connect(started[0])
