@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from medskapa.feedback.safety import SignalKind, client_rules, find_signals
+from medskapa.feedback.safety import PHRASES, SignalKind, client_rules, find_signals
 
 SELF = SignalKind.SUICIDE_OR_SELF_HARM
 ACUTE = SignalKind.MEDICAL_EMERGENCY
@@ -104,3 +104,14 @@ def test_the_browser_gets_the_same_patterns_as_the_server() -> None:
             assert "\\b" not in source
             assert "\\w" not in source
             assert "(?P" not in source
+
+
+def test_the_patterns_keep_to_the_subset_the_server_rewrites() -> None:
+    """The server matches each pattern with its groups made non-capturing (safety.py
+    ``_uncaptured``): exact only while a pattern has no parenthesis of another kind."""
+    for phrase in PHRASES:
+        for pattern in phrase.all_of:
+            assert "(?" not in pattern, pattern
+            assert "\\(" not in pattern, pattern
+            assert "[" not in pattern, pattern
+            assert pattern.count("(") == pattern.count(")"), pattern
