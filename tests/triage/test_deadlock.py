@@ -14,7 +14,7 @@ import asyncpg
 
 from medskapa.feedback.lifecycle import GroupStep
 from medskapa.security.principal import Principal
-from tests.triage.test_service import DOC, member, routed_item, triage  # noqa: F401 - fixture
+from tests.triage.conftest import DOC, routed_item, triage
 
 COUNTERS = (
     "SELECT received FROM followup_days WHERE group_id = 0 "
@@ -36,7 +36,7 @@ async def waits_for_a_lock(conn: asyncpg.Connection, pid: int) -> None:
 async def test_a_step_chosen_as_a_deadlocks_victim_runs_again(
     conn: asyncpg.Connection,
     database_url: str,
-    member: Principal,  # noqa: F811
+    member: Principal,
 ) -> None:
     item = await routed_item(conn)
     counted = sorted(r["received"] for r in await conn.fetch(COUNTERS, DOC))

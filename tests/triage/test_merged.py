@@ -21,7 +21,7 @@ from medskapa.feedback.service import Submitted
 from medskapa.security.principal import Principal
 from medskapa.triage.service import TriageService
 from tests.factories import FIXED_NOW, TEST_SECRET, make_feedback, make_staff, route_to, service
-from tests.triage.test_service import ANSWER, DOC, GROUP, OTHER, PLAN, principal
+from tests.triage.conftest import ANSWER, DOC, GROUP, OTHER, PLAN, principal
 
 Client = AsyncTestClient[Litestar]
 
