@@ -17,6 +17,16 @@ from medskapa.db.embedded import START_LOCK, EmbeddedPostgres
 pytestmark = pytest.mark.slow
 
 
+def _waiting_for(path: Path) -> bool:
+    """Whether a thread of this process waits for the lock on ``path``: the kernel lists a
+    waiting flock in /proc/locks with "->", beside the holder's pid and the file's inode."""
+    pid, inode = f" {os.getpid()} ", f":{path.stat().st_ino} "
+    return any(
+        "->" in line and "FLOCK" in line and pid in line and inode in line
+        for line in Path("/proc/locks").read_text().splitlines()
+    )
+
+
 async def test_a_start_waits_while_another_start_is_under_way(tmp_path: Path) -> None:
     """Run as root, pgserver creates its system user on first use; two processes doing that at
     once (the suite's workers on a fresh machine) both ran useradd, and one's cluster went to a
@@ -29,8 +39,11 @@ async def test_a_start_waits_while_another_start_is_under_way(tmp_path: Path) ->
         fcntl.flock(lock, fcntl.LOCK_EX)  # another start under way
         thread = threading.Thread(target=lambda: started.append(server.start()))
         thread.start()
-        await asyncio.sleep(1)  # what a start takes here: ~0.6 s
-        assert thread.is_alive()
+        for _ in range(600):  # up to 30 s
+            if _waiting_for(START_LOCK):
+                break
+            await asyncio.sleep(0.05)
+        assert _waiting_for(START_LOCK), "the start did not wait for the lock"
         assert not (server.pgdata / "PG_VERSION").exists()
     finally:
         os.close(lock)  # the other start is done
