@@ -4,7 +4,6 @@ server): one start at a time on a machine."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import threading
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from medskapa.db.embedded import START_LOCK, EmbeddedPostgres
+from medskapa.db.embedded import START_LOCK, EmbeddedPostgres, one_start_at_a_time
 
 pytestmark = pytest.mark.slow
 
@@ -34,21 +33,17 @@ async def test_a_start_waits_while_another_start_is_under_way(tmp_path: Path) ->
     for the lock another start holds, and goes on when it is released."""
     server = EmbeddedPostgres(tmp_path)
     started: list[str] = []
-    lock = os.open(START_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    thread = threading.Thread(target=lambda: started.append(server.start()))
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another start under way
-        thread = threading.Thread(target=lambda: started.append(server.start()))
-        thread.start()
-        for _ in range(600):  # up to 30 s
-            if _waiting_for(START_LOCK):
-                break
-            await asyncio.sleep(0.05)
-        assert _waiting_for(START_LOCK), "the start did not wait for the lock"
-        assert not (server.pgdata / "PG_VERSION").exists()
-    finally:
-        os.close(lock)  # the other start is done
-    await asyncio.to_thread(thread.join, 60)
-    try:
+        with one_start_at_a_time():  # another start under way
+            thread.start()
+            for _ in range(600):  # up to 30 s
+                if _waiting_for(START_LOCK):
+                    break
+                await asyncio.sleep(0.05)
+            assert _waiting_for(START_LOCK), "the start did not wait for the lock"
+            assert not (server.pgdata / "PG_VERSION").exists()
+        await asyncio.to_thread(thread.join, 60)
         assert started, "the start did not go on once the lock was free"
         conn = await asyncpg.connect(started[0])
         try:
@@ -56,4 +51,6 @@ async def test_a_start_waits_while_another_start_is_under_way(tmp_path: Path) ->
         finally:
             await conn.close()
     finally:
+        if thread.is_alive():
+            await asyncio.to_thread(thread.join, 60)
         server.stop()

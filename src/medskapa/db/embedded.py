@@ -29,7 +29,7 @@ START_LOCK = Path(tempfile.gettempdir()) / "medskapa-embedded-postgres.lock"
 
 
 @contextlib.contextmanager
-def _one_start_at_a_time() -> Iterator[None]:
+def one_start_at_a_time() -> Iterator[None]:
     # Opened for reading, so that any user can take the lock whoever made the file.
     lock = os.open(START_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
@@ -69,7 +69,7 @@ class EmbeddedPostgres:
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
             # pgserver logs every step at INFO and prints psql output; keep our console clean.
             logging.getLogger(backend.__name__).setLevel(logging.WARNING)
-            with _one_start_at_a_time():
+            with one_start_at_a_time():
                 self._server = backend.get_server(self.pgdata, cleanup_mode=self._cleanup)
             with contextlib.redirect_stdout(io.StringIO()):
                 exists = self._server.psql(
