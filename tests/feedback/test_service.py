@@ -40,6 +40,60 @@ async def test_submission_writes_feedback_contact_and_audit_in_one_go(
     assert [tuple(e) for e in events] == [("feedback.submitted", "received", "submitter", 1)]
 
 
+async def test_submission_without_address_writes_no_contact_mail_or_mail_count(
+    conn: asyncpg.Connection,
+) -> None:
+    """Without an address the statement has no mail parts (feedback/queries.py): the item and
+    its trail are stored all the same, and nothing of a receipt mail."""
+    submitted = await make_feedback(conn)
+    assert await conn.fetchval(
+        "SELECT contact_id IS NULL FROM feedback WHERE id = $1", submitted.id
+    )
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM audit_events WHERE subject_id = $1", str(submitted.id)
+        )
+        == 1
+    )
+    assert await count(conn, "contacts") == 0
+    assert await count(conn, "outbox_messages") == 0
+    assert (
+        await conn.fetchval("SELECT count(*) FROM rate_limits WHERE bucket LIKE 'receipt-mail:%'")
+        == 0
+    )
+    with_address = await make_feedback(conn, email="anna@exempel.se")
+    assert (
+        await conn.fetchval(
+            "SELECT template FROM outbox_messages o JOIN feedback f ON f.contact_id = o.contact_id "
+            "WHERE f.id = $1",
+            with_address.id,
+        )
+        == "feedback_received"
+    )
+    assert (
+        await conn.fetchval("SELECT hits FROM rate_limits WHERE bucket LIKE 'receipt-mail:%'") == 1
+    )
+
+
+async def test_an_item_cannot_name_a_version_of_another_document(
+    conn: asyncpg.Connection,
+) -> None:
+    """The database keeps an item's version one of its document's (sql/0036), whatever code
+    writes it."""
+    submitted = await make_feedback(conn)
+    other = await conn.fetchval(
+        "SELECT v.id FROM document_versions v JOIN feedback f ON f.id = $1 "
+        "WHERE v.document_id <> f.document_id LIMIT 1",
+        submitted.id,
+    )
+    assert other is not None
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        await conn.execute("UPDATE feedback SET version_id = $2 WHERE id = $1", submitted.id, other)
+    assert await conn.fetchval(
+        "SELECT version_id <> $2 FROM feedback WHERE id = $1", submitted.id, other
+    )
+
+
 async def test_receipt_code_is_stored_only_as_a_keyed_hash(conn: asyncpg.Connection) -> None:
     submitted = await make_feedback(conn)
     compact = submitted.receipt_code.replace("-", "")
