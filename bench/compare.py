@@ -65,6 +65,8 @@ class Measured:
         self.rates: list[float] = []
         self.p50: list[float] = []
         self.p99: list[float] = []
+        self.server_us: list[float] = []
+        self.pg_us: list[float] = []
         self.bad = 0
 
     @property
@@ -80,6 +82,49 @@ def _ms(text: str, label: str) -> float:
     return float(found[1]) * _UNIT[found[2]] if found else float("nan")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def with_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on this machine (backends, WAL writer, checkpointer,
+    autovacuum): what the database spends on the load, when it runs here."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() == "postgres":
+                found.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+class Cpu:
+    """CPU time a load costs the server under test and the database, per request: on two
+    cores they share, so the rate is bounded by their sum (and the ratio between two apps by
+    the ratio of their sums)."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+
+    def snapshot(self) -> tuple[float, float]:
+        server = cpu_seconds(with_children(self.server_pid)) if self.server_pid else 0.0
+        return server, cpu_seconds(postgres_pids())
+
+
 def wrk(
     url: str,
     seconds: float,
@@ -87,8 +132,10 @@ def wrk(
     *,
     script: Path | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[float, float, float, int]:
-    """(requests/s, p50 ms, p99 ms, responses that were not 2xx/3xx) of one bounded wrk run."""
+    cpu: Cpu | None = None,
+) -> tuple[float, float, float, int, float, float]:
+    """(requests/s, p50 ms, p99 ms, responses that were not 2xx/3xx, server CPU µs and
+    PostgreSQL CPU µs per request (NaN without ``cpu``)) of one bounded wrk run."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -96,9 +143,16 @@ def wrk(
         command += ["-s", str(script)]
     # Warm-up: connections, the pool, caches.
     subprocess.run([*command[:3], "-d1s", *command[5:], url], capture_output=True, check=True)
+    before = cpu.snapshot() if cpu is not None else None
     done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    after = cpu.snapshot() if cpu is not None else None
     out = done.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    server_us = pg_us = float("nan")
+    if before is not None and after is not None and requests:
+        server_us = (after[0] - before[0]) / requests * 1e6
+        pg_us = (after[1] - before[1]) / requests * 1e6
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*?timeout (\d+)", out)
     return (
@@ -106,6 +160,8 @@ def wrk(
         _ms(out, "50"),
         _ms(out, "99"),
         (int(bad[1]) if bad else 0) + (int(errors[1]) if errors else 0),
+        server_us,
+        pg_us,
     )
 
 
@@ -375,12 +431,14 @@ async def measure(args: argparse.Namespace) -> None:
     memory: dict[str, float] = {}
     secs, conns = args.seconds, args.connections
 
-    def note(name: str, figures: tuple[float, float, float, int]) -> None:
+    def note(name: str, figures: tuple[float, float, float, int, float, float]) -> None:
         entry = results.setdefault(name, Measured(name))
         entry.rates.append(figures[0])
         entry.p50.append(figures[1])
         entry.p99.append(figures[2])
         entry.bad += figures[3]
+        entry.server_us.append(figures[4])
+        entry.pg_us.append(figures[5])
         print(f"{name}: {figures[0]:.0f}/s p99 {figures[2]:.1f} ms", file=sys.stderr)
 
     try:
@@ -409,7 +467,7 @@ async def measure(args: argparse.Namespace) -> None:
                     f"http://127.0.0.1:{ref_port}/static",
                     folder,
                     "reference",
-                ),
+                ) as ref_proc,
                 process(
                     uvicorn("medskapa.app:create_app_from_env", uv_port, "--factory"),
                     medskapa_env(url, uv_port),
@@ -427,6 +485,7 @@ async def measure(args: argparse.Namespace) -> None:
             ):
                 servers = {"uvicorn": (uv_port, uv_proc), "granian": (gr_port, gr_proc)}
                 ref = f"http://127.0.0.1:{ref_port}"
+                ref_cpu = Cpu(ref_proc.pid)
                 isso_ctx = (
                     process(
                         [str(isso), "-c", str(isso_config(folder, isso_port, ref)), "run"],
@@ -438,16 +497,22 @@ async def measure(args: argparse.Namespace) -> None:
                     if isso is not None
                     else None
                 )
-                with isso_ctx if isso_ctx is not None else _nothing():
+                with isso_ctx if isso_ctx is not None else _nothing() as isso_proc:
                     for round_ in range(args.rounds):
                         print(f"round {round_ + 1}", file=sys.stderr)
                         note(
                             "reference POST + INSERT",
-                            wrk(f"{ref}/items", secs, conns, script=feedback),
+                            wrk(f"{ref}/items", secs, conns, script=feedback, cpu=ref_cpu),
                         )
-                        note("reference static JSON GET", wrk(f"{ref}/static", secs, conns))
+                        note(
+                            "reference static JSON GET",
+                            wrk(f"{ref}/static", secs, conns, cpu=ref_cpu),
+                        )
                         rate, p50, p99 = await bare_insert(url, conns, secs)
-                        note("bare asyncpg INSERT (in-process loop)", (rate, p50, p99, 0))
+                        note(
+                            "bare asyncpg INSERT (in-process loop)",
+                            (rate, p50, p99, 0, float("nan"), float("nan")),
+                        )
                         if isso is not None:
                             note(
                                 "isso POST /new (SQLite)",
@@ -456,6 +521,7 @@ async def measure(args: argparse.Namespace) -> None:
                                     secs,
                                     conns,
                                     script=isso_post,
+                                    cpu=Cpu(isso_proc.pid),
                                 ),
                             )
                         for server, (port, proc) in servers.items():
@@ -479,7 +545,15 @@ async def measure(args: argparse.Namespace) -> None:
                                         None, profile, proc.pid, secs - 1, folder, name
                                     )
                                 note(
-                                    label, wrk(target, secs, conns, script=script, headers=headers)
+                                    label,
+                                    wrk(
+                                        target,
+                                        secs,
+                                        conns,
+                                        script=script,
+                                        headers=headers,
+                                        cpu=Cpu(proc.pid),
+                                    ),
                                 )
                                 if spy is not None:
                                     profiles[name] = await spy
@@ -491,7 +565,12 @@ async def measure(args: argparse.Namespace) -> None:
 
 @contextmanager
 def _nothing() -> Iterator[None]:
-    yield
+    yield None
+
+
+def _us(values: list[float]) -> str:
+    known = [v for v in values if v == v]  # not NaN
+    return f"{median(known):.0f}" if known else "–"
 
 
 def report(
@@ -522,15 +601,20 @@ def report(
         "is an asyncpg closed loop in the bench process with as many connections",
         "- reference: bench/reference_app.py (one msgspec Struct, one asyncpg INSERT; a static "
         "JSON GET) under uvicorn with uvloop and httptools",
+        "- CPU per request: the CPU time the server's process (and its children) and every "
+        "PostgreSQL process on the machine used during the measured run (from /proc), divided "
+        "by the requests wrk counted; on two shared cores the rate is bounded by their sum",
         "",
-        "| what | rate /s | p50 ms | p99 ms | not 2xx/3xx | vs reference |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| what | rate /s | p50 ms | p99 ms | not 2xx/3xx | vs reference | server CPU µs/req "
+        "| PostgreSQL CPU µs/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, entry in results.items():
         base = ref_get if ("GET" in name or "page" in name) and "POST" not in name else ref_post
         lines.append(
             f"| {name} | {entry.rate:.0f} | {median(entry.p50):.2f} | {median(entry.p99):.2f} | "
-            f"{entry.bad} | {entry.rate / base:.0%} |"
+            f"{entry.bad} | {entry.rate / base:.0%} | {_us(entry.server_us)} | "
+            f"{_us(entry.pg_us)} |"
         )
     lines += ["", "Targets (issue 17), uvicorn and granian:", ""]
     for server in ("uvicorn", "granian"):

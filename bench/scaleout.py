@@ -110,7 +110,7 @@ async def measure(args: argparse.Namespace) -> None:
                         }
                         for load, (target, script) in loads.items():
                             logged = len(setup.access_log.read_text().splitlines())
-                            rate, _, p99, errors = wrk(
+                            rate, _, p99, errors, _, _ = wrk(
                                 target, args.seconds, args.connections, script=script
                             )
                             rates[name, load].append(rate)
