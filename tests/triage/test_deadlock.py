@@ -17,9 +17,10 @@ from medskapa.security.principal import Principal
 from tests.triage.conftest import DOC, routed_item, triage
 
 COUNTERS = (
-    "SELECT received FROM followup_days WHERE group_id = 0 "
+    "SELECT received, answered FROM followup_days WHERE group_id = 0 "
     "AND document_id = (SELECT id FROM guidance_documents WHERE slug = $1)"
 )
+ANSWER = "Tack, vi har läst synpunkten och förtydligar avsnittet i nästa version."
 
 
 async def waits_for_a_lock(conn: asyncpg.Connection, pid: int) -> None:
@@ -39,7 +40,10 @@ async def test_a_step_chosen_as_a_deadlocks_victim_runs_again(
     member: Principal,
 ) -> None:
     item = await routed_item(conn)
-    counted = sorted(r["received"] for r in await conn.fetch(COUNTERS, DOC))
+    # Taken into review first: that step leaves the counters as they are (sql/0037) and
+    # never waits for them; the answer moves them.
+    await triage(conn).transition(member, item, GroupStep(target="in_review"))
+    before = await conn.fetch(COUNTERS, DOC)
     other = await asyncpg.connect(database_url)
     try:
         # The other transaction never detects the deadlock itself, so the step's is the one
@@ -54,7 +58,7 @@ async def test_a_step_chosen_as_a_deadlocks_victim_runs_again(
             )
             # ... the step locks the item and waits for those rows in its trigger ...
             step = asyncio.create_task(
-                triage(conn).transition(member, item, GroupStep(target="in_review"))
+                triage(conn).transition(member, item, GroupStep(target="answered", answer=ANSWER))
             )
             await waits_for_a_lock(other, conn.get_server_pid())
             # ... and now the other wants the item: each waits for the other.
@@ -63,12 +67,48 @@ async def test_a_step_chosen_as_a_deadlocks_victim_runs_again(
     finally:
         await other.close()
 
-    assert view.item.status == "in_review"
-    assert await conn.fetchval("SELECT status FROM feedback WHERE id = $1", item) == "in_review"
+    assert view.item.status == "answered"
+    assert await conn.fetchval("SELECT status FROM feedback WHERE id = $1", item) == "answered"
     steps = await conn.fetchval(
-        "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND to_state = 'in_review'",
+        "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND to_state = 'answered'",
         str(item),
     )
     assert steps == 1, "the step is on the trail once"
-    # The counters moved once: the item left 'routed' and entered 'in_review' (same rows).
-    assert sorted(r["received"] for r in await conn.fetch(COUNTERS, DOC)) == counted
+    answers = await conn.fetchval(
+        "SELECT count(*) FROM feedback_answers WHERE feedback_id = $1", item
+    )
+    assert answers == 1, "the answer is stored once"
+    # The counters moved once: the same items received, one more of them answered.
+    after = await conn.fetch(COUNTERS, DOC)
+    assert sum(r["received"] for r in after) == sum(r["received"] for r in before)
+    assert sum(r["answered"] for r in after) == sum(r["answered"] for r in before) + 1
+
+
+async def test_a_step_that_changes_no_count_never_waits_for_the_counters(
+    conn: asyncpg.Connection,
+    database_url: str,
+    member: Principal,
+) -> None:
+    """Taking an item into review leaves what the follow-up counts hold as it was (sql/0037):
+    it does not touch the counter rows, so it goes through while another transaction holds
+    them (a moderator's routing, another member's answer on the same document and day)."""
+    item = await routed_item(conn)
+    before = await conn.fetch(COUNTERS, DOC)
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():
+            await other.execute(
+                "UPDATE followup_days SET received = received WHERE group_id = 0 "
+                "AND document_id = (SELECT id FROM guidance_documents WHERE slug = $1)",
+                DOC,
+            )
+            # Were the step to wait for those rows, it would give up here.
+            await conn.execute("SET lock_timeout = '2s'")
+            try:
+                view = await triage(conn).transition(member, item, GroupStep(target="in_review"))
+            finally:
+                await conn.execute("RESET lock_timeout")
+    finally:
+        await other.close()
+    assert view.item.status == "in_review"
+    assert await conn.fetch(COUNTERS, DOC) == before
