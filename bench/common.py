@@ -11,6 +11,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,15 +35,38 @@ def bench_server_url() -> Iterator[tuple[str, str]]:
     ``MEDSKAPA_BENCH_DATABASE_URL`` names one; otherwise an embedded PostgreSQL is started."""
     configured = os.environ.get("MEDSKAPA_BENCH_DATABASE_URL")
     if configured:
-        yield configured, "PostgreSQL at MEDSKAPA_BENCH_DATABASE_URL"
+        yield configured, f"PostgreSQL at MEDSKAPA_BENCH_DATABASE_URL ({settings(configured)})"
         return
     folder = Path(tempfile.mkdtemp(prefix="medskapa-bench-"))
     server = EmbeddedPostgres(folder)
     try:
-        yield server.start(), "embedded PostgreSQL 16 (pgserver, default settings, fsync on)"
+        url = server.start()
+        yield url, f"embedded PostgreSQL (pgserver; {settings(url)})"
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# What a figure depends on beyond the schema: without autovacuum (a CI server's setting, seen on
+# this project's machines) no table is analysed during a run, and a plan chosen when a table was
+# small stays as it grows; with fsync or synchronous commit off, a write costs no flush.
+SHOWN_SETTINGS = ("server_version", "autovacuum", "fsync", "synchronous_commit", "shared_buffers")
+
+
+def settings(url: str) -> str:
+    """The server's settings a benchmark's figures depend on, as "name value, ..."."""
+
+    async def read() -> str:
+        conn = await asyncpg.connect(url)
+        try:
+            values = [await conn.fetchval(f"SHOW {name}") for name in SHOWN_SETTINGS]
+        finally:
+            await conn.close()
+        return ", ".join(f"{n} {v}" for n, v in zip(SHOWN_SETTINGS, values, strict=True))
+
+    # The benchmarks call this from inside their own event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
 
 
 def with_database(url: str, name: str) -> str:
