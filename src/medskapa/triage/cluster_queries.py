@@ -84,27 +84,6 @@ class ClusterItem(msgspec.Struct, frozen=True):
     body: str | None
 
 
-async def cluster_of(
-    conn: asyncpg.Connection, feedback_id: uuid.UUID, group_id: int
-) -> tuple[int | None, list[ClusterItem]]:
-    cluster_id = await conn.fetchval(
-        "SELECT cluster_id FROM feedback_cluster_members WHERE feedback_id = $1 AND group_id = $2",
-        feedback_id,
-        group_id,
-    )
-    if cluster_id is None:
-        return None, []
-    rows = await conn.fetch(
-        "SELECT f.id, f.status, f.created_at, left(f.body, 400) AS body "
-        "FROM feedback_cluster_members cm "
-        "JOIN feedback f ON f.id = cm.feedback_id WHERE cm.cluster_id = $1 AND f.id <> $2 "
-        "ORDER BY f.created_at",
-        cluster_id,
-        feedback_id,
-    )
-    return cluster_id, [ClusterItem(**dict(row)) for row in rows]
-
-
 async def routed_to_group(
     conn: asyncpg.Connection, ids: list[uuid.UUID], group_id: int
 ) -> set[uuid.UUID]:

@@ -51,16 +51,6 @@ class Member(msgspec.Struct, frozen=True):
     role: str
 
 
-async def members(conn: asyncpg.Connection, group_id: int) -> list[Member]:
-    rows = await conn.fetch(
-        "SELECT u.id AS user_id, u.email, m.role FROM group_memberships m "
-        "JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL "
-        "WHERE m.group_id = $1 ORDER BY lower(u.email)",
-        group_id,
-    )
-    return [Member(**dict(row)) for row in rows]
-
-
 async def may_be_assigned(conn: asyncpg.Connection, group_id: int, user_id: int) -> bool:
     """A live member or lead of the group; a patient representative acts for no one."""
     found = await conn.fetchval(

@@ -56,26 +56,23 @@ class ItemView(msgspec.Struct, frozen=True):
 
 async def item_view(conn: asyncpg.Connection, record: ItemRecord, group: Group) -> ItemView:
     """The item as ``group`` works on it."""
-    current_label, sections = await item_queries.current_sections(conn, record.document_id)
-    passage, passage_section = passage_state(record.quote, record.section_key, sections)
-    routed_to = await item_queries.item_groups(conn, record.id)
-    others = [g for g in await group_queries.groups_by_id(conn, routed_to) if g.id != group.id]
-    cluster_id, cluster = await cluster_queries.cluster_of(conn, record.id, group.id)
+    worked = await item_queries.worked_on(conn, record.id, group.id, record.document_id)
+    passage, passage_section = passage_state(record.quote, record.section_key, worked.sections)
     return ItemView(
         item=record,
         group=group,
-        other_groups=others,
+        other_groups=[g for g in worked.routed_to if g.id != group.id],
         passage=passage,
         passage_section=passage_section,
-        current_version=current_label,
+        current_version=worked.current_version,
         timeline=await audit.events_for(conn, SUBJECT, str(record.id)),
         answers=await item_queries.answers(conn, record.id),
-        notes=await item_queries.notes(conn, record.id, group.id),
-        forwards=await item_queries.forwards(conn, record.id),
-        assignee_id=await item_queries.assignee(conn, record.id, group.id),
-        members=await group_queries.members(conn, group.id),
-        themes=await group_queries.themes(conn, group.id),
-        item_themes=await item_queries.item_theme_ids(conn, record.id, group.id),
-        cluster_id=cluster_id,
-        cluster=cluster,
+        notes=worked.notes,
+        forwards=worked.forwards,
+        assignee_id=worked.assignee_id,
+        members=worked.members,
+        themes=worked.themes,
+        item_themes=worked.item_themes,
+        cluster_id=worked.cluster_id,
+        cluster=worked.cluster,
     )
