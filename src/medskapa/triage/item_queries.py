@@ -10,7 +10,6 @@ import uuid
 import asyncpg
 import msgspec
 
-from medskapa.catalogue.markdown import plain_text
 from medskapa.triage.cluster_queries import ClusterItem
 from medskapa.triage.group_queries import Group, Member, Theme
 
@@ -391,27 +390,13 @@ class WorkedOn(msgspec.Struct, frozen=True):
     or its trail (``worked_on``)."""
 
     current_version: str | None
-    sections: dict[str, str]
-    """The current version's sections' words by key, as a reader sees them."""
+    sections: list[tuple[str, str]]
+    """The current version's sections as (key, body), in the document's order."""
     routed_to: list[Group]
     notes: list[Note]
     forwards: list[Forward]
     assignee_id: int | None
     item_themes: set[int]
-    cluster_id: int | None
-    cluster: list[ClusterItem]
-    members: list[Member]
-    themes: list[Theme]
-
-
-class _WorkedOnRow(msgspec.Struct):
-    current_version: str | None
-    sections: list[tuple[str, str]]
-    routed_to: list[Group]
-    notes: list[Note]
-    forwards: list[Forward]
-    assignee_id: int | None
-    item_themes: list[int]
     cluster_id: int | None
     cluster: list[ClusterItem]
     members: list[Member]
@@ -471,17 +456,4 @@ async def worked_on(
         group_id,
         document_id,
     )
-    found = msgspec.convert(dict(row), _WorkedOnRow)
-    return WorkedOn(
-        current_version=found.current_version,
-        sections={key: plain_text(body) for key, body in found.sections},
-        routed_to=found.routed_to,
-        notes=found.notes,
-        forwards=found.forwards,
-        assignee_id=found.assignee_id,
-        item_themes=set(found.item_themes),
-        cluster_id=found.cluster_id,
-        cluster=found.cluster,
-        members=found.members,
-        themes=found.themes,
-    )
+    return msgspec.convert(dict(row), WorkedOn)

@@ -8,6 +8,7 @@ import msgspec
 
 from medskapa.audit import service as audit
 from medskapa.audit.domain import AuditEvent
+from medskapa.catalogue.markdown import plain_text
 from medskapa.triage import cluster_queries, group_queries, item_queries
 from medskapa.triage.domain import SUBJECT, PassageState, passage_state
 from medskapa.triage.group_queries import Group
@@ -57,7 +58,8 @@ class ItemView(msgspec.Struct, frozen=True):
 async def item_view(conn: asyncpg.Connection, record: ItemRecord, group: Group) -> ItemView:
     """The item as ``group`` works on it."""
     worked = await item_queries.worked_on(conn, record.id, group.id, record.document_id)
-    passage, passage_section = passage_state(record.quote, record.section_key, worked.sections)
+    sections = {key: plain_text(body) for key, body in worked.sections}
+    passage, passage_section = passage_state(record.quote, record.section_key, sections)
     return ItemView(
         item=record,
         group=group,
