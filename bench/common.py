@@ -69,6 +69,14 @@ def settings(url: str) -> str:
         return pool.submit(asyncio.run, read()).result()
 
 
+def process_tree(root: int) -> list[int]:
+    """A server's process and the processes it started (uvicorn's or granian's workers)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{root}/task").iterdir():
+        children += [int(pid) for pid in (task / "children").read_text().split()]
+    return [root, *children]
+
+
 def with_database(url: str, name: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 

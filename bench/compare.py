@@ -45,6 +45,7 @@ from bench.common import (
     fresh_database,
     machine,
     median,
+    process_tree,
     record,
     run_closed_loop,
     today,
@@ -94,11 +95,6 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def with_children(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
-
-
 def postgres_pids() -> list[int]:
     """Every PostgreSQL process on this machine (backends, WAL writer, checkpointer,
     autovacuum): what the database spends on the load, when it runs here."""
@@ -117,12 +113,11 @@ class Cpu:
     cores they share, so the rate is bounded by their sum (and the ratio between two apps by
     the ratio of their sums)."""
 
-    def __init__(self, server_pid: int | None) -> None:
+    def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
 
     def snapshot(self) -> tuple[float, float]:
-        server = cpu_seconds(with_children(self.server_pid)) if self.server_pid else 0.0
-        return server, cpu_seconds(postgres_pids())
+        return cpu_seconds(process_tree(self.server_pid)), cpu_seconds(postgres_pids())
 
 
 def wrk(
@@ -321,11 +316,7 @@ def peak_rss_mib(proc: subprocess.Popen[bytes]) -> float:
     """Peak resident memory of the process and its children (uvicorn's worker is the process
     itself with one worker)."""
     peak = 0
-    pids = [proc.pid]
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for pid in pids:
+    for pid in process_tree(proc.pid):
         status = Path(f"/proc/{pid}/status")
         if status.exists():
             found = re.search(r"VmHWM:\s+(\d+) kB", status.read_text())

@@ -44,7 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.factories import TEST_SECRET, make_feedback, make_staff, principal_for, route_to
 from tests.live import running_server
 
-from bench.common import bench_server_url, fresh_database, machine, record, today
+from bench.common import (
+    bench_server_url,
+    fresh_database,
+    machine,
+    process_tree,
+    record,
+    today,
+)
 from medskapa.accounts.admin import RoleChoice
 from medskapa.accounts.service import AccountService
 from medskapa.audit.keys import AuditKeys, bind
@@ -286,11 +293,7 @@ async def prepare(
 
 def worker_pids(root: int) -> list[int]:
     """The uvicorn process and its children: with --workers > 1 the children serve."""
-    children: list[int] = []
-    for task in Path(f"/proc/{root}/task").iterdir():
-        text = (task / "children").read_text().split()
-        children += [int(pid) for pid in text]
-    return children or [root]
+    return process_tree(root)[1:] or [root]
 
 
 def peak_rss_mib(pid: int) -> float:
