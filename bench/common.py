@@ -73,7 +73,10 @@ def process_tree(root: int) -> list[int]:
     """A server's process and the processes it started (uvicorn's or granian's workers)."""
     children: list[int] = []
     for task in Path(f"/proc/{root}/task").iterdir():
-        children += [int(pid) for pid in (task / "children").read_text().split()]
+        try:
+            children += [int(pid) for pid in (task / "children").read_text().split()]
+        except OSError:  # a thread that ended meanwhile (isso starts one per request)
+            continue
     return [root, *children]
 
 
