@@ -83,16 +83,22 @@ def _ms(text: str, label: str) -> float:
     return float(found[1]) * _UNIT[found[2]] if found else float("nan")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time (user and system) the processes have used so far."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user and system) each of the processes has used so far."""
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # gone meanwhile
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings: by the processes there at the second (one started
+    meanwhile counts whole); one that ended meanwhile is not seen, rather than counted back."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def postgres_pids() -> list[int]:
@@ -116,7 +122,7 @@ class Cpu:
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
 
-    def snapshot(self) -> tuple[float, float]:
+    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
         return cpu_seconds(process_tree(self.server_pid)), cpu_seconds(postgres_pids())
 
 
@@ -146,8 +152,8 @@ def wrk(
     requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
     server_us = pg_us = float("nan")
     if before is not None and after is not None and requests:
-        server_us = (after[0] - before[0]) / requests * 1e6
-        pg_us = (after[1] - before[1]) / requests * 1e6
+        server_us = spent(before[0], after[0]) / requests * 1e6
+        pg_us = spent(before[1], after[1]) / requests * 1e6
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*?timeout (\d+)", out)
     return (
